@@ -1,0 +1,84 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { RetentionKind } from '../../src/schema/fields.js';
+import { type ClusterCapabilities, detectCapabilities } from './capabilities.js';
+import { enforceRetention } from './retention.js';
+import { type TemplateSet, buildTemplates } from './templates.js';
+
+export type ChangeKind = 'created' | 'updated' | 'unchanged';
+
+export interface SetupChange {
+  kind: 'ilm_policy' | 'component_template' | 'index_template';
+  name: string;
+  change: ChangeKind;
+}
+
+export interface SetupReport {
+  cluster: ClusterCapabilities;
+  changes: SetupChange[];
+  /** Expired daily indices deleted, on clusters where flowtrail enforces retention itself. */
+  deletedIndices: string[];
+}
+
+interface Resource {
+  kind: SetupChange['kind'];
+  path: string;
+  /** Where the installed copy keeps our `_meta`, given the GET response body. */
+  installedMeta: (body: any) => { hash?: string } | undefined;
+}
+
+const RESOURCES: Record<SetupChange['kind'], Omit<Resource, 'kind'>> = {
+  ilm_policy: { path: '/_ilm/policy/', installedMeta: (b) => Object.values<any>(b)[0]?.policy?._meta },
+  component_template: {
+    path: '/_component_template/',
+    installedMeta: (b) => b.component_templates?.[0]?.component_template?._meta,
+  },
+  index_template: { path: '/_index_template/', installedMeta: (b) => b.index_templates?.[0]?.index_template?._meta },
+};
+
+async function installedHash(client: Client, path: string, resource: Omit<Resource, 'kind'>): Promise<string | null> {
+  try {
+    const response = await client.transport.request({ method: 'GET', path });
+    return resource.installedMeta(response.body)?.hash ?? '';
+  } catch (err) {
+    if ((err as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return null;
+    throw err;
+  }
+}
+
+/**
+ * Installs flowtrail's ILM policies (where the cluster has ILM), component and index templates. Idempotent: an
+ * object whose content hash matches is left alone, and the report says what was created, updated or unchanged.
+ */
+export async function setupElasticsearch(
+  client: Client,
+  options: { retentionMs: Record<RetentionKind, number>; version: string },
+): Promise<SetupReport> {
+  const cluster = await detectCapabilities(client);
+  const templates: TemplateSet = buildTemplates(
+    { retentionMs: options.retentionMs, retentionMode: cluster.retentionMode, indexMode: cluster.indexMode },
+    options.version,
+  );
+  const changes: SetupChange[] = [];
+  const groups: Array<[SetupChange['kind'], Record<string, Record<string, unknown>>]> = [
+    ['ilm_policy', templates.ilmPolicies],
+    ['component_template', templates.componentTemplates],
+    ['index_template', templates.indexTemplates],
+  ];
+  for (const [kind, objects] of groups) {
+    const resource = RESOURCES[kind];
+    for (const [name, body] of Object.entries(objects)) {
+      const path = `${resource.path}${encodeURIComponent(name)}`;
+      const wanted = ((body.policy as any)?._meta ?? body._meta)?.hash as string;
+      const existing = await installedHash(client, path, resource);
+      if (existing === wanted) {
+        changes.push({ kind, name, change: 'unchanged' });
+        continue;
+      }
+      await client.transport.request({ method: 'PUT', path, body });
+      changes.push({ kind, name, change: existing === null ? 'created' : 'updated' });
+    }
+  }
+  const deletedIndices =
+    cluster.retentionMode === 'flowtrail' ? await enforceRetention(client, options.retentionMs) : [];
+  return { cluster, changes, deletedIndices };
+}

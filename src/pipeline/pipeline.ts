@@ -1,0 +1,333 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.js';
+import { backoffDelay, sleep } from './backoff.js';
+import type { DeadLetterWriter } from './dead-letter.js';
+import type { Spool } from './spool.js';
+import type { HealthSource } from '../observability/server.js';
+import type {
+  DeadLetterEntry,
+  OutgoingRecord,
+  PipelineRecord,
+  Sink,
+  SinkOutcome,
+  Source,
+  SourceContext,
+} from './types.js';
+
+export interface PipelineOptions {
+  sinks: Sink[];
+  logger: Logger;
+  metrics: Metrics;
+  deadLetter: DeadLetterWriter;
+  spool?: Spool;
+  batch: { maxDocs: number; maxBytes: number; flushIntervalMs: number; concurrency: number };
+  retry: { initialBackoffMs: number; maxBackoffMs: number };
+  /** Above this many queued records `emit` makes callers wait; at twice as many, records that still come are dropped and counted. */
+  maxQueuedRecords: number;
+  /** How long `stop` keeps trying to write what is queued before it spools the rest to disk. */
+  shutdownGraceMs?: number;
+}
+
+/** Completion of one `emit` call: its callback runs once all its records are written, in emit order. */
+interface Ticket {
+  remaining: number;
+  onWritten?: () => void;
+}
+
+interface Entry {
+  item: OutgoingRecord;
+  bytes: number;
+  ticket: Ticket;
+  plugin: string;
+}
+
+/**
+ * Owns everything between sources and sinks: a bounded queue with backpressure, batching by count/bytes/time,
+ * a bounded number of batches in flight, retries with backoff, dead-lettering of refused documents, metrics,
+ * and an orderly shutdown that writes or spools what is left.
+ */
+export class Pipeline implements HealthSource {
+  private readonly queue: Entry[] = [];
+  private queueHead = 0;
+  private queuedBytes = 0;
+  private inFlight = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private draining = false;
+  private flushDue = false;
+  private readonly tickets: Ticket[] = [];
+  private readonly capacityWaiters: Array<() => void> = [];
+  private readonly idleWaiters: Array<() => void> = [];
+  private readonly controller = new AbortController();
+  /** Aborted when the shutdown grace period is over: retry loops give up and their records go to the spool. */
+  private readonly hardStop = new AbortController();
+  private readonly loggedReasons = new Set<string>();
+  private sinksStarted = false;
+  /** Whether the latest write attempt of each sink failed as a whole; drives `/healthz`. */
+  private readonly sinkFailing = new Map<string, string>();
+  private dropsLogged = 0;
+
+  constructor(private readonly options: PipelineOptions) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  async start(): Promise<void> {
+    if (this.sinksStarted) return;
+    this.sinksStarted = true;
+    for (const sink of this.options.sinks) await sink.start?.();
+    this.replaySpool();
+  }
+
+  /**
+   * Runs the sources until they end by themselves (one-shot inputs) or `stop` is called (live inputs), then
+   * writes what is still queued. Resolves when everything was written, dead-lettered or spooled.
+   */
+  async run(sources: Source[]): Promise<void> {
+    await this.start();
+    const results = await Promise.allSettled(sources.map((source) => this.runSource(source)));
+    await this.finish();
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Runs one source to its end without finishing the pipeline (call `start` first and `finish` at the end). */
+  runSource(source: Source): Promise<void> {
+    return source.run(this.contextFor(source.name));
+  }
+
+  /** Asks live sources to stop; `run` then drains and resolves. */
+  stop(): void {
+    this.controller.abort();
+  }
+
+  contextFor(plugin: string): SourceContext {
+    const { metrics, logger } = this.options;
+    return {
+      logger: logger.child({ plugin }),
+      signal: this.controller.signal,
+      counters: {
+        recordsIn: (n = 1) => metrics.recordsIn.inc({ plugin }, n),
+        recordsFailed: (n = 1) => metrics.recordsFailed.inc({ plugin }, n),
+      },
+      emit: (records, onWritten) => this.emit(plugin, records, onWritten),
+      deadLetter: (entry) => this.deadLetter([entry]),
+    };
+  }
+
+  emit(plugin: string, records: PipelineRecord[], onWritten?: () => void): Promise<void> {
+    const hardLimit = this.options.maxQueuedRecords * 2;
+    const ticket: Ticket = { remaining: 0, onWritten };
+    let dropped = 0;
+    for (const record of records) {
+      if (this.queued >= hardLimit) {
+        dropped++;
+        continue;
+      }
+      const json = JSON.stringify(record.doc);
+      this.queue.push({ item: { record, json }, bytes: json.length + record.id.length + 64, ticket, plugin });
+      this.queuedBytes += json.length;
+      ticket.remaining++;
+    }
+    if (dropped > 0) this.countDropped(plugin, dropped);
+    this.tickets.push(ticket);
+    this.completeTickets();
+    this.options.metrics.queueDepth.set(this.queued);
+    this.dispatch();
+    if (this.queued < this.options.maxQueuedRecords) return Promise.resolve();
+    return new Promise((resolve) => this.capacityWaiters.push(resolve));
+  }
+
+  private countDropped(plugin: string, n: number): void {
+    this.options.metrics.recordsDropped.inc({ plugin, reason: 'queue_full' }, n);
+    this.dropsLogged++;
+    if (this.dropsLogged === 1 || this.dropsLogged % 1000 === 0) {
+      this.options.logger.warn({ plugin, dropped: n, queued: this.queued }, 'queue full: records dropped');
+    }
+  }
+
+  deadLetter(entries: DeadLetterEntry[]): void {
+    if (entries.length === 0) return;
+    this.options.deadLetter.write(entries);
+    for (const entry of entries) {
+      this.options.metrics.recordsDeadLettered.inc({ plugin: entry.plugin });
+      const key = `${entry.plugin}\u0000${entry.reason.slice(0, 80)}`;
+      if (!this.loggedReasons.has(key)) {
+        this.loggedReasons.add(key);
+        this.options.logger.warn(
+          { plugin: entry.plugin, origin: entry.origin, reason: entry.reason, file: this.options.deadLetter.fileFor(entry.plugin) },
+          'dead-lettered (further entries like this are counted, not logged)',
+        );
+      }
+    }
+  }
+
+  private dispatch(): void {
+    const { maxDocs, maxBytes, concurrency, flushIntervalMs } = this.options.batch;
+    while (this.inFlight < concurrency && this.queued > 0) {
+      const full = this.queued >= maxDocs || this.queuedBytes >= maxBytes;
+      if (!full && !this.draining && !this.flushDue) break;
+      this.flushDue = false;
+      this.send(this.takeBatch(maxDocs, maxBytes));
+    }
+    if (this.queued > 0 && this.flushTimer === undefined && !this.draining) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = undefined;
+        this.flushDue = true;
+        this.dispatch();
+      }, flushIntervalMs);
+    }
+    this.notifyCapacity();
+    this.notifyIdle();
+  }
+
+  private takeBatch(maxDocs: number, maxBytes: number): Entry[] {
+    const batch: Entry[] = [];
+    let bytes = 0;
+    while (this.queueHead < this.queue.length && batch.length < maxDocs) {
+      const entry = this.queue[this.queueHead];
+      if (batch.length > 0 && bytes + entry.bytes > maxBytes) break;
+      batch.push(entry);
+      bytes += entry.bytes;
+      this.queuedBytes -= entry.item.json.length;
+      this.queueHead++;
+    }
+    if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    this.options.metrics.queueDepth.set(this.queued);
+    return batch;
+  }
+
+  private send(batch: Entry[]): void {
+    this.inFlight++;
+    Promise.all(this.options.sinks.map((sink) => this.writeWithRetry(sink, batch)))
+      .catch((err: unknown) => this.options.logger.error({ err }, 'unexpected sink failure'))
+      .finally(() => {
+        this.inFlight--;
+        for (const entry of batch) entry.ticket.remaining--;
+        this.completeTickets();
+        this.dispatch();
+      });
+  }
+
+  private async writeWithRetry(sink: Sink, batch: Entry[]): Promise<void> {
+    const { metrics, logger, retry } = this.options;
+    const entryOf = new Map<OutgoingRecord, Entry>(batch.map((e) => [e.item, e]));
+    let pending = batch;
+    let attempt = 0;
+    while (pending.length > 0) {
+      if (this.hardStop.signal.aborted) {
+        this.keepUnwritten(sink, pending);
+        return;
+      }
+      const timer = metrics.bulkDuration.startTimer({ plugin: sink.name });
+      let outcome: SinkOutcome;
+      try {
+        outcome = await sink.write(pending.map((e) => e.item));
+      } catch (err) {
+        timer();
+        this.sinkFailing.set(sink.name, (err as Error).message);
+        metrics.retries.inc({ plugin: sink.name, reason: 'unavailable' }, pending.length);
+        if (attempt === 0) logger.warn({ plugin: sink.name, err: (err as Error).message }, 'sink unavailable, retrying');
+        await sleep(backoffDelay(attempt++, retry.initialBackoffMs, retry.maxBackoffMs), this.hardStop.signal);
+        continue;
+      }
+      timer();
+      this.sinkFailing.delete(sink.name);
+      const retried = new Set(outcome.retry.map((r) => r.item));
+      const rejected = new Set(outcome.rejected.map((r) => r.item));
+      metrics.recordsOut.inc({ plugin: sink.name }, pending.length - retried.size - rejected.size);
+      if (outcome.rejected.length > 0) {
+        metrics.recordsFailed.inc({ plugin: sink.name }, outcome.rejected.length);
+        this.deadLetter(
+          outcome.rejected.map(({ item, reason }) => ({
+            plugin: sink.name,
+            reason,
+            origin: entryOf.get(item)?.plugin,
+            record: item.record,
+          })),
+        );
+      }
+      if (outcome.retry.length === 0) return;
+      metrics.retries.inc({ plugin: sink.name, reason: 'partial' }, outcome.retry.length);
+      pending = pending.filter((e) => retried.has(e.item));
+      await sleep(backoffDelay(attempt++, retry.initialBackoffMs, retry.maxBackoffMs), this.hardStop.signal);
+    }
+  }
+
+  /** Runs emit callbacks strictly in emit order, so a source never persists a position past an unwritten record. */
+  private completeTickets(): void {
+    let done = 0;
+    while (done < this.tickets.length && this.tickets[done].remaining === 0) {
+      this.tickets[done].onWritten?.();
+      done++;
+    }
+    if (done > 0) this.tickets.splice(0, done);
+  }
+
+  private notifyCapacity(): void {
+    if (this.queued >= this.options.maxQueuedRecords) return;
+    for (const resolve of this.capacityWaiters.splice(0)) resolve();
+  }
+
+  private notifyIdle(): void {
+    if (this.queued > 0 || this.inFlight > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  health(): { status: 'ok' | 'degraded' | 'stopping'; detail: Record<string, unknown> } {
+    const detail = { queued: this.queued, in_flight: this.inFlight, failing: Object.fromEntries(this.sinkFailing) };
+    if (this.controller.signal.aborted) return { status: 'stopping', detail };
+    return { status: this.sinkFailing.size > 0 ? 'degraded' : 'ok', detail };
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  whenIdle(): Promise<void> {
+    if (this.queued === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Writes everything queued (or spools it after the grace period) and closes the sinks. */
+  async finish(): Promise<void> {
+    this.draining = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.dispatch();
+    const grace = this.options.shutdownGraceMs ?? 30_000;
+    const timeout = setTimeout(() => this.hardStop.abort(), grace);
+    await this.whenIdle();
+    clearTimeout(timeout);
+    for (const sink of this.options.sinks) await sink.close?.();
+  }
+
+  /** Synchronously, before the batch counts as done: the emitter may persist its position right after. */
+  private keepUnwritten(sink: Sink, entries: Entry[]): void {
+    const records = entries.map((e) => e.item.record);
+    const file = this.options.spool?.save(records);
+    if (file) {
+      this.options.logger.warn(
+        { plugin: sink.name, records: records.length, file },
+        'sink still unavailable at shutdown: records spooled to disk, written at next start',
+      );
+      return;
+    }
+    this.deadLetter(
+      records.map((record) => ({ plugin: sink.name, reason: 'sink unavailable at shutdown and no spool configured', record })),
+    );
+  }
+
+  private replaySpool(): void {
+    const spool = this.options.spool;
+    if (!spool) return;
+    for (const { file, records } of spool.load()) {
+      this.options.logger.info({ file, records: records.length }, 'writing records spooled at the last shutdown');
+      void this.emit('spool', records, () => spool.remove(file));
+    }
+  }
+}
