@@ -28,13 +28,16 @@ async function answers(client: Client, path: string): Promise<boolean> {
  * else ILM (x-pack), else nothing, in which case flowtrail deletes expired daily indices itself.
  */
 export async function detectCapabilities(client: Client): Promise<ClusterCapabilities> {
-  const info = (await client.info()).body as { version: { number: string; distribution?: string; build_flavor?: string } };
+  const info = (await client.info()).body as {
+    version: { number: string; distribution?: string; build_flavor?: string };
+  };
   const version = info.version.number;
   const distribution = info.version.distribution ?? 'elasticsearch';
   if (!(await answers(client, '/_data_stream'))) {
     return { version, distribution, indexMode: 'daily', retentionMode: 'flowtrail' };
   }
-  if (atLeast(version, 8, 11)) return { version, distribution, indexMode: 'data_stream', retentionMode: 'lifecycle' };
+  if (atLeast(version, 8, 11))
+    return { version, distribution, indexMode: 'data_stream', retentionMode: 'lifecycle' };
   const ilm = await answers(client, '/_ilm/status');
   return { version, distribution, indexMode: 'data_stream', retentionMode: ilm ? 'ilm' : 'flowtrail' };
 }

@@ -25,7 +25,10 @@ function secretFromFile(path: string, what: string): string {
  * Secrets come from the config, a file it names, or the environment (FLOWTRAIL_ES_API_KEY, FLOWTRAIL_ES_USERNAME,
  * FLOWTRAIL_ES_PASSWORD); they are handed to the client and never logged.
  */
-export function createClient(connection: ElasticsearchConnection, env: NodeJS.ProcessEnv = process.env): Client {
+export function createClient(
+  connection: ElasticsearchConnection,
+  env: NodeJS.ProcessEnv = process.env,
+): Client {
   const apiKey =
     connection.apiKey ??
     (connection.apiKeyFile ? secretFromFile(connection.apiKeyFile, 'api key') : undefined) ??

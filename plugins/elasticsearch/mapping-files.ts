@@ -7,7 +7,10 @@ import { buildTemplates } from './templates.js';
  */
 export function renderMappingFiles(): Record<string, string> {
   const defaults = validateConfig({}).elasticsearch.retention;
-  const set = buildTemplates({ retentionMs: defaults, retentionMode: 'lifecycle', indexMode: 'data_stream' }, 'generated');
+  const set = buildTemplates(
+    { retentionMs: defaults, retentionMode: 'lifecycle', indexMode: 'data_stream' },
+    'generated',
+  );
   const files: Record<string, string> = {};
   for (const [name, body] of Object.entries(set.componentTemplates)) {
     files[`component_templates/${name}.json`] = `${JSON.stringify(body, null, 2)}\n`;

@@ -13,7 +13,11 @@ function retentionKindOf(index: string): RetentionKind {
  * Daily indices whose whole day is older than the retention of their kind. A day is kept until its last
  * millisecond has expired, so retention never cuts into data younger than promised.
  */
-export function expiredDailyIndices(indices: readonly string[], now: number, retentionMs: Record<RetentionKind, number>): string[] {
+export function expiredDailyIndices(
+  indices: readonly string[],
+  now: number,
+  retentionMs: Record<RetentionKind, number>,
+): string[] {
   return indices.filter((index) => {
     const day = dailyIndexDay(index);
     return day !== undefined && day + DAY_MS + retentionMs[retentionKindOf(index)] <= now;

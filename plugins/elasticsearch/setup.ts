@@ -2,7 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { RetentionKind } from '../../src/schema/fields.js';
 import { type ClusterCapabilities, detectCapabilities } from './capabilities.js';
 import { enforceRetention } from './retention.js';
-import { type TemplateSet, buildTemplates } from './templates.js';
+import { buildTemplates, type TemplateSet } from './templates.js';
 
 export type ChangeKind = 'created' | 'updated' | 'unchanged';
 
@@ -19,26 +19,43 @@ export interface SetupReport {
   deletedIndices: string[];
 }
 
+type Meta = { hash?: string } | undefined;
+type Json = Record<string, unknown>;
+
 interface Resource {
-  kind: SetupChange['kind'];
   path: string;
   /** Where the installed copy keeps our `_meta`, given the GET response body. */
-  installedMeta: (body: any) => { hash?: string } | undefined;
+  installedMeta: (body: Json) => Meta;
 }
 
-const RESOURCES: Record<SetupChange['kind'], Omit<Resource, 'kind'>> = {
-  ilm_policy: { path: '/_ilm/policy/', installedMeta: (b) => Object.values<any>(b)[0]?.policy?._meta },
+function dig(value: unknown, ...keys: Array<string | number>): unknown {
+  let current = value;
+  for (const key of keys) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+}
+
+const RESOURCES: Record<SetupChange['kind'], Resource> = {
+  ilm_policy: {
+    path: '/_ilm/policy/',
+    installedMeta: (b) => dig(Object.values(b)[0], 'policy', '_meta') as Meta,
+  },
   component_template: {
     path: '/_component_template/',
-    installedMeta: (b) => b.component_templates?.[0]?.component_template?._meta,
+    installedMeta: (b) => dig(b, 'component_templates', 0, 'component_template', '_meta') as Meta,
   },
-  index_template: { path: '/_index_template/', installedMeta: (b) => b.index_templates?.[0]?.index_template?._meta },
+  index_template: {
+    path: '/_index_template/',
+    installedMeta: (b) => dig(b, 'index_templates', 0, 'index_template', '_meta') as Meta,
+  },
 };
 
-async function installedHash(client: Client, path: string, resource: Omit<Resource, 'kind'>): Promise<string | null> {
+async function installedHash(client: Client, path: string, resource: Resource): Promise<string | null> {
   try {
     const response = await client.transport.request({ method: 'GET', path });
-    return resource.installedMeta(response.body)?.hash ?? '';
+    return resource.installedMeta(response.body as Json)?.hash ?? '';
   } catch (err) {
     if ((err as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return null;
     throw err;
@@ -68,7 +85,7 @@ export async function setupElasticsearch(
     const resource = RESOURCES[kind];
     for (const [name, body] of Object.entries(objects)) {
       const path = `${resource.path}${encodeURIComponent(name)}`;
-      const wanted = ((body.policy as any)?._meta ?? body._meta)?.hash as string;
+      const wanted = (dig(body, 'policy', '_meta', 'hash') ?? dig(body, '_meta', 'hash')) as string;
       const existing = await installedHash(client, path, resource);
       if (existing === wanted) {
         changes.push({ kind, name, change: 'unchanged' });

@@ -1,7 +1,12 @@
 import type { Client } from '@elastic/elasticsearch';
-import { type OutgoingRecord, RetryableError, type Sink, type SinkOutcome } from '../../src/pipeline/types.js';
+import {
+  type OutgoingRecord,
+  RetryableError,
+  type Sink,
+  type SinkOutcome,
+} from '../../src/pipeline/types.js';
 import { detectCapabilities } from './capabilities.js';
-import { type IndexMode, dailyIndexName, dataStreamName } from './naming.js';
+import { dailyIndexName, dataStreamName, type IndexMode } from './naming.js';
 
 interface BulkItemResult {
   status: number;
@@ -60,7 +65,10 @@ export class ElasticsearchSink implements Sink {
     }
     const lines: string[] = [];
     for (const { record, json } of batch) {
-      lines.push(`{"create":{"_index":${JSON.stringify(this.indexFor(record))},"_id":${JSON.stringify(record.id)}}}`, json);
+      lines.push(
+        `{"create":{"_index":${JSON.stringify(this.indexFor(record))},"_id":${JSON.stringify(record.id)}}}`,
+        json,
+      );
     }
     let body: { errors: boolean; items: Array<Record<string, BulkItemResult>> };
     try {

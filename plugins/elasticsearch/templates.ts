@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
+import {
+  BASE_FIELDS,
+  DATA_STREAMS,
+  type DataStreamSpec,
+  type FieldSpec,
+  type RetentionKind,
+} from '../../src/schema/fields.js';
 import type { IndexMode } from './naming.js';
-import { BASE_FIELDS, DATA_STREAMS, type DataStreamSpec, type FieldSpec, type RetentionKind } from '../../src/schema/fields.js';
 
 /** How a cluster can expire old data; `setup` picks the best one the cluster has. */
 export type RetentionMode = 'lifecycle' | 'ilm' | 'flowtrail';
@@ -36,7 +42,8 @@ export function toProperties(fields: Record<string, FieldSpec>): Record<string, 
     const parts = name.split('.');
     let level = root;
     for (const part of parts.slice(0, -1)) {
-      const node = (level[part] ??= { properties: {} });
+      level[part] ??= { properties: {} };
+      const node = level[part];
       node.properties ??= {};
       level = node.properties;
     }

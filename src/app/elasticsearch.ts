@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { type ElasticsearchConnection, createClient } from '../../plugins/elasticsearch/client.js';
+import { createClient, type ElasticsearchConnection } from '../../plugins/elasticsearch/client.js';
 import type { FlowtrailConfig } from '../config/schema.js';
 import { stackStatus } from '../stack/index.js';
 import { UsageError } from './errors.js';
@@ -42,7 +42,9 @@ export async function resolveElasticsearch(
   return { connection: { url: status.state.elasticsearch.url, ...common }, embedded: true };
 }
 
-export async function connect(config: FlowtrailConfig): Promise<{ client: Client; resolved: ResolvedElasticsearch }> {
+export async function connect(
+  config: FlowtrailConfig,
+): Promise<{ client: Client; resolved: ResolvedElasticsearch }> {
   const resolved = await resolveElasticsearch(config);
   return { client: createClient(resolved.connection), resolved };
 }

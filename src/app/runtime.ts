@@ -15,7 +15,12 @@ export interface Runtime {
 }
 
 /** One pipeline writing to Elasticsearch, configured from the `elasticsearch`, `queue` and `dead_letter` sections. */
-export function createRuntime(config: FlowtrailConfig, client: Client, logger: Logger, metrics = new Metrics()): Runtime {
+export function createRuntime(
+  config: FlowtrailConfig,
+  client: Client,
+  logger: Logger,
+  metrics = new Metrics(),
+): Runtime {
   const es = config.elasticsearch;
   const deadLetter = new DeadLetterWriter(deadLetterDirOf(config));
   const pipeline = new Pipeline({

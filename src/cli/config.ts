@@ -17,13 +17,18 @@ function readYaml(path: string): Record<string, unknown> {
   const document = parseDocument(readFileSync(path, 'utf8'));
   if (document.errors.length > 0) throw new ConfigError(`${path}: YAML error: ${document.errors[0].message}`);
   const value = document.toJS() ?? {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${path}: expected a mapping at the top level`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigError(`${path}: expected a mapping at the top level`);
   return value as Record<string, unknown>;
 }
 
 function section(parent: Record<string, unknown>, key: string): Record<string, unknown> {
   const value = parent[key];
-  if (value === undefined || value === null) return (parent[key] = {});
+  if (value === undefined || value === null) {
+    const created: Record<string, unknown> = {};
+    parent[key] = created;
+    return created;
+  }
   if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${key}: expected a mapping`);
   return value as Record<string, unknown>;
 }
@@ -47,7 +52,11 @@ export function resolveConfig(flags: ConfigFlags): FlowtrailConfig {
     netflow.port = target.port;
     netflow.enabled = true;
   }
-  if (flags.local) raw.local_networks = flags.local.split(',').map((s) => s.trim()).filter(Boolean);
+  if (flags.local)
+    raw.local_networks = flags.local
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (flags.dataDir) section(raw, 'stack').data_dir = flags.dataDir;
   return validateConfig(raw, flags.config ?? 'configuration');
 }

@@ -3,13 +3,13 @@ import { UsageError } from '../app/errors.js';
 import { VERSION } from '../app/version.js';
 import { ConfigError } from '../config/load.js';
 import { createLogger } from '../observability/logger.js';
-import { type ConfigFlags, resolveConfig } from './config.js';
 import { collectCommand } from './commands/collect.js';
 import { communityIdCommand } from './commands/community-id.js';
-import { ingestCommand, INGEST_KINDS } from './commands/ingest.js';
+import { INGEST_KINDS, ingestCommand } from './commands/ingest.js';
 import { setupCommand } from './commands/setup.js';
 import { stackDownCommand, stackStatusCommand, stackUpCommand } from './commands/stack.js';
 import { upCommand } from './commands/up.js';
+import { type ConfigFlags, resolveConfig } from './config.js';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad usage or configuration. */
 export async function main(argv: string[]): Promise<number> {
@@ -26,9 +26,14 @@ export async function main(argv: string[]): Promise<number> {
       .option('-c, --config <file>', 'YAML configuration file')
       .option('--es <url>', 'Elasticsearch URL (overrides elasticsearch.url)')
       .option('--data-dir <dir>', "flowtrail's data directory (stack, dead letters, spool)");
-  const run = (action: (...args: any[]) => Promise<number> | number) => async (...args: any[]) => {
-    exitCode = await action(...args);
-  };
+  // Commander hands actions untyped arguments; each action below declares what it receives.
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  type Action = (...args: any[]) => Promise<number> | number;
+  const run =
+    (action: Action) =>
+    async (...args: unknown[]) => {
+      exitCode = await action(...args);
+    };
 
   withConfig(program.command('up'))
     .description('start the embedded Elasticsearch, install templates and collect NetFlow (UDP 2055)')
@@ -36,41 +41,54 @@ export async function main(argv: string[]): Promise<number> {
     .option('--local <cidrs>', 'local networks, comma separated')
     .option('--nodes <n>', 'nodes of the embedded cluster', (v) => Number(v))
     .option('--kafka', 'also start the embedded Kafka broker')
-    .action(run((o: ConfigFlags & { nodes?: number; kafka?: boolean }) => {
-      const config = resolveConfig(o);
-      if (o.nodes !== undefined) config.stack.nodes = o.nodes;
-      if (o.kafka) config.stack.kafka = true;
-      return upCommand(config, logger);
-    }));
+    .action(
+      run((o: ConfigFlags & { nodes?: number; kafka?: boolean }) => {
+        const config = resolveConfig(o);
+        if (o.nodes !== undefined) config.stack.nodes = o.nodes;
+        if (o.kafka) config.stack.kafka = true;
+        return upCommand(config, logger);
+      }),
+    );
 
-  const stack = program.command('stack').description('the embedded Elasticsearch (and Kafka) that flowtrail provisions');
+  const stack = program
+    .command('stack')
+    .description('the embedded Elasticsearch (and Kafka) that flowtrail provisions');
   withConfig(stack.command('up'))
     .description('start it (Maven resolves Elasticsearch from Maven Central on first use)')
     .option('--nodes <n>', 'number of Elasticsearch nodes', (v) => Number(v))
     .option('--kafka', 'also start a single-node KRaft Kafka broker')
     .option('--json', 'print the stack state as JSON')
-    .action(run((o: ConfigFlags & { nodes?: number; kafka?: boolean; json?: boolean }) => {
-      const config = resolveConfig(o);
-      if (o.nodes !== undefined) {
-        if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 5) throw new UsageError('--nodes: expected 1 to 5');
-        config.stack.nodes = o.nodes;
-      }
-      if (o.kafka) config.stack.kafka = true;
-      return stackUpCommand(config, logger, Boolean(o.json));
-    }));
+    .action(
+      run((o: ConfigFlags & { nodes?: number; kafka?: boolean; json?: boolean }) => {
+        const config = resolveConfig(o);
+        if (o.nodes !== undefined) {
+          if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 5)
+            throw new UsageError('--nodes: expected 1 to 5');
+          config.stack.nodes = o.nodes;
+        }
+        if (o.kafka) config.stack.kafka = true;
+        return stackUpCommand(config, logger, Boolean(o.json));
+      }),
+    );
   withConfig(stack.command('down'))
     .description('stop it; no process is left behind')
     .option('--json', 'print what was stopped as JSON')
-    .action(run((o: ConfigFlags & { json?: boolean }) => stackDownCommand(resolveConfig(o), Boolean(o.json))));
+    .action(
+      run((o: ConfigFlags & { json?: boolean }) => stackDownCommand(resolveConfig(o), Boolean(o.json))),
+    );
   withConfig(stack.command('status'))
     .description('is it up, and where (exit 1 when Elasticsearch is not up)')
     .option('--json', 'print the Elasticsearch/Kafka URLs as JSON')
-    .action(run((o: ConfigFlags & { json?: boolean }) => stackStatusCommand(resolveConfig(o), Boolean(o.json))));
+    .action(
+      run((o: ConfigFlags & { json?: boolean }) => stackStatusCommand(resolveConfig(o), Boolean(o.json))),
+    );
 
   withConfig(program.command('setup'))
     .description('install or update index templates and retention (idempotent; says what changed)')
     .option('--json', 'print the report as JSON')
-    .action(run((o: ConfigFlags & { json?: boolean }) => setupCommand(resolveConfig(o), logger, Boolean(o.json))));
+    .action(
+      run((o: ConfigFlags & { json?: boolean }) => setupCommand(resolveConfig(o), logger, Boolean(o.json))),
+    );
 
   withConfig(program.command('collect'))
     .description('run the live inputs of the configuration until SIGINT/SIGTERM')
@@ -83,11 +101,17 @@ export async function main(argv: string[]): Promise<number> {
     .addArgument(program.createArgument('<kind>', 'input kind').choices(INGEST_KINDS))
     .argument('<files...>', 'files to read')
     .option('--local <cidrs>', 'local networks, comma separated (overrides local_networks)')
-    .addOption(new Option('--timezone <tz>', 'timezone of timestamps without one (Snort alert_fast/full)').default('UTC'))
+    .addOption(
+      new Option('--timezone <tz>', 'timezone of timestamps without one (Snort alert_fast/full)').default(
+        'UTC',
+      ),
+    )
     .option('--json', 'print the summary as JSON')
-    .action(run((kind: string, files: string[], o: ConfigFlags & { json?: boolean; timezone: string }) =>
-      ingestCommand(kind, files, resolveConfig(o), logger, { json: Boolean(o.json), timezone: o.timezone }),
-    ));
+    .action(
+      run((kind: string, files: string[], o: ConfigFlags & { json?: boolean; timezone: string }) =>
+        ingestCommand(kind, files, resolveConfig(o), logger, { json: Boolean(o.json), timezone: o.timezone }),
+      ),
+    );
 
   program
     .command('community-id')
@@ -107,7 +131,9 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0
+        ? 0
+        : 2;
     }
     if (err instanceof UsageError || err instanceof ConfigError) {
       process.stderr.write(`flowtrail: ${err.message}\n`);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type FlowtrailConfig, configSchema } from './schema.js';
+import { configSchema, type FlowtrailConfig } from './schema.js';
 
 /** A configuration problem: the CLI exits with code 2 and prints the message, which names the key. */
 export class ConfigError extends Error {

@@ -55,7 +55,10 @@ const elasticsearch = z
       .prefault({}),
   })
   .strict()
-  .refine((v) => !(v.api_key && v.api_key_file), { message: 'set api_key or api_key_file, not both', path: ['api_key'] })
+  .refine((v) => !(v.api_key && v.api_key_file), {
+    message: 'set api_key or api_key_file, not both',
+    path: ['api_key'],
+  })
   .refine((v) => !(v.password && v.password_file), {
     message: 'set password or password_file, not both',
     path: ['password'],
@@ -107,10 +110,7 @@ export const configSchema = z
       .object({ max_records: z.number().int().positive().default(100_000) })
       .strict()
       .prefault({}),
-    dead_letter: z
-      .object({ dir: z.string().optional() })
-      .strict()
-      .prefault({}),
+    dead_letter: z.object({ dir: z.string().optional() }).strict().prefault({}),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
       .strict()

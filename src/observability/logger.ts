@@ -1,4 +1,4 @@
-import { type Logger, destination, pino } from 'pino';
+import { destination, type Logger, pino } from 'pino';
 
 /** JSON logs go to stderr so that stdout stays for command results (`--json` output, community ids…). */
 export function createLogger(level = process.env.FLOWTRAIL_LOG_LEVEL ?? 'info'): Logger {
@@ -6,7 +6,10 @@ export function createLogger(level = process.env.FLOWTRAIL_LOG_LEVEL ?? 'info'):
     {
       name: 'flowtrail',
       level,
-      redact: { paths: ['*.password', '*.apiKey', '*.api_key', '*.authorization', 'auth'], censor: '[redacted]' },
+      redact: {
+        paths: ['*.password', '*.apiKey', '*.api_key', '*.authorization', 'auth'],
+        censor: '[redacted]',
+      },
     },
     destination({ fd: 2, sync: true }),
   );

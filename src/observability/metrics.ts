@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Every metric flowtrail exports, on a registry of its own so that tests and embedded uses do not collide. */
 export class Metrics {
@@ -67,7 +67,10 @@ export class Metrics {
 }
 
 /** Sum of a counter over all its label values (for end-of-run summaries). */
-export async function counterTotal(counter: Counter<string>, labels: Record<string, string> = {}): Promise<number> {
+export async function counterTotal(
+  counter: Counter<string>,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const { values } = await counter.get();
   return values
     .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))

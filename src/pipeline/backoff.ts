@@ -1,5 +1,10 @@
 /** Exponential backoff with full jitter, so that many writers recovering at once do not retry in step. */
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random = Math.random,
+): number {
   const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
   return Math.max(initialMs / 2, Math.floor(random() * ceiling));
 }

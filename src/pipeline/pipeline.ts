@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
+import type { HealthSource } from '../observability/server.js';
 import { backoffDelay, sleep } from './backoff.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { Spool } from './spool.js';
-import type { HealthSource } from '../observability/server.js';
 import type {
   DeadLetterEntry,
   OutgoingRecord,
@@ -159,7 +159,12 @@ export class Pipeline implements HealthSource {
       if (!this.loggedReasons.has(key)) {
         this.loggedReasons.add(key);
         this.options.logger.warn(
-          { plugin: entry.plugin, origin: entry.origin, reason: entry.reason, file: this.options.deadLetter.fileFor(entry.plugin) },
+          {
+            plugin: entry.plugin,
+            origin: entry.origin,
+            reason: entry.reason,
+            file: this.options.deadLetter.fileFor(entry.plugin),
+          },
           'dead-lettered (further entries like this are counted, not logged)',
         );
       }
@@ -234,8 +239,12 @@ export class Pipeline implements HealthSource {
         timer();
         this.sinkFailing.set(sink.name, (err as Error).message);
         metrics.retries.inc({ plugin: sink.name, reason: 'unavailable' }, pending.length);
-        if (attempt === 0) logger.warn({ plugin: sink.name, err: (err as Error).message }, 'sink unavailable, retrying');
-        await sleep(backoffDelay(attempt++, retry.initialBackoffMs, retry.maxBackoffMs), this.hardStop.signal);
+        if (attempt === 0)
+          logger.warn({ plugin: sink.name, err: (err as Error).message }, 'sink unavailable, retrying');
+        await sleep(
+          backoffDelay(attempt++, retry.initialBackoffMs, retry.maxBackoffMs),
+          this.hardStop.signal,
+        );
         continue;
       }
       timer();
@@ -282,7 +291,11 @@ export class Pipeline implements HealthSource {
   }
 
   health(): { status: 'ok' | 'degraded' | 'stopping'; detail: Record<string, unknown> } {
-    const detail = { queued: this.queued, in_flight: this.inFlight, failing: Object.fromEntries(this.sinkFailing) };
+    const detail = {
+      queued: this.queued,
+      in_flight: this.inFlight,
+      failing: Object.fromEntries(this.sinkFailing),
+    };
     if (this.controller.signal.aborted) return { status: 'stopping', detail };
     return { status: this.sinkFailing.size > 0 ? 'degraded' : 'ok', detail };
   }
@@ -318,7 +331,11 @@ export class Pipeline implements HealthSource {
       return;
     }
     this.deadLetter(
-      records.map((record) => ({ plugin: sink.name, reason: 'sink unavailable at shutdown and no spool configured', record })),
+      records.map((record) => ({
+        plugin: sink.name,
+        reason: 'sink unavailable at shutdown and no spool configured',
+        record,
+      })),
     );
   }
 
@@ -326,7 +343,10 @@ export class Pipeline implements HealthSource {
     const spool = this.options.spool;
     if (!spool) return;
     for (const { file, records } of spool.load()) {
-      this.options.logger.info({ file, records: records.length }, 'writing records spooled at the last shutdown');
+      this.options.logger.info(
+        { file, records: records.length },
+        'writing records spooled at the last shutdown',
+      );
       void this.emit('spool', records, () => spool.remove(file));
     }
   }

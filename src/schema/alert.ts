@@ -15,7 +15,15 @@ export interface AlertFacts {
   action: string;
   /** Epoch milliseconds. */
   time: number;
-  rule: { id?: string; name?: string; category?: string; version?: string; description?: string; ruleset?: string; reference?: string };
+  rule: {
+    id?: string;
+    name?: string;
+    category?: string;
+    version?: string;
+    description?: string;
+    ruleset?: string;
+    reference?: string;
+  };
   /** The tool's own severity as it reported it (Snort/Suricata: 1 is the most severe). */
   severity?: number;
   /** flowtrail's cross-tool scale; see README "Severity". */
@@ -57,7 +65,13 @@ export function levelFromPriority(priority: number | undefined): SeverityLevel {
   }
 }
 
-const RISK_SCORE: Record<SeverityLevel, number> = { critical: 99, high: 73, medium: 47, low: 21, informational: 1 };
+const RISK_SCORE: Record<SeverityLevel, number> = {
+  critical: 99,
+  high: 73,
+  medium: 47,
+  low: 21,
+  informational: 1,
+};
 
 export function toAlertRecord(a: AlertFacts, ctx: AlertMappingContext): PipelineRecord {
   const dataset = ctx.dataset ?? ALERT_DATASET;
@@ -109,10 +123,15 @@ export function toAlertRecord(a: AlertFacts, ctx: AlertMappingContext): Pipeline
     network.type = a.sourceIp.includes(':') ? 'ipv6' : 'ipv4';
     network.direction =
       a.direction ??
-      ctx.localNetworks.direction(ctx.localNetworks.locality(a.sourceIp), ctx.localNetworks.locality(a.destinationIp));
+      ctx.localNetworks.direction(
+        ctx.localNetworks.locality(a.sourceIp),
+        ctx.localNetworks.locality(a.destinationIp),
+      );
     const community =
       a.communityId ??
-      (a.protocol !== undefined ? tryCommunityId(a.protocol, a.sourceIp, a.sourcePort, a.destinationIp, a.destinationPort) : undefined);
+      (a.protocol !== undefined
+        ? tryCommunityId(a.protocol, a.sourceIp, a.sourcePort, a.destinationIp, a.destinationPort)
+        : undefined);
     if (community !== undefined) network.community_id = community;
   } else if (a.communityId !== undefined) {
     network.community_id = a.communityId;
@@ -123,6 +142,16 @@ export function toAlertRecord(a: AlertFacts, ctx: AlertMappingContext): Pipeline
   if (a.observer !== undefined) doc.observer = { ...a.observer };
   if (a.extra !== undefined) Object.assign(doc, a.extra);
 
-  const id = documentId(dataset, a.module, a.identity, a.time, a.rule.id, a.sourceIp, a.sourcePort, a.destinationIp, a.destinationPort);
+  const id = documentId(
+    dataset,
+    a.module,
+    a.identity,
+    a.time,
+    a.rule.id,
+    a.sourceIp,
+    a.sourcePort,
+    a.destinationIp,
+    a.destinationPort,
+  );
   return { dataset, id, doc };
 }

@@ -12,11 +12,30 @@ const PORTED_PROTOCOLS = new Set([6, 17, 132, PROTO_ICMP, PROTO_ICMP6]);
 
 // ICMP types that have a reply counterpart are treated as ports of a bidirectional flow; the rest are one-way.
 const ICMP4_COUNTERPART = new Map<number, number>([
-  [8, 0], [0, 8], [13, 14], [14, 13], [15, 16], [16, 15], [10, 9], [9, 10], [17, 18], [18, 17],
+  [8, 0],
+  [0, 8],
+  [13, 14],
+  [14, 13],
+  [15, 16],
+  [16, 15],
+  [10, 9],
+  [9, 10],
+  [17, 18],
+  [18, 17],
 ]);
 const ICMP6_COUNTERPART = new Map<number, number>([
-  [128, 129], [129, 128], [133, 134], [134, 133], [135, 136], [136, 135],
-  [130, 131], [131, 130], [139, 140], [140, 139], [144, 145], [145, 144],
+  [128, 129],
+  [129, 128],
+  [133, 134],
+  [134, 133],
+  [135, 136],
+  [136, 135],
+  [130, 131],
+  [131, 130],
+  [139, 140],
+  [140, 139],
+  [144, 145],
+  [145, 144],
 ]);
 
 export interface CommunityIdOptions {
@@ -89,7 +108,9 @@ export function communityId(
     offset = buffer.writeUInt16BE(sport & 0xffff, offset);
     buffer.writeUInt16BE(dport & 0xffff, offset);
   }
-  const digest = createHash('sha1').update(buffer).digest(options.base64 === false ? 'hex' : 'base64');
+  const digest = createHash('sha1')
+    .update(buffer)
+    .digest(options.base64 === false ? 'hex' : 'base64');
   return `1:${digest}`;
 }
 

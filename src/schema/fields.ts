@@ -2,7 +2,16 @@
  * The Elasticsearch type of every ECS field flowtrail writes, defined once: the index templates in `mappings/`
  * are generated from this table (`npm run gen:mappings`) and a test keeps them in step.
  */
-export type FieldType = 'ip' | 'keyword' | 'long' | 'double' | 'date' | 'boolean' | 'text' | 'float' | 'wildcard';
+export type FieldType =
+  | 'ip'
+  | 'keyword'
+  | 'long'
+  | 'double'
+  | 'date'
+  | 'boolean'
+  | 'text'
+  | 'float'
+  | 'wildcard';
 
 export interface FieldSpec {
   type: FieldType;
@@ -114,6 +123,16 @@ export interface DataStreamSpec {
 }
 
 export const DATA_STREAMS: DataStreamSpec[] = [
-  { dataset: 'flowtrail.flows', retention: 'flows', fields: {}, description: 'normalized flows from every source' },
-  { dataset: 'flowtrail.alerts', retention: 'alerts', fields: ALERT_FIELDS, description: 'IDS alerts and detections' },
+  {
+    dataset: 'flowtrail.flows',
+    retention: 'flows',
+    fields: {},
+    description: 'normalized flows from every source',
+  },
+  {
+    dataset: 'flowtrail.alerts',
+    retention: 'alerts',
+    fields: ALERT_FIELDS,
+    description: 'IDS alerts and detections',
+  },
 ];

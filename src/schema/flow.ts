@@ -73,7 +73,14 @@ function toIso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function endpoint(ip: string, port: number | undefined, bytes: number | undefined, packets: number | undefined, mac: string | undefined, locality: string) {
+function endpoint(
+  ip: string,
+  port: number | undefined,
+  bytes: number | undefined,
+  packets: number | undefined,
+  mac: string | undefined,
+  locality: string,
+) {
   const value: Record<string, unknown> = { ip, locality };
   if (port !== undefined) value.port = port;
   if (bytes !== undefined) value.bytes = bytes;
@@ -92,10 +99,13 @@ export function toFlowRecord(f: FlowFacts, ctx: FlowMappingContext): PipelineRec
   const sourceLocality = ctx.localNetworks.locality(f.sourceIp);
   const destinationLocality = ctx.localNetworks.locality(f.destinationIp);
   const direction = f.direction ?? ctx.localNetworks.direction(sourceLocality, destinationLocality);
-  const flowLocality = sourceLocality === 'internal' && destinationLocality === 'internal' ? 'internal' : 'external';
-  const community = f.communityId ?? tryCommunityId(f.protocol, f.sourceIp, f.sourcePort, f.destinationIp, f.destinationPort);
+  const flowLocality =
+    sourceLocality === 'internal' && destinationLocality === 'internal' ? 'internal' : 'external';
+  const community =
+    f.communityId ?? tryCommunityId(f.protocol, f.sourceIp, f.sourcePort, f.destinationIp, f.destinationPort);
   const durationNs =
-    f.durationNs ?? (f.start !== undefined && f.end !== undefined ? Math.round((f.end - f.start) * 1e6) : undefined);
+    f.durationNs ??
+    (f.start !== undefined && f.end !== undefined ? Math.round((f.end - f.start) * 1e6) : undefined);
   const timestamp = f.end ?? f.start ?? ctx.now;
 
   const event: Record<string, unknown> = {

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ElasticsearchSink } from '../../plugins/elasticsearch/sink.js';
-import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
 import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
+import { ElasticsearchSink } from '../../plugins/elasticsearch/sink.js';
 import { createRuntime } from '../../src/app/runtime.js';
-import { LocalNetworks } from '../../src/schema/locality.js';
-import { type FlowFacts, toFlowRecord } from '../../src/schema/flow.js';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
+import { type FlowFacts, toFlowRecord } from '../../src/schema/flow.js';
+import { LocalNetworks } from '../../src/schema/locality.js';
 import { countDocs, quietLogger, testClient, testConfig } from '../support/es.js';
 
 const client = testClient();
@@ -75,7 +75,9 @@ describe('elasticsearch output', () => {
       index,
       body: {
         size: 0,
-        query: { range: { '@timestamp': { gte: '2026-11-21T22:05:34.100Z', lt: '2026-11-21T22:05:34.600Z' } } },
+        query: {
+          range: { '@timestamp': { gte: '2026-11-21T22:05:34.100Z', lt: '2026-11-21T22:05:34.600Z' } },
+        },
         aggs: { per_ms: { date_histogram: { field: 'event.start', fixed_interval: '100ms' } } },
       },
     });
@@ -91,7 +93,10 @@ describe('elasticsearch output', () => {
     expect(properties.network.properties.bytes.type).toBe('long');
     expect(properties.network.properties.community_id.type).toBe('keyword');
 
-    const { body: hit } = await client.search({ index, body: { size: 1, query: { term: { 'flow.locality': 'external' } } } });
+    const { body: hit } = await client.search({
+      index,
+      body: { size: 1, query: { term: { 'flow.locality': 'external' } } },
+    });
     const doc = (hit as any).hits.hits[0]._source;
     expect(doc.network.community_id).toMatch(/^1:/);
     expect(['inbound', 'outbound']).toContain(doc.network.direction);

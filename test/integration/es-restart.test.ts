@@ -57,7 +57,8 @@ describe('elasticsearch restart in the middle of a stream of bulks', () => {
         );
       });
       await pipeline.emit('test', records);
-      if (offset === total / 5) restarted = restartElasticsearch(stackDataDir as string, { downtimeMs: 3000 });
+      if (offset === total / 5)
+        restarted = restartElasticsearch(stackDataDir as string, { downtimeMs: 3000 });
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await restarted;

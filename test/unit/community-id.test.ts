@@ -44,7 +44,14 @@ describe('community id v1', () => {
         const cells = line.split('|').map((c) => c.trim());
         if (cells.length < 9 || !/^\d+$/.test(cells[2])) continue;
         const port = (c: string) => (c === '-' ? null : Number(c));
-        const got = communityId(Number(cells[2]), cells[3], port(cells[5]), cells[4], port(cells[6]), optionsBySection[i]);
+        const got = communityId(
+          Number(cells[2]),
+          cells[3],
+          port(cells[5]),
+          cells[4],
+          port(cells[6]),
+          optionsBySection[i],
+        );
         expect(got, line).toBe(cells[7]);
         checked++;
       }

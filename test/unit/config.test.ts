@@ -46,7 +46,12 @@ describe('configuration', () => {
 
   it('applies command-line flags over the file and validates them the same way', () => {
     const file = yamlFile('elasticsearch:\n  url: http://file:9200\nlocal_networks: [192.168.0.0/16]\n');
-    const config = resolveConfig({ config: file, es: 'http://flag:9200', netflow: '127.0.0.1:9995', local: '10.77.0.0/24, 10.1.0.0/16' });
+    const config = resolveConfig({
+      config: file,
+      es: 'http://flag:9200',
+      netflow: '127.0.0.1:9995',
+      local: '10.77.0.0/24, 10.1.0.0/16',
+    });
     expect(config.elasticsearch.url).toBe('http://flag:9200');
     expect(config.inputs.netflow).toMatchObject({ host: '127.0.0.1', port: 9995 });
     expect(config.local_networks).toEqual(['10.77.0.0/24', '10.1.0.0/16']);

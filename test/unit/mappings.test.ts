@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderMappingFiles } from '../../plugins/elasticsearch/mapping-files.js';
@@ -27,12 +27,19 @@ describe('index templates', () => {
   });
 
   it('puts retention where each kind of cluster expects it', () => {
-    const lifecycle = buildTemplates({ retentionMs, retentionMode: 'lifecycle', indexMode: 'data_stream' }, 'x');
-    expect((lifecycle.indexTemplates['logs-flowtrail.flows'].template as any).lifecycle).toEqual({ data_retention: '30d' });
+    const lifecycle = buildTemplates(
+      { retentionMs, retentionMode: 'lifecycle', indexMode: 'data_stream' },
+      'x',
+    );
+    expect((lifecycle.indexTemplates['logs-flowtrail.flows'].template as any).lifecycle).toEqual({
+      data_retention: '30d',
+    });
     expect(lifecycle.ilmPolicies).toEqual({});
 
     const ilm = buildTemplates({ retentionMs, retentionMode: 'ilm', indexMode: 'data_stream' }, 'x');
-    expect((ilm.indexTemplates['logs-flowtrail.alerts'].template as any).settings['index.lifecycle.name']).toBe('flowtrail-alerts');
+    expect(
+      (ilm.indexTemplates['logs-flowtrail.alerts'].template as any).settings['index.lifecycle.name'],
+    ).toBe('flowtrail-alerts');
     expect((ilm.ilmPolicies['flowtrail-alerts'].policy as any).phases.delete.min_age).toBe('365d');
 
     const none = buildTemplates({ retentionMs, retentionMode: 'flowtrail', indexMode: 'daily' }, 'x');
@@ -42,10 +49,18 @@ describe('index templates', () => {
   });
 
   it('changes the content hash when the content changes, not when only the version does', () => {
-    const hash = (set: ReturnType<typeof buildTemplates>) => (set.indexTemplates['logs-flowtrail.flows']._meta as any).hash;
+    const hash = (set: ReturnType<typeof buildTemplates>) =>
+      (set.indexTemplates['logs-flowtrail.flows']._meta as any).hash;
     const a = buildTemplates({ retentionMs, retentionMode: 'lifecycle', indexMode: 'data_stream' }, '1.0.0');
     const b = buildTemplates({ retentionMs, retentionMode: 'lifecycle', indexMode: 'data_stream' }, '2.0.0');
-    const c = buildTemplates({ retentionMs: { ...retentionMs, flows: 86_400_000 * 7 }, retentionMode: 'lifecycle', indexMode: 'data_stream' }, '1.0.0');
+    const c = buildTemplates(
+      {
+        retentionMs: { ...retentionMs, flows: 86_400_000 * 7 },
+        retentionMode: 'lifecycle',
+        indexMode: 'data_stream',
+      },
+      '1.0.0',
+    );
     expect(hash(a)).toBe(hash(b));
     expect(hash(a)).not.toBe(hash(c));
   });

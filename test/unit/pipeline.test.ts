@@ -3,11 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Metrics, counterTotal } from '../../src/observability/metrics.js';
+import { counterTotal, Metrics } from '../../src/observability/metrics.js';
 import { DeadLetterWriter } from '../../src/pipeline/dead-letter.js';
 import { Pipeline, type PipelineOptions } from '../../src/pipeline/pipeline.js';
 import { Spool } from '../../src/pipeline/spool.js';
-import { type OutgoingRecord, type PipelineRecord, RetryableError, type Sink, type SinkOutcome } from '../../src/pipeline/types.js';
+import {
+  type OutgoingRecord,
+  type PipelineRecord,
+  RetryableError,
+  type Sink,
+  type SinkOutcome,
+} from '../../src/pipeline/types.js';
 
 const record = (i: number): PipelineRecord => ({ dataset: 'test', id: `id-${i}`, doc: { n: i } });
 
@@ -17,12 +23,15 @@ class ScriptedSink implements Sink {
   readonly stored = new Map<string, number>();
   readonly batchSizes: number[] = [];
   calls = 0;
-  constructor(private readonly script: (call: number, batch: readonly OutgoingRecord[]) => 'ok' | 'down' | SinkOutcome) {}
+  constructor(
+    private readonly script: (call: number, batch: readonly OutgoingRecord[]) => 'ok' | 'down' | SinkOutcome,
+  ) {}
   async write(batch: readonly OutgoingRecord[]): Promise<SinkOutcome> {
     const answer = this.script(this.calls++, batch);
     if (answer === 'down') throw new RetryableError('down');
     this.batchSizes.push(batch.length);
-    const refused = answer === 'ok' ? new Set() : new Set([...answer.retry, ...answer.rejected].map((r) => r.item));
+    const refused =
+      answer === 'ok' ? new Set() : new Set([...answer.retry, ...answer.rejected].map((r) => r.item));
     for (const item of batch) {
       if (!refused.has(item)) this.stored.set(item.record.id, (this.stored.get(item.record.id) ?? 0) + 1);
     }
@@ -53,7 +62,10 @@ describe('pipeline', () => {
     const sink = new ScriptedSink(() => 'ok');
     const { pipeline } = pipelineWith(sink);
     await pipeline.start();
-    await pipeline.emit('src', Array.from({ length: 250 }, (_, i) => record(i)));
+    await pipeline.emit(
+      'src',
+      Array.from({ length: 250 }, (_, i) => record(i)),
+    );
     await pipeline.finish();
     expect(sink.stored.size).toBe(250);
     expect(Math.max(...sink.batchSizes)).toBe(100);
@@ -62,9 +74,14 @@ describe('pipeline', () => {
 
   it('batches by bytes', async () => {
     const sink = new ScriptedSink(() => 'ok');
-    const { pipeline } = pipelineWith(sink, { batch: { maxDocs: 1000, maxBytes: 2000, flushIntervalMs: 20, concurrency: 1 } });
+    const { pipeline } = pipelineWith(sink, {
+      batch: { maxDocs: 1000, maxBytes: 2000, flushIntervalMs: 20, concurrency: 1 },
+    });
     await pipeline.start();
-    await pipeline.emit('src', Array.from({ length: 100 }, (_, i) => record(i)));
+    await pipeline.emit(
+      'src',
+      Array.from({ length: 100 }, (_, i) => record(i)),
+    );
     await pipeline.finish();
     expect(sink.stored.size).toBe(100);
     expect(sink.batchSizes.length).toBeGreaterThan(3);
@@ -88,7 +105,10 @@ describe('pipeline', () => {
     });
     const { pipeline, metrics } = pipelineWith(sink);
     await pipeline.start();
-    await pipeline.emit('src', Array.from({ length: 50 }, (_, i) => record(i)));
+    await pipeline.emit(
+      'src',
+      Array.from({ length: 50 }, (_, i) => record(i)),
+    );
     await pipeline.finish();
     expect(sink.stored.size).toBe(50);
     expect([...sink.stored.values()].every((n) => n === 1)).toBe(true);
@@ -97,14 +117,24 @@ describe('pipeline', () => {
   });
 
   it('dead-letters rejected records with the reason and counts them', async () => {
-    const sink = new ScriptedSink((_call, batch) => ({ retry: [], rejected: [{ item: batch[1], reason: '400 mapper_parsing_exception' }] }));
+    const sink = new ScriptedSink((_call, batch) => ({
+      retry: [],
+      rejected: [{ item: batch[1], reason: '400 mapper_parsing_exception' }],
+    }));
     const { pipeline, metrics, deadLetter } = pipelineWith(sink);
     await pipeline.start();
     await pipeline.emit('src', [record(0), record(1), record(2)]);
     await pipeline.finish();
-    const lines = readFileSync(deadLetter.fileFor('scripted'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(deadLetter.fileFor('scripted'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ plugin: 'scripted', reason: '400 mapper_parsing_exception', record: { id: 'id-1' } });
+    expect(lines[0]).toMatchObject({
+      plugin: 'scripted',
+      reason: '400 mapper_parsing_exception',
+      record: { id: 'id-1' },
+    });
     expect(await counterTotal(metrics.recordsDeadLettered)).toBe(1);
     expect(await counterTotal(metrics.recordsOut)).toBe(2);
   });
@@ -122,11 +152,21 @@ describe('pipeline', () => {
         return { retry: [], rejected: [] };
       },
     };
-    const { pipeline } = pipelineWith(sink, { batch: { maxDocs: 10, maxBytes: 1 << 20, flushIntervalMs: 5, concurrency: 2 } });
+    const { pipeline } = pipelineWith(sink, {
+      batch: { maxDocs: 10, maxBytes: 1 << 20, flushIntervalMs: 5, concurrency: 2 },
+    });
     await pipeline.start();
     const order: string[] = [];
-    await pipeline.emit('src', Array.from({ length: 10 }, (_, i) => record(i)), () => order.push('first'));
-    await pipeline.emit('src', Array.from({ length: 10 }, (_, i) => record(100 + i)), () => order.push('second'));
+    await pipeline.emit(
+      'src',
+      Array.from({ length: 10 }, (_, i) => record(i)),
+      () => order.push('first'),
+    );
+    await pipeline.emit(
+      'src',
+      Array.from({ length: 10 }, (_, i) => record(100 + i)),
+      () => order.push('second'),
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(order).toEqual([]);
     release();
@@ -146,12 +186,20 @@ describe('pipeline', () => {
         return { retry: [], rejected: [] };
       },
     };
-    const { pipeline } = pipelineWith(sink, { maxQueuedRecords: 100, batch: { maxDocs: 50, maxBytes: 1 << 20, flushIntervalMs: 5, concurrency: 1 } });
+    const { pipeline } = pipelineWith(sink, {
+      maxQueuedRecords: 100,
+      batch: { maxDocs: 50, maxBytes: 1 << 20, flushIntervalMs: 5, concurrency: 1 },
+    });
     await pipeline.start();
     let resolved = false;
-    pipeline.emit('src', Array.from({ length: 200 }, (_, i) => record(i))).then(() => {
-      resolved = true;
-    });
+    pipeline
+      .emit(
+        'src',
+        Array.from({ length: 200 }, (_, i) => record(i)),
+      )
+      .then(() => {
+        resolved = true;
+      });
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(resolved).toBe(false);
     release();
@@ -163,7 +211,10 @@ describe('pipeline', () => {
     const sink: Sink = { name: 'never', write: () => new Promise(() => {}) };
     const { pipeline, metrics } = pipelineWith(sink, { maxQueuedRecords: 10, shutdownGraceMs: 10 });
     await pipeline.start();
-    void pipeline.emit('udp', Array.from({ length: 50 }, (_, i) => record(i)));
+    void pipeline.emit(
+      'udp',
+      Array.from({ length: 50 }, (_, i) => record(i)),
+    );
     expect(await counterTotal(metrics.recordsDropped)).toBe(30);
   });
 
@@ -171,7 +222,10 @@ describe('pipeline', () => {
     const down = new ScriptedSink(() => 'down');
     const first = pipelineWith(down, { shutdownGraceMs: 50 });
     await first.pipeline.start();
-    await first.pipeline.emit('src', Array.from({ length: 30 }, (_, i) => record(i)));
+    await first.pipeline.emit(
+      'src',
+      Array.from({ length: 30 }, (_, i) => record(i)),
+    );
     await first.pipeline.finish();
     expect(down.stored.size).toBe(0);
 

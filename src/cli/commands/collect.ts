@@ -1,8 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import { detectCapabilities } from '../../../plugins/elasticsearch/capabilities.js';
-import { enforceRetention } from '../../../plugins/elasticsearch/retention.js';
 import { redactUrl } from '../../../plugins/elasticsearch/client.js';
+import { enforceRetention } from '../../../plugins/elasticsearch/retention.js';
 import { createNetflowSource } from '../../../plugins/netflow/source.js';
 import { connect } from '../../app/elasticsearch.js';
 import { UsageError } from '../../app/errors.js';
@@ -37,12 +37,19 @@ function sourcesFor(config: FlowtrailConfig, localNetworks: LocalNetworks): Sour
 const RETENTION_INTERVAL_MS = 3_600_000;
 
 /** On clusters with neither lifecycle nor ILM, expired daily indices are deleted hourly by the collector. */
-async function retentionTask(config: FlowtrailConfig, client: Client, logger: Logger): Promise<NodeJS.Timeout | undefined> {
+async function retentionTask(
+  config: FlowtrailConfig,
+  client: Client,
+  logger: Logger,
+): Promise<NodeJS.Timeout | undefined> {
   let mode: string;
   try {
     mode = (await detectCapabilities(client)).retentionMode;
   } catch (err) {
-    logger.warn({ err: (err as Error).message }, 'cannot reach elasticsearch yet; retention is checked by `flowtrail setup`');
+    logger.warn(
+      { err: (err as Error).message },
+      'cannot reach elasticsearch yet; retention is checked by `flowtrail setup`',
+    );
     return undefined;
   }
   if (mode !== 'flowtrail') return undefined;
@@ -75,7 +82,9 @@ export async function collectCommand(config: FlowtrailConfig, logger: Logger): P
   const running = runtime.pipeline.run(sources);
   logger.info(
     {
-      netflow: config.inputs.netflow.enabled ? `udp ${config.inputs.netflow.host}:${config.inputs.netflow.port}` : undefined,
+      netflow: config.inputs.netflow.enabled
+        ? `udp ${config.inputs.netflow.host}:${config.inputs.netflow.port}`
+        : undefined,
       elasticsearch: redactUrl(resolved.connection.url),
       embedded: resolved.embedded,
       metrics: metricsServer ? `${metricsServer.url}/metrics` : undefined,

@@ -4,7 +4,8 @@ import { protocolNumber } from '../../schema/protocols.js';
 import { printResult } from '../output.js';
 
 function portArgument(value: string, name: string): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new UsageError(`${name}: expected a port 0-65535, got "${value}"`);
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
+    throw new UsageError(`${name}: expected a port 0-65535, got "${value}"`);
   return Number(value);
 }
 
@@ -19,7 +20,8 @@ export function communityIdCommand(
   const protocol = protocolNumber(proto);
   if (protocol === undefined || protocol > 255) throw new UsageError(`proto: unknown protocol "${proto}"`);
   const seed = options.seed === undefined ? 0 : Number(options.seed);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 65535) throw new UsageError(`--seed: expected 0-65535, got "${options.seed}"`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 65535)
+    throw new UsageError(`--seed: expected 0-65535, got "${options.seed}"`);
   let id: string;
   try {
     id = communityId(protocol, saddr, portArgument(sport, 'sport'), daddr, portArgument(dport, 'dport'), {

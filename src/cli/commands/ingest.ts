@@ -39,13 +39,20 @@ export async function ingestCommand(
   const { pipeline, metrics, deadLetter } = createRuntime(config, client, logger);
   const localNetworks = new LocalNetworks(config.local_networks);
   const started = Date.now();
-  const bar = process.stderr.isTTY && !options.json
-    ? new SingleBar({ format: 'ingest {bar} {value}/{total} files | {written} written | {failed} failed', stream: process.stderr })
-    : undefined;
+  const bar =
+    process.stderr.isTTY && !options.json
+      ? new SingleBar({
+          format: 'ingest {bar} {value}/{total} files | {written} written | {failed} failed',
+          stream: process.stderr,
+        })
+      : undefined;
   bar?.start(files.length, 0, { written: 0, failed: 0 });
   const ticker = bar
     ? setInterval(async () => {
-        bar.update({ written: await counterTotal(metrics.recordsOut), failed: await counterTotal(metrics.recordsFailed) });
+        bar.update({
+          written: await counterTotal(metrics.recordsOut),
+          failed: await counterTotal(metrics.recordsFailed),
+        });
       }, 250)
     : undefined;
   try {
@@ -73,7 +80,9 @@ export async function ingestCommand(
   printResult(options.json, summary, () =>
     [
       `${summary.files} file(s), ${summary.read} read, ${summary.written} written, ${summary.failed} failed in ${summary.seconds.toFixed(1)} s`,
-      ...(summary.dead_lettered > 0 ? [`${summary.dead_lettered} dead-lettered: see ${summary.dead_letter_dir}`] : []),
+      ...(summary.dead_lettered > 0
+        ? [`${summary.dead_lettered} dead-lettered: see ${summary.dead_letter_dir}`]
+        : []),
     ].join('\n'),
   );
   return summary.failed > 0 ? 1 : 0;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { setupElasticsearch, type SetupReport } from '../../../plugins/elasticsearch/setup.js';
+import { type SetupReport, setupElasticsearch } from '../../../plugins/elasticsearch/setup.js';
 import { connect } from '../../app/elasticsearch.js';
 import { VERSION } from '../../app/version.js';
 import type { FlowtrailConfig } from '../../config/schema.js';
@@ -8,7 +8,10 @@ import { printResult } from '../output.js';
 export async function runSetup(config: FlowtrailConfig): Promise<SetupReport> {
   const { client } = await connect(config);
   try {
-    return await setupElasticsearch(client, { retentionMs: config.elasticsearch.retention, version: VERSION });
+    return await setupElasticsearch(client, {
+      retentionMs: config.elasticsearch.retention,
+      version: VERSION,
+    });
   } finally {
     await client.close();
   }

@@ -1,10 +1,14 @@
-import type { FlowtrailConfig } from '../../config/schema.js';
-import { dataDirOf } from '../../app/paths.js';
-import { stackDown, stackStatus, stackUp } from '../../stack/index.js';
 import type { Logger } from 'pino';
+import { dataDirOf } from '../../app/paths.js';
+import type { FlowtrailConfig } from '../../config/schema.js';
+import { stackDown, stackStatus, stackUp } from '../../stack/index.js';
 import { printResult } from '../output.js';
 
-export async function stackUpCommand(config: FlowtrailConfig, logger: Logger, json: boolean): Promise<number> {
+export async function stackUpCommand(
+  config: FlowtrailConfig,
+  logger: Logger,
+  json: boolean,
+): Promise<number> {
   const state = await stackUp({
     dataDir: dataDirOf(config),
     nodes: config.stack.nodes,
@@ -25,7 +29,9 @@ export async function stackUpCommand(config: FlowtrailConfig, logger: Logger, js
 
 export async function stackDownCommand(config: FlowtrailConfig, json: boolean): Promise<number> {
   const result = await stackDown(dataDirOf(config));
-  printResult(json, result, () => (result.stopped.length > 0 ? `stopped ${result.stopped.join(', ')}` : 'nothing was running'));
+  printResult(json, result, () =>
+    result.stopped.length > 0 ? `stopped ${result.stopped.join(', ')}` : 'nothing was running',
+  );
   return 0;
 }
 

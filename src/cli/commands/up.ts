@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { FlowtrailConfig } from '../../config/schema.js';
 import { dataDirOf } from '../../app/paths.js';
+import type { FlowtrailConfig } from '../../config/schema.js';
 import { stackUp } from '../../stack/index.js';
 import { collectCommand } from './collect.js';
 import { describeSetup, runSetup } from './setup.js';
@@ -8,7 +8,10 @@ import { describeSetup, runSetup } from './setup.js';
 /** The quick start: the embedded Elasticsearch (unless a cluster is configured), its templates, then collection. */
 export async function upCommand(config: FlowtrailConfig, logger: Logger): Promise<number> {
   if (!process.env.FLOWTRAIL_ES_URL && !config.elasticsearch.url) {
-    logger.info({ data_dir: dataDirOf(config) }, 'starting the embedded Elasticsearch (the first start downloads it with Maven)');
+    logger.info(
+      { data_dir: dataDirOf(config) },
+      'starting the embedded Elasticsearch (the first start downloads it with Maven)',
+    );
     const state = await stackUp({
       dataDir: dataDirOf(config),
       nodes: config.stack.nodes,

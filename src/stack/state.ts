@@ -1,0 +1,73 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+
+export interface StackState {
+  dataDir: string;
+  elasticsearch: { url: string; pid: number; nodes: number; httpPorts: number[]; logFile: string };
+  kafka?: { bootstrap: string; pid: number; logFile: string };
+  startedAt: string;
+}
+
+/** What a restart needs to relaunch a JVM exactly as before; stored next to the public fields. */
+const esLaunch = z.object({
+  home: z.string(),
+  clusterName: z.string(),
+  transportPort: z.number(),
+  heapMb: z.number(),
+});
+const kafkaLaunch = z.object({
+  home: z.string(),
+  port: z.number(),
+  controllerPort: z.number(),
+  heapMb: z.number(),
+});
+
+const stateSchema = z.object({
+  dataDir: z.string(),
+  elasticsearch: z.object({
+    url: z.string(),
+    pid: z.number(),
+    nodes: z.number(),
+    httpPorts: z.array(z.number()),
+    logFile: z.string(),
+    launch: esLaunch,
+  }),
+  kafka: z
+    .object({ bootstrap: z.string(), pid: z.number(), logFile: z.string(), launch: kafkaLaunch })
+    .optional(),
+  startedAt: z.string(),
+});
+
+export type EsLaunch = z.infer<typeof esLaunch>;
+export type KafkaLaunch = z.infer<typeof kafkaLaunch>;
+export type StoredState = z.infer<typeof stateSchema>;
+export type StoredEs = StoredState['elasticsearch'];
+export type StoredKafka = NonNullable<StoredState['kafka']>;
+
+/** The state file, or undefined when there is none; a corrupt file is an error, not an empty stack. */
+export async function readState(file: string): Promise<StoredState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const parsed = stateSchema.safeParse(JSON.parse(text));
+  if (!parsed.success)
+    throw new Error(`${file} is not a flowtrail stack state file: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** Written via rename so a concurrent `stack status` never reads half a file. */
+export async function writeState(file: string, state: StoredState): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(tmp, file);
+}
+
+export async function removeState(file: string): Promise<void> {
+  await rm(file, { force: true });
+}

@@ -1,0 +1,162 @@
+import { execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { exited, runCli, startCli } from '../support/cli.js';
+import { countDocs } from '../support/es.js';
+
+describe('flowtrail community-id', () => {
+  it('prints the Community ID like pycommunityid', async () => {
+    const result = await runCli(['community-id', 'tcp', '1.2.3.4', '1122', '5.6.7.8', '3344']);
+    expect(result).toMatchObject({ code: 0, stdout: '1:wCb3OG7yAFWelaUydu0D+125CLM=\n' });
+    const seeded = await runCli([
+      'community-id',
+      '6',
+      '5.6.7.8',
+      '3344',
+      '1.2.3.4',
+      '1122',
+      '--seed',
+      '1',
+      '--json',
+    ]);
+    expect(JSON.parse(seeded.stdout)).toEqual({ community_id: '1:HhA1B+6CoLbiKPEs5nhNYN4XWfk=' });
+    const hex = await runCli(['community-id', 'icmp', '1.2.3.4', '8', '5.6.7.8', '0', '--no-base64']);
+    expect(hex.stdout.trim()).toBe('1:72ba1d4472f6144b078dbbf752446b7dbb386d9d');
+  });
+
+  it('exits 2 with a message naming the bad argument', async () => {
+    const badProto = await runCli(['community-id', 'bogus', '1.2.3.4', '1', '5.6.7.8', '2']);
+    expect(badProto.code).toBe(2);
+    expect(badProto.stderr).toMatch(/proto: unknown protocol "bogus"/);
+    const badPort = await runCli(['community-id', 'tcp', '1.2.3.4', '99999', '5.6.7.8', '2']);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toMatch(/sport/);
+    const missing = await runCli(['community-id', 'tcp']);
+    expect(missing.code).toBe(2);
+  });
+});
+
+describe('flowtrail configuration errors', () => {
+  it('exits 2 and names the key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtrail-cli-'));
+    const file = join(dir, 'bad.yml');
+    writeFileSync(file, 'inputs:\n  netflow:\n    port: 99999\n');
+    const result = await runCli(['collect', '--config', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/inputs\.netflow\.port/);
+  });
+
+  it('exits 2 for an unknown command or option', async () => {
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+    expect((await runCli(['setup', '--bogus'])).code).toBe(2);
+  });
+});
+
+describe('flowtrail setup', () => {
+  it('installs templates idempotently and reports what changed as JSON', async () => {
+    const es = inject('esUrl');
+    const first = await runCli(['setup', '--es', es, '--json']);
+    expect(first.code).toBe(0);
+    const report = JSON.parse(first.stdout);
+    expect(report.cluster.version).toMatch(/^\d+\./);
+    const second = JSON.parse((await runCli(['setup', '--es', es, '--json'])).stdout);
+    expect(second.changes.every((c: { change: string }) => c.change === 'unchanged')).toBe(true);
+  });
+});
+
+/** A NetFlow v5 datagram (Cisco's published layout) with one TCP flow, built by hand. */
+function netflowV5(now: number): Buffer {
+  const buffer = Buffer.alloc(24 + 48);
+  const uptime = 3_600_000;
+  buffer.writeUInt16BE(5, 0);
+  buffer.writeUInt16BE(1, 2);
+  buffer.writeUInt32BE(uptime, 4);
+  buffer.writeUInt32BE(Math.floor(now / 1000), 8);
+  buffer.writeUInt32BE((now % 1000) * 1e6, 12);
+  buffer.writeUInt32BE(1, 16);
+  const r = 24;
+  Buffer.from([10, 77, 0, 5]).copy(buffer, r);
+  Buffer.from([203, 0, 113, 80]).copy(buffer, r + 4);
+  buffer.writeUInt32BE(12, r + 20);
+  buffer.writeUInt32BE(3456, r + 24);
+  buffer.writeUInt32BE(uptime - 2000, r + 28);
+  buffer.writeUInt32BE(uptime - 1000, r + 32);
+  buffer.writeUInt16BE(51515, r + 36);
+  buffer.writeUInt16BE(443, r + 38);
+  buffer.writeUInt8(0x1b, r + 41);
+  buffer.writeUInt8(6, r + 42);
+  return buffer;
+}
+
+function javaProcessesUnder(dir: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes(dir) && !line.includes('ps -eo'));
+}
+
+describe('flowtrail up on a fresh data directory', () => {
+  it('provisions Elasticsearch, reaches "collecting", writes NetFlow, and stack down leaves no process', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'flowtrail-up-'));
+    const netflowPort = 20_000 + Math.floor(Math.random() * 20_000);
+    const config = join(dataDir, 'flowtrail.yml');
+    writeFileSync(
+      config,
+      [
+        'stack:',
+        '  elasticsearch_port: 19650',
+        'metrics:',
+        '  port: 0',
+        'elasticsearch:',
+        '  bulk: { flush_interval: 100ms }',
+        'local_networks: [10.77.0.0/24]',
+      ].join('\n'),
+    );
+    const env = { FLOWTRAIL_ES_URL: '' };
+    const { child, output } = await startCli(
+      ['up', '--config', config, '--data-dir', dataDir, '--netflow', `127.0.0.1:${netflowPort}`],
+      /"msg":"collecting"/,
+      env,
+    );
+    try {
+      expect(output()).toMatch(/"netflow":"udp 127\.0\.0\.1:\d+"/);
+      const socket = createSocket('udp4');
+      await new Promise<void>((resolve, reject) =>
+        socket.send(netflowV5(Date.now()), netflowPort, '127.0.0.1', (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+      socket.close();
+      const status = JSON.parse(
+        (await runCli(['stack', 'status', '--json', '--data-dir', dataDir], env)).stdout,
+      );
+      expect(status.elasticsearch.status).toBe('up');
+      const es = new (await import('@elastic/elasticsearch')).Client({ node: status.elasticsearch.url });
+      let count = 0;
+      for (let attempt = 0; attempt < 50 && count === 0; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        count = await countDocs(es, searchPattern('flowtrail.flows', 'default')).catch(() => 0);
+      }
+      expect(count).toBe(1);
+      const { body } = await es.search({ index: searchPattern('flowtrail.flows', 'default') });
+      const doc = (body as any).hits.hits[0]._source;
+      expect(doc.source).toMatchObject({
+        ip: '10.77.0.5',
+        port: 51515,
+        bytes: 3456,
+        packets: 12,
+        locality: 'internal',
+      });
+      expect(doc.network).toMatchObject({ transport: 'tcp', direction: 'outbound' });
+      await es.close();
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+      const down = await runCli(['stack', 'down', '--json', '--data-dir', dataDir], env);
+      expect(down.code).toBe(0);
+    }
+    expect(javaProcessesUnder(dataDir)).toEqual([]);
+  });
+});
