@@ -15,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/*.test.ts'],
+          include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/setup/stack.ts'],
           testTimeout: 180_000,
           hookTimeout: 400_000,

@@ -81,14 +81,14 @@ function netflowV5(now: number): Buffer {
   const r = 24;
   Buffer.from([10, 77, 0, 5]).copy(buffer, r);
   Buffer.from([203, 0, 113, 80]).copy(buffer, r + 4);
-  buffer.writeUInt32BE(12, r + 20);
-  buffer.writeUInt32BE(3456, r + 24);
-  buffer.writeUInt32BE(uptime - 2000, r + 28);
-  buffer.writeUInt32BE(uptime - 1000, r + 32);
-  buffer.writeUInt16BE(51515, r + 36);
-  buffer.writeUInt16BE(443, r + 38);
-  buffer.writeUInt8(0x1b, r + 41);
-  buffer.writeUInt8(6, r + 42);
+  buffer.writeUInt32BE(12, r + 16);
+  buffer.writeUInt32BE(3456, r + 20);
+  buffer.writeUInt32BE(uptime - 2000, r + 24);
+  buffer.writeUInt32BE(uptime - 1000, r + 28);
+  buffer.writeUInt16BE(51515, r + 32);
+  buffer.writeUInt16BE(443, r + 34);
+  buffer.writeUInt8(0x1b, r + 37);
+  buffer.writeUInt8(6, r + 38);
   return buffer;
 }
 
@@ -151,6 +151,16 @@ describe('flowtrail up on a fresh data directory', () => {
       });
       expect(doc.network).toMatchObject({ transport: 'tcp', direction: 'outbound' });
       await es.close();
+
+      const metricsUrl = output().match(/"metrics":"(http:[^"]+)"/)?.[1];
+      expect(metricsUrl).toBeDefined();
+      const metrics = await (await fetch(metricsUrl as string)).text();
+      expect(metrics).toMatch(/flowtrail_records_out_total\{plugin="elasticsearch"\} 1\b/);
+      expect(metrics).toMatch(/flowtrail_bulk_duration_seconds_count\{plugin="elasticsearch"\} [1-9]/);
+      expect(metrics).toMatch(/flowtrail_queue_depth 0/);
+      const health = await fetch((metricsUrl as string).replace('/metrics', '/healthz'));
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', queued: 0 });
     } finally {
       child.kill('SIGTERM');
       expect(await exited(child)).toBe(0);

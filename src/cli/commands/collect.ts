@@ -3,36 +3,13 @@ import type { Logger } from 'pino';
 import { detectCapabilities } from '../../../plugins/elasticsearch/capabilities.js';
 import { redactUrl } from '../../../plugins/elasticsearch/client.js';
 import { enforceRetention } from '../../../plugins/elasticsearch/retention.js';
-import { createNetflowSource } from '../../../plugins/netflow/source.js';
 import { connect } from '../../app/elasticsearch.js';
 import { UsageError } from '../../app/errors.js';
+import { createNetflowInput } from '../../app/netflow-input.js';
 import { createRuntime } from '../../app/runtime.js';
 import type { FlowtrailConfig } from '../../config/schema.js';
 import { startMetricsServer } from '../../observability/server.js';
-import type { Source } from '../../pipeline/types.js';
 import { LocalNetworks } from '../../schema/locality.js';
-
-function sourcesFor(config: FlowtrailConfig, localNetworks: LocalNetworks): Source[] {
-  const sources: Source[] = [];
-  const netflow = config.inputs.netflow;
-  if (netflow.enabled) {
-    sources.push(
-      createNetflowSource(
-        {
-          host: netflow.host,
-          port: netflow.port,
-          recvBufferSize: netflow.receive_buffer_bytes,
-          allowedExporters: netflow.allowed_exporters,
-          templateTimeoutMs: netflow.template_timeout,
-          samplingOverrides: netflow.sampling_overrides,
-        },
-        { localNetworks },
-      ),
-    );
-  }
-  if (sources.length === 0) throw new UsageError('inputs: no input is enabled, nothing to collect');
-  return sources;
-}
 
 const RETENTION_INTERVAL_MS = 3_600_000;
 
@@ -63,10 +40,10 @@ async function retentionTask(
 
 /** Runs the live inputs until SIGINT/SIGTERM, then writes (or spools) what is queued and exits. */
 export async function collectCommand(config: FlowtrailConfig, logger: Logger): Promise<number> {
+  if (!config.inputs.netflow.enabled) throw new UsageError('inputs: no input is enabled, nothing to collect');
   const { client, resolved } = await connect(config);
   const runtime = createRuntime(config, client, logger);
-  const localNetworks = new LocalNetworks(config.local_networks);
-  const sources = sourcesFor(config, localNetworks);
+  const netflow = createNetflowInput(config, new LocalNetworks(config.local_networks), logger);
   const metricsServer = config.metrics.enabled
     ? await startMetricsServer(runtime.metrics, runtime.pipeline, config.metrics.host, config.metrics.port)
     : undefined;
@@ -77,24 +54,26 @@ export async function collectCommand(config: FlowtrailConfig, logger: Logger): P
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-
   const retention = await retentionTask(config, client, logger);
-  const running = runtime.pipeline.run(sources);
-  logger.info(
-    {
-      netflow: config.inputs.netflow.enabled
-        ? `udp ${config.inputs.netflow.host}:${config.inputs.netflow.port}`
-        : undefined,
-      elasticsearch: redactUrl(resolved.connection.url),
-      embedded: resolved.embedded,
-      metrics: metricsServer ? `${metricsServer.url}/metrics` : undefined,
-      local_networks: config.local_networks,
-    },
-    'collecting',
-  );
   try {
+    const running = runtime.pipeline.run([netflow.source]);
+    // "collecting" is said only once the socket is bound; a bind failure rejects `running` instead.
+    const bound = await Promise.race([netflow.listening, running.then(() => undefined)]);
+    if (bound) {
+      logger.info(
+        {
+          netflow: `udp ${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`,
+          elasticsearch: redactUrl(resolved.connection.url),
+          embedded: resolved.embedded,
+          metrics: metricsServer ? `${metricsServer.url}/metrics` : undefined,
+          local_networks: config.local_networks,
+        },
+        'collecting',
+      );
+    }
     await running;
   } finally {
+    netflow.close();
     if (retention) clearInterval(retention);
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);

@@ -1,0 +1,242 @@
+import type { FlowFacts } from '../../src/schema/flow.js';
+import type { CompiledTemplate } from './decode/template.js';
+import type { DecodedRecord, FieldValue, PacketInfo } from './decode/types.js';
+
+/** An options record (exporter statistics, sampler configuration…), in Filebeat's `netflow.{scope,options}` shape. */
+export interface NetflowOptionsRecord {
+  exporter: string;
+  port: number;
+  version: number;
+  domainId: number;
+  exportTime: number;
+  scope: Record<string, unknown>;
+  options: Record<string, unknown>;
+}
+
+export interface ProducedRecords {
+  flows: FlowFacts[];
+  options: NetflowOptionsRecord[];
+  /** Flow records that name no source/destination address (NAT pool events, exporter counters sent as data). */
+  addressless: number;
+}
+
+const TWO_32 = 4294967296;
+const PADDING_ID = 210;
+const ICMP = 1;
+const ICMPV6 = 58;
+const TCP = 6;
+
+function num(values: FieldValue[], index: number): number | undefined {
+  if (index < 0) return undefined;
+  const value = values[index];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function str(values: FieldValue[], index: number): string | undefined {
+  if (index < 0) return undefined;
+  const value = values[index];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function isoOrNumber(ms: number): string | number {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : ms;
+}
+
+/**
+ * A sysUpTime-relative timestamp (ms) as epoch ms. v9/v5 carry the uptime at export in the header; the signed
+ * 32-bit difference keeps flows right when the uptime counter wrapped between flow and export (softflowd reading
+ * a capture file sends such times; collectors that subtract unsigned put them 49.7 days off). IPFIX has no
+ * header uptime: the base is systemInitTimeMilliseconds from options data, and the multiple of 2^32 ms that puts
+ * the flow nearest the export time is chosen for the same reason.
+ */
+function fromUptime(p: PacketInfo, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (p.sysUptime >= 0) return p.exportTime - ((p.sysUptime - value) | 0);
+  const init = p.domain.systemInitMs;
+  if (init < 0) return undefined;
+  const base = init + value;
+  return base + Math.round((p.exportTime - base) / TWO_32) * TWO_32;
+}
+
+function flowTimes(r: DecodedRecord): { start?: number; end?: number } {
+  const v = r.values;
+  const at = r.template.at;
+  const p = r.packet;
+  const delta = (i: number) => {
+    const micros = num(v, i);
+    return micros === undefined ? undefined : p.exportTime - micros / 1000;
+  };
+  let end =
+    num(v, at.endMillis) ??
+    num(v, at.endMicros) ??
+    num(v, at.endNanos) ??
+    num(v, at.endSeconds) ??
+    fromUptime(p, num(v, at.endUptime)) ??
+    delta(at.endDeltaMicros);
+  let start =
+    num(v, at.startMillis) ??
+    num(v, at.startMicros) ??
+    num(v, at.startNanos) ??
+    num(v, at.startSeconds) ??
+    fromUptime(p, num(v, at.startUptime)) ??
+    delta(at.startDeltaMicros);
+  const duration = num(v, at.durationMillis) ?? (num(v, at.durationMicros) ?? Number.NaN) / 1000;
+  if (Number.isFinite(duration)) {
+    if (start === undefined && end !== undefined) start = end - duration;
+    else if (end === undefined && start !== undefined) end = start + duration;
+  }
+  // Records without any time (NAT events, some firewalls) are dated by the export that carried them.
+  if (start === undefined && end === undefined) end = p.exportTime;
+  return { start, end };
+}
+
+function namespace(r: DecodedRecord, type: string): Record<string, unknown> {
+  const p = r.packet;
+  return {
+    type,
+    exporter: {
+      address: `${p.exporter}:${p.port}`,
+      source_id: p.domainId,
+      version: p.version,
+      timestamp: isoOrNumber(p.exportTime),
+      uptime_millis: Math.max(p.sysUptime, 0),
+    },
+  };
+}
+
+function fieldValue(t: CompiledTemplate, i: number, value: FieldValue): unknown {
+  const type = t.info[i].type;
+  if (typeof value === 'number' && type.startsWith('dateTime')) return isoOrNumber(value);
+  return value;
+}
+
+function fillFields(
+  t: CompiledTemplate,
+  values: FieldValue[],
+  from: number,
+  to: number,
+  into: Record<string, unknown>,
+) {
+  for (let i = from; i < to; i++) {
+    const value = values[i];
+    const info = t.info[i];
+    if (value === undefined || (info.pen === 0 && info.id === PADDING_ID)) continue;
+    into[info.snake] = fieldValue(t, i, value);
+  }
+}
+
+function scaled(value: number | undefined, rate: number): number | undefined {
+  return value === undefined ? undefined : value * rate;
+}
+
+/** ICMP type and code as NetFlow reports them: dedicated elements, else packed into the destination port. */
+function icmpTypeCode(
+  r: DecodedRecord,
+  protocol: number,
+  dstPort: number | undefined,
+): [number, number] | undefined {
+  const v = r.values;
+  const at = r.template.at;
+  const packed = protocol === ICMP ? num(v, at.icmpTypeCode4) : num(v, at.icmpTypeCode6);
+  if (packed !== undefined) return [packed >> 8, packed & 0xff];
+  const type = protocol === ICMP ? num(v, at.icmpType4) : num(v, at.icmpType6);
+  const code = protocol === ICMP ? num(v, at.icmpCode4) : num(v, at.icmpCode6);
+  if (type !== undefined) return [type, code ?? 0];
+  if (dstPort !== undefined) return [dstPort >> 8, dstPort & 0xff];
+  return undefined;
+}
+
+/** A decoded data record as flow facts; undefined when it names no addresses. */
+export function toFlowFacts(r: DecodedRecord): FlowFacts | undefined {
+  const v = r.values;
+  const t = r.template;
+  const at = t.at;
+  const sourceIp = str(v, at.srcIpv4) ?? str(v, at.srcIpv6);
+  const destinationIp = str(v, at.dstIpv4) ?? str(v, at.dstIpv6);
+  if (sourceIp === undefined || destinationIp === undefined) return undefined;
+  const p = r.packet;
+  const rate = r.samplingRate;
+  const protocol = num(v, at.protocol) ?? 0;
+  let sourcePort = num(v, at.srcPort);
+  let destinationPort = num(v, at.dstPort);
+  if (protocol === ICMP || protocol === ICMPV6) {
+    const typeCode = icmpTypeCode(r, protocol, destinationPort);
+    if (typeCode) [sourcePort, destinationPort] = typeCode;
+  }
+  const netflow = namespace(r, 'netflow_flow');
+  fillFields(t, v, 0, v.length, netflow);
+  if (rate !== 1) netflow.sampling_rate = rate;
+  const { start, end } = flowTimes(r);
+  const facts: FlowFacts = {
+    module: 'netflow',
+    action: 'netflow_flow',
+    protocol,
+    sourceIp,
+    destinationIp,
+    sourcePort,
+    destinationPort,
+    bytes: scaled(num(v, at.octetDelta) ?? num(v, at.octetTotal) ?? num(v, at.initiatorOctets), rate),
+    packets: scaled(num(v, at.packetDelta) ?? num(v, at.packetTotal) ?? num(v, at.initiatorPackets), rate),
+    reverseBytes: scaled(
+      num(v, at.reverseOctetDelta) ?? num(v, at.reverseOctetTotal) ?? num(v, at.responderOctets),
+      rate,
+    ),
+    reversePackets: scaled(
+      num(v, at.reversePacketDelta) ?? num(v, at.reversePacketTotal) ?? num(v, at.responderPackets),
+      rate,
+    ),
+    sourceMac: str(v, at.srcMac) ?? str(v, at.postSrcMac),
+    destinationMac: str(v, at.dstMac) ?? str(v, at.postDstMac),
+    start,
+    end,
+    observer: { ip: p.exporter },
+    identity: `${p.exporter}:${p.port}/${p.version}/${p.domainId}/${p.sequence}/${r.index}`,
+    extra: { netflow },
+  };
+  const tcpFlags = num(v, at.tcpFlags);
+  if (tcpFlags !== undefined && protocol === TCP) facts.tcpFlags = tcpFlags & 0x1ff;
+  const vlan = num(v, at.vlan) || num(v, at.dot1qVlan);
+  if (vlan) facts.vlanId = vlan;
+  if (num(v, at.biflowDirection) === 1) facts.sourceIsInitiator = true;
+  const flowId = num(v, at.flowId);
+  if (flowId !== undefined) facts.flowId = String(flowId);
+  for (const key of Object.keys(facts) as Array<keyof FlowFacts>) {
+    if (facts[key] === undefined) delete facts[key];
+  }
+  return facts;
+}
+
+export function toOptionsRecord(r: DecodedRecord): NetflowOptionsRecord {
+  const t = r.template;
+  const scope: Record<string, unknown> = {};
+  const options: Record<string, unknown> = {};
+  fillFields(t, r.values, 0, t.scopeCount, scope);
+  fillFields(t, r.values, t.scopeCount, r.values.length, options);
+  const p = r.packet;
+  return {
+    exporter: p.exporter,
+    port: p.port,
+    version: p.version,
+    domainId: p.domainId,
+    exportTime: p.exportTime,
+    scope,
+    options,
+  };
+}
+
+/** Splits decoded records into flows (as FlowFacts) and options records (already applied to sampling state). */
+export function produce(records: DecodedRecord[]): ProducedRecords {
+  const flows: FlowFacts[] = [];
+  const options: NetflowOptionsRecord[] = [];
+  let addressless = 0;
+  for (const r of records) {
+    if (r.template.isOptions) {
+      options.push(toOptionsRecord(r));
+      continue;
+    }
+    const facts = toFlowFacts(r);
+    if (facts) flows.push(facts);
+    else addressless++;
+  }
+  return { flows, options, addressless };
+}
