@@ -2,6 +2,7 @@ import type { PipelineRecord } from '../pipeline/types.js';
 import { tryCommunityId } from './community-id.js';
 import { documentId } from './ids.js';
 import type { Direction, LocalNetworks } from './locality.js';
+import { mergeInto } from './merge.js';
 import { transportName } from './protocols.js';
 
 export const ALERT_DATASET = 'flowtrail.alerts';
@@ -140,7 +141,7 @@ export function toAlertRecord(a: AlertFacts, ctx: AlertMappingContext): Pipeline
   if (related.length > 0) doc.related = { ip: related };
   if (a.flowId !== undefined) doc.flow = { id: a.flowId };
   if (a.observer !== undefined) doc.observer = { ...a.observer };
-  if (a.extra !== undefined) Object.assign(doc, a.extra);
+  if (a.extra !== undefined) mergeInto(doc, a.extra);
 
   const id = documentId(
     dataset,

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
+import { parseIPv4 } from './ipv4.js';
 
 /**
  * Community ID v1 (https://github.com/corelight/community-id-spec): a hash of the flow's 5-tuple that is the
@@ -47,6 +48,8 @@ export type AddressInput = string | Uint8Array;
 
 function addressBytes(address: AddressInput): Uint8Array {
   if (typeof address !== 'string') return address;
+  const v4 = parseIPv4(address);
+  if (v4 >= 0) return Uint8Array.of(v4 >>> 24, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255);
   const parsed = ipaddr.parse(address);
   return Uint8Array.from(parsed.toByteArray());
 }
@@ -108,9 +111,7 @@ export function communityId(
     offset = buffer.writeUInt16BE(sport & 0xffff, offset);
     buffer.writeUInt16BE(dport & 0xffff, offset);
   }
-  const digest = createHash('sha1')
-    .update(buffer)
-    .digest(options.base64 === false ? 'hex' : 'base64');
+  const digest = hash('sha1', buffer, options.base64 === false ? 'hex' : 'base64');
   return `1:${digest}`;
 }
 

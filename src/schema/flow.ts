@@ -2,6 +2,7 @@ import type { PipelineRecord } from '../pipeline/types.js';
 import { tryCommunityId } from './community-id.js';
 import { documentId } from './ids.js';
 import type { Direction, LocalNetworks } from './locality.js';
+import { mergeInto } from './merge.js';
 import { tcpFlagNames, transportName } from './protocols.js';
 
 export const FLOW_DATASET = 'flowtrail.flows';
@@ -161,7 +162,7 @@ export function toFlowRecord(f: FlowFacts, ctx: FlowMappingContext): PipelineRec
   }
   if (f.observer !== undefined) doc.observer = { ...f.observer };
   if (f.tcpFlags !== undefined) doc.flowtrail = { tcp_flags: tcpFlagNames(f.tcpFlags) };
-  if (f.extra !== undefined) Object.assign(doc, f.extra);
+  if (f.extra !== undefined) mergeInto(doc, f.extra);
 
   const id = documentId(
     dataset,

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { parseIPv4 } from './ipv4.js';
 
 export type Locality = 'internal' | 'external';
 export type Direction = 'inbound' | 'outbound' | 'internal' | 'external';
@@ -7,17 +8,28 @@ type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 /** The site's own networks (iptrk's "our networks"): they decide locality of each address and flow direction. */
 export class LocalNetworks {
-  private readonly v4: Cidr[] = [];
+  /** IPv4 networks as [network, mask] numbers, compared without parsing objects. */
+  private readonly v4: Array<[number, number]> = [];
   private readonly v6: Cidr[] = [];
 
   constructor(readonly cidrs: readonly string[]) {
     for (const cidr of cidrs) {
       const parsed = ipaddr.parseCIDR(cidr);
-      (parsed[0].kind() === 'ipv4' ? this.v4 : this.v6).push(parsed);
+      if (parsed[0].kind() === 'ipv4') {
+        const mask = parsed[1] === 0 ? 0 : (0xffffffff << (32 - parsed[1])) >>> 0;
+        this.v4.push([(parseIPv4(parsed[0].toString()) & mask) >>> 0, mask]);
+      } else {
+        this.v6.push(parsed);
+      }
     }
   }
 
   locality(address: string): Locality {
+    const v4 = parseIPv4(address);
+    if (v4 >= 0) {
+      for (const [network, mask] of this.v4) if ((v4 & mask) >>> 0 === network) return 'internal';
+      return 'external';
+    }
     let parsed: ipaddr.IPv4 | ipaddr.IPv6;
     try {
       parsed = ipaddr.parse(address);
@@ -27,8 +39,8 @@ export class LocalNetworks {
     if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
       parsed = (parsed as ipaddr.IPv6).toIPv4Address();
     }
-    const list = parsed.kind() === 'ipv4' ? this.v4 : this.v6;
-    for (const cidr of list) {
+    if (parsed.kind() === 'ipv4') return this.locality(parsed.toString());
+    for (const cidr of this.v6) {
       if (parsed.match(cidr)) return 'internal';
     }
     return 'external';
