@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-function isFree(port: number): Promise<boolean> {
+export function isFree(port: number): Promise<boolean> {
   return new Promise((resolvePromise) => {
     const server = createServer();
     server.once('error', () => resolvePromise(false));

@@ -1,8 +1,10 @@
-import { rm } from 'node:fs/promises';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { stackDown, stackUp } from '../../src/stack/index.js';
+import { isFree } from '../../src/stack/ports.js';
 
 /** Ports of the shared test stack; well away from a developer's own 9200/9092 stack. */
 export const TEST_ES_PORT = Number(process.env.FLOWTRAIL_TEST_ES_PORT ?? 19200);
@@ -26,6 +28,43 @@ export async function freshStackDir(name: string): Promise<string> {
   return dataDir;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Test runs on one machine at the same time (two terminals, two worktrees) each get their own stack: slot 0 is
+ * `main` on the default ports, the next free slot moves every port by 10. A slot is held by a lock file naming
+ * the pid of the run; a lock whose process is gone is taken over.
+ */
+async function claimSlot(): Promise<{ name: string; esPort: number; kafkaPort: number; release(): void }> {
+  await mkdir(join(tmpdir(), 'flowtrail-test'), { recursive: true });
+  for (let i = 0; i < 10; i++) {
+    const name = i === 0 ? 'main' : `main-${i}`;
+    const lock = `${testStackDir(name)}.lock`;
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    } catch {
+      const holder = Number(readFileSync(lock, 'utf8'));
+      if (Number.isInteger(holder) && holder > 0 && alive(holder)) continue;
+      writeFileSync(lock, String(process.pid));
+    }
+    const esPort = TEST_ES_PORT + i * 10;
+    const kafkaPort = TEST_KAFKA_PORT + i * 10;
+    if (i > 0 && !((await isFree(esPort)) && (await isFree(kafkaPort)))) {
+      rmSync(lock, { force: true });
+      continue;
+    }
+    return { name, esPort, kafkaPort, release: () => rmSync(lock, { force: true }) };
+  }
+  throw new Error('ten test runs already hold a test stack on this machine');
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.FLOWTRAIL_ES_URL;
   if (external) {
@@ -37,13 +76,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   // Kafka starts in parallel with ES and costs a few seconds; FLOWTRAIL_TEST_KAFKA=0 skips it.
   const kafka = process.env.FLOWTRAIL_TEST_KAFKA !== '0';
-  const dataDir = await freshStackDir('main');
+  const slot = await claimSlot();
+  const dataDir = await freshStackDir(slot.name);
   try {
     const state = await stackUp({
       dataDir,
-      esHttpPort: TEST_ES_PORT,
+      esHttpPort: slot.esPort,
       kafka,
-      kafkaPort: TEST_KAFKA_PORT,
+      kafkaPort: slot.kafkaPort,
       esHeapMb: 512,
       kafkaHeapMb: 256,
     });
@@ -52,9 +92,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('kafkaBootstrap', state.kafka?.bootstrap ?? null);
   } catch (err) {
     await stackDown(dataDir);
+    slot.release();
     throw err;
   }
   return async () => {
     await stackDown(dataDir);
+    slot.release();
   };
 }
