@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { dataDirOf } from '../../app/paths.js';
+import { startConfiguredStack } from '../../app/stack.js';
 import type { FlowtrailConfig } from '../../config/schema.js';
-import { stackDown, stackStatus, stackUp } from '../../stack/index.js';
+import { stackDown, stackStatus } from '../../stack/index.js';
 import { printResult } from '../output.js';
 
 export async function stackUpCommand(
@@ -9,14 +10,7 @@ export async function stackUpCommand(
   logger: Logger,
   json: boolean,
 ): Promise<number> {
-  const state = await stackUp({
-    dataDir: dataDirOf(config),
-    nodes: config.stack.nodes,
-    kafka: config.stack.kafka,
-    esHttpPort: config.stack.elasticsearch_port,
-    kafkaPort: config.stack.kafka_port,
-    logger,
-  });
+  const state = await startConfiguredStack(config, logger);
   printResult(json, state, () =>
     [
       `elasticsearch ${state.elasticsearch.url} (${state.elasticsearch.nodes} node${state.elasticsearch.nodes > 1 ? 's' : ''}, pid ${state.elasticsearch.pid})`,

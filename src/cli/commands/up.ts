@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { dataDirOf } from '../../app/paths.js';
+import { startConfiguredStack } from '../../app/stack.js';
 import type { FlowtrailConfig } from '../../config/schema.js';
-import { stackUp } from '../../stack/index.js';
 import { collectCommand } from './collect.js';
 import { describeSetup, runSetup } from './setup.js';
 
@@ -12,14 +12,7 @@ export async function upCommand(config: FlowtrailConfig, logger: Logger): Promis
       { data_dir: dataDirOf(config) },
       'starting the embedded Elasticsearch (the first start downloads it with Maven)',
     );
-    const state = await stackUp({
-      dataDir: dataDirOf(config),
-      nodes: config.stack.nodes,
-      kafka: config.stack.kafka,
-      esHttpPort: config.stack.elasticsearch_port,
-      kafkaPort: config.stack.kafka_port,
-      logger,
-    });
+    const state = await startConfiguredStack(config, logger);
     logger.info({ elasticsearch: state.elasticsearch.url, kafka: state.kafka?.bootstrap }, 'stack up');
   }
   const report = await runSetup(config);
