@@ -18,6 +18,11 @@ export class BlockGrouper {
 
   constructor(private readonly start: string) {}
 
+  /** The first line of the block being gathered: a reader that stops now resumes there. */
+  get held(): Line | undefined {
+    return this.lines[0];
+  }
+
   /** Adds a line; returns the block it completed, if any. */
   push(line: Line): Block | undefined {
     if (line.text.trim() === '') return this.flush();

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../test/support/fixtures.js';
-import { createLogIngestSource, type LogKind } from './ingest-source.js';
+import { createLogIngestSource } from './ingest-source.js';
+import type { LogKind } from './records.js';
 import { PRIVATE_NETWORKS, recordingContext } from './test-context.js';
 
 /**
  * Every ECS field that both flowtrail and Elastic's expected output define must agree, except for the
- * intentional differences below (mirrored for humans in plugins/README-conformance.md). An entry that no
- * longer matches any difference fails the test too, so the list cannot go stale.
+ * intentional differences below (mirrored for humans in README.md, "Conformance with Elastic's pipelines"). An
+ * entry that no longer matches any difference fails the test too, so the list cannot go stale.
  */
 interface Difference {
   /** Dotted field name. */

@@ -1,5 +1,6 @@
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { tryCommunityId } from '../../src/schema/community-id.js';
+import { IsoFormatter } from '../../src/schema/flow.js';
 import { documentId } from '../../src/schema/ids.js';
 import { transportName } from '../../src/schema/protocols.js';
 import type { MappingDeps } from './parser.js';
@@ -54,9 +55,13 @@ function endpoint(ip: string, port: number | undefined, deps: MappingDeps): Reco
   return value;
 }
 
+/** One per field, so that the event's own time and `event.created` (now) do not evict each other. */
+const timeIso = new IsoFormatter();
+const createdIso = new IsoFormatter();
+
 export function toEventRecord(e: EventFacts, deps: MappingDeps): PipelineRecord {
   const doc: Record<string, unknown> = {
-    '@timestamp': new Date(e.time).toISOString(),
+    '@timestamp': timeIso.format(e.time),
     event: {
       kind: e.kind ?? 'event',
       category: e.category,
@@ -64,7 +69,7 @@ export function toEventRecord(e: EventFacts, deps: MappingDeps): PipelineRecord 
       action: e.action,
       dataset: e.dataset,
       module: e.module,
-      created: new Date(deps.now()).toISOString(),
+      created: createdIso.format(deps.now()),
     },
   };
   const network: Record<string, unknown> = {};

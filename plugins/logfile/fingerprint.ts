@@ -3,9 +3,10 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { isGzip } from './lines.js';
 
-const FINGERPRINT_BYTES = 1024;
+export const FINGERPRINT_BYTES = 1024;
 
-async function head(path: string): Promise<Buffer> {
+/** The first KiB of a file's (decompressed) content. */
+export async function fileHead(path: string): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
     if (!isGzip(path)) {
@@ -27,13 +28,10 @@ async function head(path: string): Promise<Buffer> {
 }
 
 /**
- * A file's identity from its first KiB of (decompressed) content rather than its path or inode: a renamed
- * (rotated), copied or re-ingested file keeps it, so document ids built from it plus a line's offset stay
- * the same and a replay overwrites instead of duplicating.
+ * A file's identity from its first KiB of (decompressed) content (`fileHead`) rather than its path or inode: a
+ * renamed (rotated), copied or re-ingested file keeps it, so document ids built from it plus a line's offset
+ * stay the same and a replay overwrites instead of duplicating.
  */
-export async function fileFingerprint(path: string): Promise<string> {
-  return createHash('sha256')
-    .update(await head(path))
-    .digest('base64url')
-    .slice(0, 16);
+export function fingerprintOf(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('base64url').slice(0, 16);
 }

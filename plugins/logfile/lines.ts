@@ -27,10 +27,70 @@ export function isGzip(path: string): boolean {
   return path.endsWith('.gz');
 }
 
-function openStream(path: string, offset: number): AsyncIterable<Buffer> {
+/** The bytes of a plain file from `offset`, or of a gzip file decompressed from its start (the caller skips). */
+export function openStream(path: string, offset: number): AsyncIterable<Buffer> {
   if (!isGzip(path)) return createReadStream(path, { start: offset, highWaterMark: CHUNK_SIZE });
   // A gzip stream cannot seek: decompress from the start and drop what lies before the offset.
   return createReadStream(path, { highWaterMark: CHUNK_SIZE }).pipe(createGunzip({ chunkSize: CHUNK_SIZE }));
+}
+
+/**
+ * Cuts a byte stream into lines. A line is handed out only once its terminator has arrived; the bytes after the
+ * last terminator wait in `carry` for the next chunk, so a line being written is never seen in pieces.
+ */
+export class LineSplitter {
+  private carry: Buffer | undefined;
+  /** Offset just past the last complete line: where a reader resumes. */
+  position: number;
+  number: number;
+
+  constructor(from: ReadPosition = { offset: 0, number: 1 }) {
+    this.position = from.offset;
+    this.number = from.number;
+  }
+
+  /** Bytes read but not yet part of a complete line. */
+  get pending(): number {
+    return this.carry === undefined ? 0 : this.carry.length;
+  }
+
+  push(chunk: Buffer): Line[] {
+    const buffer = this.carry === undefined ? chunk : Buffer.concat([this.carry, chunk]);
+    const base = this.position;
+    const lines: Line[] = [];
+    let start = 0;
+    let newline = buffer.indexOf(NEWLINE, start);
+    while (newline !== -1) {
+      const end = newline > start && buffer[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline;
+      lines.push({
+        text: buffer.toString('utf8', start, end),
+        offset: base + start,
+        next: base + newline + 1,
+        number: this.number++,
+      });
+      start = newline + 1;
+      newline = buffer.indexOf(NEWLINE, start);
+    }
+    this.carry = start < buffer.length ? buffer.subarray(start) : undefined;
+    this.position = base + start;
+    return lines;
+  }
+
+  /** The unterminated last line, once the input is known to be finished. */
+  end(): Line | undefined {
+    const carry = this.carry;
+    if (carry === undefined) return undefined;
+    this.carry = undefined;
+    const end = carry[carry.length - 1] === CARRIAGE_RETURN ? carry.length - 1 : carry.length;
+    const line = {
+      text: carry.toString('utf8', 0, end),
+      offset: this.position,
+      next: this.position + carry.length,
+      number: this.number++,
+    };
+    this.position = line.next;
+    return line;
+  }
 }
 
 /**
@@ -43,10 +103,7 @@ export async function* readLines(
   from: ReadPosition = { offset: 0, number: 1 },
 ): AsyncGenerator<Line[]> {
   let skip = isGzip(path) ? from.offset : 0;
-  let position = from.offset;
-  let number = from.number;
-  let carry: Buffer | undefined;
-
+  const splitter = new LineSplitter(from);
   for await (let chunk of openStream(path, from.offset)) {
     if (skip > 0) {
       if (chunk.length <= skip) {
@@ -56,29 +113,9 @@ export async function* readLines(
       chunk = chunk.subarray(skip);
       skip = 0;
     }
-    const buffer = carry === undefined ? chunk : Buffer.concat([carry, chunk]);
-    const base = position;
-    const lines: Line[] = [];
-    let start = 0;
-    let newline = buffer.indexOf(NEWLINE, start);
-    while (newline !== -1) {
-      const end = newline > start && buffer[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline;
-      lines.push({
-        text: buffer.toString('utf8', start, end),
-        offset: base + start,
-        next: base + newline + 1,
-        number,
-      });
-      number++;
-      start = newline + 1;
-      newline = buffer.indexOf(NEWLINE, start);
-    }
-    carry = start < buffer.length ? buffer.subarray(start) : undefined;
-    position = base + start;
+    const lines = splitter.push(chunk);
     if (lines.length > 0) yield lines;
   }
-  if (carry !== undefined) {
-    const end = carry[carry.length - 1] === CARRIAGE_RETURN ? carry.length - 1 : carry.length;
-    yield [{ text: carry.toString('utf8', 0, end), offset: position, next: position + carry.length, number }];
-  }
+  const last = splitter.end();
+  if (last !== undefined) yield [last];
 }

@@ -11,7 +11,7 @@ export const PRIVATE_NETWORKS = new LocalNetworks([
 ]);
 
 /** A SourceContext that keeps what a source emits and dead-letters, for tests. */
-export function recordingContext(): SourceContext & {
+export function recordingContext(signal = new AbortController().signal): SourceContext & {
   records: PipelineRecord[];
   dead: DeadLetterEntry[];
   batches: number;
@@ -20,14 +20,15 @@ export function recordingContext(): SourceContext & {
   const dead: DeadLetterEntry[] = [];
   const ctx = {
     logger: pino({ level: 'silent' }),
-    signal: new AbortController().signal,
+    signal,
     counters: { recordsIn() {}, recordsFailed() {} },
     records,
     dead,
     batches: 0,
-    async emit(batch: PipelineRecord[]) {
+    async emit(batch: PipelineRecord[], onWritten?: () => void) {
       ctx.batches++;
       records.push(...batch);
+      onWritten?.();
     },
     deadLetter(entry: DeadLetterEntry) {
       dead.push(entry);

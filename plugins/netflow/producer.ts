@@ -1,5 +1,5 @@
 import type { FlowFacts } from '../../src/schema/flow.js';
-import type { CompiledTemplate } from './decode/template.js';
+import { type CompiledTemplate, FIELD_DATE, FIELD_PADDING } from './decode/template.js';
 import type { DecodedRecord, FieldValue, PacketInfo } from './decode/types.js';
 
 /** An options record (exporter statistics, sampler configuration…), in Filebeat's `netflow.{scope,options}` shape. */
@@ -21,7 +21,6 @@ export interface ProducedRecords {
 }
 
 const TWO_32 = 4294967296;
-const PADDING_ID = 210;
 const ICMP = 1;
 const ICMPV6 = 58;
 const TCP = 6;
@@ -38,8 +37,16 @@ function str(values: FieldValue[], index: number): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** Records of one packet share export time and often flow times: the last conversion is reused. */
 function isoOrNumber(ms: number): string | number {
-  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : ms;
+  if (ms === lastMs) return lastIso;
+  if (!(Number.isFinite(ms) && Math.abs(ms) <= 8.64e15)) return ms;
+  lastMs = ms;
+  lastIso = new Date(ms).toISOString();
+  return lastIso;
 }
 
 /**
@@ -104,12 +111,6 @@ function namespace(r: DecodedRecord, type: string): Record<string, unknown> {
   };
 }
 
-function fieldValue(t: CompiledTemplate, i: number, value: FieldValue): unknown {
-  const type = t.info[i].type;
-  if (typeof value === 'number' && type.startsWith('dateTime')) return isoOrNumber(value);
-  return value;
-}
-
 function fillFields(
   t: CompiledTemplate,
   values: FieldValue[],
@@ -117,16 +118,14 @@ function fillFields(
   to: number,
   into: Record<string, unknown>,
 ) {
+  const output = t.output;
+  const info = t.info;
   for (let i = from; i < to; i++) {
     const value = values[i];
-    const info = t.info[i];
-    if (value === undefined || (info.pen === 0 && info.id === PADDING_ID)) continue;
-    into[info.snake] = fieldValue(t, i, value);
+    const kind = output[i];
+    if (value === undefined || kind === FIELD_PADDING) continue;
+    into[info[i].snake] = kind === FIELD_DATE && typeof value === 'number' ? isoOrNumber(value) : value;
   }
-}
-
-function scaled(value: number | undefined, rate: number): number | undefined {
-  return value === undefined ? undefined : value * rate;
 }
 
 /** ICMP type and code as NetFlow reports them: dedicated elements, else packed into the destination port. */
@@ -167,32 +166,35 @@ export function toFlowFacts(r: DecodedRecord): FlowFacts | undefined {
   fillFields(t, v, 0, v.length, netflow);
   if (rate !== 1) netflow.sampling_rate = rate;
   const { start, end } = flowTimes(r);
+  // Only defined properties are set (deleting undefined ones afterwards made every object a slow dictionary).
   const facts: FlowFacts = {
     module: 'netflow',
     action: 'netflow_flow',
     protocol,
     sourceIp,
     destinationIp,
-    sourcePort,
-    destinationPort,
-    bytes: scaled(num(v, at.octetDelta) ?? num(v, at.octetTotal) ?? num(v, at.initiatorOctets), rate),
-    packets: scaled(num(v, at.packetDelta) ?? num(v, at.packetTotal) ?? num(v, at.initiatorPackets), rate),
-    reverseBytes: scaled(
-      num(v, at.reverseOctetDelta) ?? num(v, at.reverseOctetTotal) ?? num(v, at.responderOctets),
-      rate,
-    ),
-    reversePackets: scaled(
-      num(v, at.reversePacketDelta) ?? num(v, at.reversePacketTotal) ?? num(v, at.responderPackets),
-      rate,
-    ),
-    sourceMac: str(v, at.srcMac) ?? str(v, at.postSrcMac),
-    destinationMac: str(v, at.dstMac) ?? str(v, at.postDstMac),
-    start,
-    end,
-    observer: { ip: p.exporter },
     identity: `${p.exporter}:${p.port}/${p.version}/${p.domainId}/${p.sequence}/${r.index}`,
-    extra: { netflow },
   };
+  if (sourcePort !== undefined) facts.sourcePort = sourcePort;
+  if (destinationPort !== undefined) facts.destinationPort = destinationPort;
+  const bytes = num(v, at.octetDelta) ?? num(v, at.octetTotal) ?? num(v, at.initiatorOctets);
+  if (bytes !== undefined) facts.bytes = bytes * rate;
+  const packets = num(v, at.packetDelta) ?? num(v, at.packetTotal) ?? num(v, at.initiatorPackets);
+  if (packets !== undefined) facts.packets = packets * rate;
+  const reverseBytes =
+    num(v, at.reverseOctetDelta) ?? num(v, at.reverseOctetTotal) ?? num(v, at.responderOctets);
+  if (reverseBytes !== undefined) facts.reverseBytes = reverseBytes * rate;
+  const reversePackets =
+    num(v, at.reversePacketDelta) ?? num(v, at.reversePacketTotal) ?? num(v, at.responderPackets);
+  if (reversePackets !== undefined) facts.reversePackets = reversePackets * rate;
+  const sourceMac = str(v, at.srcMac) ?? str(v, at.postSrcMac);
+  if (sourceMac !== undefined) facts.sourceMac = sourceMac;
+  const destinationMac = str(v, at.dstMac) ?? str(v, at.postDstMac);
+  if (destinationMac !== undefined) facts.destinationMac = destinationMac;
+  if (start !== undefined) facts.start = start;
+  if (end !== undefined) facts.end = end;
+  facts.observer = { ip: p.exporter };
+  facts.extra = { netflow };
   const tcpFlags = num(v, at.tcpFlags);
   if (tcpFlags !== undefined && protocol === TCP) facts.tcpFlags = tcpFlags & 0x1ff;
   const vlan = num(v, at.vlan) || num(v, at.dot1qVlan);
@@ -200,9 +202,6 @@ export function toFlowFacts(r: DecodedRecord): FlowFacts | undefined {
   if (num(v, at.biflowDirection) === 1) facts.sourceIsInitiator = true;
   const flowId = num(v, at.flowId);
   if (flowId !== undefined) facts.flowId = String(flowId);
-  for (const key of Object.keys(facts) as Array<keyof FlowFacts>) {
-    if (facts[key] === undefined) delete facts[key];
-  }
   return facts;
 }
 

@@ -1,36 +1,75 @@
 import dgram from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { Metrics } from '../../src/observability/metrics.js';
 import type { DeadLetterEntry, PipelineRecord, SourceContext } from '../../src/pipeline/types.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
+import { kernelDrops } from './socket-drops.js';
 import type { NetflowSourceOptions } from './source.js';
-import { createNetflowSource } from './source.js';
+import { createNetflowSource, netflowSample } from './source.js';
 import { LAB_FLOWS, pcapPayloads } from './testing/fixtures.js';
 
 function context(controller: AbortController) {
   const emitted: PipelineRecord[] = [];
   const deadLetters: DeadLetterEntry[] = [];
+  const counts = { in: 0, failed: 0 };
+  const logLines: string[] = [];
   const ctx: SourceContext = {
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: 'warn' }, { write: (line: string) => logLines.push(line) }),
     signal: controller.signal,
-    counters: { recordsIn: () => {}, recordsFailed: () => {} },
+    counters: {
+      recordsIn: (n = 1) => {
+        counts.in += n;
+      },
+      recordsFailed: (n = 1) => {
+        counts.failed += n;
+      },
+    },
     emit: async (records) => {
       emitted.push(...records);
     },
     deadLetter: (entry) => deadLetters.push(entry),
   };
-  return { ctx, emitted, deadLetters };
+  return { ctx, emitted, deadLetters, counts, logLines };
+}
+
+/** Whether a NetFlow v9 export carries a template or options template flowset (ids 0 and 1). */
+function hasTemplates(data: Buffer): boolean {
+  for (let at = 20; at + 4 <= data.length; ) {
+    const length = data.readUInt16BE(at + 2);
+    if (data.readUInt16BE(at) <= 1) return true;
+    if (length < 4) return false;
+    at += length;
+  }
+  return false;
+}
+
+interface ReplayOptions {
+  waitMs?: number;
+  /** Datagrams to send; the lab softflowd v9 export by default. */
+  payloads?: Buffer[];
+  /** Whether to yield to the event loop between datagrams (loopback drops what overflows the buffer). */
+  paced?: boolean;
+  /** Sender port, to replay as the same exporter (ip:port) as an earlier run. */
+  fromPort?: number;
 }
 
 async function replay(
   options: NetflowSourceOptions,
   until: (emitted: PipelineRecord[]) => boolean,
-  waitMs = 10_000,
+  {
+    waitMs = 10_000,
+    payloads = pcapPayloads(join(LAB_FLOWS, 'softflowd-v9.pcap')).map((p) => p.data),
+    paced = true,
+    fromPort,
+  }: ReplayOptions = {},
 ) {
-  const payloads = pcapPayloads(join(LAB_FLOWS, 'softflowd-v9.pcap'));
   const controller = new AbortController();
-  const { ctx, emitted } = context(controller);
+  const context_ = context(controller);
+  const { ctx, emitted } = context_;
   let port = 0;
   const listening = new Promise<void>((resolve) => {
     options.onListening = (address) => {
@@ -45,19 +84,22 @@ async function replay(
   const running = source.run(ctx);
   await listening;
   const client = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => client.bind(fromPort ?? 0, '127.0.0.1', resolve));
   for (const payload of payloads) {
     await new Promise<void>((resolve, reject) =>
-      client.send(payload.data, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+      client.send(payload, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
     );
     // Loopback drops datagrams when the receive buffer fills; pace the replay a little.
-    await new Promise((resolve) => setImmediate(resolve));
+    if (paced) await new Promise((resolve) => setImmediate(resolve));
   }
+  const senderPort = client.address().port;
   client.close();
   const deadline = Date.now() + waitMs;
   while (!until(emitted) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  const during = await source.snapshot();
   controller.abort();
   await running;
-  return { emitted, stats: source.stats(), packets: payloads.length };
+  return { ...context_, stats: source.stats(), packets: payloads.length, source, during, senderPort };
 }
 
 describe('UDP source', () => {
@@ -73,12 +115,124 @@ describe('UDP source', () => {
   });
 
   it('drops and counts exporters outside the allowlist', async () => {
-    const { emitted, stats, packets } = await replay(
-      { allowedExporters: ['192.0.2.0/24'] },
-      () => false,
-      300,
-    );
+    const { emitted, stats, packets } = await replay({ allowedExporters: ['192.0.2.0/24'] }, () => false, {
+      waitMs: 300,
+    });
     expect(emitted).toHaveLength(0);
     expect(stats.notAllowed).toBe(packets);
+  });
+
+  it('dead-letters malformed datagrams with their origin and bytes, and counts them', async () => {
+    const garbage = Buffer.from([0x00, 0x09, 0x00, 0x01, 0xde, 0xad]);
+    const { deadLetters, counts, stats } = await replay({}, () => false, {
+      waitMs: 500,
+      payloads: [garbage],
+    });
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]).toMatchObject({ plugin: 'netflow', raw: garbage.toString('base64') });
+    expect(deadLetters[0].origin).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(deadLetters[0].reason).toMatch(/^netflow: /);
+    expect(counts.failed).toBe(1);
+    expect(Object.values(stats.exporters)[0].malformed).toBe(1);
+  });
+
+  it('hands out its templates while running and after, and a new source decodes data with them at once', async () => {
+    const first = await replay({}, (e) => e.length >= 2900);
+    expect(first.during.exporters).toHaveLength(1);
+    const saved = await first.source.snapshot();
+    expect(saved.exporters[0].domains[0].templates.length).toBeGreaterThan(0);
+
+    const dataOnly = pcapPayloads(join(LAB_FLOWS, 'softflowd-v9.pcap'))
+      .map((p) => p.data)
+      .filter((data) => !hasTemplates(data));
+    const withoutTemplates = await replay({}, () => false, { waitMs: 300, payloads: dataOnly.slice(0, 5) });
+    expect(withoutTemplates.emitted).toHaveLength(0);
+    // Templates are scoped to the exporter's ip:port: the second run sends from the same port.
+    const restored = await replay({ snapshot: JSON.parse(JSON.stringify(saved)) }, (e) => e.length > 0, {
+      payloads: dataOnly.slice(0, 5),
+      fromPort: first.senderPort,
+    });
+    expect(restored.emitted.length).toBeGreaterThan(0);
+    expect(Object.values(restored.stats.exporters)[0].templateMisses).toBe(0);
+  });
+
+  it('counts datagrams beyond its queue bound as overflow instead of queueing them', async () => {
+    const { stats, packets } = await replay({ maxQueuedPackets: 1 }, () => false, {
+      waitMs: 500,
+      paced: false,
+    });
+    expect(stats.queueOverflow).toBeGreaterThan(0);
+    const [exporter] = Object.keys(stats.queueOverflowByExporter);
+    expect(stats.queueOverflowByExporter[exporter]).toBe(stats.queueOverflow);
+    const decoded = Object.values(stats.exporters).reduce((sum, s) => sum + s.packets, 0);
+    expect(decoded + stats.queueOverflow + (stats.kernelDrops ?? 0)).toBe(packets);
+  });
+
+  it('warns when the kernel grants a smaller receive buffer than configured', async () => {
+    const { logLines } = await replay({ recvBufferSize: 2 ** 30 }, () => false, {
+      waitMs: 100,
+      payloads: [],
+    });
+    const warning = logLines.map((line) => JSON.parse(line)).find((l) => /receive buffer/.test(l.msg));
+    expect(warning).toMatchObject({ requested: 2 ** 30 });
+    expect(warning.granted).toBeLessThan(2 ** 30);
+  });
+});
+
+/** The value of one sample line of the Prometheus text format, undefined when absent. */
+function sampleValue(text: string, line: string): number | undefined {
+  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+  return found === undefined ? undefined : Number(found.slice(line.length + 1));
+}
+
+describe('NetFlow metrics', () => {
+  it('exports the per-exporter counters and the kernel drops of the socket on scrape', async () => {
+    const { stats, packets, source } = await replay({}, (e) => e.length >= 2900);
+    const metrics = new Metrics();
+    metrics.netflow = () => netflowSample(source.stats());
+    const text = await metrics.registry.metrics();
+    const exporter = Object.keys(stats.exporters)[0];
+    expect(exporter).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(sampleValue(text, `flowtrail_netflow_packets_total{exporter="${exporter}"}`)).toBe(packets);
+    expect(sampleValue(text, `flowtrail_netflow_records_total{exporter="${exporter}"}`)).toBe(2900);
+    expect(sampleValue(text, `flowtrail_netflow_malformed_packets_total{exporter="${exporter}"}`)).toBe(0);
+    expect(sampleValue(text, `flowtrail_netflow_lost_packets_total{exporter="${exporter}"}`)).toBe(0);
+    // Read from /proc/net/udp while the socket was open: a number (0 on a calm loopback), not absent.
+    expect(sampleValue(text, 'flowtrail_netflow_kernel_drops_total')).toBe(stats.kernelDrops);
+    expect(stats.kernelDrops).toBeGreaterThanOrEqual(0);
+    // A second scrape copies the totals again instead of adding them up.
+    const again = await metrics.registry.metrics();
+    expect(sampleValue(again, `flowtrail_netflow_packets_total{exporter="${exporter}"}`)).toBe(packets);
+  });
+
+  it('labels not-allowed drops with the sender', async () => {
+    const { stats, packets } = await replay({ allowedExporters: ['192.0.2.0/24'] }, () => false, {
+      waitMs: 300,
+    });
+    const metrics = new Metrics();
+    metrics.netflow = () => netflowSample(stats);
+    const text = await metrics.registry.metrics();
+    const [sender] = Object.keys(stats.notAllowedByExporter);
+    expect(sender).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(sampleValue(text, `flowtrail_netflow_not_allowed_packets_total{exporter="${sender}"}`)).toBe(
+      packets,
+    );
+  });
+
+  it('reads the drops column of /proc/net/udp and udp6 for the local port only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtrail-procnet-'));
+    const header =
+      '   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n';
+    writeFileSync(
+      join(dir, 'udp'),
+      `${header}  1: 0100007F:0807 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1111 2 0000000000000000 17\n` +
+        '  2: 00000000:0808 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 2222 2 0000000000000000 5\n',
+    );
+    writeFileSync(
+      join(dir, 'udp6'),
+      `${header}  3: 00000000000000000000000000000000:0807 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 3333 2 0000000000000000 4\n`,
+    );
+    expect(kernelDrops(0x807, dir)).toBe(21);
+    expect(kernelDrops(0x809, dir)).toBeUndefined();
   });
 });

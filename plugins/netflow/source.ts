@@ -1,14 +1,23 @@
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { isIPv6 } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import ipaddr from 'ipaddr.js';
-import type { PipelineRecord, Source, SourceContext } from '../../src/pipeline/types.js';
-import { toFlowRecord } from '../../src/schema/flow.js';
+import type { NetflowExporterSample, NetflowSample } from '../../src/observability/metrics.js';
+import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
+import { DatagramBatchWriter } from './datagram-batch.js';
 import type { DecoderSnapshot } from './decode/decoder.js';
-import { NetflowDecoder } from './decode/decoder.js';
 import type { ExporterStats } from './decode/types.js';
-import { produce } from './producer.js';
+import { kernelDrops } from './socket-drops.js';
+import {
+  decodeWorkerEntry,
+  type FromWorker,
+  SerializedRecord,
+  type ToWorker,
+  type WorkerInit,
+  type WorkerStats,
+} from './worker-protocol.js';
 
 export { decodePayloads } from './offline.js';
 
@@ -17,7 +26,10 @@ export interface NetflowSourceOptions {
   host?: string;
   /** Default 2055; 0 picks a free port (see `onListening`). */
   port?: number;
-  /** SO_RCVBUF: bursts from many exporters are absorbed here while the event loop is busy. */
+  /**
+   * SO_RCVBUF: absorbs bursts while the receiving thread is busy. The kernel caps it at `net.core.rmem_max`;
+   * a smaller grant is logged as a warning.
+   */
   recvBufferSize?: number;
   /** CIDRs of exporters to accept; empty accepts all. Others are dropped and counted. */
   allowedExporters?: string[];
@@ -27,10 +39,12 @@ export interface NetflowSourceOptions {
   samplingOverrides?: Record<string, number>;
   maxTemplatesPerExporter?: number;
   maxPendingPerExporter?: number;
-  /** Datagrams decoded per turn of the event loop. Default 64. */
+  /** Datagrams per batch handed to the decode worker (a batch also goes after `BATCH_DELAY_MS`). Default 256. */
   batchSize?: number;
-  /** Datagrams waiting for decoding beyond which new ones are dropped (and counted). Default 20 000. */
+  /** Datagrams received but not yet decoded beyond which new ones are dropped (and counted). Default 20 000. */
   maxQueuedPackets?: number;
+  /** The same bound in bytes of datagrams, which keeps memory bounded whatever their size. Default 32 MiB. */
+  maxQueuedBytes?: number;
   /** Templates and sampling state learnt in an earlier run (see `NetflowSource.snapshot`). */
   snapshot?: DecoderSnapshot;
   onListening?: (address: AddressInfo) => void;
@@ -40,26 +54,44 @@ export interface NetflowSourceStats {
   exporters: Record<string, ExporterStats>;
   /** Datagrams from exporters outside `allowedExporters`. */
   notAllowed: number;
-  /** Datagrams dropped because the decode queue was full. */
+  /** The same by exporter ip:port (see `MAX_DROP_KEYS`). */
+  notAllowedByExporter: Record<string, number>;
+  /** Datagrams dropped because too many were waiting for decoding (`maxQueuedPackets`, `maxQueuedBytes`). */
   queueOverflow: number;
+  queueOverflowByExporter: Record<string, number>;
+  /** Datagrams the kernel dropped on the socket (receive buffer full); undefined before binding or off Linux. */
+  kernelDrops?: number;
   /** Datagrams refused because too many exporters are tracked. */
   exporterLimit: number;
 }
 
 export interface NetflowSource extends Source {
+  /**
+   * Counters. Those of the decoder are pushed by the decode worker at most `STATS_INTERVAL_MS` apart while
+   * datagrams flow and once more after the last batch, so they are exact once decoding has caught up.
+   */
   stats(): NetflowSourceStats;
   /** Template cache and sampling state, JSON-serialisable, to persist across restarts. */
-  snapshot(): DecoderSnapshot;
-}
-
-interface Datagram {
-  data: Buffer;
-  address: string;
-  port: number;
-  receivedAt: number;
+  snapshot(): Promise<DecoderSnapshot>;
 }
 
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/** Distinct senders counted by name for drops; a flood from random sources adds to `OTHER_SENDERS` instead. */
+const MAX_DROP_KEYS = 1000;
+const OTHER_SENDERS = 'other';
+/**
+ * A partial batch goes to the worker after this long: batching amortises the cost of one message over many
+ * datagrams under load, while a lone datagram still waits at most about a millisecond.
+ */
+const BATCH_DELAY_MS = 1;
+
+function countBy(counts: Map<string, number>, key: string): void {
+  const current = counts.get(key);
+  if (current !== undefined) counts.set(key, current + 1);
+  else if (counts.size < MAX_DROP_KEYS) counts.set(key, 1);
+  else counts.set(OTHER_SENDERS, (counts.get(OTHER_SENDERS) ?? 0) + 1);
+}
 
 function exporterAddress(address: string): string {
   // Dual-stack sockets report IPv4 exporters as ::ffff:a.b.c.d; templates and allowlists use the IPv4 form.
@@ -78,110 +110,188 @@ function allowed(cidrs: Cidr[], address: string): boolean {
 }
 
 /**
- * UDP NetFlow/IPFIX collector. Receiving only queues datagrams; decoding runs in batches on later turns of the
- * event loop (setImmediate), so a burst is read off the socket before any of it is decoded and the socket
- * buffer does not overflow while one batch is mapped and handed to the pipeline.
+ * UDP NetFlow/IPFIX collector. The receiving thread only reads the socket and packs datagrams into batches; a
+ * worker thread decodes them, maps flows to documents and serializes those, and sends back (dataset, id, JSON)
+ * that the receiving thread hands to the pipeline. Decoding and mapping thus never delay reading the socket, so
+ * a burst lands in the bounded batch queue instead of overflowing the kernel's receive buffer.
  */
 export function createNetflowSource(
   options: NetflowSourceOptions,
   deps: { localNetworks: LocalNetworks },
 ): NetflowSource {
-  const decoder = new NetflowDecoder({
-    templateTtlMs: options.templateTimeoutMs,
-    samplingRateOverrides: options.samplingOverrides,
-    maxTemplatesPerExporter: options.maxTemplatesPerExporter,
-    maxPendingPerExporter: options.maxPendingPerExporter,
-  });
-  if (options.snapshot) decoder.restore(options.snapshot);
   const cidrs: Cidr[] = (options.allowedExporters ?? []).map((cidr) => ipaddr.parseCIDR(cidr));
-  const batchSize = options.batchSize ?? 64;
-  const maxQueued = options.maxQueuedPackets ?? 20_000;
+  const batchSize = options.batchSize ?? 256;
+  const maxQueuedPackets = options.maxQueuedPackets ?? 20_000;
+  const maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
   const counts = { notAllowed: 0, queueOverflow: 0 };
+  const notAllowedBy = new Map<string, number>();
+  const overflowBy = new Map<string, number>();
+  let workerStats: WorkerStats = { exporters: {}, exporterLimit: 0 };
+  /** The decoder's state while no worker runs: the one to start from, then the one the worker ended with. */
+  let lastSnapshot: DecoderSnapshot = options.snapshot ?? { version: 1, exporters: [] };
+  let requestSnapshot: (() => Promise<DecoderSnapshot>) | undefined;
+  let boundPort: number | undefined;
+  /** Read just before the socket closes: afterwards the port may belong to another socket. */
+  let dropsAtClose: number | undefined;
 
   async function run(ctx: SourceContext): Promise<void> {
     if (ctx.signal.aborted) return;
     const host = options.host ?? '0.0.0.0';
+    const entry = decodeWorkerEntry();
+    const init: WorkerInit = {
+      decoder: {
+        templateTtlMs: options.templateTimeoutMs,
+        samplingRateOverrides: options.samplingOverrides,
+        maxTemplatesPerExporter: options.maxTemplatesPerExporter,
+        maxPendingPerExporter: options.maxPendingPerExporter,
+      },
+      snapshot: lastSnapshot,
+      localNetworks: deps.localNetworks.cidrs,
+    };
+    const worker = new Worker(entry.script, { workerData: init, eval: entry.eval });
+    const send = (message: ToWorker, transfer?: ArrayBuffer[]) => worker.postMessage(message, transfer);
+
+    let queuedPackets = 0;
+    let queuedBytes = 0;
+    let nextRequest = 0;
+    const snapshotRequests = new Map<number, (snapshot: DecoderSnapshot) => void>();
+    let onReady: () => void = () => {};
+    let onClosed: () => void = () => {};
+    let onFailed: (err: Error) => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      onReady = resolve;
+    });
+    const closed = new Promise<void>((resolve) => {
+      onClosed = resolve;
+    });
+    // Settles only when the worker dies before `closed`: every wait below races it.
+    const failed = new Promise<never>((_, reject) => {
+      onFailed = reject;
+    });
+    failed.catch(() => {});
+
+    worker.on('message', (message: FromWorker) => {
+      switch (message.type) {
+        case 'ready':
+          onReady();
+          break;
+        case 'results': {
+          queuedPackets -= message.packets;
+          queuedBytes -= message.bytes;
+          if (message.stats) workerStats = message.stats;
+          for (const dead of message.deadLetters) {
+            ctx.counters.recordsFailed(1);
+            ctx.deadLetter({ plugin: 'netflow', reason: dead.reason, origin: dead.origin, raw: dead.raw });
+          }
+          const n = message.ids.length;
+          if (n === 0) break;
+          const records = new Array<SerializedRecord>(n);
+          for (let i = 0; i < n; i++) {
+            records[i] = new SerializedRecord(message.datasets[i], message.ids[i], message.jsons[i]);
+          }
+          ctx.counters.recordsIn(n);
+          // UDP cannot slow the exporter down: the pipeline counts what it has to drop.
+          ctx.emit(records).catch((err: unknown) => ctx.logger.error({ err }, 'netflow: emit failed'));
+          break;
+        }
+        case 'stats':
+          workerStats = message.stats;
+          break;
+        case 'snapshot':
+          snapshotRequests.get(message.id)?.(message.snapshot);
+          snapshotRequests.delete(message.id);
+          break;
+        case 'closed':
+          workerStats = message.stats;
+          lastSnapshot = message.snapshot;
+          requestSnapshot = undefined;
+          // Requests that crossed `close` on their way are answered with the final state.
+          for (const answer of snapshotRequests.values()) answer(message.snapshot);
+          snapshotRequests.clear();
+          onClosed();
+          break;
+      }
+    });
+    worker.on('error', (err) => onFailed(err));
+    worker.on('exit', (code) => onFailed(new Error(`netflow: decode worker exited (code ${code})`)));
+
     const socket = dgram.createSocket({
       type: isIPv6(host) ? 'udp6' : 'udp4',
       ...(options.recvBufferSize ? { recvBufferSize: options.recvBufferSize } : {}),
     });
-    const queue: Datagram[] = [];
-    let scheduled = false;
-
-    const drain = () => {
-      scheduled = false;
-      const batch = queue.splice(0, batchSize);
-      const out: PipelineRecord[] = [];
-      const now = Date.now();
-      for (const datagram of batch) {
-        const { records, error } = decoder.decode(
-          datagram.data,
-          datagram.address,
-          datagram.port,
-          datagram.receivedAt,
-        );
-        if (error) {
-          ctx.counters.recordsFailed(1);
-          ctx.deadLetter({
-            plugin: 'netflow',
-            reason: `netflow: ${error}`,
-            origin: `${datagram.address}:${datagram.port}`,
-            raw: datagram.data.toString('base64'),
-          });
-        }
-        for (const facts of produce(records).flows) {
-          out.push(toFlowRecord(facts, { localNetworks: deps.localNetworks, now }));
-        }
-      }
-      if (out.length > 0) {
-        ctx.counters.recordsIn(out.length);
-        // UDP cannot slow the exporter down: the pipeline counts what it has to drop.
-        ctx.emit(out).catch((err: unknown) => ctx.logger.error({ err }, 'netflow: emit failed'));
-      }
-      if (queue.length > 0) schedule();
-    };
-    const schedule = () => {
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(drain);
-      }
+    const batch = new DatagramBatchWriter();
+    let flushTimer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = undefined;
+      if (batch.packets === 0) return;
+      const { buffer, packets } = batch.take();
+      send({ type: 'batch', buffer, packets }, [buffer]);
     };
 
     socket.on('message', (data, rinfo) => {
       const address = exporterAddress(rinfo.address);
       if (!allowed(cidrs, address)) {
         counts.notAllowed++;
+        countBy(notAllowedBy, `${address}:${rinfo.port}`);
         return;
       }
-      if (queue.length >= maxQueued) {
+      if (queuedPackets >= maxQueuedPackets || queuedBytes + data.length > maxQueuedBytes) {
         counts.queueOverflow++;
+        countBy(overflowBy, `${address}:${rinfo.port}`);
         return;
       }
-      queue.push({ data, address, port: rinfo.port, receivedAt: Date.now() });
-      schedule();
+      if (!batch.fits(data.length, address)) flush();
+      // Counted from the moment they are read: the worker gives them back with their results.
+      queuedPackets++;
+      queuedBytes += data.length;
+      batch.append(data, address, rinfo.port, Date.now());
+      if (batch.packets >= batchSize) flush();
+      else flushTimer ??= setTimeout(flush, BATCH_DELAY_MS);
     });
 
-    const expiry = setInterval(() => decoder.expire(), 60_000);
-    expiry.unref();
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind({ address: host, port: options.port ?? 2055 }, () => {
-          socket.off('error', reject);
-          socket.on('error', (err) => ctx.logger.warn({ err }, 'netflow: socket error'));
-          options.onListening?.(socket.address());
-          ctx.logger.info({ address: socket.address() }, 'netflow: listening');
-          resolve();
-        });
-      });
-      await new Promise<void>((resolve) => {
-        if (ctx.signal.aborted) resolve();
-        else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
+      await Promise.race([ready, failed]);
+      requestSnapshot = () => {
+        const id = nextRequest++;
+        const answer = new Promise<DecoderSnapshot>((resolve) => snapshotRequests.set(id, resolve));
+        send({ type: 'snapshot', id });
+        return Promise.race([answer, failed]);
+      };
+      await Promise.race([
+        new Promise<void>((resolve, reject) => {
+          socket.once('error', reject);
+          socket.bind({ address: host, port: options.port ?? 2055 }, () => {
+            socket.off('error', reject);
+            socket.on('error', (err) => ctx.logger.warn({ err }, 'netflow: socket error'));
+            boundPort = socket.address().port;
+            warnOnSmallBuffer(socket, options.recvBufferSize, ctx);
+            options.onListening?.(socket.address());
+            ctx.logger.info({ address: socket.address() }, 'netflow: listening');
+            resolve();
+          });
+        }),
+        failed,
+      ]);
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          if (ctx.signal.aborted) resolve();
+          else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+        }),
+        failed,
+      ]);
     } finally {
-      clearInterval(expiry);
+      if (boundPort !== undefined) dropsAtClose = kernelDrops(boundPort);
+      boundPort = undefined;
       await new Promise<void>((resolve) => socket.close(() => resolve()));
-      while (queue.length > 0) drain();
+      // What was read is still decoded and emitted; the worker answers `closed` after the last batch.
+      flush();
+      send({ type: 'close' });
+      await Promise.race([closed, failed]).finally(() => {
+        requestSnapshot = undefined;
+        worker.removeAllListeners('exit');
+        return worker.terminate();
+      });
     }
   }
 
@@ -189,11 +299,54 @@ export function createNetflowSource(
     name: 'netflow',
     run,
     stats: () => ({
-      exporters: decoder.stats(),
+      exporters: workerStats.exporters,
       notAllowed: counts.notAllowed,
+      notAllowedByExporter: Object.fromEntries(notAllowedBy),
       queueOverflow: counts.queueOverflow,
-      exporterLimit: decoder.rejectedExporterPackets,
+      queueOverflowByExporter: Object.fromEntries(overflowBy),
+      kernelDrops: boundPort === undefined ? dropsAtClose : kernelDrops(boundPort),
+      exporterLimit: workerStats.exporterLimit,
     }),
-    snapshot: () => decoder.snapshot(),
+    snapshot: () => requestSnapshot?.() ?? Promise.resolve(lastSnapshot),
   };
+}
+
+/**
+ * Warns when the kernel granted a smaller receive buffer than configured: Linux caps SO_RCVBUF at
+ * `net.core.rmem_max` without an error (and reports twice what it keeps, its own bookkeeping included).
+ */
+function warnOnSmallBuffer(socket: dgram.Socket, requested: number | undefined, ctx: SourceContext): void {
+  if (!requested) return;
+  const granted = socket.getRecvBufferSize();
+  if (granted < requested) {
+    ctx.logger.warn(
+      { requested, granted },
+      'netflow: the kernel granted a smaller socket receive buffer than configured; raise net.core.rmem_max',
+    );
+  }
+}
+
+/** The source's counters in the shape `/metrics` exports them (`Metrics.netflow`). */
+export function netflowSample(stats: NetflowSourceStats): NetflowSample {
+  const exporters: Record<string, Partial<NetflowExporterSample>> = {};
+  for (const [exporter, s] of Object.entries(stats.exporters)) {
+    exporters[exporter] = {
+      packets: s.packets,
+      records: s.records,
+      templateMisses: s.templateMisses,
+      buffered: s.buffered,
+      expired: s.expired,
+      malformed: s.malformed,
+      lostPackets: s.lostPackets,
+      lostRecords: s.lostRecords,
+      sequenceResets: s.sequenceResets,
+    };
+  }
+  for (const [exporter, n] of Object.entries(stats.notAllowedByExporter)) {
+    exporters[exporter] = { ...exporters[exporter], notAllowed: n };
+  }
+  for (const [exporter, n] of Object.entries(stats.queueOverflowByExporter)) {
+    exporters[exporter] = { ...exporters[exporter], queueOverflow: n };
+  }
+  return { exporters, kernelDrops: stats.kernelDrops };
 }

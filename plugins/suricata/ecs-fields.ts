@@ -3,9 +3,16 @@ import { type Eve, num, object, parseEveTime, str } from './eve.js';
 
 type Fields = Record<string, unknown>;
 
+/** Paths split once: `set` runs a dozen times per event. */
+const PATHS = new Map<string, string[]>();
+
 function set(target: Fields, path: string, value: unknown): void {
   if (value === undefined) return;
-  const parts = path.split('.');
+  let parts = PATHS.get(path);
+  if (parts === undefined) {
+    parts = path.split('.');
+    PATHS.set(path, parts);
+  }
   let node = target;
   for (let i = 0; i < parts.length - 1; i++) {
     node[parts[i]] ??= {};

@@ -1,7 +1,7 @@
 import type { FlowFacts } from '../../src/schema/flow.js';
 import { ParseError } from '../logfile/parser.js';
 import { CONN_STATE_MESSAGES } from './conn-state.js';
-import { CONNECTION_KEYS, direction, number, protocol, text, timestamp } from './fields.js';
+import { CONNECTION_KEYS, direction, protocol, timestamp } from './fields.js';
 import { nest, type ZeekRecord } from './values.js';
 
 /** Mapped to ECS flow fields, so not repeated under `zeek.connection`. */
@@ -24,29 +24,51 @@ const MAPPED = new Set([
  * conn.log to flow facts. Bytes are the IP-level counts (`orig_ip_bytes`), as NetFlow counts them and as
  * Elastic's Zeek integration maps `source.bytes`; the payload counts stay in `zeek.connection.orig_bytes`.
  */
+const asText = (value: unknown) => (typeof value === 'string' ? value : undefined);
+const asNumber = (value: unknown) => (typeof value === 'number' ? value : undefined);
+
 export function connFacts(record: ZeekRecord, identity: string): FlowFacts {
+  // Every field is read at a site of its own rather than through a shared `text(record, key)`, whose one
+  // keyed load, seeing every field name, is megamorphic and several times slower.
+  const {
+    uid: uidValue,
+    'id.orig_h': origHost,
+    'id.resp_h': respHost,
+    'id.orig_p': origPort,
+    'id.resp_p': respPort,
+    duration,
+    conn_state: stateValue,
+    orig_l2_addr: origMac,
+    resp_l2_addr: respMac,
+    orig_ip_bytes: origBytes,
+    orig_pkts: origPackets,
+    resp_ip_bytes: respBytes,
+    resp_pkts: respPackets,
+    vlan,
+    community_id: communityId,
+    service,
+  } = record;
   const start = timestamp(record);
   const proto = protocol(record);
-  const sourceIp = text(record, 'id.orig_h');
-  const destinationIp = text(record, 'id.resp_h');
+  const sourceIp = asText(origHost);
+  const destinationIp = asText(respHost);
   if (proto === undefined || sourceIp === undefined || destinationIp === undefined) {
     throw new ParseError('zeek conn: missing proto or endpoint address');
   }
-  const seconds = number(record, 'duration');
-  const uid = text(record, 'uid');
-  const state = text(record, 'conn_state');
+  const seconds = asNumber(duration);
+  const uid = asText(uidValue);
+  const state = asText(stateValue);
   const connection = nest(record, MAPPED);
   if (state !== undefined) {
     connection.state = state;
     const message = CONN_STATE_MESSAGES[state];
     if (message !== undefined) connection.state_message = message;
   }
-  const sourcePort = number(record, 'id.orig_p');
-  const destinationPort = number(record, 'id.resp_p');
+  const sourcePort = asNumber(origPort);
+  const destinationPort = asNumber(respPort);
   if ((proto === 1 || proto === 58) && sourcePort !== undefined) {
     connection.icmp = { type: sourcePort, code: destinationPort };
   }
-  const vlan = number(record, 'vlan');
   return {
     module: 'zeek',
     action: 'zeek_connection',
@@ -55,22 +77,22 @@ export function connFacts(record: ZeekRecord, identity: string): FlowFacts {
     destinationIp,
     sourcePort,
     destinationPort,
-    sourceMac: text(record, 'orig_l2_addr'),
-    destinationMac: text(record, 'resp_l2_addr'),
-    bytes: number(record, 'orig_ip_bytes'),
-    packets: number(record, 'orig_pkts'),
-    reverseBytes: number(record, 'resp_ip_bytes'),
-    reversePackets: number(record, 'resp_pkts'),
+    sourceMac: asText(origMac),
+    destinationMac: asText(respMac),
+    bytes: asNumber(origBytes),
+    packets: asNumber(origPackets),
+    reverseBytes: asNumber(respBytes),
+    reversePackets: asNumber(respPackets),
     start,
     end: seconds === undefined ? undefined : start + seconds * 1000,
     durationNs: seconds === undefined ? undefined : Math.round(seconds * 1e9),
     sourceIsInitiator: true,
-    vlanId: vlan,
+    vlanId: asNumber(vlan),
     flowId: uid,
-    communityId: text(record, 'community_id'),
+    communityId: asText(communityId),
     direction: direction(record),
-    applicationProtocol: text(record, 'service'),
-    extra: { zeek: { ...(uid !== undefined ? { session_id: uid } : {}), connection } },
+    applicationProtocol: asText(service),
+    extra: { zeek: uid !== undefined ? { session_id: uid, connection } : { connection } },
     identity: uid ?? identity,
   };
 }

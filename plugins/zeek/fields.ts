@@ -32,17 +32,20 @@ export function timestamp(record: ZeekRecord): number {
 
 /** IANA number of the `proto` field; Zeek says `icmp` for ICMPv6 too, and 8.x adds `ip_proto` for the rest. */
 export function protocol(record: ZeekRecord): number | undefined {
-  const proto = text(record, 'proto');
-  if (proto === 'icmp') return (text(record, 'id.orig_h') ?? '').includes(':') ? 58 : 1;
-  const known = proto === undefined ? undefined : protocolNumber(proto);
-  return known ?? number(record, 'ip_proto');
+  // Named reads rather than `text(record, key)`: see connFacts.
+  const proto = record.proto;
+  const ipProto = record.ip_proto;
+  const fallback = typeof ipProto === 'number' ? ipProto : undefined;
+  if (typeof proto !== 'string') return fallback;
+  if (proto === 'icmp') return String(record['id.orig_h'] ?? '').includes(':') ? 58 : 1;
+  return protocolNumber(proto) ?? fallback;
 }
 
 /** Zeek's own view of the site (`Site::local_nets`) wins over the configured networks when it logged one. */
 export function direction(record: ZeekRecord): Direction | undefined {
-  const orig = flag(record, 'local_orig');
-  const resp = flag(record, 'local_resp');
-  if (orig === undefined || resp === undefined) return undefined;
+  const orig = record.local_orig;
+  const resp = record.local_resp;
+  if (typeof orig !== 'boolean' || typeof resp !== 'boolean') return undefined;
   if (orig) return resp ? 'internal' : 'outbound';
   return resp ? 'inbound' : 'external';
 }

@@ -74,7 +74,24 @@ export function parseZeekJson(text: string): ZeekEntry {
   if (typeof result === 'object' && result !== null && typeof result._raw === 'string') {
     object = parseObject(result._raw);
   }
+  let path = typeof object._path === 'string' ? object._path : undefined;
+  const tagged = taggedLog(object);
+  if (tagged !== undefined) {
+    path = tagged;
+    object = object[tagged] as Record<string, unknown>;
+  }
   const record: ZeekRecord = {};
   flatten(object, '', record);
-  return { path: typeof object._path === 'string' ? object._path : undefined, record };
+  return { path, record };
+}
+
+/** The zeek-kafka plugin's `tag_json` wraps each record in its log's name: `{"conn":{"ts":…}}`. */
+function taggedLog(object: Record<string, unknown>): string | undefined {
+  if ('ts' in object) return undefined;
+  const keys = Object.keys(object);
+  if (keys.length !== 1) return undefined;
+  const inner = object[keys[0]];
+  return typeof inner === 'object' && inner !== null && !Array.isArray(inner) && 'ts' in inner
+    ? keys[0]
+    : undefined;
 }

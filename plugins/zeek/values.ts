@@ -9,8 +9,8 @@ export class ZeekTime {
 export type ZeekScalar = string | number | boolean | ZeekTime;
 export type ZeekValue = ZeekScalar | ZeekScalar[];
 
-/** One log entry with Zeek's flat dotted field names (`id.orig_h`); unset fields are absent. */
-export type ZeekRecord = Record<string, ZeekValue>;
+/** One log entry with Zeek's flat dotted field names (`id.orig_h`); unset fields are absent or undefined. */
+export type ZeekRecord = Record<string, ZeekValue | undefined>;
 
 export interface ZeekEntry {
   /** Log stream name (`conn`, `dns`…), when the input says so (`#path`, `_path`). */
@@ -41,8 +41,8 @@ export function parseIsoTime(text: string): number | undefined {
 export function nest(record: ZeekRecord, skip: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key in record) {
-    if (skip.has(key)) continue;
     const value = record[key];
+    if (value === undefined || skip.has(key)) continue;
     const converted = Array.isArray(value) ? value.map(plain) : plain(value);
     const dot = key.indexOf('.');
     if (dot === -1) {

@@ -2,21 +2,25 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { createNetflowSource, type NetflowSource } from '../../plugins/netflow/source.js';
+import { createNetflowSource, type NetflowSource, netflowSample } from '../../plugins/netflow/source.js';
 import type { FlowtrailConfig } from '../config/schema.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { LocalNetworks } from '../schema/locality.js';
 import { dataDirOf } from './paths.js';
 
 const SNAPSHOT_INTERVAL_MS = 30_000;
 
-type Snapshot = ReturnType<NetflowSource['snapshot']>;
+type Snapshot = Awaited<ReturnType<NetflowSource['snapshot']>>;
 
 export interface NetflowInput {
   source: NetflowSource;
   /** Resolves with the bound address once the socket listens. */
   listening: Promise<AddressInfo>;
-  /** Saves templates and sampling state now and stops the periodic saving. */
-  close(): void;
+  /**
+   * Stops the periodic saving and saves templates and sampling state now; resolves once written. After the
+   * source has stopped, the state is the one its decode worker ended with and is written at once.
+   */
+  close(): Promise<void>;
 }
 
 function loadSnapshot(file: string, logger: Logger): Snapshot | undefined {
@@ -44,12 +48,14 @@ function saveSnapshot(file: string, snapshot: Snapshot): void {
 /**
  * The NetFlow/IPFIX listener of the configuration. Its templates and sampling rates are saved to the data
  * directory every 30 s and at shutdown, and loaded at start, so a restarted collector decodes data at once
- * instead of waiting for exporters to resend templates.
+ * instead of waiting for exporters to resend templates. With `metrics`, its per-exporter counters and the
+ * socket's kernel drops are exported on `/metrics`.
  */
 export function createNetflowInput(
   config: FlowtrailConfig,
   localNetworks: LocalNetworks,
   logger: Logger,
+  metrics?: Metrics,
 ): NetflowInput {
   const netflow = config.inputs.netflow;
   const file = join(dataDirOf(config), 'netflow', 'templates.json');
@@ -70,20 +76,21 @@ export function createNetflowInput(
     },
     { localNetworks },
   );
-  const save = () => {
+  if (metrics) metrics.netflow = () => netflowSample(source.stats());
+  const save = async () => {
     try {
-      saveSnapshot(file, source.snapshot());
+      saveSnapshot(file, await source.snapshot());
     } catch (err) {
       logger.warn({ file, err: (err as Error).message }, 'cannot save the NetFlow template cache');
     }
   };
-  const timer = setInterval(save, SNAPSHOT_INTERVAL_MS).unref();
+  const timer = setInterval(() => void save(), SNAPSHOT_INTERVAL_MS).unref();
   return {
     source,
     listening,
     close() {
       clearInterval(timer);
-      save();
+      return save();
     },
   };
 }

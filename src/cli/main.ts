@@ -2,10 +2,19 @@ import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../app/errors.js';
 import { VERSION } from '../app/version.js';
 import { ConfigError } from '../config/load.js';
+import { parseHostPort } from '../config/units.js';
 import { createLogger } from '../observability/logger.js';
+import { REPORTS } from '../reports/registry.js';
+import type { SearchFlags } from '../reports/search-params.js';
 import { collectCommand } from './commands/collect.js';
 import { communityIdCommand } from './commands/community-id.js';
+import { type CorrelateFlags, correlateCommand } from './commands/correlate.js';
+import { type DetectFlags, detectCommand } from './commands/detect.js';
+import { hostCommand, type RangeFlags } from './commands/host.js';
 import { INGEST_KINDS, ingestCommand } from './commands/ingest.js';
+import { type ReportFlags, reportCommand } from './commands/report.js';
+import { searchCommand } from './commands/search.js';
+import { serveCommand } from './commands/serve.js';
 import { setupCommand } from './commands/setup.js';
 import { stackDownCommand, stackStatusCommand, stackUpCommand } from './commands/stack.js';
 import { upCommand } from './commands/up.js';
@@ -111,6 +120,84 @@ export async function main(argv: string[]): Promise<number> {
       run((kind: string, files: string[], o: ConfigFlags & { json?: boolean; timezone: string }) =>
         ingestCommand(kind, files, resolveConfig(o), logger, { json: Boolean(o.json), timezone: o.timezone }),
       ),
+    );
+
+  withConfig(program.command('correlate'))
+    .description('match alerts to their flows and write the context onto them; with an id, show one alert')
+    .argument('[alert-id]', 'document id of one alert: correlate it and show its flows and surroundings')
+    .option('--follow', 'keep correlating new alerts (after a delay for late flows) until SIGINT/SIGTERM')
+    .option('--from <time>', 'only alerts from this time on (ISO, "2026-11-21 22:05", -1h)')
+    .option('--json', 'print as JSON')
+    .action(
+      run((id: string | undefined, o: ConfigFlags & CorrelateFlags) =>
+        correlateCommand(id, resolveConfig(o), logger, o),
+      ),
+    );
+
+  withConfig(program.command('host'))
+    .description("one address's log: what it did, services it used, who accessed it, traffic over time")
+    .argument('<ip>', 'the address')
+    .option('--from <time>', 'start (ISO, "2026-11-21 22:05" in UTC, -1h); default: an hour ago')
+    .option('--to <time>', 'end; default: now')
+    .option('--json', 'print as JSON')
+    .action(run((ip: string, o: ConfigFlags & RangeFlags) => hostCommand(ip, resolveConfig(o), o)));
+
+  withConfig(program.command('search'))
+    .description('flow records matching filters, oldest first')
+    .option('--from <time>', 'start (to the minute: "2026-11-21 22:05"); default: an hour ago')
+    .option('--to <time>', 'end; default: now')
+    .option('--ip <address|cidr>', 'an address or network on either side')
+    .option('--local-port <port>', 'port on the side inside local_networks')
+    .option('--remote-port <port>', 'port on the side outside local_networks')
+    .option('--protocol <name>', 'tcp, udp, icmp…')
+    .option('--min-bytes <n>', 'at least this many bytes in the flow record')
+    .option('--max-bytes <n>', 'at most this many bytes')
+    .option('--first-talker <ip>', 'only sessions this address started')
+    .option('--limit <n>', 'at most this many records (default 100)')
+    .option('--json', 'print as JSON')
+    .action(run((o: ConfigFlags & SearchFlags & { json?: boolean }) => searchCommand(resolveConfig(o), o)));
+
+  withConfig(program.command('report'))
+    .description('a traffic report over a time range')
+    .addArgument(
+      program
+        .createArgument('<name>', REPORTS.map((r) => `${r.name}: ${r.description}`).join('; '))
+        .choices(REPORTS.map((r) => r.name)),
+    )
+    .option('--from <time>', 'start (ISO, "2026-11-21 22:05" in UTC, -1d); default: an hour ago')
+    .option('--to <time>', 'end; default: now')
+    .option('--limit <n>', 'rows of ranked reports (default 20)')
+    .option('--interval <period>', 'billing period: hour, day, week, month (default day)')
+    .option('--json', 'print as JSON')
+    .option('--csv', 'print as CSV')
+    .action(run((name: string, o: ConfigFlags & ReportFlags) => reportCommand(name, resolveConfig(o), o)));
+
+  withConfig(program.command('detect'))
+    .description('port/address scans, abnormal volume and access-policy violations: alerts and notifications')
+    .option('--from <time>', 'batch mode over stored flows from (default: an hour ago)')
+    .option('--to <time>', 'batch mode up to (default: now)')
+    .option('--follow', 'live mode over new flows until SIGINT/SIGTERM')
+    .option('--json', 'print the findings as JSON')
+    .action(run((o: ConfigFlags & DetectFlags) => detectCommand(resolveConfig(o), logger, o)));
+
+  withConfig(program.command('serve'))
+    .description('the HTTP API (bearer token required unless bound to loopback) until SIGINT/SIGTERM')
+    .option('--listen <host:port>', 'address to listen on (overrides api.host/api.port)')
+    .action(
+      run((o: ConfigFlags & { listen?: string }) => {
+        const config = resolveConfig(o);
+        if (o.listen) {
+          let target: { host: string; port: number };
+          try {
+            target = parseHostPort(o.listen, '127.0.0.1');
+          } catch (err) {
+            throw new UsageError(`--listen: ${(err as Error).message}`);
+          }
+          config.api.host = target.host;
+          config.api.port = target.port;
+        }
+        return serveCommand(config, logger);
+      }),
     );
 
   program

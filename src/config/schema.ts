@@ -80,12 +80,126 @@ const netflow = z
   })
   .strict();
 
+const protocolName = z.enum(['tcp', 'udp', 'icmp', 'any']);
+
+/** "Only these networks may reach this address on this port": a flow from anywhere else is a violation. */
+const accessPolicy = z
+  .object({
+    name: z.string().min(1),
+    destination: cidr.or(z.ipv4()).or(z.ipv6()),
+    port: port.optional(),
+    protocol: protocolName.default('tcp'),
+    allow_from: z.array(cidr).default([]),
+  })
+  .strict();
+
+const detections = z
+  .object({
+    window: duration.default(60_000),
+    /** How long after a window ends flows that arrive late are still counted before it is judged. */
+    lateness: duration.default(10_000),
+    scan: z
+      .object({
+        /** Distinct destination ports one source tries on one destination. */
+        min_ports: z.number().int().positive().default(50),
+        /** Distinct destinations one source tries. */
+        min_destinations: z.number().int().positive().default(30),
+        /** Share of the source's TCP flows that failed (SYN without ACK, or RST). */
+        min_failed_share: z.number().min(0).max(1).default(0.5),
+      })
+      .strict()
+      .prefault({}),
+    volume: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Traffic of one local host in one window below which it is never flagged. */
+        min_bytes: byteSize.default(10 * 1024 * 1024),
+        /** Standard deviations above the host's mean for this hour of day. */
+        deviations: z.number().positive().default(3),
+        /** Windows of history (same hour of day) needed before the baseline is trusted over `min_bytes`. */
+        min_history: z.number().int().positive().default(5),
+      })
+      .strict()
+      .prefault({}),
+    policies: z.array(accessPolicy).default([]),
+  })
+  .strict();
+
+const notifications = z
+  .object({
+    /** Findings of one kind about one source within this period go out as one message. */
+    aggregate_window: duration.default(60_000),
+    email: z
+      .object({
+        host: z.string(),
+        port: port.default(25),
+        secure: z.boolean().default(false),
+        username: z.string().optional(),
+        password: z.string().optional(),
+        from: z.string(),
+        to: z.array(z.string()).min(1),
+      })
+      .strict()
+      .optional(),
+    webhook: z
+      .object({
+        url: z.url(),
+        headers: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** A tailed log input: `paths` are files, directories (read: the `include`d names) or `dir/pattern*`. */
+function logInput(include: string[]) {
+  return z
+    .object({
+      enabled: z.boolean().default(false),
+      paths: z.array(z.string().min(1)).default([]),
+      include: z.array(z.string().min(1)).min(1).default(include),
+      poll_interval: duration.default(1000),
+    })
+    .strict();
+}
+
+function needsPaths<T extends { enabled: boolean; paths: string[] }>(input: z.ZodType<T>) {
+  return input.refine((v) => !v.enabled || v.paths.length > 0, {
+    message: 'an enabled input needs at least one path',
+    path: ['paths'],
+  });
+}
+
+const kafka = z
+  .object({
+    enabled: z.boolean().default(false),
+    brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
+    client_id: z.string().min(1).default('flowtrail'),
+    group_id: z.string().min(1).default('flowtrail'),
+    /** Where a consumer group without committed offsets starts. */
+    from_beginning: z.boolean().default(true),
+    topics: z
+      .array(z.object({ topic: z.string().min(1), format: z.enum(['zeek', 'suricata']) }).strict())
+      .default([]),
+  })
+  .strict()
+  .refine((v) => !v.enabled || v.topics.length > 0, {
+    message: 'an enabled kafka input needs at least one topic',
+    path: ['topics'],
+  });
+
 export const configSchema = z
   .object({
     local_networks: z.array(cidr).default(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']),
     elasticsearch: elasticsearch.prefault({}),
     inputs: z
-      .object({ netflow: netflow.prefault({}) })
+      .object({
+        netflow: netflow.prefault({}),
+        zeek: needsPaths(logInput(['*.log'])).prefault({}),
+        suricata: needsPaths(logInput(['eve*.json', 'eve.json.*'])).prefault({}),
+        snort: needsPaths(logInput(['alert*']).extend({ timezone: z.string().default('UTC') })).prefault({}),
+        kafka: kafka.prefault({}),
+      })
       .strict()
       .prefault({}),
     stack: z
@@ -113,6 +227,46 @@ export const configSchema = z
     dead_letter: z.object({ dir: z.string().optional() }).strict().prefault({}),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
+      .strict()
+      .prefault({}),
+    correlation: z
+      .object({
+        /** How far an alert's time may lie outside its flow's start..end and still match it. */
+        tolerance: duration.default(5_000),
+        /** Before a portless alert (Snort portscan): how far back the scan's flows are looked for. */
+        scan_lookback: duration.default(5 * 60_000),
+        /** Endpoint activity is summarized over this long before and after the alert. */
+        window: duration.default(15 * 60_000),
+        /** A peer is "new" when it was not seen with the endpoint in this long before the window. */
+        history: duration.default(7 * 86_400_000),
+        /** `--follow`: alerts younger than this wait for their flows, which exporters send late. */
+        delay: duration.default(60_000),
+        /** `--follow`: alerts without flows are tried again until they are this old. */
+        retry_for: duration.default(3_600_000),
+        poll_interval: duration.default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    detections: detections.prefault({}),
+    notifications: notifications.prefault({}),
+    api: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(9478),
+        /** Required by every request unless the API listens on loopback only. */
+        token: z.string().min(16).optional(),
+        token_file: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+    host_summaries: z
+      .object({
+        interval: duration.default(5 * 60_000),
+        /** An interval is rolled up once this long after its end, when its late flows are in. */
+        settle: duration.default(2 * 60_000),
+        /** How far back a first rollup (or one after a long pause) reaches. */
+        lookback: duration.default(86_400_000),
+      })
       .strict()
       .prefault({}),
   })

@@ -1,5 +1,40 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
+/** What the NetFlow collector counted for one exporter (ip:port), read when `/metrics` is scraped. */
+export interface NetflowExporterSample {
+  packets: number;
+  records: number;
+  templateMisses: number;
+  buffered: number;
+  expired: number;
+  malformed: number;
+  lostPackets: number;
+  lostRecords: number;
+  sequenceResets: number;
+  notAllowed: number;
+  queueOverflow: number;
+}
+
+export interface NetflowSample {
+  exporters: Record<string, Partial<NetflowExporterSample>>;
+  /** Datagrams the kernel dropped on the collector's socket (its receive buffer was full); absent when unknown. */
+  kernelDrops?: number;
+}
+
+const NETFLOW_COUNTERS: Array<[keyof NetflowExporterSample, string, string]> = [
+  ['packets', 'packets', 'Export datagrams received'],
+  ['records', 'records', 'Flow records decoded'],
+  ['templateMisses', 'template_misses', 'Data sets that arrived before their template'],
+  ['buffered', 'buffered_sets', 'Data sets kept until their template arrives'],
+  ['expired', 'expired_sets', 'Buffered data sets dropped unread (aged out or pushed out)'],
+  ['malformed', 'malformed_packets', 'Datagrams rejected in whole or part'],
+  ['lostPackets', 'lost_packets', 'Export packets missing from the sequence numbers (NetFlow v9)'],
+  ['lostRecords', 'lost_records', 'Flow records missing from the sequence numbers (v5, IPFIX)'],
+  ['sequenceResets', 'sequence_resets', 'Sequence jumps read as an exporter restart'],
+  ['notAllowed', 'not_allowed_packets', 'Datagrams dropped because the exporter is not in allowed_exporters'],
+  ['queueOverflow', 'queue_overflow_packets', 'Datagrams dropped because the decode queue was full'],
+];
+
 /** Every metric flowtrail exports, on a registry of its own so that tests and embedded uses do not collide. */
 export class Metrics {
   readonly registry = new Registry();
@@ -11,6 +46,8 @@ export class Metrics {
   readonly retries: Counter<'plugin' | 'reason'>;
   readonly queueDepth: Gauge;
   readonly bulkDuration: Histogram<'plugin'>;
+  /** Set by the NetFlow input; its counters are read from it on every scrape. */
+  netflow: (() => NetflowSample) | undefined;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -61,6 +98,32 @@ export class Metrics {
       labelNames: ['plugin'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
+    });
+    const readNetflow = () => this.netflow?.();
+    for (const [key, name, help] of NETFLOW_COUNTERS) {
+      new Counter({
+        name: `flowtrail_netflow_${name}_total`,
+        help: `${help}, per exporter (ip:port)`,
+        labelNames: ['exporter'],
+        registers,
+        collect() {
+          // The collector keeps its own running totals; a scrape copies them rather than counting twice.
+          this.reset();
+          for (const [exporter, sample] of Object.entries(readNetflow()?.exporters ?? {})) {
+            this.inc({ exporter }, sample[key] ?? 0);
+          }
+        },
+      });
+    }
+    new Counter({
+      name: 'flowtrail_netflow_kernel_drops_total',
+      help: 'Datagrams the kernel dropped on the NetFlow socket because its receive buffer was full (/proc/net/udp)',
+      registers,
+      collect() {
+        this.reset();
+        const drops = readNetflow()?.kernelDrops;
+        if (drops !== undefined) this.inc(drops);
+      },
     });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'flowtrail_' });
   }

@@ -128,7 +128,7 @@ export class Pipeline implements HealthSource {
         dropped++;
         continue;
       }
-      const json = JSON.stringify(record.doc);
+      const json = record.json ?? JSON.stringify(record.doc);
       this.queue.push({ item: { record, json }, bytes: json.length + record.id.length + 64, ticket, plugin });
       this.queuedBytes += json.length;
       ticket.remaining++;

@@ -8,6 +8,11 @@ export interface PipelineRecord {
   id: string;
   /** The ECS document body (nested objects, ECS field names). */
   doc: Record<string, unknown>;
+  /**
+   * `doc` already serialized, e.g. by a worker thread so the emitting thread does not pay for it; the pipeline
+   * sends it as is instead of serializing `doc`. Must be `JSON.stringify(doc)`.
+   */
+  json?: string;
 }
 
 /** Something a user can inspect later: input that could not be turned into a document, or a document a sink refused. */

@@ -98,6 +98,67 @@ export const BASE_FIELDS: Record<string, FieldSpec> = {
   'log.offset': long,
 };
 
+/** What one endpoint of an alert did in the window before or after it (`flowtrail correlate`). */
+function activity(prefix: string): Record<string, FieldSpec> {
+  return {
+    [`${prefix}.bytes`]: long,
+    [`${prefix}.flows`]: long,
+    [`${prefix}.peers`]: long,
+    [`${prefix}.ports_contacted`]: long,
+    [`${prefix}.ports_accessed`]: long,
+    [`${prefix}.new_peers`]: ip,
+    [`${prefix}.new_peer_count`]: long,
+    [`${prefix}.scan.destinations`]: long,
+    [`${prefix}.scan.ports`]: long,
+    [`${prefix}.scan.failed_share`]: { type: 'double' },
+    [`${prefix}.scan.scanning`]: { type: 'boolean' },
+  };
+}
+
+/** The context summary the correlator writes back onto each alert. */
+function alertContextFields(): Record<string, FieldSpec> {
+  const fields: Record<string, FieldSpec> = {
+    'flowtrail.context.correlated_at': date,
+    'flowtrail.context.match': keyword,
+    'flowtrail.context.flow_count': long,
+    'flowtrail.context.flow_ids': keyword,
+    'flowtrail.context.modules': keyword,
+    'flowtrail.context.observers': keyword,
+    'flowtrail.context.session.bytes': long,
+    'flowtrail.context.session.packets': long,
+    'flowtrail.context.session.start': date,
+    'flowtrail.context.session.end': date,
+    'flowtrail.context.session.first_talker': ip,
+    'flowtrail.context.session.last_talker': ip,
+  };
+  for (const side of ['source', 'destination']) {
+    fields[`flowtrail.context.${side}.ip`] = ip;
+    for (const when of ['before', 'after'])
+      Object.assign(fields, activity(`flowtrail.context.${side}.${when}`));
+  }
+  return fields;
+}
+
+/** Evidence of flowtrail's own detections (event.module `flowtrail`). */
+const DETECTION_EVIDENCE_FIELDS: Record<string, FieldSpec> = {
+  'flowtrail.detection.type': keyword,
+  'flowtrail.detection.direction': keyword,
+  'flowtrail.detection.window_start': date,
+  'flowtrail.detection.window_end': date,
+  'flowtrail.detection.flows': long,
+  'flowtrail.detection.failed_share': { type: 'double' },
+  'flowtrail.detection.distinct_ports': long,
+  'flowtrail.detection.distinct_destinations': long,
+  'flowtrail.detection.ports': long,
+  'flowtrail.detection.destinations': ip,
+  'flowtrail.detection.bytes': long,
+  'flowtrail.detection.bytes_sent': long,
+  'flowtrail.detection.bytes_received': long,
+  'flowtrail.detection.baseline_bytes': { type: 'double' },
+  'flowtrail.detection.threshold_bytes': { type: 'double' },
+  'flowtrail.detection.policy': keyword,
+};
+
 /** Fields of alert documents, on top of the base. */
 export const ALERT_FIELDS: Record<string, FieldSpec> = {
   'rule.id': keyword,
@@ -109,6 +170,28 @@ export const ALERT_FIELDS: Record<string, FieldSpec> = {
   'rule.ruleset': keyword,
   'rule.reference': keyword,
   'rule.author': keyword,
+  ...alertContextFields(),
+  ...DETECTION_EVIDENCE_FIELDS,
+};
+
+/** One host in one interval (`flowtrail.host_summary`): host.ip plus its traffic split by direction and locality. */
+export const HOST_SUMMARY_FIELDS: Record<string, FieldSpec> = {
+  'host.ip': ip,
+  'host.locality': keyword,
+  'flowtrail.summary.interval_start': date,
+  'flowtrail.summary.interval_end': date,
+  'flowtrail.summary.bytes_out_internal': long,
+  'flowtrail.summary.bytes_out_external': long,
+  'flowtrail.summary.bytes_in_internal': long,
+  'flowtrail.summary.bytes_in_external': long,
+  'flowtrail.summary.packets_out': long,
+  'flowtrail.summary.packets_in': long,
+  'flowtrail.summary.flows_out': long,
+  'flowtrail.summary.flows_in': long,
+  'flowtrail.summary.peers_contacted': long,
+  'flowtrail.summary.peers_contacting': long,
+  'flowtrail.summary.ports_contacted': long,
+  'flowtrail.summary.ports_accessed': long,
 };
 
 /** Lifetimes, in config terms, of each kind of data stream. */
@@ -134,5 +217,11 @@ export const DATA_STREAMS: DataStreamSpec[] = [
     retention: 'alerts',
     fields: ALERT_FIELDS,
     description: 'IDS alerts and detections',
+  },
+  {
+    dataset: 'flowtrail.host_summary',
+    retention: 'flows',
+    fields: HOST_SUMMARY_FIELDS,
+    description: 'per-host, per-interval traffic rollups maintained by flowtrail',
   },
 ];

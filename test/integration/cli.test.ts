@@ -158,6 +158,8 @@ describe('flowtrail up on a fresh data directory', () => {
       expect(metrics).toMatch(/flowtrail_records_out_total\{plugin="elasticsearch"\} 1\b/);
       expect(metrics).toMatch(/flowtrail_bulk_duration_seconds_count\{plugin="elasticsearch"\} [1-9]/);
       expect(metrics).toMatch(/flowtrail_queue_depth 0/);
+      expect(metrics).toMatch(/flowtrail_netflow_records_total\{exporter="127\.0\.0\.1:\d+"\} 1\b/);
+      expect(metrics).toMatch(/flowtrail_netflow_kernel_drops_total 0/);
       const health = await fetch((metricsUrl as string).replace('/metrics', '/healthz'));
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok', queued: 0 });

@@ -69,7 +69,10 @@ describe('index templates', () => {
 describe('kibana saved objects', () => {
   it('are valid NDJSON whose data views cover the datasets flowtrail writes', () => {
     const text = readFileSync(join(packageRoot(), 'kibana', 'flowtrail-data-views.ndjson'), 'utf8');
-    const objects = text.trim().split('\n').map((line) => JSON.parse(line));
+    const objects = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const titles = objects.filter((o) => o.type === 'index-pattern').map((o) => o.attributes.title);
     for (const name of Object.keys(renderMappingFiles())) {
       const match = name.match(/^index_templates\/logs-(.+)\.json$/);

@@ -97,6 +97,46 @@ describe('pipeline', () => {
     await pipeline.finish();
   });
 
+  it('sends a pre-serialized record as is, without reading or serializing its doc', async () => {
+    const json = '{"n":7,"pre":"serialized"}';
+    const untouched: PipelineRecord = {
+      dataset: 'test',
+      id: 'pre-7',
+      json,
+      get doc(): Record<string, unknown> {
+        throw new Error('doc read although json was given');
+      },
+    };
+    const written: string[] = [];
+    const sink = new ScriptedSink((_, batch) => {
+      for (const item of batch) written.push(item.json);
+      return 'ok';
+    });
+    const { pipeline } = pipelineWith(sink);
+    await pipeline.start();
+    await pipeline.emit('src', [untouched, record(8)]);
+    await pipeline.finish();
+    expect(written).toEqual([json, '{"n":8}']);
+    expect(sink.stored.has('pre-7')).toBe(true);
+  });
+
+  it('sizes batches by the pre-serialized json', async () => {
+    const sink = new ScriptedSink(() => 'ok');
+    const { pipeline } = pipelineWith(sink, {
+      batch: { maxDocs: 1000, maxBytes: 2000, flushIntervalMs: 20, concurrency: 1 },
+    });
+    await pipeline.start();
+    const padded = JSON.stringify({ pad: 'x'.repeat(400) });
+    await pipeline.emit(
+      'src',
+      Array.from({ length: 10 }, (_, i) => ({ dataset: 'test', id: `big-${i}`, doc: {}, json: padded })),
+    );
+    await pipeline.finish();
+    expect(sink.stored.size).toBe(10);
+    // ~470 bytes each against 2000 per batch: four to a batch, not all ten as `{}` would allow.
+    expect(Math.max(...sink.batchSizes)).toBe(4);
+  });
+
   it('retries whole batches while the sink is down and only the refused records after a partial failure', async () => {
     const sink = new ScriptedSink((call, batch) => {
       if (call < 3) return 'down';

@@ -172,8 +172,15 @@ export interface CompiledTemplate {
   minLength: number;
   /** `pen:id:length,…`: two announcements with the same signature are the same template. */
   signature: string;
+  /** Per field, how the producer writes it: `FIELD_PLAIN`, `FIELD_DATE` (epoch ms shown as ISO) or `FIELD_PADDING`. */
+  output: Uint8Array;
   at: WellKnown;
 }
+
+export const FIELD_PLAIN = 0;
+export const FIELD_DATE = 1;
+export const FIELD_PADDING = 2;
+const PADDING_ID = 210;
 
 function kindOf(info: ElementInfo, length: number): Kind {
   if (length === 0) return Kind.Skip;
@@ -234,6 +241,7 @@ export function compileTemplate(
   const kinds = new Uint8Array(n);
   const lengths = new Uint16Array(n);
   const offsets = new Uint32Array(n);
+  const output = new Uint8Array(n);
   let offset = 0;
   let variable = false;
   let minLength = 0;
@@ -245,6 +253,8 @@ export function compileTemplate(
     lengths[i] = f.length;
     kinds[i] = f.length === VARIABLE_LENGTH ? Kind.Skip : kindOf(info[i], f.length);
     offsets[i] = offset;
+    if (info[i].pen === 0 && info[i].id === PADDING_ID) output[i] = FIELD_PADDING;
+    else if (info[i].type.startsWith('dateTime')) output[i] = FIELD_DATE;
     if (f.length === VARIABLE_LENGTH) {
       variable = true;
       minLength += 1;
@@ -269,6 +279,7 @@ export function compileTemplate(
     fixedLength: variable ? -1 : offset,
     minLength,
     signature: templateSignature(fields, scopeCount, isOptions),
+    output,
     at,
   };
 }

@@ -5,6 +5,7 @@ import { redactUrl } from '../../../plugins/elasticsearch/client.js';
 import { enforceRetention } from '../../../plugins/elasticsearch/retention.js';
 import { connect } from '../../app/elasticsearch.js';
 import { UsageError } from '../../app/errors.js';
+import { createLogInputs } from '../../app/log-inputs.js';
 import { createNetflowInput } from '../../app/netflow-input.js';
 import { createRuntime } from '../../app/runtime.js';
 import type { FlowtrailConfig } from '../../config/schema.js';
@@ -40,10 +41,15 @@ async function retentionTask(
 
 /** Runs the live inputs until SIGINT/SIGTERM, then writes (or spools) what is queued and exits. */
 export async function collectCommand(config: FlowtrailConfig, logger: Logger): Promise<number> {
-  if (!config.inputs.netflow.enabled) throw new UsageError('inputs: no input is enabled, nothing to collect');
+  const localNetworks = new LocalNetworks(config.local_networks);
+  const logInputs = createLogInputs(config, localNetworks);
+  if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)
+    throw new UsageError('inputs: no input is enabled, nothing to collect');
   const { client, resolved } = await connect(config);
   const runtime = createRuntime(config, client, logger);
-  const netflow = createNetflowInput(config, new LocalNetworks(config.local_networks), logger);
+  const netflow = config.inputs.netflow.enabled
+    ? createNetflowInput(config, localNetworks, logger, runtime.metrics)
+    : undefined;
   const metricsServer = config.metrics.enabled
     ? await startMetricsServer(runtime.metrics, runtime.pipeline, config.metrics.host, config.metrics.port)
     : undefined;
@@ -56,13 +62,19 @@ export async function collectCommand(config: FlowtrailConfig, logger: Logger): P
   process.once('SIGTERM', stop);
   const retention = await retentionTask(config, client, logger);
   try {
-    const running = runtime.pipeline.run([netflow.source]);
+    const sources = netflow ? [netflow.source, ...logInputs.sources] : logInputs.sources;
+    const running = runtime.pipeline.run(sources);
     // "collecting" is said only once the socket is bound; a bind failure rejects `running` instead.
-    const bound = await Promise.race([netflow.listening, running.then(() => undefined)]);
-    if (bound) {
+    const bound = netflow
+      ? await Promise.race([netflow.listening, running.then(() => undefined)])
+      : undefined;
+    if (bound || !netflow) {
       logger.info(
         {
-          netflow: `udp ${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`,
+          netflow: bound
+            ? `udp ${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`
+            : undefined,
+          ...logInputs.describe,
           elasticsearch: redactUrl(resolved.connection.url),
           embedded: resolved.embedded,
           metrics: metricsServer ? `${metricsServer.url}/metrics` : undefined,
@@ -73,7 +85,7 @@ export async function collectCommand(config: FlowtrailConfig, logger: Logger): P
     }
     await running;
   } finally {
-    netflow.close();
+    netflow?.close();
     if (retention) clearInterval(retention);
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);

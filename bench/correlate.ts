@@ -1,0 +1,307 @@
+/**
+ * Latency of `correlate` and of the top-talkers report over a realistic flow index of BENCH_FLOWS (default 5M)
+ * flows: prints p50/p95 of each (target: correlate p95 <= 100 ms).
+ *
+ *   npm run bench:correlate                        # embedded node on port 19710, data kept between runs
+ *   FLOWTRAIL_ES_URL=http://… npm run bench:correlate
+ *   BENCH_FLOWS=1000000 BENCH_RUNS=200 npm run bench:correlate
+ *
+ * The flows (one day of a 2,000-host site: web, DNS, NTP, SSH, SMB, mail, backups, a few scanners; each session
+ * as its two directions, with Community IDs) are bulk-loaded once into namespace `bench<N>` and reused by later
+ * runs, as are the alerts that point at sampled sessions.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import { dailyIndexName, searchPattern } from '../plugins/elasticsearch/naming.js';
+import { setupElasticsearch } from '../plugins/elasticsearch/setup.js';
+import { validateConfig } from '../src/config/load.js';
+import { correlateAlert, correlationSettings, writeContext } from '../src/correlate/correlator.js';
+import type { AlertDoc } from '../src/correlate/documents.js';
+import { search } from '../src/correlate/es.js';
+import type { PipelineRecord } from '../src/pipeline/types.js';
+import { runReport } from '../src/reports/run.js';
+import { type AlertFacts, toAlertRecord } from '../src/schema/alert.js';
+import { type FlowFacts, toFlowRecord } from '../src/schema/flow.js';
+import { LocalNetworks } from '../src/schema/locality.js';
+import { stackDown, stackUp } from '../src/stack/index.js';
+
+const FLOWS = Number(process.env.BENCH_FLOWS ?? 5_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 100);
+const REPORT_RUNS = Number(process.env.BENCH_REPORT_RUNS ?? 20);
+const ALERTS = 1000;
+const BATCH = 5000;
+const CONCURRENCY = 3;
+const DAY = Date.parse('2026-11-20T00:00:00Z');
+const NAMESPACE = `bench${Math.round(FLOWS / 1000)}k`;
+const LOCAL = new LocalNetworks(['10.0.0.0/8']);
+
+/** A small deterministic PRNG (mulberry32): the same index every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Heavy-tailed pick in [0, n): a few hosts do most of the talking. */
+const zipf = (r: () => number, n: number) => Math.min(n - 1, Math.floor(n * r() ** 3));
+const localHost = (i: number) => `10.${10 + (i >> 8)}.${(i >> 4) & 15}.${(i & 15) + 10}`;
+const remoteHost = (i: number) =>
+  `${[198, 203, 185, 93][i & 3]}.${(i >> 2) & 255}.${(i >> 10) & 255}.${(i % 250) + 1}`;
+
+interface Service {
+  port: number;
+  protocol: number;
+  remote: boolean;
+  bytes: [number, number];
+  weight: number;
+}
+const SERVICES: Service[] = [
+  { port: 443, protocol: 6, remote: true, bytes: [2_000, 400_000], weight: 45 },
+  { port: 80, protocol: 6, remote: true, bytes: [800, 120_000], weight: 10 },
+  { port: 53, protocol: 17, remote: true, bytes: [60, 300], weight: 25 },
+  { port: 123, protocol: 17, remote: true, bytes: [76, 76], weight: 3 },
+  { port: 22, protocol: 6, remote: false, bytes: [3_000, 80_000], weight: 4 },
+  { port: 445, protocol: 6, remote: false, bytes: [5_000, 2_000_000], weight: 8 },
+  { port: 25, protocol: 6, remote: true, bytes: [1_000, 60_000], weight: 3 },
+  { port: 873, protocol: 6, remote: false, bytes: [1_000_000, 200_000_000], weight: 2 },
+];
+const TOTAL_WEIGHT = SERVICES.reduce((s, x) => s + x.weight, 0);
+
+function pickService(r: () => number): Service {
+  let x = r() * TOTAL_WEIGHT;
+  for (const s of SERVICES) {
+    x -= s.weight;
+    if (x < 0) return s;
+  }
+  return SERVICES[0];
+}
+
+/** Session `i`: its request and response flow records (a scan probe is one record with no answer). */
+function session(i: number): FlowFacts[] {
+  const r = rng(i * 2654435761);
+  const start = DAY + Math.floor(r() * 86_400_000);
+  const observer = { ip: `192.0.2.${1 + (i % 3)}` };
+  const client = localHost(zipf(r, 2000));
+  const sport = 32_768 + Math.floor(r() * 28_000);
+  if (i % 97 === 0) {
+    // Scanners: a handful of outside hosts probing everything, and one infected inside host.
+    const scanner = i % 2 === 0 ? remoteHost(i % 5) : localHost(7);
+    const target = i % 2 === 0 ? localHost(Math.floor(r() * 2000)) : remoteHost(Math.floor(r() * 60_000));
+    return [
+      {
+        module: 'netflow',
+        action: 'netflow_flow',
+        protocol: 6,
+        sourceIp: scanner,
+        destinationIp: target,
+        sourcePort: 40_000 + (i % 100),
+        destinationPort: 1 + Math.floor(r() * 1024),
+        bytes: 44,
+        packets: 1,
+        start,
+        end: start,
+        tcpFlags: 0x02,
+        observer,
+        identity: `bench:${i}:0`,
+      },
+    ];
+  }
+  const service = pickService(r);
+  const server = service.remote ? remoteHost(zipf(r, 60_000)) : localHost(zipf(r, 2000));
+  const duration = Math.floor(r() * 30_000);
+  const down = Math.round(service.bytes[0] + (service.bytes[1] - service.bytes[0]) * r() ** 4);
+  const up = Math.max(40, Math.round(down / (5 + r() * 40)));
+  const tcp = service.protocol === 6;
+  const base = { module: 'netflow', action: 'netflow_flow', protocol: service.protocol, observer };
+  return [
+    {
+      ...base,
+      sourceIp: client,
+      destinationIp: server,
+      sourcePort: sport,
+      destinationPort: service.port,
+      bytes: up,
+      packets: Math.max(1, Math.round(up / 500)),
+      start,
+      end: start + duration,
+      tcpFlags: tcp ? 0x1b : undefined,
+      identity: `bench:${i}:0`,
+    },
+    {
+      ...base,
+      sourceIp: server,
+      destinationIp: client,
+      sourcePort: service.port,
+      destinationPort: sport,
+      bytes: down,
+      packets: Math.max(1, Math.round(down / 1400)),
+      start: start + 1,
+      end: start + duration,
+      tcpFlags: tcp ? 0x1b : undefined,
+      identity: `bench:${i}:1`,
+    },
+  ];
+}
+
+async function bulk(client: Client, records: PipelineRecord[], namespace: string): Promise<void> {
+  const lines: string[] = [];
+  for (const r of records) {
+    lines.push(
+      JSON.stringify({
+        create: { _index: dailyIndexName(r.dataset, namespace, r.doc['@timestamp'] as string), _id: r.id },
+      }),
+    );
+    lines.push(JSON.stringify(r.doc));
+  }
+  const { body } = await client.bulk({ body: `${lines.join('\n')}\n` });
+  const failed = (body as { items: Array<{ create: { status: number; error?: unknown } }> }).items.filter(
+    (item) => item.create.status >= 300 && item.create.status !== 409,
+  );
+  if (failed.length > 0) throw new Error(`bulk: ${JSON.stringify(failed[0])}`);
+}
+
+async function load(client: Client, flows: string): Promise<void> {
+  const started = performance.now();
+  let written = 0;
+  let next = 0;
+  let batches = 0;
+  const now = Date.now();
+  const makeBatch = (): PipelineRecord[] => {
+    const out: PipelineRecord[] = [];
+    while (out.length < BATCH && written + out.length < FLOWS) {
+      for (const f of session(next++)) out.push(toFlowRecord(f, { localNetworks: LOCAL, now }));
+    }
+    return out;
+  };
+  const inFlight = new Set<Promise<void>>();
+  // The day's indices are created first (with the flow template) and not refreshed while they load.
+  for (const day of [DAY, DAY + 86_400_000]) {
+    const index = dailyIndexName('flowtrail.flows', NAMESPACE, new Date(day).toISOString());
+    await client.indices.create({ index });
+    await client.indices.putSettings({
+      index,
+      body: { index: { refresh_interval: '-1', 'translog.durability': 'async' } },
+    });
+  }
+  while (written < FLOWS) {
+    const batch = makeBatch();
+    written += batch.length;
+    const p = bulk(client, batch, NAMESPACE).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (inFlight.size >= CONCURRENCY) await Promise.race(inFlight);
+    if (++batches % 100 === 0) {
+      const s = (performance.now() - started) / 1000;
+      console.log(`loaded ${written} flows in ${s.toFixed(0)} s (${(written / s).toFixed(0)}/s)`);
+    }
+  }
+  await Promise.all(inFlight);
+  await client.indices.putSettings({
+    index: flows,
+    body: { index: { refresh_interval: '1s', 'translog.durability': 'request' } },
+  });
+  await client.indices.refresh({ index: flows });
+  console.log(`loaded ${written} flows in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  // A day's index is complete once the day is over; merged into one segment, as a finished day would be.
+  const merging = performance.now();
+  await client.indices.forcemerge({ index: flows, max_num_segments: 1 });
+  console.log(`merged into one segment in ${((performance.now() - merging) / 1000).toFixed(0)} s`);
+}
+
+/** Alerts on sampled sessions: most with a 5-tuple (and Community ID), some portless like Snort's portscan. */
+async function loadAlerts(client: Client): Promise<void> {
+  const records: PipelineRecord[] = [];
+  for (let a = 0; a < ALERTS; a++) {
+    // Sessions 1, 98, 195…: spread over the whole day (start times are random), never a scanner's (i % 97 === 0).
+    const [request] = session(a * 97 + 1);
+    const facts: AlertFacts = {
+      module: 'snort',
+      action: 'alert',
+      time: (request.start ?? DAY) + 5,
+      rule: { id: String(1_000_000 + (a % 50)), name: `bench rule ${a % 50}` },
+      severity: 2,
+      protocol: request.protocol,
+      sourceIp: request.sourceIp,
+      destinationIp: request.destinationIp,
+      ...(a % 10 === 0 ? {} : { sourcePort: request.sourcePort, destinationPort: request.destinationPort }),
+      identity: `bench-alert:${a}`,
+    };
+    records.push(toAlertRecord(facts, { localNetworks: LOCAL, now: Date.now() }));
+  }
+  await bulk(client, records, NAMESPACE);
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function main(): Promise<void> {
+  let url = process.env.FLOWTRAIL_ES_URL;
+  const dataDir = join(tmpdir(), 'flowtrail-bench-correlate');
+  if (!url) url = (await stackUp({ dataDir, esHttpPort: 19710, esHeapMb: 2048 })).elasticsearch.url;
+  const client = new Client({ node: url, maxRetries: 0, requestTimeout: 600_000 });
+  try {
+    await setupElasticsearch(client, {
+      retentionMs: { flows: 3650 * 86_400_000, alerts: 3650 * 86_400_000, events: 3650 * 86_400_000 },
+      version: 'bench',
+    });
+    const config = validateConfig({
+      elasticsearch: { url, namespace: NAMESPACE },
+      local_networks: ['10.0.0.0/8'],
+    });
+    const settings = correlationSettings(config);
+    const flows = searchPattern('flowtrail.flows', NAMESPACE);
+    const present = (await client.count({ index: flows, ignore_unavailable: true, allow_no_indices: true }))
+      .body.count;
+    if (present < FLOWS) {
+      if (present > 0) await client.indices.delete({ index: flows });
+      await load(client, flows);
+      await loadAlerts(client);
+      await client.indices.refresh({ index: settings.indices.alerts });
+    } else {
+      console.log(`reusing ${present} flows in ${flows}`);
+    }
+    const alerts = await search<AlertDoc>(client, settings.indices.alerts, { size: ALERTS });
+    const correlate: number[] = [];
+    let matched = 0;
+    for (let i = 0; i < RUNS + 5; i++) {
+      const hit = alerts.hits.hits[i % alerts.hits.hits.length];
+      const started = performance.now();
+      const { context } = await correlateAlert(client, hit._source, settings);
+      await writeContext(client, hit, context);
+      // The first runs warm the JIT and the node's caches and are not counted.
+      if (i >= 5) correlate.push(performance.now() - started);
+      if (context.flow_count > 0) matched++;
+    }
+    const report: number[] = [];
+    for (let i = 0; i < REPORT_RUNS + 2; i++) {
+      // A different hour each run, so that the node's request cache cannot answer from an earlier run.
+      const from = DAY + (i % 20) * 3_600_000;
+      const started = performance.now();
+      await runReport(client, config, 'top-senders', { from, to: from + 4 * 3_600_000 }, { limit: 20 });
+      if (i >= 2) report.push(performance.now() - started);
+    }
+    const day = performance.now();
+    await runReport(client, config, 'top-senders', { from: DAY, to: DAY + 86_400_000 }, { limit: 20 });
+    const wholeDay = performance.now() - day;
+    const count = (await client.count({ index: flows })).body.count;
+    console.log(`flows indexed: ${count}; alerts correlated with flows: ${matched}/${RUNS + 5}`);
+    console.log(
+      `correlate (match + context + write back): p50 ${percentile(correlate, 50).toFixed(1)} ms, p95 ${percentile(correlate, 95).toFixed(1)} ms (target p95 <= 100 ms)`,
+    );
+    console.log(
+      `top-senders report over 4 h: p50 ${percentile(report, 50).toFixed(1)} ms, p95 ${percentile(report, 95).toFixed(1)} ms; over the whole day: ${wholeDay.toFixed(0)} ms`,
+    );
+  } finally {
+    await client.close();
+    if (!process.env.FLOWTRAIL_ES_URL) await stackDown(dataDir);
+  }
+}
+
+await main();

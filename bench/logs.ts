@@ -1,0 +1,246 @@
+/**
+ * Lines/s of the Zeek and Suricata readers on one core, in one run: Zeek conn.log TSV, Zeek conn JSON and
+ * Suricata EVE, each parse-only and parse + map to the ECS document (id included), against a bare baseline over
+ * the same bytes (split lines with indexOf, then JSON.parse for JSON, split('\t') for TSV). Prints the ratio
+ * of each to its baseline. Inputs are fixture records repeated in memory to BENCH_LINES lines.
+ *
+ *   npm run bench:logs
+ *   BENCH_LINES=500000 BENCH_ROUNDS=5 npm run bench:logs
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LineSplitter } from '../plugins/logfile/lines.js';
+import type { FileContext, FileParser } from '../plugins/logfile/parser.js';
+import { PRIVATE_NETWORKS } from '../plugins/logfile/test-context.js';
+import { parseEve } from '../plugins/suricata/eve.js';
+import { SuricataFileParser } from '../plugins/suricata/parser.js';
+import { parseZeekJson } from '../plugins/zeek/json.js';
+import { ZeekFileParser } from '../plugins/zeek/parser.js';
+import { ZeekTsvParser } from '../plugins/zeek/tsv.js';
+
+const FIXTURES = process.env.FLOWTRAIL_FIXTURES ?? '/work/shared/fixtures';
+const LINES = Number(process.env.BENCH_LINES ?? 300_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+
+function fixture(path: string): string[] {
+  return readFileSync(join(FIXTURES, path), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+}
+
+/** Header lines once, then the data lines repeated to `LINES` lines. */
+function repeated(header: string[], records: string[]): Buffer {
+  const out = [...header];
+  for (let i = 0; out.length < LINES + header.length; i++) out.push(records[i % records.length]);
+  return Buffer.from(`${out.join('\n')}\n`);
+}
+
+/**
+ * Zeek TSV conn.log. Every full conn.log baseline in Zeek's repository has its times masked by btest
+ * (`XXXXXXXXXX.XXXXXX`); here they get real, distinct epoch times (a thousand connections a second, as on a
+ * sensor at these rates) so that records map instead of failing.
+ */
+function connTsv(): Buffer {
+  const header: string[] = [];
+  const records: string[] = [];
+  let ts = 1_521_911_720;
+  for (const name of [
+    'opt.basic.conn.log',
+    'core.tunnels.teredo.conn.log',
+    'scripts.base.protocols.pop3.basic.conn.log',
+    'scripts.base.protocols.ftp.ftp-ipv6.conn.log',
+  ]) {
+    for (const line of fixture(`zeek/btest-baseline/${name}`)) {
+      if (line.startsWith('###')) continue;
+      if (line.startsWith('#')) {
+        if (header.length < 8 && !line.startsWith('#close'))
+          header.push(line.replace(/X{4}(-XX){5}/, '2018-03-24-17-15-20'));
+        continue;
+      }
+      ts += 0.001;
+      records.push(line.replace('XXXXXXXXXX.XXXXXX', ts.toFixed(6)));
+    }
+  }
+  return repeated(header, records);
+}
+
+function connJson(): Buffer {
+  return repeated(
+    [],
+    [
+      ...fixture('ids/zeek-integrations/test-conn.log'),
+      ...fixture('ids/zeek-beats/connection/connection-json.log'),
+    ],
+  );
+}
+
+function eve(): Buffer {
+  return repeated(
+    [],
+    [
+      ...fixture('ids/suricata-beats/eve-alerts.log'),
+      ...fixture('ids/suricata-integrations/test-eve-small.log'),
+      ...fixture('ids/suricata-integrations/test-eve-dns-4-1-4.log'),
+      ...fixture('lab/suricata-eve.json'),
+    ],
+  );
+}
+
+function context(path: string): FileContext {
+  return {
+    path,
+    fingerprint: 'bench',
+    timezone: 'UTC',
+    reference: Date.now(),
+    localNetworks: PRIVATE_NETWORKS,
+    now: Date.now,
+  };
+}
+
+/**
+ * Lines of the input, each handed to `work`; returns lines per CPU second of this process, which is what
+ * "per core" means, and which other load on the machine disturbs much less than wall time.
+ */
+function timed(input: Buffer, work: (input: Buffer) => number): number {
+  const started = process.cpuUsage();
+  const lines = work(input);
+  const used = process.cpuUsage(started);
+  return lines / ((used.user + used.system) / 1e6);
+}
+
+/** Results are counted so that no loop's work can be optimized away; the total is printed at the end. */
+let results = 0;
+
+function bareLines(input: Buffer, each: (line: string) => unknown): number {
+  let lines = 0;
+  let start = 0;
+  for (let end = input.indexOf(10, start); end !== -1; end = input.indexOf(10, start)) {
+    if (each(input.toString('utf8', start, end)) !== undefined) results++;
+    start = end + 1;
+    lines++;
+  }
+  return lines;
+}
+
+function readerLines(input: Buffer, each: (text: string, offset: number, number: number) => unknown): number {
+  const splitter = new LineSplitter();
+  let lines = 0;
+  // Chunks as the file readers get them.
+  for (let i = 0; i < input.length; i += 256 * 1024) {
+    for (const line of splitter.push(input.subarray(i, i + 256 * 1024))) {
+      if (each(line.text, line.offset, line.number) !== undefined) results++;
+      lines++;
+    }
+  }
+  return lines;
+}
+
+function mapped(parser: FileParser) {
+  return (input: Buffer) =>
+    readerLines(input, (text, offset, number) => {
+      // A failing record is counted and dead-lettered in the reader; here it only has to cost the same.
+      try {
+        return parser.parse({ text, offset, number });
+      } catch {
+        return undefined;
+      }
+    });
+}
+
+function firstLineFailures(input: Buffer, parser: FileParser): number {
+  let failed = 0;
+  readerLines(input.subarray(0, Math.min(input.length, 2_000_000)), (text, offset, number) => {
+    try {
+      parser.parse({ text, offset, number });
+    } catch {
+      failed++;
+    }
+  });
+  return failed;
+}
+
+interface Case {
+  name: string;
+  input: Buffer;
+  baseline: (input: Buffer) => number;
+  parse: (input: Buffer) => number;
+  map: (input: Buffer) => number;
+  check: FileParser;
+}
+
+const tsv = connTsv();
+const cases: Case[] = [
+  {
+    name: 'zeek conn.log TSV',
+    input: tsv,
+    baseline: (input) => bareLines(input, (line) => line.split('\t')),
+    parse: (input) => {
+      const parser = new ZeekTsvParser();
+      return readerLines(input, (text) => parser.parse(text));
+    },
+    map: (input) => mapped(new ZeekFileParser(context('conn.log')))(input),
+    check: new ZeekFileParser(context('conn.log')),
+  },
+  {
+    name: 'zeek conn JSON',
+    input: connJson(),
+    baseline: (input) => bareLines(input, (line) => JSON.parse(line)),
+    parse: (input) => readerLines(input, (text) => parseZeekJson(text)),
+    map: (input) => mapped(new ZeekFileParser(context('conn.log')))(input),
+    check: new ZeekFileParser(context('conn.log')),
+  },
+  {
+    name: 'suricata EVE',
+    input: eve(),
+    baseline: (input) => bareLines(input, (line) => JSON.parse(line)),
+    parse: (input) => readerLines(input, (text) => parseEve(text)),
+    map: (input) => mapped(new SuricataFileParser(context('eve.json')))(input),
+    check: new SuricataFileParser(context('eve.json')),
+  },
+];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const format = (n: number) => `${Math.round(n / 1000).toLocaleString('en-US')}k/s`;
+
+console.log(
+  `${LINES.toLocaleString('en-US')} lines per input, median of ${ROUNDS} rounds, lines per CPU second\n`,
+);
+console.log(
+  ['input', 'baseline', 'parse', 'ratio', 'parse+map', 'ratio', 'MB/s (map)']
+    .map((h) => h.padEnd(18))
+    .join(''),
+);
+for (const c of cases) {
+  const failures = firstLineFailures(c.input, c.check);
+  const runs = { baseline: [] as number[], parse: [] as number[], map: [] as number[] };
+  // Alternated, so that all three see the same machine noise and JIT state.
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.baseline.push(timed(c.input, c.baseline));
+    runs.parse.push(timed(c.input, c.parse));
+    runs.map.push(timed(c.input, c.map));
+  }
+  const baseline = median(runs.baseline);
+  const parse = median(runs.parse);
+  const map = median(runs.map);
+  const bytesPerLine = c.input.length / LINES;
+  console.log(
+    [
+      c.name,
+      format(baseline),
+      format(parse),
+      (parse / baseline).toFixed(2),
+      format(map),
+      (map / baseline).toFixed(2),
+      ((map * bytesPerLine) / 1e6).toFixed(0),
+    ]
+      .map((v) => v.padEnd(18))
+      .join(''),
+  );
+  if (failures > 0)
+    console.log(`  (${failures} lines in the first 2 MB are refused by the mapping, as in the fixtures)`);
+}
+console.log(`\n${results.toLocaleString('en-US')} results in all`);

@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { PipelineRecord } from '../../src/pipeline/types.js';
+import type { DecoderOptions, DecoderSnapshot } from './decode/decoder.js';
+import type { ExporterStats } from './decode/types.js';
+
+/** What the decode worker is started with (`workerData`). */
+export interface WorkerInit {
+  decoder: DecoderOptions;
+  snapshot?: DecoderSnapshot;
+  /** CIDRs of `LocalNetworks`: the instance itself cannot cross the thread boundary. */
+  localNetworks: readonly string[];
+}
+
+/** The decoder's counters, as the worker last reported them. */
+export interface WorkerStats {
+  exporters: Record<string, ExporterStats>;
+  /** Datagrams refused because too many exporters are tracked. */
+  exporterLimit: number;
+}
+
+export interface WorkerDeadLetter {
+  origin: string;
+  reason: string;
+  /** The datagram, base64. */
+  raw: string;
+}
+
+export type ToWorker =
+  | { type: 'batch'; buffer: ArrayBuffer; packets: number }
+  | { type: 'snapshot'; id: number }
+  /** Sent after the last batch: the worker answers `closed` once everything before it is decoded. */
+  | { type: 'close' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | {
+      type: 'results';
+      /** Size of the batch these results come from, to release it from the in-flight bounds. */
+      packets: number;
+      bytes: number;
+      /** One entry per document, in parallel arrays: cheaper to clone than one object per document. */
+      datasets: string[];
+      ids: string[];
+      jsons: string[];
+      deadLetters: WorkerDeadLetter[];
+      stats?: WorkerStats;
+    }
+  | { type: 'stats'; stats: WorkerStats }
+  | { type: 'snapshot'; id: number; snapshot: DecoderSnapshot }
+  | { type: 'closed'; stats: WorkerStats; snapshot: DecoderSnapshot };
+
+/**
+ * A document serialized by the worker. The pipeline writes `json` as is; `doc` is parsed only when something
+ * reads it (an index name taken from `@timestamp`, a test), and `toJSON` keeps spool and dead-letter files in
+ * the `{dataset, id, doc}` shape.
+ */
+export class SerializedRecord implements PipelineRecord {
+  private parsed: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly dataset: string,
+    readonly id: string,
+    readonly json: string,
+  ) {}
+
+  get doc(): Record<string, unknown> {
+    this.parsed ??= JSON.parse(this.json) as Record<string, unknown>;
+    return this.parsed;
+  }
+
+  toJSON(): { dataset: string; id: string; doc: Record<string, unknown> } {
+    return { dataset: this.dataset, id: this.id, doc: this.doc };
+  }
+}
+
+/**
+ * How to start the decode worker: its compiled entry next to this module when running from `dist/`, else the
+ * TypeScript source (under tsx or vitest). Node 20 applies no loader hooks to a worker's entry module, neither
+ * inherited ones nor `--import tsx` in its `execArgv`, so a small module registers tsx in the worker first.
+ */
+export function decodeWorkerEntry(): { script: URL | string; eval: boolean } {
+  const compiled = new URL('./decode-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(compiled))) return { script: compiled, eval: false };
+  const source = new URL('./decode-worker.ts', import.meta.url).href;
+  const api = import.meta.resolve('tsx/esm/api');
+  return {
+    script: `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
+    eval: true,
+  };
+}

@@ -1,0 +1,65 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { FlowtrailConfig } from '../config/schema.js';
+import { type CorrelationSettings, findAlert } from '../correlate/correlator.js';
+import { investigate } from '../correlate/investigate.js';
+import { hostLog } from '../reports/host.js';
+import { runReport } from '../reports/run.js';
+import { checkAddress, searchFlows } from '../reports/search.js';
+import { parseSearch } from '../reports/search-params.js';
+import { parseRange } from '../reports/time.js';
+import type { Route } from './server.js';
+
+/** The API's routes over one namespace; each returns what the CLI command of the same name prints with --json. */
+export function apiRoutes(client: Client, config: FlowtrailConfig, settings: CorrelationSettings): Route[] {
+  return [
+    {
+      pattern: /^\/api\/alerts\/([^/]+)\/context$/,
+      handler: async ([id]) => {
+        const alert = await findAlert(client, settings.indices, id);
+        return alert ? investigate(client, alert, settings) : undefined;
+      },
+    },
+    {
+      pattern: /^\/api\/hosts\/([^/]+)$/,
+      handler: async ([ip], query) =>
+        hostLog(
+          client,
+          settings.indices.flows,
+          checkAddress(ip, 'ip'),
+          parseRange(query.get('from') ?? undefined, query.get('to') ?? undefined),
+        ),
+    },
+    {
+      pattern: /^\/api\/flows$/,
+      handler: async (_, query) => {
+        const get = (name: string) => query.get(name) ?? undefined;
+        const filter = parseSearch({
+          from: get('from'),
+          to: get('to'),
+          ip: get('ip'),
+          localPort: get('local_port'),
+          remotePort: get('remote_port'),
+          protocol: get('protocol'),
+          minBytes: get('min_bytes'),
+          maxBytes: get('max_bytes'),
+          firstTalker: get('first_talker'),
+          limit: get('limit'),
+        });
+        return searchFlows(client, settings.indices.flows, filter);
+      },
+    },
+    {
+      pattern: /^\/api\/reports\/([^/]+)$/,
+      handler: async ([name], query) => {
+        const limit = query.get('limit');
+        return runReport(
+          client,
+          config,
+          name,
+          parseRange(query.get('from') ?? undefined, query.get('to') ?? undefined),
+          { limit: limit === null ? undefined : Number(limit), interval: query.get('interval') ?? undefined },
+        );
+      },
+    },
+  ];
+}

@@ -1,0 +1,111 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import { connect } from '../../app/elasticsearch.js';
+import { UsageError } from '../../app/errors.js';
+import { createRuntime } from '../../app/runtime.js';
+import type { FlowtrailConfig } from '../../config/schema.js';
+import { indicesOf } from '../../correlate/es.js';
+import { findingToAlert } from '../../detect/alerts.js';
+import { type Finding, findingTitle } from '../../detect/finding.js';
+import { detectRange, followDetections } from '../../detect/run.js';
+import { Notifier } from '../../notify/notifier.js';
+import { sleep } from '../../pipeline/backoff.js';
+import type { Pipeline } from '../../pipeline/pipeline.js';
+import { rollUpHostSummaries } from '../../reports/host-summary.js';
+import { parseRange } from '../../reports/time.js';
+import { LocalNetworks } from '../../schema/locality.js';
+import { printResult } from '../output.js';
+
+export interface DetectFlags {
+  from?: string;
+  to?: string;
+  follow?: boolean;
+  json?: boolean;
+}
+
+/** How far back `--follow` re-reads for flows that became searchable late. */
+const SETTLE_MS = 60_000;
+
+/** The host summary stream, kept up to date next to the live detections (both read every new flow's interval). */
+async function maintainSummaries(
+  client: Client,
+  config: FlowtrailConfig,
+  pipeline: Pipeline,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      const written = await rollUpHostSummaries(client, config, (records) =>
+        pipeline.emit('host-summaries', records),
+      );
+      if (written > 0) logger.info({ written }, 'host summaries rolled up');
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'host summary rollup failed; retrying next interval');
+    }
+    await sleep(Math.min(config.host_summaries.interval, 60_000), signal);
+  }
+}
+
+/**
+ * `flowtrail detect --from --to`: the detections over stored flows, once. `--follow`: over new flows as they
+ * arrive. Either way findings become alert documents and notifications.
+ */
+export async function detectCommand(
+  config: FlowtrailConfig,
+  logger: Logger,
+  flags: DetectFlags,
+): Promise<number> {
+  if (flags.follow && (flags.from || flags.to))
+    throw new UsageError('--follow reads new flows; give no --from/--to');
+  const range = flags.follow ? undefined : parseRange(flags.from, flags.to);
+  const { client } = await connect(config);
+  const { pipeline } = createRuntime(config, client, logger);
+  const notifier = new Notifier(config.notifications, logger);
+  const localNetworks = new LocalNetworks(config.local_networks);
+  const flows = indicesOf(config.elasticsearch.namespace).flows;
+  const publish = async (findings: Finding[]) => {
+    const now = Date.now();
+    await pipeline.emit(
+      'detections',
+      findings.map((f) => findingToAlert(f, localNetworks, now)),
+    );
+    notifier.add(findings);
+    for (const f of findings) logger.info({ finding: findingTitle(f) }, 'detection');
+  };
+  await pipeline.start();
+  try {
+    if (range) {
+      const findings = await detectRange(client, config, flows, range);
+      await publish(findings);
+      await pipeline.finish();
+      await notifier.close();
+      printResult(
+        Boolean(flags.json),
+        { findings },
+        () => findings.map(findingTitle).join('\n') || 'nothing found',
+      );
+      return 0;
+    }
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    process.once('SIGTERM', () => controller.abort());
+    logger.info({ flows, window_ms: config.detections.window }, 'detecting on new flows');
+    const summaries = maintainSummaries(client, config, pipeline, controller.signal, logger);
+    await followDetections(
+      client,
+      config,
+      flows,
+      { pollMs: config.correlation.poll_interval, since: Date.now() - SETTLE_MS, settleMs: SETTLE_MS },
+      controller.signal,
+      logger,
+      publish,
+    );
+    await summaries;
+    await pipeline.finish();
+    await notifier.close();
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

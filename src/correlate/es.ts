@@ -1,0 +1,96 @@
+import type { Client } from '@elastic/elasticsearch';
+import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { ALERT_DATASET } from '../schema/alert.js';
+import { FLOW_DATASET } from '../schema/flow.js';
+
+/** The index patterns of one namespace: daily indices and data streams alike. */
+export interface Indices {
+  flows: string;
+  alerts: string;
+}
+
+export function indicesOf(namespace: string): Indices {
+  return { flows: searchPattern(FLOW_DATASET, namespace), alerts: searchPattern(ALERT_DATASET, namespace) };
+}
+
+export interface Hit<T> {
+  _id: string;
+  _index: string;
+  _source: T;
+  sort?: unknown[];
+}
+
+export interface SearchResult<T, A> {
+  took: number;
+  hits: { total: { value: number }; hits: Hit<T>[] };
+  aggregations: A;
+}
+
+export interface Bucket {
+  key: string | number;
+  key_as_string?: string;
+  doc_count: number;
+}
+export interface Terms<B = Bucket> {
+  buckets: B[];
+}
+export interface Metric {
+  value: number | null;
+}
+
+/** Queries that read nothing the caller did not ask for (a missing index pattern is simply empty). */
+const LENIENT = { ignore_unavailable: true, allow_no_indices: true } as const;
+
+export async function search<T, A = Record<string, never>>(
+  client: Client,
+  index: string,
+  body: Record<string, unknown>,
+): Promise<SearchResult<T, A>> {
+  const response = await client.search({ index, body, ...LENIENT });
+  return response.body as SearchResult<T, A>;
+}
+
+/** Several searches in one round trip; each element of the result is a search response or throws its error. */
+export async function msearch<T, A>(
+  client: Client,
+  requests: Array<{ index: string; body: Record<string, unknown> }>,
+): Promise<Array<SearchResult<T, A>>> {
+  if (requests.length === 0) return [];
+  const body = requests.flatMap((r) => [{ index: r.index, ...LENIENT }, r.body]);
+  const response = await client.msearch({ body });
+  const { responses } = response.body as {
+    responses: Array<SearchResult<T, A> & { error?: { reason?: string; type?: string } }>;
+  };
+  return responses.map((r) => {
+    if (r.error) throw new Error(`search failed: ${r.error.type}: ${r.error.reason}`);
+    return r;
+  });
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Flows that were active at some moment in [from, to]: ended at or after `from`, started at or before `to`. */
+export function activeBetween(from: number, to: number): Record<string, unknown> {
+  return {
+    bool: {
+      filter: [{ range: { '@timestamp': { gte: iso(from) } } }],
+      should: [
+        { range: { 'event.start': { lte: iso(to) } } },
+        {
+          bool: {
+            must_not: { exists: { field: 'event.start' } },
+            filter: { range: { '@timestamp': { lte: iso(to) } } },
+          },
+        },
+      ],
+      minimum_should_match: 1,
+    },
+  };
+}
+
+/** Flows whose record time (@timestamp, the flow's end) is in [from, to). */
+export function endedBetween(from: number, to: number): Record<string, unknown> {
+  return { range: { '@timestamp': { gte: iso(from), lt: iso(to) } } };
+}

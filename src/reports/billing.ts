@@ -1,0 +1,96 @@
+import { UsageError } from '../app/errors.js';
+import { endedBetween, type Metric } from '../correlate/es.js';
+import { allBuckets, type CompositeBucket } from './composite.js';
+import type { Report } from './context.js';
+
+/** Billing periods: calendar units, so months have their real lengths (UTC). */
+export const PERIODS: Record<string, string> = { hour: '1h', day: '1d', week: '1w', month: '1M' };
+
+type BillBucket = CompositeBucket<{ ip: string; period: number }> & {
+  internal: { bytes: Metric };
+  external: { bytes: Metric };
+};
+
+/**
+ * Bytes per local address and period, split into traffic that stayed inside the local networks and traffic that
+ * crossed their edge, each in and out: what an ISP bills is the external part.
+ */
+export const billing: Report = {
+  name: 'billing',
+  description: 'bytes per local address and period: internal vs external, in and out (use --csv)',
+  columns: [
+    'ip',
+    'period',
+    'external_in',
+    'external_out',
+    'internal_in',
+    'internal_out',
+    'external',
+    'total',
+  ],
+  async run(ctx) {
+    const interval = PERIODS[ctx.interval];
+    if (!interval) throw new UsageError(`--interval: expected one of ${Object.keys(PERIODS).join(', ')}`);
+    type Bill = {
+      ip: string;
+      period: string;
+      external_in: number;
+      external_out: number;
+      internal_in: number;
+      internal_out: number;
+      external: number;
+      total: number;
+    };
+    const rows = new Map<string, Bill>();
+    for (const [side, direction] of [
+      ['source', 'out'],
+      ['destination', 'in'],
+    ] as const) {
+      const locality = (value: string) => ({
+        filter: { term: { 'flow.locality': value } },
+        aggs: { bytes: { sum: { field: 'network.bytes' } } },
+      });
+      const buckets = await allBuckets<BillBucket['key'], BillBucket>(
+        ctx.client,
+        ctx.flows,
+        {
+          bool: {
+            filter: [
+              endedBetween(ctx.range.from, ctx.range.to),
+              { term: { [`${side}.locality`]: 'internal' } },
+            ],
+          },
+        },
+        [
+          { ip: { terms: { field: `${side}.ip` } } },
+          { period: { date_histogram: { field: '@timestamp', calendar_interval: interval } } },
+        ],
+        { internal: locality('internal'), external: locality('external') },
+      );
+      for (const b of buckets) {
+        const period = new Date(b.key.period).toISOString();
+        const key = `${b.key.ip} ${period}`;
+        const row: Bill = rows.get(key) ?? {
+          ip: b.key.ip,
+          period,
+          external_in: 0,
+          external_out: 0,
+          internal_in: 0,
+          internal_out: 0,
+          external: 0,
+          total: 0,
+        };
+        const internal = b.internal.bytes.value ?? 0;
+        const external = b.external.bytes.value ?? 0;
+        row[`internal_${direction}`] += internal;
+        row[`external_${direction}`] += external;
+        row.external += external;
+        row.total += internal + external;
+        rows.set(key, row);
+      }
+    }
+    return [...rows.values()].sort(
+      (a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true }) || a.period.localeCompare(b.period),
+    );
+  },
+};

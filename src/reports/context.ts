@@ -1,0 +1,25 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { ScanThresholds } from '../correlate/activity.js';
+import type { TimeRange } from './time.js';
+
+/** What every report is given. */
+export interface ReportContext {
+  client: Client;
+  /** The flow index pattern of the namespace. */
+  flows: string;
+  range: TimeRange;
+  /** Rows of ranked reports. */
+  limit: number;
+  /** Period of the billing report: `1d`, `1h`, `1M` (calendar month)… */
+  interval: string;
+  scan: ScanThresholds;
+}
+
+export type ReportRow = Record<string, string | number>;
+
+export interface Report {
+  name: string;
+  description: string;
+  columns: string[];
+  run(ctx: ReportContext): Promise<ReportRow[]>;
+}

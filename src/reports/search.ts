@@ -1,0 +1,110 @@
+import type { Client } from '@elastic/elasticsearch';
+import ipaddr from 'ipaddr.js';
+import { UsageError } from '../app/errors.js';
+import { FLOW_SOURCE_FIELDS, type FlowDoc, observerOf } from '../correlate/documents.js';
+import { endedBetween, search } from '../correlate/es.js';
+import { SERVICE_IS_DESTINATION, SERVICE_IS_SOURCE } from './scripts.js';
+import type { TimeRange } from './time.js';
+
+export interface FlowFilter {
+  range: TimeRange;
+  /** An address or a CIDR, on either side. */
+  ip?: string;
+  /** Port on the side inside the local networks, and on the side outside them. */
+  localPort?: number;
+  remotePort?: number;
+  /** `network.transport`: tcp, udp, icmp… */
+  protocol?: string;
+  minBytes?: number;
+  maxBytes?: number;
+  /** Only sessions this address started (it is the client side of the flow record). */
+  firstTalker?: string;
+  limit: number;
+}
+
+export interface FlowRow {
+  id: string;
+  time: string;
+  start?: string;
+  transport?: string;
+  source: string;
+  source_port?: number;
+  destination: string;
+  destination_port?: number;
+  bytes: number;
+  packets: number;
+  module?: string;
+  observer: string;
+}
+
+export const MAX_LIMIT = 10_000;
+
+export function checkAddress(value: string, what: string): string {
+  try {
+    if (value.includes('/')) ipaddr.parseCIDR(value);
+    else ipaddr.parse(value);
+  } catch {
+    throw new UsageError(`${what}: expected an IP address or CIDR, got "${value}"`);
+  }
+  return value;
+}
+
+function sidePort(locality: 'internal' | 'external', port: number): Record<string, unknown> {
+  return {
+    bool: {
+      should: (['source', 'destination'] as const).map((side) => ({
+        bool: {
+          filter: [{ term: { [`${side}.locality`]: locality } }, { term: { [`${side}.port`]: port } }],
+        },
+      })),
+      minimum_should_match: 1,
+    },
+  };
+}
+
+/** The query `flowtrail search` and `/api/flows` run. */
+export function flowQuery(f: FlowFilter): Record<string, unknown> {
+  const filter: Record<string, unknown>[] = [endedBetween(f.range.from, f.range.to)];
+  if (f.ip) filter.push({ term: { 'related.ip': f.ip } });
+  if (f.localPort !== undefined) filter.push(sidePort('internal', f.localPort));
+  if (f.remotePort !== undefined) filter.push(sidePort('external', f.remotePort));
+  if (f.protocol) filter.push({ term: { 'network.transport': f.protocol.toLowerCase() } });
+  if (f.minBytes !== undefined || f.maxBytes !== undefined)
+    filter.push({ range: { 'network.bytes': { gte: f.minBytes, lte: f.maxBytes } } });
+  if (f.firstTalker) {
+    // Its own flow records towards the service, and the service's records back to it.
+    filter.push({
+      bool: {
+        should: [
+          { bool: { filter: [{ term: { 'source.ip': f.firstTalker } }, SERVICE_IS_DESTINATION] } },
+          { bool: { filter: [{ term: { 'destination.ip': f.firstTalker } }, SERVICE_IS_SOURCE] } },
+        ],
+        minimum_should_match: 1,
+      },
+    });
+  }
+  return { bool: { filter } };
+}
+
+export async function searchFlows(client: Client, flows: string, f: FlowFilter): Promise<FlowRow[]> {
+  const result = await search<FlowDoc>(client, flows, {
+    size: Math.min(f.limit, MAX_LIMIT),
+    query: flowQuery(f),
+    sort: [{ '@timestamp': 'asc' }],
+    _source: FLOW_SOURCE_FIELDS,
+  });
+  return result.hits.hits.map(({ _id, _source: d }) => ({
+    id: _id,
+    time: d['@timestamp'],
+    start: d.event?.start,
+    transport: d.network?.transport,
+    source: d.source.ip,
+    source_port: d.source.port,
+    destination: d.destination.ip,
+    destination_port: d.destination.port,
+    bytes: d.network?.bytes ?? 0,
+    packets: d.network?.packets ?? 0,
+    module: d.event?.module,
+    observer: observerOf(d),
+  }));
+}

@@ -1,0 +1,209 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPcapIngestSource } from '../../plugins/netflow/ingest-source.js';
+import { createRuntime } from '../../src/app/runtime.js';
+import type { FlowtrailConfig } from '../../src/config/schema.js';
+import type { AlertDoc } from '../../src/correlate/documents.js';
+import { indicesOf, search } from '../../src/correlate/es.js';
+import { findingToAlert } from '../../src/detect/alerts.js';
+import type { Finding } from '../../src/detect/finding.js';
+import { detectRange, followDetections } from '../../src/detect/run.js';
+import { parseRange } from '../../src/reports/time.js';
+import { LocalNetworks } from '../../src/schema/locality.js';
+import { runCli } from '../support/cli.js';
+import { countDocs, quietLogger, testClient } from '../support/es.js';
+import { configFile, LAB, LAB_LOCAL, loadLab } from '../support/lab.js';
+
+const client = testClient();
+const range = parseRange('2026-11-21 22:00', '2026-11-21 23:00');
+const POLICY = `detections:
+  policies:
+    - name: ssh-to-server
+      destination: 10.77.0.1
+      port: 22
+      protocol: tcp
+      allow_from: [10.0.0.0/8]
+`;
+const policies = [
+  { name: 'ssh-to-server', destination: '10.77.0.1', port: 22, protocol: 'tcp', allow_from: ['10.0.0.0/8'] },
+];
+/** The scenario's five events (lab/README.md), as type, direction, source, destination. */
+const SCENARIO = [
+  'address_scan incoming 203.0.113.66 -',
+  'address_scan outgoing 10.77.0.9 -',
+  'policy incoming 198.51.100.30 10.77.0.1',
+  'port_scan incoming 203.0.113.66 10.77.0.1',
+  'volume outgoing 10.77.0.5 -',
+];
+const summary = (findings: Finding[]) =>
+  findings.map((f) => `${f.type} ${f.direction} ${f.source} ${f.destination ?? '-'}`).sort();
+
+let config: FlowtrailConfig;
+
+describe('detections on the lab capture', () => {
+  beforeAll(async () => {
+    config = await loadLab(client, { config: { detections: { policies } } });
+  });
+  afterAll(() => client.close());
+
+  it('find exactly the scenario: both incoming scans, the outgoing tcp/445 scan, the heavy talker, the SSH violation', async () => {
+    const findings = await detectRange(
+      client,
+      config,
+      indicesOf(config.elasticsearch.namespace).flows,
+      range,
+    );
+    expect(summary(findings)).toEqual(SCENARIO);
+    const by = (type: string, source: string) =>
+      findings.find((f) => f.type === type && f.source === source)!;
+    expect(by('port_scan', '203.0.113.66').evidence.distinct_ports).toBeGreaterThanOrEqual(1000);
+    expect(by('port_scan', '203.0.113.66').evidence.policy).toEqual(['ssh-to-server']);
+    expect(by('address_scan', '203.0.113.66').evidence.distinct_destinations).toBeGreaterThanOrEqual(254);
+    // The sweep's two ports lead its list: they were tried on every address, the port scan's on one.
+    expect(by('address_scan', '203.0.113.66').evidence.ports?.slice(0, 2)).toEqual([22, 3389]);
+    // 445 on every address; its one other "port" is its reset to the scanner that probed it.
+    expect(by('address_scan', '10.77.0.9').evidence).toMatchObject({ failed_share: 1 });
+    expect(by('address_scan', '10.77.0.9').evidence.ports?.[0]).toBe(445);
+    // ~20 MB uploaded by iperf3, counted once although five exporters reported it.
+    const volume = by('volume', '10.77.0.5').evidence;
+    expect(volume.bytes_sent).toBeGreaterThan(20_000_000);
+    expect(volume.bytes_sent).toBeLessThan(21_000_000);
+    // The ordinary web and DNS clients and the servers they used raise nothing.
+    const quiet = ['10.77.0.10', '10.77.0.11', '198.51.100.53', '203.0.113.80', '198.51.100.20'];
+    expect(findings.filter((f) => quiet.includes(f.source) || quiet.includes(f.destination ?? ''))).toEqual(
+      [],
+    );
+
+    // As alert documents: written once, however often the batch runs.
+    const local = new LocalNetworks(LAB_LOCAL);
+    for (let round = 0; round < 2; round++) {
+      const { pipeline } = createRuntime(config, client, quietLogger);
+      await pipeline.start();
+      await pipeline.emit(
+        'test',
+        findings.map((f) => findingToAlert(f, local, Date.now())),
+      );
+      await pipeline.finish();
+    }
+    const alerts = indicesOf(config.elasticsearch.namespace).alerts;
+    await countDocs(client, alerts);
+    const ours = await search<AlertDoc & { flowtrail: { detection: { type: string; ports?: number[] } } }>(
+      client,
+      alerts,
+      { size: 100, query: { term: { 'event.module': 'flowtrail' } } },
+    );
+    expect(ours.hits.total.value).toBe(SCENARIO.length);
+    const scan = ours.hits.hits.find((h) => h._source.source?.ip === '10.77.0.9')!._source;
+    expect(scan.event?.dataset).toBe('flowtrail.alerts');
+    expect(scan.flowtrail.detection).toMatchObject({ type: 'address_scan', ports: [445, 34311] });
+  });
+
+  it('live mode finds the same in flows as they are indexed', async () => {
+    const live = await loadLab(client, { exports: [], alerts: false, config: { detections: { policies } } });
+    const controller = new AbortController();
+    const found: Finding[] = [];
+    const following = followDetections(
+      client,
+      live,
+      indicesOf(live.elasticsearch.namespace).flows,
+      { pollMs: 250, since: Date.now() - 1000, settleMs: 60_000 },
+      controller.signal,
+      quietLogger,
+      async (f) => {
+        found.push(...f);
+      },
+    );
+    const { pipeline } = createRuntime(live, client, quietLogger);
+    await pipeline.start();
+    await pipeline.runSource(
+      createPcapIngestSource([join(LAB, 'flows', 'pmacct-ipfix.pcap')], {
+        localNetworks: new LocalNetworks(LAB_LOCAL),
+      }),
+    );
+    await pipeline.finish();
+    const flows = indicesOf(live.elasticsearch.namespace).flows;
+    const total = await countDocs(client, flows);
+    // Let a poll see every flow, then stop: the open window is judged at shutdown.
+    await new Promise((r) => setTimeout(r, 1500));
+    controller.abort();
+    await following;
+    expect(total).toBeGreaterThan(2000);
+    expect(summary(found)).toEqual(SCENARIO);
+  });
+
+  it('`flowtrail detect` notifies by email and webhook, one message per scan, violation and talker', async () => {
+    const mails: string[] = [];
+    const smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, _session, callback) {
+        let text = '';
+        stream.on('data', (chunk) => (text += chunk));
+        stream.on('end', () => {
+          mails.push(text);
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const posts: Array<{
+      subject: string;
+      source: string;
+      kind: string;
+      findings: Finding[];
+      token?: string;
+    }> = [];
+    const hook: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        posts.push({ ...JSON.parse(body), token: req.headers['x-token'] });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    try {
+      const smtpPort = (smtp.server.address() as AddressInfo).port;
+      const hookPort = (hook.address() as AddressInfo).port;
+      const file = configFile(
+        config,
+        `${POLICY}notifications:
+  aggregate_window: 10m
+  email:
+    host: 127.0.0.1
+    port: ${smtpPort}
+    from: flowtrail@example.org
+    to: [soc@example.org]
+  webhook:
+    url: http://127.0.0.1:${hookPort}/hook
+    headers: { x-token: abc }
+`,
+      );
+      const result = await runCli(
+        ['detect', '-c', file, '--from', '2026-11-21 22:00', '--to', '2026-11-21 23:00', '--json'],
+        { FLOWTRAIL_ES_URL: config.elasticsearch.url! },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(summary((JSON.parse(result.stdout) as { findings: Finding[] }).findings)).toEqual(SCENARIO);
+      expect(posts.map((p) => `${p.kind} ${p.source}`).sort()).toEqual([
+        'policy 198.51.100.30',
+        'scan 10.77.0.9',
+        'scan 203.0.113.66',
+        'volume 10.77.0.5',
+      ]);
+      expect(posts.every((p) => p.token === 'abc')).toBe(true);
+      const scanner = posts.find((p) => p.source === '203.0.113.66')!;
+      expect(scanner.findings.map((f) => f.type).sort()).toEqual(['address_scan', 'port_scan']);
+      expect(mails).toHaveLength(4);
+      const scanMail = mails.find((m) => m.includes('incoming scan by 203.0.113.66'))!;
+      expect(scanMail).toMatch(/port scan by 203\.0\.113\.66 of 10\.77\.0\.1/);
+      expect(scanMail).toMatch(/To: soc@example\.org/);
+    } finally {
+      await new Promise<void>((resolve) => smtp.close(resolve));
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
+  });
+});

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { createRuntime } from '../../src/app/runtime.js';
+import type { FlowtrailConfig } from '../../src/config/schema.js';
+import { search } from '../../src/correlate/es.js';
+import { HOST_SUMMARY_DATASET, rollUpHostSummaries } from '../../src/reports/host-summary.js';
+import { exited, startCli } from '../support/cli.js';
+import { countDocs, quietLogger, testClient } from '../support/es.js';
+import { configFile, loadLab } from '../support/lab.js';
+import { nfdumpFlows } from '../support/nfdump-csv.js';
+
+const client = testClient();
+const PROBE = 'softflowd-ipfix';
+const reference = nfdumpFlows(PROBE);
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+let config: FlowtrailConfig;
+
+type SummaryDoc = { host: { ip: string }; flowtrail: { summary: Record<string, number | string> } };
+
+async function rollUp(c: FlowtrailConfig, now: number): Promise<number> {
+  const { pipeline } = createRuntime(c, client, quietLogger);
+  await pipeline.start();
+  const written = await rollUpHostSummaries(client, c, (records) => pipeline.emit('test', records), now);
+  await pipeline.finish();
+  return written;
+}
+
+describe('host summaries', () => {
+  beforeAll(async () => {
+    config = await loadLab(client, {
+      exports: [PROBE],
+      alerts: false,
+      config: { host_summaries: { lookback: '1h' } },
+    });
+  });
+  afterAll(() => client.close());
+
+  it('roll up each local host per interval once, in the totals nfdump has for the same flows', async () => {
+    const now = Date.parse('2026-11-21T22:30:00Z');
+    const written = await rollUp(config, now);
+    const index = searchPattern(HOST_SUMMARY_DATASET, config.elasticsearch.namespace);
+    expect(await countDocs(client, index)).toBe(written);
+    // Every local address the address scan touched has a summary, in the one 5-minute interval of the capture.
+    expect(written).toBe(
+      new Set(reference.flatMap((f) => [f.sa, f.da]).filter((ip) => ip.startsWith('10.77.0.'))).size,
+    );
+    const docs = await search<SummaryDoc>(client, index, {
+      size: 1000,
+      query: { term: { 'host.ip': '10.77.0.5' } },
+    });
+    expect(docs.hits.hits).toHaveLength(1);
+    const s = docs.hits.hits[0]._source.flowtrail.summary;
+    const out = reference.filter((f) => f.sa === '10.77.0.5');
+    const inbound = reference.filter((f) => f.da === '10.77.0.5');
+    expect(s).toMatchObject({
+      interval_start: '2026-11-21T22:05:00.000Z',
+      interval_end: '2026-11-21T22:10:00.000Z',
+      bytes_out_external: sum(out.map((f) => f.bytes)),
+      bytes_in_external: sum(inbound.map((f) => f.bytes)),
+      bytes_out_internal: 0,
+      packets_out: sum(out.map((f) => f.packets)),
+      flows_in: inbound.length,
+      peers_contacted: new Set(out.map((f) => f.da)).size,
+      ports_accessed: new Set(inbound.map((f) => f.dp)).size,
+    });
+    // Nothing new is due: a second rollup writes nothing.
+    expect(await rollUp(config, now + 60_000)).toBe(0);
+    expect(await countDocs(client, index)).toBe(written);
+  });
+
+  it('`flowtrail detect --follow` keeps the summaries up to date', async () => {
+    const fresh = await loadLab(client, { exports: [PROBE], alerts: false });
+    const index = searchPattern(HOST_SUMMARY_DATASET, fresh.elasticsearch.namespace);
+    const { child } = await startCli(
+      ['detect', '--follow', '-c', configFile(fresh, 'host_summaries:\n  lookback: 3650d\n')],
+      /host summaries rolled up/,
+      { FLOWTRAIL_ES_URL: fresh.elasticsearch.url!, FLOWTRAIL_LOG_LEVEL: 'info' },
+    );
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    // The pipeline wrote what it rolled up before the process exited: one summary per local address seen.
+    expect(await countDocs(client, index)).toBe(
+      new Set(reference.flatMap((f) => [f.sa, f.da]).filter((ip) => ip.startsWith('10.77.0.'))).size,
+    );
+  });
+});

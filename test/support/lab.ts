@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
+import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
+import { createLogIngestSource } from '../../plugins/logfile/ingest-source.js';
+import { createPcapIngestSource } from '../../plugins/netflow/ingest-source.js';
+import { createRuntime } from '../../src/app/runtime.js';
+import type { FlowtrailConfig } from '../../src/config/schema.js';
+import { LocalNetworks } from '../../src/schema/locality.js';
+import { quietLogger, testConfig } from './es.js';
+import { FIXTURES } from './fixtures.js';
+
+export const LAB = join(FIXTURES, 'lab');
+export const LAB_EXPORTS = ['softflowd-v5', 'softflowd-v9', 'softflowd-ipfix', 'pmacct-v9', 'pmacct-ipfix'];
+/** The lab's own network (lab/README.md). */
+export const LAB_LOCAL = ['10.77.0.0/24'];
+
+/**
+ * A test namespace holding the lab's NetFlow exports (all five by default) and, unless told otherwise, its Snort
+ * and Suricata alerts, read by the same ingest sources `flowtrail ingest` uses.
+ */
+export async function loadLab(
+  client: Client,
+  options: { exports?: string[]; alerts?: boolean; config?: Record<string, unknown> } = {},
+): Promise<FlowtrailConfig> {
+  await setupElasticsearch(client, {
+    retentionMs: { flows: 3650 * 86_400_000, alerts: 3650 * 86_400_000, events: 3650 * 86_400_000 },
+    version: 'test',
+  });
+  const config = testConfig({ local_networks: LAB_LOCAL, ...options.config });
+  const localNetworks = new LocalNetworks(LAB_LOCAL);
+  const { pipeline } = createRuntime(config, client, quietLogger);
+  await pipeline.start();
+  for (const name of options.exports ?? LAB_EXPORTS)
+    await pipeline.runSource(createPcapIngestSource([join(LAB, 'flows', `${name}.pcap`)], { localNetworks }));
+  if (options.alerts !== false) {
+    await pipeline.runSource(
+      createLogIngestSource('snort', [join(LAB, 'snort-alert_fast.log')], { localNetworks }),
+    );
+    await pipeline.runSource(
+      createLogIngestSource('suricata', [join(LAB, 'suricata-eve.json')], { localNetworks }),
+    );
+  }
+  await pipeline.finish();
+  await client.indices.refresh({ index: searchPattern('flowtrail.*', config.elasticsearch.namespace) });
+  return config;
+}
+
+/** A test's namespace and local networks as a config file for the CLI (the URL comes from FLOWTRAIL_ES_URL). */
+export function configFile(c: FlowtrailConfig, extra = ''): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'flowtrail-cli-')), 'flowtrail.yml');
+  writeFileSync(
+    file,
+    `local_networks: [${c.local_networks.join(', ')}]\nelasticsearch:\n  namespace: ${c.elasticsearch.namespace}\n${extra}`,
+  );
+  return file;
+}
