@@ -118,6 +118,8 @@ const detections = z
         deviations: z.number().positive().default(3),
         /** Windows of history (same hour of day) needed before the baseline is trusted over `min_bytes`. */
         min_history: z.number().int().positive().default(5),
+        /** Days of host summaries the baselines start from (live mode at start, batch mode before its range). */
+        baseline_days: z.number().int().positive().default(14),
       })
       .strict()
       .prefault({}),

@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { UsageError } from '../app/errors.js';
 import { ALERT_DATASET } from '../schema/alert.js';
 import { FLOW_DATASET } from '../schema/flow.js';
 
@@ -38,6 +39,17 @@ export interface Metric {
   value: number | null;
 }
 
+/**
+ * An aggregation over an index pattern that matches no index yet (a new namespace, no summaries rolled up):
+ * Elasticsearch then answers without aggregations at all. Reports say so; callers for which "nothing yet" is
+ * normal catch it.
+ */
+export class NoDataError extends UsageError {
+  constructor(index: string) {
+    super(`nothing is stored in ${index} yet`);
+  }
+}
+
 /** Queries that read nothing the caller did not ask for (a missing index pattern is simply empty). */
 const LENIENT = { ignore_unavailable: true, allow_no_indices: true } as const;
 
@@ -47,7 +59,9 @@ export async function search<T, A = Record<string, never>>(
   body: Record<string, unknown>,
 ): Promise<SearchResult<T, A>> {
   const response = await client.search({ index, body, ...LENIENT });
-  return response.body as SearchResult<T, A>;
+  const result = response.body as SearchResult<T, A>;
+  if (body.aggs !== undefined && result.aggregations === undefined) throw new NoDataError(index);
+  return result;
 }
 
 /** Several searches in one round trip; each element of the result is a search response or throws its error. */
@@ -61,8 +75,10 @@ export async function msearch<T, A>(
   const { responses } = response.body as {
     responses: Array<SearchResult<T, A> & { error?: { reason?: string; type?: string } }>;
   };
-  return responses.map((r) => {
+  return responses.map((r, i) => {
     if (r.error) throw new Error(`search failed: ${r.error.type}: ${r.error.reason}`);
+    if (requests[i].body.aggs !== undefined && r.aggregations === undefined)
+      throw new NoDataError(requests[i].index);
     return r;
   });
 }

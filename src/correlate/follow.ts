@@ -17,7 +17,7 @@ export interface PendingOptions {
 
 const PAGE = 200;
 
-function pendingQuery(o: PendingOptions): Record<string, unknown> {
+function pendingQuery(o: PendingOptions): { bool: Record<string, unknown> } {
   const context = 'flowtrail.context';
   return {
     bool: {
@@ -39,29 +39,43 @@ function pendingQuery(o: PendingOptions): Record<string, unknown> {
   };
 }
 
-/** Correlates every alert that is due, oldest first, and makes the updates visible; returns how many. */
+export interface PendingResult {
+  correlated: number;
+  /** Alerts that could not be correlated or updated this pass; they stay pending and are tried next time. */
+  failed: Array<{ id: string; reason: string }>;
+}
+
+/** Correlates every alert that is due, oldest first, and makes the updates visible. */
 export async function correlatePending(
   client: Client,
   settings: CorrelationSettings,
   options: PendingOptions,
   now = Date.now(),
-): Promise<number> {
-  let done = 0;
+): Promise<PendingResult> {
+  const result: PendingResult = { correlated: 0, failed: [] };
   for (;;) {
-    // Each page's updates are refreshed before the next query, which then no longer finds them.
+    // Each page's updates are refreshed before the next query, which then no longer finds them; alerts that
+    // failed are left out explicitly, so that one bad alert cannot hold up the others.
+    const query = pendingQuery(options);
+    if (result.failed.length > 0)
+      (query.bool as Record<string, unknown>).must_not = { ids: { values: result.failed.map((f) => f.id) } };
     const page = await search<AlertDoc>(client, settings.indices.alerts, {
       size: PAGE,
-      query: pendingQuery(options),
+      query,
       sort: [{ '@timestamp': 'asc' }],
     });
     for (const hit of page.hits.hits) {
-      const { context } = await correlateAlert(client, hit._source, settings, now);
-      await writeContext(client, hit, context);
-      done++;
+      try {
+        const { context } = await correlateAlert(client, hit._source, settings, now);
+        await writeContext(client, hit, context);
+        result.correlated++;
+      } catch (err) {
+        result.failed.push({ id: hit._id, reason: (err as Error).message });
+      }
     }
-    if (page.hits.hits.length === 0) return done;
+    if (page.hits.hits.length === 0) return result;
     await client.indices.refresh({ index: settings.indices.alerts, ignore_unavailable: true });
-    if (page.hits.hits.length < PAGE) return done;
+    if (page.hits.hits.length < PAGE) return result;
   }
 }
 
@@ -78,12 +92,12 @@ export async function followAlerts(
   options: FollowOptions,
   signal: AbortSignal,
   logger: Logger,
-  onPass: (correlated: number) => void = () => {},
+  onPass: (result: PendingResult) => void = () => {},
 ): Promise<void> {
   while (!signal.aborted) {
     const now = Date.now();
     try {
-      const correlated = await correlatePending(
+      const { correlated, failed } = await correlatePending(
         client,
         settings,
         {
@@ -94,7 +108,9 @@ export async function followAlerts(
         now,
       );
       if (correlated > 0) logger.info({ correlated }, 'alerts correlated');
-      onPass(correlated);
+      for (const f of failed)
+        logger.warn({ alert: f.id, err: f.reason }, 'alert not correlated; retrying next pass');
+      onPass({ correlated, failed });
     } catch (err) {
       // Elasticsearch being away for a while must not end the loop: the next pass picks up where this one failed.
       logger.warn({ err: (err as Error).message }, 'correlation pass failed; retrying next interval');

@@ -10,8 +10,9 @@ import { DetectionEngine } from './engine.js';
 import type { Finding } from './finding.js';
 import { AccessPolicy } from './policy.js';
 import { sampleOf } from './sample.js';
+import { seedBaseline } from './seed.js';
 
-export function createEngine(config: FlowtrailConfig): DetectionEngine {
+export function createEngine(config: FlowtrailConfig, baseline = new VolumeBaseline()): DetectionEngine {
   const d = config.detections;
   return new DetectionEngine(
     {
@@ -30,7 +31,7 @@ export function createEngine(config: FlowtrailConfig): DetectionEngine {
       },
     },
     new AccessPolicy(d.policies),
-    new VolumeBaseline(),
+    baseline,
   );
 }
 
@@ -66,14 +67,16 @@ async function* flowPages(
   }
 }
 
-/** Batch mode: the detections over every flow of a time range. */
+/** Batch mode: the detections over every flow of a time range, baselines started from the summaries before it. */
 export async function detectRange(
   client: Client,
   config: FlowtrailConfig,
   flows: string,
   range: TimeRange,
-  engine = createEngine(config),
 ): Promise<Finding[]> {
+  const baseline = new VolumeBaseline();
+  await seedBaseline(client, config, baseline, range.from);
+  const engine = createEngine(config, baseline);
   const findings: Finding[] = [];
   for await (const page of flowPages(client, flows, endedBetween(range.from, range.to)))
     for (const hit of page) findings.push(...engine.push(sampleOf(hit._source)));
@@ -96,7 +99,9 @@ export async function followDetections(
   logger: Logger,
   onFindings: (findings: Finding[]) => Promise<void>,
 ): Promise<void> {
-  const engine = createEngine(config);
+  const baseline = new VolumeBaseline();
+  await seedBaseline(client, config, baseline, options.since);
+  const engine = createEngine(config, baseline);
   let newest = options.since;
   const seen = new Map<string, number>();
   while (!signal.aborted) {

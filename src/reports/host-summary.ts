@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { searchPattern } from '../../plugins/elasticsearch/naming.js';
 import type { FlowtrailConfig } from '../config/schema.js';
-import { endedBetween, indicesOf, type Metric, search } from '../correlate/es.js';
+import { endedBetween, indicesOf, type Metric, NoDataError, search } from '../correlate/es.js';
 import type { PipelineRecord } from '../pipeline/types.js';
 import { documentId } from '../schema/ids.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
@@ -158,16 +158,23 @@ export async function pendingIntervals(
   settleMs: number,
   lookbackMs: number,
 ): Promise<TimeRange | undefined> {
-  const result = await search<unknown, { newest: Metric }>(
-    client,
-    searchPattern(HOST_SUMMARY_DATASET, namespace),
-    {
-      size: 0,
-      aggs: { newest: { max: { field: 'flowtrail.summary.interval_end' } } },
-    },
-  );
+  let newest = 0;
+  try {
+    const result = await search<unknown, { newest: Metric }>(
+      client,
+      searchPattern(HOST_SUMMARY_DATASET, namespace),
+      {
+        size: 0,
+        aggs: { newest: { max: { field: 'flowtrail.summary.interval_end' } } },
+      },
+    );
+    newest = result.aggregations.newest.value ?? 0;
+  } catch (err) {
+    // Nothing rolled up yet: start `lookbackMs` back.
+    if (!(err instanceof NoDataError)) throw err;
+  }
   const align = (t: number) => Math.floor(t / intervalMs) * intervalMs;
-  const from = align(Math.max(result.aggregations?.newest?.value ?? 0, now - lookbackMs));
+  const from = align(Math.max(newest, now - lookbackMs));
   const to = align(now - settleMs);
   return to > from ? { from, to } : undefined;
 }

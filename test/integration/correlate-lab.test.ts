@@ -67,7 +67,7 @@ describe('alert ↔ flow correlation on the lab capture', () => {
       { until: now, retrySince: 0, retryAttemptBefore: now },
       now,
     );
-    expect(done).toBe(7);
+    expect(done).toEqual({ correlated: 7, failed: [] });
     const list = await alerts();
     expect(list).toHaveLength(7);
     for (const { doc } of list) {
@@ -123,7 +123,7 @@ describe('alert ↔ flow correlation on the lab capture', () => {
     const now = Date.now();
     expect(
       await correlatePending(client, settings, { until: now, retrySince: 0, retryAttemptBefore: now }, now),
-    ).toBe(0);
+    ).toEqual({ correlated: 0, failed: [] });
   });
 
   it('falls back to the 5-tuple when the community id finds no flow, and follows new alerts', async () => {
@@ -169,6 +169,53 @@ describe('alert ↔ flow correlation on the lab capture', () => {
     expect(passes).toBeGreaterThan(1);
     expect(context?.match).toBe('five_tuple');
     expect(context?.flow_count).toBe(2 * LAB_EXPORTS.length);
+  });
+
+  it('an alert that cannot be updated is reported and does not hold up the others', async () => {
+    const local = new LocalNetworks(LAB_LOCAL);
+    const alert = (day: string, identity: string) =>
+      toAlertRecord(
+        {
+          module: 'snort',
+          action: 'alert',
+          time: Date.parse(`${day}T22:05:42.500Z`),
+          rule: { id: '10', name: identity },
+          protocol: 6,
+          sourceIp: '198.51.100.30',
+          sourcePort: 60533,
+          destinationIp: '10.77.0.1',
+          destinationPort: 22,
+          identity,
+        },
+        { localNetworks: local, now: Date.now() },
+      );
+    const stuck = alert('2026-11-20', 'alert in a read-only index');
+    const fine = alert('2026-11-21', 'alert in a writable index');
+    const { pipeline } = createRuntime(config, client, quietLogger);
+    await pipeline.start();
+    await pipeline.emit('test', [stuck, fine]);
+    await pipeline.finish();
+    await client.indices.refresh({ index: settings.indices.alerts });
+    const where = new Map((await alerts()).map((a) => [a.id, a]));
+    expect(where.has(stuck.id) && where.has(fine.id)).toBe(true);
+    const readOnly = (
+      await search(client, settings.indices.alerts, { query: { ids: { values: [stuck.id] } } })
+    ).hits.hits[0]._index;
+    await client.indices.putSettings({ index: readOnly, body: { 'index.blocks.write': true } });
+    try {
+      const now = Date.now();
+      const result = await correlatePending(
+        client,
+        settings,
+        { until: now, retrySince: 0, retryAttemptBefore: now },
+        now,
+      );
+      expect(result.correlated).toBe(1);
+      expect(result.failed.map((f) => f.id)).toEqual([stuck.id]);
+      expect(result.failed[0].reason).toMatch(/block/);
+    } finally {
+      await client.indices.putSettings({ index: readOnly, body: { 'index.blocks.write': null } });
+    }
   });
 
   it('`flowtrail correlate <id> --json` shows the flows, both histories and the peers around the alert', async () => {

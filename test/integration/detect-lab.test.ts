@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchPattern } from '../../plugins/elasticsearch/naming.js';
 import { createPcapIngestSource } from '../../plugins/netflow/ingest-source.js';
 import { createRuntime } from '../../src/app/runtime.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
@@ -11,6 +12,7 @@ import { indicesOf, search } from '../../src/correlate/es.js';
 import { findingToAlert } from '../../src/detect/alerts.js';
 import type { Finding } from '../../src/detect/finding.js';
 import { detectRange, followDetections } from '../../src/detect/run.js';
+import { HOST_SUMMARY_DATASET, type HostSummary, summaryRecord } from '../../src/reports/host-summary.js';
 import { parseRange } from '../../src/reports/time.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { runCli } from '../support/cli.js';
@@ -42,6 +44,25 @@ const summary = (findings: Finding[]) =>
   findings.map((f) => `${f.type} ${f.direction} ${f.source} ${f.destination ?? '-'}`).sort();
 
 let config: FlowtrailConfig;
+
+function emptySummary(ip: string, intervalStart: number): HostSummary {
+  return {
+    ip,
+    interval_start: intervalStart,
+    bytes_out_internal: 0,
+    bytes_out_external: 0,
+    bytes_in_internal: 0,
+    bytes_in_external: 0,
+    packets_out: 0,
+    packets_in: 0,
+    flows_out: 0,
+    flows_in: 0,
+    peers_contacted: 0,
+    peers_contacting: 0,
+    ports_contacted: 0,
+    ports_accessed: 0,
+  };
+}
 
 describe('detections on the lab capture', () => {
   beforeAll(async () => {
@@ -132,6 +153,33 @@ describe('detections on the lab capture', () => {
     await following;
     expect(total).toBeGreaterThan(2000);
     expect(summary(found)).toEqual(SCENARIO);
+  });
+
+  it('judges volume against the host summaries: a host that moves this much every evening is no heavy talker', async () => {
+    const usual = await loadLab(client, {
+      exports: ['softflowd-ipfix'],
+      alerts: false,
+      config: { detections: { policies } },
+    });
+    const interval = usual.host_summaries.interval;
+    const { pipeline } = createRuntime(usual, client, quietLogger);
+    await pipeline.start();
+    // Five earlier evenings at the same hour, ~100 MB per 5-minute interval: ~20 MB per 1-minute window.
+    const history = [100, 104, 96, 102, 98].map((mb, day) =>
+      summaryRecord(
+        {
+          ...emptySummary('10.77.0.5', Date.parse('2026-11-21T22:05:00Z') - (day + 1) * 86_400_000),
+          bytes_out_external: mb * 1_000_000,
+        },
+        interval,
+        Date.now(),
+      ),
+    );
+    await pipeline.emit('test', history);
+    await pipeline.finish();
+    await countDocs(client, searchPattern(HOST_SUMMARY_DATASET, usual.elasticsearch.namespace));
+    const findings = await detectRange(client, usual, indicesOf(usual.elasticsearch.namespace).flows, range);
+    expect(summary(findings)).toEqual(SCENARIO.filter((f) => !f.startsWith('volume')));
   });
 
   it('`flowtrail detect` notifies by email and webhook, one message per scan, violation and talker', async () => {

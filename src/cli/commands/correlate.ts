@@ -81,7 +81,7 @@ export async function correlateCommand(
       return 0;
     }
     const now = Date.now();
-    const correlated = await correlatePending(
+    const result = await correlatePending(
       client,
       settings,
       {
@@ -92,8 +92,13 @@ export async function correlateCommand(
       },
       now,
     );
-    printResult(Boolean(flags.json), { correlated }, () => `${correlated} alert(s) correlated`);
-    return 0;
+    printResult(Boolean(flags.json), result, () =>
+      [
+        `${result.correlated} alert(s) correlated`,
+        ...result.failed.map((f) => `not correlated: ${f.id}: ${f.reason}`),
+      ].join('\n'),
+    );
+    return result.failed.length > 0 ? 1 : 0;
   } finally {
     await client.close();
   }
