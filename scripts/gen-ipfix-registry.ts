@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { snakeCase } from '../plugins/netflow/registry/names.js';
+import { parseCsvRows } from '../src/util/csv.js';
 
 const registryDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'plugins', 'netflow', 'registry');
 const csvPath = join(registryDir, 'data', 'ipfix-information-elements.csv');
@@ -37,40 +38,7 @@ const TYPES = new Set([
   'subTemplateMultiList',
 ]);
 
-/** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines (IANA's descriptions do). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
-
-const rows = parseCsv(readFileSync(csvPath, 'utf8'));
+const rows = parseCsvRows(readFileSync(csvPath, 'utf8'));
 const header = rows.shift() ?? [];
 const col = (name: string) => {
   const index = header.indexOf(name);

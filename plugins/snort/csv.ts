@@ -1,3 +1,4 @@
+import { parseCsvRows } from '../../src/util/csv.js';
 import { ParseError } from '../logfile/parser.js';
 import type { SnortAlert } from './alert.js';
 import type { TimeContext } from './fast.js';
@@ -36,29 +37,6 @@ const COLUMNS = [
 
 type Row = Record<(typeof COLUMNS)[number], string>;
 
-/** Splits on commas outside double quotes; `""` inside quotes is a quote. */
-function splitCsv(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(field);
-      field = '';
-    } else field += c;
-  }
-  out.push(field);
-  return out;
-}
-
 function int(value: string): number | undefined {
   if (value === '') return undefined;
   const n = value.startsWith('0x') ? Number.parseInt(value.slice(2), 16) : Number(value);
@@ -76,7 +54,7 @@ function prune(object: Record<string, Record<string, unknown>>): Record<string, 
 
 /** One alert_csv line in the default column order. */
 export function parseCsv(line: string, t: TimeContext): SnortAlert {
-  const values = splitCsv(line);
+  const values = parseCsvRows(line)[0] ?? [];
   if (values.length !== COLUMNS.length)
     throw new ParseError(`snort csv: ${values.length} columns, expected ${COLUMNS.length}`);
   const row = Object.fromEntries(COLUMNS.map((name, i) => [name, values[i].trim()])) as Row;

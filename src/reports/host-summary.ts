@@ -75,7 +75,7 @@ export async function summarizeHosts(
     );
     for (const b of buckets) {
       const key = `${b.key.ip} ${b.key.interval}`;
-      const row = rows.get(key) ?? empty(b.key.ip, b.key.interval);
+      const row = rows.get(key) ?? emptyHostSummary(b.key.ip, b.key.interval);
       const internal = b.internal.bytes.value ?? 0;
       const external = b.external.bytes.value ?? 0;
       if (side === 'source') {
@@ -101,7 +101,8 @@ export async function summarizeHosts(
   );
 }
 
-function empty(ip: string, intervalStart: number): HostSummary {
+/** A host's summary for an interval with nothing counted yet. */
+export function emptyHostSummary(ip: string, intervalStart: number): HostSummary {
   return {
     ip,
     interval_start: intervalStart,

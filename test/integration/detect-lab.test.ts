@@ -12,7 +12,11 @@ import { indicesOf, search } from '../../src/correlate/es.js';
 import { findingToAlert } from '../../src/detect/alerts.js';
 import type { Finding } from '../../src/detect/finding.js';
 import { detectRange, followDetections } from '../../src/detect/run.js';
-import { HOST_SUMMARY_DATASET, type HostSummary, summaryRecord } from '../../src/reports/host-summary.js';
+import {
+  emptyHostSummary,
+  HOST_SUMMARY_DATASET,
+  summaryRecord,
+} from '../../src/reports/host-summary.js';
 import { parseRange } from '../../src/reports/time.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { runCli } from '../support/cli.js';
@@ -44,25 +48,6 @@ const summary = (findings: Finding[]) =>
   findings.map((f) => `${f.type} ${f.direction} ${f.source} ${f.destination ?? '-'}`).sort();
 
 let config: FlowtrailConfig;
-
-function emptySummary(ip: string, intervalStart: number): HostSummary {
-  return {
-    ip,
-    interval_start: intervalStart,
-    bytes_out_internal: 0,
-    bytes_out_external: 0,
-    bytes_in_internal: 0,
-    bytes_in_external: 0,
-    packets_out: 0,
-    packets_in: 0,
-    flows_out: 0,
-    flows_in: 0,
-    peers_contacted: 0,
-    peers_contacting: 0,
-    ports_contacted: 0,
-    ports_accessed: 0,
-  };
-}
 
 describe('detections on the lab capture', () => {
   beforeAll(async () => {
@@ -168,7 +153,7 @@ describe('detections on the lab capture', () => {
     const history = [100, 104, 96, 102, 98].map((mb, day) =>
       summaryRecord(
         {
-          ...emptySummary('10.77.0.5', Date.parse('2026-11-21T22:05:00Z') - (day + 1) * 86_400_000),
+          ...emptyHostSummary('10.77.0.5', Date.parse('2026-11-21T22:05:00Z') - (day + 1) * 86_400_000),
           bytes_out_external: mb * 1_000_000,
         },
         interval,
