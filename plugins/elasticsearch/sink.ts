@@ -19,6 +19,20 @@ function describeError(error: BulkItemResult['error']): string {
   return `${error.type ?? 'error'}: ${error.reason ?? ''}${cause}`;
 }
 
+const TIMESTAMP_PREFIX = '{"@timestamp":"';
+
+/**
+ * The document's @timestamp for picking its daily index. flowtrail's mappings write it as the first key, so it is
+ * read off the serialized JSON; parsing the document (which a worker may have serialized) would cost more.
+ */
+function timestampOf(record: OutgoingRecord['record'], json: string): string {
+  if (json.startsWith(TIMESTAMP_PREFIX) && json.charCodeAt(TIMESTAMP_PREFIX.length + 10) === 84) {
+    return json.slice(TIMESTAMP_PREFIX.length, TIMESTAMP_PREFIX.length + 10);
+  }
+  const timestamp = record.doc['@timestamp'];
+  return typeof timestamp === 'string' && timestamp.length >= 10 ? timestamp : new Date().toISOString();
+}
+
 /**
  * Writes batches with one `_bulk` request each. Documents are created with their deterministic id, so a batch
  * that is sent again after a timeout or a restart answers 409 for what is already there instead of duplicating it.
@@ -45,14 +59,22 @@ export class ElasticsearchSink implements Sink {
     this.indexMode ??= (await detectCapabilities(this.client)).indexMode;
   }
 
-  private indexFor(record: OutgoingRecord['record']): string {
+  /** `{"create":{"_index":"…","_id":"` per index name, so a batch builds its action lines by concatenation. */
+  private readonly actionPrefixes = new Map<string, string>();
+
+  private actionPrefix(index: string): string {
+    let prefix = this.actionPrefixes.get(index);
+    if (prefix === undefined) {
+      prefix = `{"create":{"_index":${JSON.stringify(index)},"_id":`;
+      if (this.actionPrefixes.size > 10_000) this.actionPrefixes.clear();
+      this.actionPrefixes.set(index, prefix);
+    }
+    return prefix;
+  }
+
+  private indexFor({ record, json }: OutgoingRecord): string {
     if (this.indexMode === 'data_stream') return dataStreamName(record.dataset, this.namespace);
-    const timestamp = record.doc['@timestamp'];
-    return dailyIndexName(
-      record.dataset,
-      this.namespace,
-      typeof timestamp === 'string' && timestamp.length >= 10 ? timestamp : new Date().toISOString(),
-    );
+    return dailyIndexName(record.dataset, this.namespace, timestampOf(record, json));
   }
 
   async write(batch: readonly OutgoingRecord[]): Promise<SinkOutcome> {
@@ -64,11 +86,8 @@ export class ElasticsearchSink implements Sink {
       }
     }
     const lines: string[] = [];
-    for (const { record, json } of batch) {
-      lines.push(
-        `{"create":{"_index":${JSON.stringify(this.indexFor(record))},"_id":${JSON.stringify(record.id)}}}`,
-        json,
-      );
+    for (const item of batch) {
+      lines.push(`${this.actionPrefix(this.indexFor(item))}${JSON.stringify(item.record.id)}}}`, item.json);
     }
     let body: { errors: boolean; items: Array<Record<string, BulkItemResult>> };
     try {
