@@ -12,11 +12,7 @@ import { indicesOf, search } from '../../src/correlate/es.js';
 import { findingToAlert } from '../../src/detect/alerts.js';
 import type { Finding } from '../../src/detect/finding.js';
 import { detectRange, followDetections } from '../../src/detect/run.js';
-import {
-  emptyHostSummary,
-  HOST_SUMMARY_DATASET,
-  summaryRecord,
-} from '../../src/reports/host-summary.js';
+import { emptyHostSummary, HOST_SUMMARY_DATASET, summaryRecord } from '../../src/reports/host-summary.js';
 import { parseRange } from '../../src/reports/time.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { runCli } from '../support/cli.js';
