@@ -2,7 +2,7 @@ import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { toAlertRecord } from '../../src/schema/alert.js';
 import { toFlowRecord } from '../../src/schema/flow.js';
 import { protocolNumber } from '../../src/schema/protocols.js';
-import { ecsMac, mergeInto, toEventRecord } from '../logfile/event-record.js';
+import { type EventFacts, ecsMac, mergeInto, toEventRecord } from '../logfile/event-record.js';
 import { type MappingDeps, ParseError } from '../logfile/parser.js';
 import { applicationFields } from './ecs-fields.js';
 import { type Eve, num, object, parseEveTime, str } from './eve.js';
@@ -21,17 +21,19 @@ const MAPPED = new Set([
   'host',
 ]);
 
-interface Common {
-  time: number;
-  protocol?: number;
-  sourceIp?: string;
-  sourcePort?: number;
-  destinationIp?: string;
-  destinationPort?: number;
-  communityId?: string;
-  flowId?: string;
-  applicationProtocol?: string;
-}
+/** What every EVE event type shares, in the shape the event mapper takes. */
+type Common = Pick<
+  EventFacts,
+  | 'time'
+  | 'protocol'
+  | 'sourceIp'
+  | 'sourcePort'
+  | 'destinationIp'
+  | 'destinationPort'
+  | 'communityId'
+  | 'flowId'
+  | 'applicationProtocol'
+>;
 
 function common(eve: Eve, flowId: string | undefined): Common {
   const time = parseEveTime(eve.timestamp);
