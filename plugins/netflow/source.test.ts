@@ -12,8 +12,13 @@ import type { NetflowSourceOptions } from './source.js';
 import { createNetflowSource, netflowSample } from './source.js';
 import { LAB_FLOWS, pcapPayloads } from './testing/fixtures.js';
 
-function context(controller: AbortController) {
+/**
+ * A pipeline stand-in that records what it is given. With `gate`, it pushes back as a full pipeline does: `emit`
+ * resolves, and `onWritten` runs, only once the gate opens.
+ */
+function context(controller: AbortController, gate?: Promise<void>) {
   const emitted: PipelineRecord[] = [];
+  const written: PipelineRecord[] = [];
   const deadLetters: DeadLetterEntry[] = [];
   const counts = { in: 0, failed: 0 };
   const logLines: string[] = [];
@@ -28,12 +33,15 @@ function context(controller: AbortController) {
         counts.failed += n;
       },
     },
-    emit: async (records) => {
+    emit: async (records, onWritten) => {
       emitted.push(...records);
+      await gate;
+      written.push(...records);
+      onWritten?.();
     },
     deadLetter: (entry) => deadLetters.push(entry),
   };
-  return { ctx, emitted, deadLetters, counts, logLines };
+  return { ctx, emitted, written, deadLetters, counts, logLines };
 }
 
 /** Whether a NetFlow v9 export carries a template or options template flowset (ids 0 and 1). */
@@ -55,6 +63,8 @@ interface ReplayOptions {
   paced?: boolean;
   /** Sender port, to replay as the same exporter (ip:port) as an earlier run. */
   fromPort?: number;
+  /** Makes the pipeline push back until it opens (see `context`). */
+  gate?: Promise<void>;
 }
 
 async function replay(
@@ -65,10 +75,11 @@ async function replay(
     payloads = pcapPayloads(join(LAB_FLOWS, 'softflowd-v9.pcap')).map((p) => p.data),
     paced = true,
     fromPort,
+    gate,
   }: ReplayOptions = {},
 ) {
   const controller = new AbortController();
-  const context_ = context(controller);
+  const context_ = context(controller, gate);
   const { ctx, emitted } = context_;
   let port = 0;
   const listening = new Promise<void>((resolve) => {
@@ -159,13 +170,60 @@ describe('UDP source', () => {
   it('counts datagrams beyond its queue bound as overflow instead of queueing them', async () => {
     const { stats, packets } = await replay({ maxQueuedPackets: 1 }, () => false, {
       waitMs: 500,
-      paced: false,
+      gate: new Promise(() => {}),
     });
     expect(stats.queueOverflow).toBeGreaterThan(0);
     const [exporter] = Object.keys(stats.queueOverflowByExporter);
     expect(stats.queueOverflowByExporter[exporter]).toBe(stats.queueOverflow);
     const decoded = Object.values(stats.exporters).reduce((sum, s) => sum + s.packets, 0);
     expect(decoded + stats.queueOverflow + (stats.kernelDrops ?? 0)).toBe(packets);
+  });
+
+  it('keeps datagrams in its journal while the pipeline pushes back, then emits every flow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtrail-journal-'));
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const { written, stats } = await replay(
+      { batchSize: 1, journal: { dir, maxBytes: 64 * 1024 * 1024 } },
+      (emitted) => {
+        open();
+        return new Set(emitted.map((r) => r.id)).size >= 2900;
+      },
+      { gate },
+    );
+    expect(stats.journaledPackets).toBe(stats.received);
+    expect(stats.queueOverflow).toBe(0);
+    expect(new Set(written.map((r) => r.id)).size).toBe(2900);
+    // Everything that went through the journal is known to be written.
+    expect(stats.journalBytes).toBe(0);
+    const metrics = new Metrics();
+    metrics.netflow = () => netflowSample(stats);
+    const text = await metrics.registry.metrics();
+    expect(sampleValue(text, 'flowtrail_netflow_journaled_packets_total')).toBe(stats.received);
+    expect(sampleValue(text, 'flowtrail_netflow_journal_bytes')).toBe(0);
+  });
+
+  it('decodes what a stopped run left in its journal when it starts again, so no flow is lost', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtrail-journal-'));
+    const journal = { dir, maxBytes: 64 * 1024 * 1024 };
+    // The outputs never take anything: whatever the worker did not get stays in the journal.
+    const first = await replay({ batchSize: 1, journal }, () => false, {
+      waitMs: 300,
+      gate: new Promise(() => {}),
+    });
+    expect(first.stats.journalBytes).toBeGreaterThan(0);
+    const leftOver = new Set(first.emitted.map((r) => r.id));
+    expect(leftOver.size).toBeLessThan(1000);
+    const second = await replay(
+      { journal, snapshot: await first.source.snapshot() },
+      (emitted) => new Set([...leftOver, ...emitted.map((r) => r.id)]).size >= 2900,
+      { payloads: [] },
+    );
+    expect(new Set([...leftOver, ...second.emitted.map((r) => r.id)]).size).toBe(2900);
+    expect(Object.values(second.stats.exporters)[0].templateMisses).toBe(0);
+    expect(second.stats.journalBytes).toBe(0);
   });
 
   it('warns when the kernel grants a smaller receive buffer than configured', async () => {

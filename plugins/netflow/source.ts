@@ -6,9 +6,10 @@ import ipaddr from 'ipaddr.js';
 import type { NetflowExporterSample, NetflowSample } from '../../src/observability/metrics.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
-import { DatagramBatchWriter } from './datagram-batch.js';
+import { DatagramBatchWriter, readDatagramBatch } from './datagram-batch.js';
 import type { DecoderSnapshot } from './decode/decoder.js';
 import type { ExporterStats } from './decode/types.js';
+import { DatagramJournal } from './journal.js';
 import { kernelDrops } from './socket-drops.js';
 import {
   decodeWorkerEntry,
@@ -41,10 +42,19 @@ export interface NetflowSourceOptions {
   maxPendingPerExporter?: number;
   /** Datagrams per batch handed to the decode worker (a batch also goes after `BATCH_DELAY_MS`). Default 256. */
   batchSize?: number;
-  /** Datagrams received but not yet decoded beyond which new ones are dropped (and counted). Default 20 000. */
+  /**
+   * Without a journal: datagrams held in memory, received but not yet decoded, beyond which new ones are dropped
+   * (and counted). Default 20 000.
+   */
   maxQueuedPackets?: number;
   /** The same bound in bytes of datagrams, which keeps memory bounded whatever their size. Default 32 MiB. */
   maxQueuedBytes?: number;
+  /**
+   * Where every datagram batch goes on its way to the decode worker (see `DatagramJournal`): bursts and slow
+   * outputs then wait on disk, up to `maxBytes`, and a restart decodes what was not written yet. Without it,
+   * batches wait in memory within `maxQueuedPackets`/`maxQueuedBytes` and are lost with the process.
+   */
+  journal?: { dir: string; maxBytes: number };
   /** Templates and sampling state learnt in an earlier run (see `NetflowSource.snapshot`). */
   snapshot?: DecoderSnapshot;
   onListening?: (address: AddressInfo) => void;
@@ -52,17 +62,22 @@ export interface NetflowSourceOptions {
 
 export interface NetflowSourceStats {
   exporters: Record<string, ExporterStats>;
+  /** Datagrams read from the socket, from allowed exporters. */
+  received: number;
   /** Datagrams from exporters outside `allowedExporters`. */
   notAllowed: number;
   /** The same by exporter ip:port (see `MAX_DROP_KEYS`). */
   notAllowedByExporter: Record<string, number>;
-  /** Datagrams dropped because too many were waiting for decoding (`maxQueuedPackets`, `maxQueuedBytes`). */
+  /** Datagrams dropped because too many were waiting for decoding: memory bounds exceeded, journal full or absent. */
   queueOverflow: number;
   queueOverflowByExporter: Record<string, number>;
   /** Datagrams the kernel dropped on the socket (receive buffer full); undefined before binding or off Linux. */
   kernelDrops?: number;
   /** Datagrams refused because too many exporters are tracked. */
   exporterLimit: number;
+  /** Datagrams that went through the journal, and the bytes in it not yet known to be written. */
+  journaledPackets: number;
+  journalBytes: number;
 }
 
 export interface NetflowSource extends Source {
@@ -85,6 +100,13 @@ const OTHER_SENDERS = 'other';
  * datagrams under load, while a lone datagram still waits at most about a millisecond.
  */
 const BATCH_DELAY_MS = 1;
+/** Batches handed to the decode worker and not answered yet: enough to keep it busy, few enough to stay small. */
+const MAX_IN_FLIGHT = 4;
+
+interface QueuedBatch {
+  buffer: ArrayBuffer;
+  packets: number;
+}
 
 function countBy(counts: Map<string, number>, key: string): void {
   const current = counts.get(key);
@@ -113,7 +135,9 @@ function allowed(cidrs: Cidr[], address: string): boolean {
  * UDP NetFlow/IPFIX collector. The receiving thread only reads the socket and packs datagrams into batches; a
  * worker thread decodes them, maps flows to documents and serializes those, and sends back (dataset, id, JSON)
  * that the receiving thread hands to the pipeline. Decoding and mapping thus never delay reading the socket, so
- * a burst lands in the bounded batch queue instead of overflowing the kernel's receive buffer.
+ * a burst lands in the bounded batch queue, then in the disk journal, instead of overflowing the kernel's
+ * receive buffer. Batches go to the worker only while the pipeline has room: a slow output makes the queue
+ * grow here, where it is bounded and counted, not in the pipeline.
  */
 export function createNetflowSource(
   options: NetflowSourceOptions,
@@ -123,7 +147,8 @@ export function createNetflowSource(
   const batchSize = options.batchSize ?? 256;
   const maxQueuedPackets = options.maxQueuedPackets ?? 20_000;
   const maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
-  const counts = { notAllowed: 0, queueOverflow: 0 };
+  const counts = { received: 0, notAllowed: 0, queueOverflow: 0, journaledPackets: 0 };
+  let journal: DatagramJournal | undefined;
   const notAllowedBy = new Map<string, number>();
   const overflowBy = new Map<string, number>();
   let workerStats: WorkerStats = { exporters: {}, exporterLimit: 0 };
@@ -151,8 +176,20 @@ export function createNetflowSource(
     const worker = new Worker(entry.script, { workerData: init, eval: entry.eval });
     const send = (message: ToWorker, transfer?: ArrayBuffer[]) => worker.postMessage(message, transfer);
 
+    /** Without a journal: batches not yet handed to the worker, oldest first. */
+    const memory: QueuedBatch[] = [];
+    /** Datagrams in `memory` or at the worker from it: what `maxQueuedPackets`/`maxQueuedBytes` bound. */
     let queuedPackets = 0;
     let queuedBytes = 0;
+    let inFlight = 0;
+    let emitsWaiting = 0;
+    let closing = false;
+    journal = options.journal
+      ? new DatagramJournal(options.journal.dir, { maxBytes: options.journal.maxBytes })
+      : undefined;
+    if (journal && journal.bytes > 0) {
+      ctx.logger.info({ bytes: journal.bytes }, 'netflow: decoding what the last run had not written');
+    }
     let nextRequest = 0;
     const snapshotRequests = new Map<number, (snapshot: DecoderSnapshot) => void>();
     let onReady: () => void = () => {};
@@ -176,22 +213,42 @@ export function createNetflowSource(
           onReady();
           break;
         case 'results': {
-          queuedPackets -= message.packets;
-          queuedBytes -= message.bytes;
+          const done = message.done;
+          let release: (() => void) | undefined;
+          if (done) {
+            inFlight--;
+            if (journal) {
+              // Write callbacks run in emit order, so releases come in the order the journal was read.
+              const from = journal;
+              release = () => from.release();
+            } else {
+              queuedPackets -= done.packets;
+              queuedBytes -= done.bytes;
+            }
+          }
           if (message.stats) workerStats = message.stats;
           for (const dead of message.deadLetters) {
             ctx.counters.recordsFailed(1);
             ctx.deadLetter({ plugin: 'netflow', reason: dead.reason, origin: dead.origin, raw: dead.raw });
           }
           const n = message.ids.length;
-          if (n === 0) break;
+          if (n === 0 && !release) {
+            pump();
+            break;
+          }
           const records = new Array<SerializedRecord>(n);
           for (let i = 0; i < n; i++) {
             records[i] = new SerializedRecord(message.datasets[i], message.ids[i], message.jsons[i]);
           }
-          ctx.counters.recordsIn(n);
-          // UDP cannot slow the exporter down: the pipeline counts what it has to drop.
-          ctx.emit(records).catch((err: unknown) => ctx.logger.error({ err }, 'netflow: emit failed'));
+          if (n > 0) ctx.counters.recordsIn(n);
+          emitsWaiting++;
+          ctx
+            .emit(records, release)
+            .catch((err: unknown) => ctx.logger.error({ err }, 'netflow: emit failed'))
+            .finally(() => {
+              emitsWaiting--;
+              pump();
+            });
           break;
         }
         case 'stats':
@@ -221,13 +278,39 @@ export function createNetflowSource(
     });
     const batch = new DatagramBatchWriter();
     let flushTimer: NodeJS.Timeout | undefined;
+    /** Hands queued batches to the worker while it has room and the pipeline is not pushing back. */
+    function pump(): void {
+      while (closing || (inFlight < MAX_IN_FLIGHT && emitsWaiting === 0)) {
+        // Once closing, the journal keeps what is left for the next run.
+        const next = journal ? (closing ? undefined : journal.read()) : memory.shift();
+        if (!next) return;
+        inFlight++;
+        send({ type: 'batch', buffer: next.buffer, packets: next.packets }, [next.buffer]);
+      }
+    }
     const flush = () => {
       if (flushTimer) clearTimeout(flushTimer);
       flushTimer = undefined;
       if (batch.packets === 0) return;
+      const bytes = batch.bytes;
       const { buffer, packets } = batch.take();
-      send({ type: 'batch', buffer, packets }, [buffer]);
+      if (journal) {
+        if (journal.append(buffer, packets)) counts.journaledPackets += packets;
+        else overflow(buffer);
+      } else if (queuedPackets < maxQueuedPackets && queuedBytes + bytes <= maxQueuedBytes) {
+        memory.push({ buffer, packets });
+        queuedPackets += packets;
+        queuedBytes += bytes;
+      } else {
+        overflow(buffer);
+      }
+      pump();
     };
+    const overflow = (buffer: ArrayBuffer) =>
+      readDatagramBatch(buffer, ({ address, port }) => {
+        counts.queueOverflow++;
+        countBy(overflowBy, `${address}:${port}`);
+      });
 
     socket.on('message', (data, rinfo) => {
       const address = exporterAddress(rinfo.address);
@@ -236,15 +319,8 @@ export function createNetflowSource(
         countBy(notAllowedBy, `${address}:${rinfo.port}`);
         return;
       }
-      if (queuedPackets >= maxQueuedPackets || queuedBytes + data.length > maxQueuedBytes) {
-        counts.queueOverflow++;
-        countBy(overflowBy, `${address}:${rinfo.port}`);
-        return;
-      }
+      counts.received++;
       if (!batch.fits(data.length, address)) flush();
-      // Counted from the moment they are read: the worker gives them back with their results.
-      queuedPackets++;
-      queuedBytes += data.length;
       batch.append(data, address, rinfo.port, Date.now());
       if (batch.packets >= batchSize) flush();
       else flushTimer ??= setTimeout(flush, BATCH_DELAY_MS);
@@ -252,6 +328,7 @@ export function createNetflowSource(
 
     try {
       await Promise.race([ready, failed]);
+      pump();
       requestSnapshot = () => {
         const id = nextRequest++;
         const answer = new Promise<DecoderSnapshot>((resolve) => snapshotRequests.set(id, resolve));
@@ -284,12 +361,16 @@ export function createNetflowSource(
       if (boundPort !== undefined) dropsAtClose = kernelDrops(boundPort);
       boundPort = undefined;
       await new Promise<void>((resolve) => socket.close(() => resolve()));
-      // What was read is still decoded and emitted; the worker answers `closed` after the last batch.
+      // What was read is still decoded and emitted, but for the journal's backlog, which waits for the next run;
+      // the worker answers `closed` after the last batch.
       flush();
+      closing = true;
+      pump();
       send({ type: 'close' });
       await Promise.race([closed, failed]).finally(() => {
         requestSnapshot = undefined;
         worker.removeAllListeners('exit');
+        journal?.close();
         return worker.terminate();
       });
     }
@@ -300,12 +381,15 @@ export function createNetflowSource(
     run,
     stats: () => ({
       exporters: workerStats.exporters,
+      received: counts.received,
       notAllowed: counts.notAllowed,
       notAllowedByExporter: Object.fromEntries(notAllowedBy),
       queueOverflow: counts.queueOverflow,
       queueOverflowByExporter: Object.fromEntries(overflowBy),
       kernelDrops: boundPort === undefined ? dropsAtClose : kernelDrops(boundPort),
       exporterLimit: workerStats.exporterLimit,
+      journaledPackets: counts.journaledPackets,
+      journalBytes: journal?.bytes ?? 0,
     }),
     snapshot: () => requestSnapshot?.() ?? Promise.resolve(lastSnapshot),
   };
@@ -348,5 +432,10 @@ export function netflowSample(stats: NetflowSourceStats): NetflowSample {
   for (const [exporter, n] of Object.entries(stats.queueOverflowByExporter)) {
     exporters[exporter] = { ...exporters[exporter], queueOverflow: n };
   }
-  return { exporters, kernelDrops: stats.kernelDrops };
+  return {
+    exporters,
+    kernelDrops: stats.kernelDrops,
+    journaledPackets: stats.journaledPackets,
+    journalBytes: stats.journalBytes,
+  };
 }

@@ -27,7 +27,8 @@ export interface WorkerDeadLetter {
 }
 
 export type ToWorker =
-  | { type: 'batch'; buffer: ArrayBuffer; packets: number }
+  /** `ticket` comes back with the results: set for batches read from the journal. */
+  | { type: 'batch'; buffer: ArrayBuffer; packets: number; ticket?: number }
   | { type: 'snapshot'; id: number }
   /** Sent after the last batch: the worker answers `closed` once everything before it is decoded. */
   | { type: 'close' };
@@ -35,10 +36,13 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready' }
   | {
+      /**
+       * Documents of a batch, in parts of at most `RESULT_PART_DOCS` so that a batch's documents are never all
+       * alive at once; the batch's last part says so with `done`.
+       */
       type: 'results';
-      /** Size of the batch these results come from, to release it from the in-flight bounds. */
-      packets: number;
-      bytes: number;
+      /** The batch's size, to release it from the in-flight bounds, and its journal ticket. */
+      done?: { packets: number; bytes: number; ticket?: number };
       /** One entry per document, in parallel arrays: cheaper to clone than one object per document. */
       datasets: string[];
       ids: string[];

@@ -46,7 +46,8 @@ function saveSnapshot(file: string, snapshot: Snapshot): void {
 }
 
 /**
- * The NetFlow/IPFIX listener of the configuration. Its templates and sampling rates are saved to the data
+ * The NetFlow/IPFIX listener of the configuration. Datagrams that decoding or the outputs cannot take yet wait
+ * in `<data_dir>/netflow/journal`, which a restart decodes first. Its templates and sampling rates are saved to the data
  * directory every 30 s and at shutdown, and loaded at start, so a restarted collector decodes data at once
  * instead of waiting for exporters to resend templates. With `metrics`, its per-exporter counters and the
  * socket's kernel drops are exported on `/metrics`.
@@ -71,6 +72,9 @@ export function createNetflowInput(
       allowedExporters: netflow.allowed_exporters,
       templateTimeoutMs: netflow.template_timeout,
       samplingOverrides: netflow.sampling_overrides,
+      journal: netflow.journal.enabled
+        ? { dir: join(dataDirOf(config), 'netflow', 'journal'), maxBytes: netflow.journal.max_bytes }
+        : undefined,
       snapshot: loadSnapshot(file, logger),
       onListening,
     },

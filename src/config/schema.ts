@@ -77,6 +77,14 @@ const netflow = z
     allowed_exporters: z.array(cidr).default([]),
     template_timeout: duration.default(30 * 60_000),
     sampling_overrides: z.record(z.string(), z.number().int().positive()).default({}),
+    /** Datagrams wait here while decoding or the outputs are behind, instead of being dropped. */
+    journal: z
+      .object({
+        enabled: z.boolean().default(true),
+        max_bytes: byteSize.default(2 * 1024 ** 3),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -95,6 +103,8 @@ const accessPolicy = z
 
 const detections = z
   .object({
+    /** `collect` runs the detections on the flows it collects, as they pass (`detect --follow` reads them back). */
+    in_collector: z.boolean().default(true),
     window: duration.default(60_000),
     /** How long after a window ends flows that arrive late are still counted before it is judged. */
     lateness: duration.default(10_000),

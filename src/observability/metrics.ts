@@ -19,6 +19,9 @@ export interface NetflowSample {
   exporters: Record<string, Partial<NetflowExporterSample>>;
   /** Datagrams the kernel dropped on the collector's socket (its receive buffer was full); absent when unknown. */
   kernelDrops?: number;
+  /** Datagrams that went through the journal, and its bytes not yet known to be written. */
+  journaledPackets?: number;
+  journalBytes?: number;
 }
 
 const NETFLOW_COUNTERS: Array<[keyof NetflowExporterSample, string, string]> = [
@@ -123,6 +126,23 @@ export class Metrics {
         this.reset();
         const drops = readNetflow()?.kernelDrops;
         if (drops !== undefined) this.inc(drops);
+      },
+    });
+    new Counter({
+      name: 'flowtrail_netflow_journaled_packets_total',
+      help: 'Datagrams that went through the on-disk journal on their way to decoding',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(readNetflow()?.journaledPackets ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'flowtrail_netflow_journal_bytes',
+      help: 'Bytes of datagrams in the on-disk journal not yet decoded and written',
+      registers,
+      collect() {
+        this.set(readNetflow()?.journalBytes ?? 0);
       },
     });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'flowtrail_' });

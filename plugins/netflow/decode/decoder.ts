@@ -68,6 +68,33 @@ interface MessageContext {
   error?: DecodeErrorKind;
 }
 
+/** The state one v9 or IPFIX message is decoded with; the exporter and domain fill in the packet's identity. */
+function messageContext(
+  state: ExporterState,
+  domain: DomainState,
+  out: DecodedRecord[],
+  header: Pick<PacketInfo, 'version' | 'sequence' | 'exportTime' | 'sysUptime' | 'receivedAt'>,
+): MessageContext {
+  return {
+    state,
+    domain,
+    out,
+    dataRecords: 0,
+    optionsRecords: 0,
+    packet: {
+      exporter: state.address,
+      port: state.port,
+      version: header.version,
+      domainId: domain.id,
+      sequence: header.sequence,
+      exportTime: header.exportTime,
+      sysUptime: header.sysUptime,
+      receivedAt: header.receivedAt,
+      domain,
+    },
+  };
+}
+
 /**
  * NetFlow v1/v5/v7/v9 and IPFIX decoder with per-exporter template cache, sampling and sequence state.
  * `decode` never throws on packet content: problems are counted per exporter and reported in the result.
@@ -183,24 +210,13 @@ export class NetflowDecoder {
     // relative to other exporters (v5 and IPFIX timestamps carry the fraction themselves).
     const headerMs = data.readUInt32BE(8) * 1000;
     const exportTime = now >= headerMs && now < headerMs + 1000 ? now : headerMs;
-    const ctx: MessageContext = {
-      state,
-      domain,
-      out,
-      dataRecords: 0,
-      optionsRecords: 0,
-      packet: {
-        exporter: state.address,
-        port: state.port,
-        version: 9,
-        domainId,
-        sequence,
-        exportTime,
-        sysUptime: data.readUInt32BE(4),
-        receivedAt: now,
-        domain,
-      },
-    };
+    const ctx = messageContext(state, domain, out, {
+      version: 9,
+      sequence,
+      exportTime,
+      sysUptime: data.readUInt32BE(4),
+      receivedAt: now,
+    });
     trackSequence(domain, state.stats, sequence, 1);
     this.decodeSets(data, V9_HEADER, data.length, false, ctx);
     return ctx.error;
@@ -216,24 +232,13 @@ export class NetflowDecoder {
       const sequence = data.readUInt32BE(offset + 8);
       const domainId = data.readUInt32BE(offset + 12);
       const domain = state.domain(10, domainId);
-      const ctx: MessageContext = {
-        state,
-        domain,
-        out,
-        dataRecords: 0,
-        optionsRecords: 0,
-        packet: {
-          exporter: state.address,
-          port: state.port,
-          version: 10,
-          domainId,
-          sequence,
-          exportTime: data.readUInt32BE(offset + 4) * 1000,
-          sysUptime: -1,
-          receivedAt: now,
-          domain,
-        },
-      };
+      const ctx = messageContext(state, domain, out, {
+        version: 10,
+        sequence,
+        exportTime: data.readUInt32BE(offset + 4) * 1000,
+        sysUptime: -1,
+        receivedAt: now,
+      });
       this.decodeSets(data, offset + IPFIX_HEADER, offset + length, true, ctx);
       if (ctx.dataRecords >= 0) {
         trackSequence(domain, state.stats, sequence, ctx.dataRecords, ctx.dataRecords - ctx.optionsRecords);

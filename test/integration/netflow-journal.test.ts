@@ -1,0 +1,121 @@
+import type { ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { LAB_FLOWS, pcapPayloads } from '../../plugins/netflow/testing/fixtures.js';
+import { exited, runCli, startCli } from '../support/cli.js';
+import { countDocs, testClient } from '../support/es.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A TCP relay in front of the test Elasticsearch that can be cut, as a network outage would: while down it
+ * refuses connections and has closed the open ones.
+ */
+class Relay {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  constructor(private readonly target: URL) {}
+
+  async up(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(Number(this.target.port), this.target.hostname);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as net.AddressInfo).port;
+    this.server = server;
+  }
+
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    if (server) await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  return new Promise((resolve) =>
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    }),
+  );
+}
+
+describe('flowtrail collect with its NetFlow journal', () => {
+  const es = testClient();
+  const relay = new Relay(new URL(inject('esUrl')));
+  let child: ChildProcess | undefined;
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await relay.down();
+    await es.close();
+  });
+
+  it('writes every flow exactly once through an Elasticsearch outage and a SIGKILL', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'flowtrail-nf-journal-'));
+    const namespace = `journal${Date.now().toString(36)}`;
+    const index = searchPattern('flowtrail.flows', namespace);
+    const netflowPort = await freeUdpPort();
+    await relay.up();
+    const config = join(root, 'flowtrail.yml');
+    writeFileSync(
+      config,
+      [
+        `elasticsearch: { url: "http://127.0.0.1:${relay.port}", namespace: ${namespace}, bulk: { flush_interval: 100ms, max_docs: 200 } }`,
+        `stack: { data_dir: "${join(root, 'data')}" }`,
+        'metrics: { enabled: false }',
+        // A small queue, so that the pipeline pushes back at once while Elasticsearch is away.
+        'queue: { max_records: 300 }',
+        'inputs:',
+        `  netflow: { host: 127.0.0.1, port: ${netflowPort} }`,
+        '',
+      ].join('\n'),
+    );
+    expect((await runCli(['setup', '--config', config])).code).toBe(0);
+    const start = async () => {
+      child = (await startCli(['collect', '--config', config], /"collecting"/)).child;
+    };
+    await start();
+    await relay.down();
+
+    const payloads = pcapPayloads(join(LAB_FLOWS, 'softflowd-v9.pcap')).map((p) => p.data);
+    const sender = dgram.createSocket('udp4');
+    for (const payload of payloads) {
+      await new Promise<void>((resolve, reject) =>
+        sender.send(payload, netflowPort, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+      );
+      await sleep(2);
+    }
+    sender.close();
+    // Decoded, pushed back by the pipeline, partly queued in memory: then the process dies.
+    await sleep(1500);
+    child!.kill('SIGKILL');
+    await exited(child!);
+    expect(await countDocs(es, index).catch(() => 0)).toBe(0);
+
+    await relay.up();
+    await start();
+    const deadline = Date.now() + 60_000;
+    while ((await countDocs(es, index).catch(() => 0)) < 2900 && Date.now() < deadline) await sleep(200);
+    // Time for anything decoded twice to arrive too, then a clean stop.
+    await sleep(1500);
+    child!.kill('SIGTERM');
+    expect(await exited(child!)).toBe(0);
+    expect(await countDocs(es, index)).toBe(2900);
+  });
+});
