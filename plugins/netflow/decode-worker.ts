@@ -81,7 +81,7 @@ function decodeBatch(buffer: ArrayBuffer, packets: number, ticket: number | unde
       const record = toFlowRecord(facts, { localNetworks, now });
       datasets.push(record.dataset);
       ids.push(record.id);
-      jsons.push(JSON.stringify(record.doc));
+      jsons.push(record.json);
     }
     if (jsons.length >= RESULT_PART_DOCS) postPart();
   });

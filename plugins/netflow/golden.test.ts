@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePayloads } from './offline.js';
-import { datPayloads, VENDOR } from './testing/fixtures.js';
+import { datPayloads, netflowOf, VENDOR } from './testing/fixtures.js';
 
 interface GoldenEvent {
   Fields: {
@@ -127,7 +127,7 @@ describe('Beats golden outputs', () => {
         if (f.network?.packets !== undefined) {
           expect((flow.packets ?? 0) + (flow.reversePackets ?? 0)).toBe(f.network.packets);
         }
-        const { actual, expected, count } = shared(flow.extra?.netflow as Record<string, unknown>, f.netflow);
+        const { actual, expected, count } = shared(netflowOf(flow), f.netflow);
         expect(count).toBeGreaterThan(5);
         expect(actual).toEqual(expected);
       });

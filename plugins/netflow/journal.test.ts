@@ -2,92 +2,144 @@ import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DatagramJournal } from './journal.js';
+import { JournalReader, JournalWriter } from './journal.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'flowtrail-journal-unit-'));
 const batchOf = (fill: number, length: number) => new Uint8Array(length).fill(fill).buffer;
 const fillOf = (buffer: ArrayBuffer) => new Uint8Array(buffer)[0];
+const segmentFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.batches'));
 
-function readAll(journal: DatagramJournal) {
+/** A reader and a writer on one directory, wired as the collector's two threads are by messages. */
+function open(
+  dir: string,
+  options: { maxBytes?: number; maxPendingBytes?: number; segmentBytes?: number } = {},
+) {
+  const reader = new JournalReader(dir);
+  const lost: ArrayBuffer[] = [];
+  const writer = new JournalWriter(dir, {
+    maxBytes: options.maxBytes ?? 1e9,
+    maxPendingBytes: options.maxPendingBytes ?? 1e9,
+    segmentBytes: options.segmentBytes,
+    nextSeq: reader.nextSeq,
+    heldBytes: reader.diskBytes,
+    onWritten: (seq, length) => reader.appended(seq, length),
+    onLost: (buffer) => lost.push(buffer),
+  });
+  const release = () => writer.freed(reader.release());
+  const close = async () => {
+    await writer.close();
+    reader.close();
+  };
+  return { reader, writer, lost, release, close };
+}
+
+async function readAll({ reader, writer }: ReturnType<typeof open>) {
+  await writer.whenWritten();
   const entries = [];
-  for (let entry = journal.read(); entry; entry = journal.read()) entries.push(entry);
+  for (let entry = reader.read(); entry; entry = reader.read()) entries.push(entry);
   return entries;
 }
 
 describe('datagram journal', () => {
-  it('gives batches back in the order they came, across segment files', () => {
-    const journal = new DatagramJournal(tempDir(), { maxBytes: 1e9, segmentBytes: 1000 });
-    for (let i = 0; i < 10; i++) expect(journal.append(batchOf(i, 300 + i), i + 1)).toBe(true);
-    const entries = readAll(journal);
+  it('gives batches back in the order they came, across segment files', async () => {
+    const dir = tempDir();
+    const journal = open(dir, { segmentBytes: 1000 });
+    for (let i = 0; i < 10; i++) expect(journal.writer.append(batchOf(i, 300 + i), i + 1)).toBe(true);
+    const entries = await readAll(journal);
     expect(entries.map((e) => fillOf(e.buffer))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(entries.map((e) => e.buffer.byteLength)).toEqual([
       300, 301, 302, 303, 304, 305, 306, 307, 308, 309,
     ]);
     expect(entries.map((e) => e.packets)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(journal.bytes).toBeGreaterThan(3000);
+    expect(segmentFiles(dir).length).toBeGreaterThan(2);
+    expect(journal.reader.bytes).toBeGreaterThan(3000);
     for (const _ of entries) journal.release();
-    expect(journal.bytes).toBe(0);
+    expect(journal.reader.bytes).toBe(0);
   });
 
-  it('deletes a segment once everything in it is released', () => {
+  it('reads what is written while it reads, never past a whole entry', async () => {
+    const journal = open(tempDir(), { segmentBytes: 500 });
+    journal.writer.append(batchOf(1, 300), 1);
+    expect(journal.reader.read()).toBeUndefined();
+    await journal.writer.whenWritten();
+    expect(fillOf(journal.reader.read()?.buffer as ArrayBuffer)).toBe(1);
+    expect(journal.reader.read()).toBeUndefined();
+    journal.writer.append(batchOf(2, 300), 1);
+    journal.writer.append(batchOf(3, 300), 1);
+    expect((await readAll(journal)).map((e) => fillOf(e.buffer))).toEqual([2, 3]);
+  });
+
+  it('deletes a segment once everything in it is released, and tells the writer the bytes it freed', async () => {
     const dir = tempDir();
-    const journal = new DatagramJournal(dir, { maxBytes: 1e9, segmentBytes: 300 });
-    for (let i = 0; i < 4; i++) journal.append(batchOf(i, 400), 1);
-    readAll(journal);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.batches'))).toHaveLength(4);
+    const journal = open(dir, { segmentBytes: 300, maxBytes: 5 * 408 });
+    for (let i = 0; i < 4; i++) journal.writer.append(batchOf(i, 400), 1);
+    await readAll(journal);
+    expect(segmentFiles(dir)).toHaveLength(4);
     journal.release();
     // The first segment is written entirely, but the position is still inside it.
-    expect(readdirSync(dir).filter((f) => f.endsWith('.batches'))).toHaveLength(4);
+    expect(segmentFiles(dir)).toHaveLength(4);
     journal.release();
     journal.release();
-    expect(readdirSync(dir).filter((f) => f.endsWith('.batches'))).toHaveLength(2);
-    expect(journal.diskBytes).toBe(2 * 408);
-    expect(journal.bytes).toBe(408);
+    expect(segmentFiles(dir)).toHaveLength(2);
+    expect(journal.reader.diskBytes).toBe(2 * 408);
+    expect(journal.reader.bytes).toBe(408);
+    // Four entries fit again in the five-entry bound, a fifth does not.
+    for (let i = 0; i < 3; i++) expect(journal.writer.append(batchOf(9, 400), 1)).toBe(true);
+    expect(journal.writer.append(batchOf(9, 400), 1)).toBe(false);
   });
 
-  it('refuses batches beyond its size bound', () => {
-    const journal = new DatagramJournal(tempDir(), { maxBytes: 1000 });
-    expect(journal.append(batchOf(1, 600), 1)).toBe(true);
-    expect(journal.append(batchOf(2, 600), 1)).toBe(true);
-    expect(journal.append(batchOf(3, 600), 1)).toBe(false);
+  it('refuses batches beyond its size bound and while too many wait for the disk', async () => {
+    const bounded = open(tempDir(), { maxBytes: 1000 });
+    expect(bounded.writer.append(batchOf(1, 600), 1)).toBe(true);
+    expect(bounded.writer.append(batchOf(2, 600), 1)).toBe(true);
+    expect(bounded.writer.append(batchOf(3, 600), 1)).toBe(false);
+    await bounded.writer.whenWritten();
+    expect(bounded.reader.diskBytes).toBe(2 * 608);
+
+    const slowDisk = open(tempDir(), { maxPendingBytes: 1000 });
+    expect(slowDisk.writer.append(batchOf(1, 600), 1)).toBe(true);
+    expect(slowDisk.writer.append(batchOf(2, 600), 1)).toBe(true);
+    expect(slowDisk.writer.append(batchOf(3, 600), 1)).toBe(false);
+    await slowDisk.writer.whenWritten();
+    expect(slowDisk.writer.append(batchOf(4, 600), 1)).toBe(true);
   });
 
-  it('hands the next run everything after the last released entry, within a segment and across them', () => {
+  it('hands the next run everything after the last released entry, within a segment and across them', async () => {
     const dir = tempDir();
-    const before = new DatagramJournal(dir, { maxBytes: 1e9, segmentBytes: 1000 });
-    for (let i = 0; i < 6; i++) before.append(batchOf(i, 300), 1);
-    expect(readAll(before)).toHaveLength(6);
+    const before = open(dir, { segmentBytes: 1000 });
+    for (let i = 0; i < 6; i++) before.writer.append(batchOf(i, 300), 1);
+    expect(await readAll(before)).toHaveLength(6);
     before.release();
     before.release();
-    before.close();
-    const after = new DatagramJournal(dir, { maxBytes: 1e9, segmentBytes: 1000 });
-    expect(after.bytes).toBe(4 * 308);
-    expect(readAll(after).map((e) => fillOf(e.buffer))).toEqual([2, 3, 4, 5]);
-    after.append(batchOf(9, 10), 1);
-    expect(readAll(after).map((e) => fillOf(e.buffer))).toEqual([9]);
+    await before.close();
+    const after = open(dir, { segmentBytes: 1000 });
+    expect(after.reader.bytes).toBe(4 * 308);
+    expect((await readAll(after)).map((e) => fillOf(e.buffer))).toEqual([2, 3, 4, 5]);
+    after.writer.append(batchOf(9, 10), 1);
+    expect((await readAll(after)).map((e) => fillOf(e.buffer))).toEqual([9]);
     for (let i = 0; i < 5; i++) after.release();
-    after.close();
-    const third = new DatagramJournal(dir, { maxBytes: 1e9, segmentBytes: 1000 });
-    expect(third.bytes).toBe(0);
-    expect(third.read()).toBeUndefined();
-    third.append(batchOf(7, 10), 1);
-    expect(readAll(third).map((e) => fillOf(e.buffer))).toEqual([7]);
+    await after.close();
+    const third = open(dir, { segmentBytes: 1000 });
+    expect(third.reader.bytes).toBe(0);
+    expect(third.reader.read()).toBeUndefined();
+    third.writer.append(batchOf(7, 10), 1);
+    expect((await readAll(third)).map((e) => fillOf(e.buffer))).toEqual([7]);
   });
 
-  it('skips an entry cut short by a crash and counts its bytes', () => {
+  it('skips an entry cut short by a crash and counts its bytes', async () => {
     const dir = tempDir();
-    const before = new DatagramJournal(dir, { maxBytes: 1e9 });
-    before.append(batchOf(5, 100), 1);
-    before.close();
-    const [segment] = readdirSync(dir).filter((f) => f.endsWith('.batches'));
+    const before = open(dir);
+    before.writer.append(batchOf(5, 100), 1);
+    await before.close();
+    const [segment] = segmentFiles(dir);
     // A header announcing 1000 bytes with only 10 behind it, as a write interrupted by a crash leaves it.
     const torn = Buffer.alloc(18);
     torn.writeUInt32LE(1000, 0);
     torn.writeUInt32LE(1, 4);
     appendFileSync(join(dir, segment), torn);
-    const after = new DatagramJournal(dir, { maxBytes: 1e9 });
-    after.append(batchOf(6, 50), 1);
-    expect(readAll(after).map((e) => fillOf(e.buffer))).toEqual([5, 6]);
-    expect(after.tornBytes).toBe(18);
+    const after = open(dir);
+    after.writer.append(batchOf(6, 50), 1);
+    expect((await readAll(after)).map((e) => fillOf(e.buffer))).toEqual([5, 6]);
+    expect(after.reader.tornBytes).toBe(18);
   });
 });

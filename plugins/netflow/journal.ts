@@ -9,9 +9,20 @@ import {
   statSync,
   unlinkSync,
   writeFileSync,
-  writevSync,
+  writev,
 } from 'node:fs';
 import { join } from 'node:path';
+
+/**
+ * The datagram journal: every batch of the UDP collector, on disk in arrival order, between the thread that reads
+ * the socket (which appends, `JournalWriter`) and the decode worker (fed by `JournalReader` on the thread that owns
+ * the pipeline). A burst or a slow output then costs disk space instead of lost datagrams, and a collector that is
+ * stopped or killed decodes on restart everything that was not yet written. Entries are released in the order they
+ * were read (the pipeline reports writes in emit order); the written position is saved to `written.json` and a
+ * segment file is deleted once it is behind it. A restart re-reads from the saved position, which may be up to
+ * `CURSOR_INTERVAL_MS` old: the same documents are then written again under the same ids. Writes go to the page
+ * cache without fsync: a process crash loses nothing, a power cut may lose the tail.
+ */
 
 /** Each entry: byte length (u32 LE), datagram count (u32 LE), then the packed batch (see `datagram-batch.ts`). */
 const ENTRY_HEADER = 8;
@@ -20,24 +31,129 @@ const CURSOR = 'written.json';
 /** The written position is saved at most this often while entries are released, and at `close`. */
 const CURSOR_INTERVAL_MS = 1000;
 
-export interface JournalOptions {
-  /** Bytes on disk beyond which `append` refuses batches. */
+const segmentPath = (dir: string, seq: number) => join(dir, `${String(seq).padStart(12, '0')}${SUFFIX}`);
+
+export interface JournalWriterOptions {
+  /** Bytes on disk (`heldBytes` at start, plus appended, minus `freed`) beyond which `append` refuses batches. */
   maxBytes: number;
+  /** Appended batches not yet in the file beyond which `append` refuses them: the disk is not keeping up. */
+  maxPendingBytes: number;
   /** A segment file is closed for writing once it holds this much. Default 64 MiB. */
   segmentBytes?: number;
+  /** The first segment to write (`JournalReader.nextSeq`) and the bytes already on disk. */
+  nextSeq: number;
+  heldBytes: number;
+  /** An entry of `length` bytes is in segment `seq` and can be read. */
+  onWritten: (seq: number, length: number) => void;
+  /** A batch could not be written (disk full, I/O error): it is lost, and the caller counts it. */
+  onLost: (buffer: ArrayBuffer, err: Error) => void;
 }
 
-export interface JournalEntry {
+interface Pending {
   buffer: ArrayBuffer;
   packets: number;
+}
+
+/**
+ * The appending side. Writes are asynchronous, one at a time in order, because a write can stall while the kernel
+ * flushes dirty pages and the socket must still be read meanwhile.
+ */
+export class JournalWriter {
+  private readonly segmentBytes: number;
+  private fd: number | undefined;
+  private seq: number;
+  private size = 0;
+  private held: number;
+  private readonly pending: Pending[] = [];
+  private pendingBytes = 0;
+  private writing: Promise<void> | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: JournalWriterOptions,
+  ) {
+    this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.seq = options.nextSeq;
+    this.held = options.heldBytes;
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Queues a batch; false when the journal is full or the disk behind, and the caller drops it and counts it. */
+  append(buffer: ArrayBuffer, packets: number): boolean {
+    if (this.held + this.pendingBytes >= this.options.maxBytes) return false;
+    if (this.pendingBytes >= this.options.maxPendingBytes) return false;
+    this.pending.push({ buffer, packets });
+    this.pendingBytes += ENTRY_HEADER + buffer.byteLength;
+    this.writing ??= this.writePending();
+    return true;
+  }
+
+  /** The reader deleted segments of this many bytes. */
+  freed(bytes: number): void {
+    this.held -= bytes;
+  }
+
+  /** Resolves once every batch appended so far is in the file (or lost and reported). */
+  async whenWritten(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /** Writes what is queued, then closes the segment file. */
+  async close(): Promise<void> {
+    await this.whenWritten();
+    this.closeSegment();
+  }
+
+  private async writePending(): Promise<void> {
+    for (let entry = this.pending.shift(); entry; entry = this.pending.shift()) {
+      const length = ENTRY_HEADER + entry.buffer.byteLength;
+      if (this.fd === undefined || this.size >= this.segmentBytes) this.openSegment();
+      const header = Buffer.allocUnsafe(ENTRY_HEADER);
+      header.writeUInt32LE(entry.buffer.byteLength, 0);
+      header.writeUInt32LE(entry.packets, 4);
+      const seq = this.seq;
+      try {
+        const written = await new Promise<number>((resolve, reject) =>
+          writev(this.fd as number, [header, new Uint8Array(entry.buffer)], (err, bytes) =>
+            err ? reject(err) : resolve(bytes),
+          ),
+        );
+        if (written !== length) throw new Error(`short write: ${written} of ${length} bytes`);
+        this.size += length;
+        this.held += length;
+        this.pendingBytes -= length;
+        this.options.onWritten(seq, length);
+      } catch (err) {
+        this.pendingBytes -= length;
+        // What reached the file of a failed write would read as a torn entry: the next write starts a new segment.
+        this.closeSegment();
+        this.options.onLost(entry.buffer, err as Error);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  private openSegment(): void {
+    this.closeSegment();
+    this.fd = openSync(segmentPath(this.dir, this.seq), 'wx');
+    this.size = 0;
+  }
+
+  private closeSegment(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+    // A closed segment is never written again, so the next one needs a new number.
+    this.size = this.segmentBytes;
+    this.seq++;
+  }
 }
 
 interface Segment {
   seq: number;
   path: string;
-  /** Bytes written; all of it is readable, writes being synchronous. */
+  /** Bytes known to be written completely. */
   size: number;
-  sealed: boolean;
 }
 
 interface Position {
@@ -45,40 +161,32 @@ interface Position {
   offset: number;
 }
 
-/**
- * Every datagram batch of the UDP collector, on disk in arrival order, from the socket to the decode worker: a
- * burst or a slow output then costs disk space instead of lost datagrams, and a collector that is stopped or
- * killed decodes on restart everything that was not yet written. Entries are released in the order they were
- * read (the pipeline reports writes in emit order); the written position is saved to `written.json` and a
- * segment file is deleted once it is behind it. A restart re-reads from the saved position, which may be up to
- * `CURSOR_INTERVAL_MS` old: the same documents are then written again under the same ids. Writes go to the page
- * cache without fsync: a process crash loses nothing, a power cut may lose the tail.
- */
-export class DatagramJournal {
+export interface JournalEntry {
+  buffer: ArrayBuffer;
+  packets: number;
+}
+
+/** The reading side, which also keeps the written position and deletes what is behind it. */
+export class JournalReader {
   private readonly segments: Segment[] = [];
-  private readonly segmentBytes: number;
   private readonly cursorFile: string;
-  private writeFd: number | undefined;
   private readFd: number | undefined;
-  /** Where the next `read` starts. */
   private reading: Position;
   /** The end of each entry read but not yet released, oldest first. */
   private readonly unreleased: Position[] = [];
   private written: Position;
   private savedAt = 0;
-  private nextSeq = 0;
   private held = 0;
+  /** The segment number a writer starts at: after every file found and the saved position. */
+  readonly nextSeq: number;
   /** Bytes of entries cut short by a crash during a write, skipped when read back. */
   tornBytes = 0;
 
-  constructor(
-    private readonly dir: string,
-    private readonly options: JournalOptions,
-  ) {
-    this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+  constructor(private readonly dir: string) {
     this.cursorFile = join(dir, CURSOR);
     mkdirSync(dir, { recursive: true });
     const cursor = this.loadCursor();
+    let next = cursor.seq;
     const names = readdirSync(dir)
       .filter((name) => name.endsWith(SUFFIX))
       .sort();
@@ -90,15 +198,19 @@ export class DatagramJournal {
         continue;
       }
       const size = statSync(path).size;
-      this.segments.push({ seq, path, size, sealed: true });
+      this.segments.push({ seq, path, size });
       this.held += size;
-      this.nextSeq = seq + 1;
+      next = Math.max(next, seq + 1);
     }
-    // New segments must sort after the saved position even when every older file is gone.
-    this.nextSeq = Math.max(this.nextSeq, cursor.seq);
+    this.nextSeq = next;
     const first = this.segments[0];
-    this.reading = first?.seq === cursor.seq ? { ...cursor } : { seq: first?.seq ?? 0, offset: 0 };
+    this.reading = first?.seq === cursor.seq ? { ...cursor } : { seq: first?.seq ?? next, offset: 0 };
     this.written = { ...this.reading };
+  }
+
+  /** Bytes of segment files on disk. */
+  get diskBytes(): number {
+    return this.held;
   }
 
   /** Bytes of entries not yet known to be written: not read yet, or read and still on their way. */
@@ -111,42 +223,33 @@ export class DatagramJournal {
     return pending;
   }
 
-  /** Bytes of segment files on disk, which `maxBytes` bounds. */
-  get diskBytes(): number {
-    return this.held;
-  }
-
-  /** False when the journal already holds `maxBytes`: the caller drops the batch and counts it. */
-  append(buffer: ArrayBuffer, packets: number): boolean {
-    if (this.held >= this.options.maxBytes) return false;
+  /** The writer put an entry of `length` bytes into segment `seq`. */
+  appended(seq: number, length: number): void {
     let segment = this.segments.at(-1);
-    if (!segment || segment.sealed || segment.size >= this.segmentBytes) {
-      this.sealWriter();
-      segment = this.openSegment();
+    if (segment?.seq !== seq) {
+      segment = { seq, path: segmentPath(this.dir, seq), size: 0 };
+      this.segments.push(segment);
     }
-    const header = Buffer.allocUnsafe(ENTRY_HEADER);
-    header.writeUInt32LE(buffer.byteLength, 0);
-    header.writeUInt32LE(packets, 4);
-    writevSync(this.writeFd as number, [header, new Uint8Array(buffer)]);
-    const length = ENTRY_HEADER + buffer.byteLength;
     segment.size += length;
     this.held += length;
-    return true;
   }
 
-  /** The oldest entry not read yet, or undefined when everything was read. */
+  /** The oldest entry not read yet, or undefined when everything written so far was read. */
   read(): JournalEntry | undefined {
     for (;;) {
-      const segment = this.segments.find((s) => s.seq === this.reading.seq) ?? this.segments.at(-1);
+      const at = this.segments.findIndex((s) => s.seq >= this.reading.seq);
+      const segment = this.segments[at];
       if (!segment) return undefined;
-      if (segment.seq !== this.reading.seq) this.reading = { seq: segment.seq, offset: 0 };
+      if (segment.seq !== this.reading.seq) {
+        this.closeReader();
+        this.reading = { seq: segment.seq, offset: 0 };
+      }
       const left = segment.size - this.reading.offset;
       if (left === 0) {
-        if (!segment.sealed) return undefined;
-        const next = this.segments[this.segments.indexOf(segment) + 1];
-        if (!next) return undefined;
+        // Later segments exist only once this one is closed for writing.
+        if (at === this.segments.length - 1) return undefined;
+        this.reading = { seq: this.segments[at + 1].seq, offset: 0 };
         this.closeReader();
-        this.reading = { seq: next.seq, offset: 0 };
         continue;
       }
       this.readFd ??= openSync(segment.path, 'r');
@@ -155,7 +258,7 @@ export class DatagramJournal {
         left >= ENTRY_HEADER ? readSync(this.readFd, header, 0, ENTRY_HEADER, this.reading.offset) : 0;
       const length = got === ENTRY_HEADER ? header.readUInt32LE(0) : Number.POSITIVE_INFINITY;
       if (ENTRY_HEADER + length > left) {
-        // Only a segment left by a crash can end inside an entry; nothing follows it there.
+        // Only a file left by a crash can end inside an entry (sizes of live segments count whole entries only).
         this.tornBytes += left;
         this.reading = { seq: segment.seq, offset: segment.size };
         continue;
@@ -168,22 +271,24 @@ export class DatagramJournal {
     }
   }
 
-  /** The oldest entry read but not released is written: segments behind it go. */
-  release(): void {
+  /** The oldest entry read but not released is written. Returns the bytes of the segment files this deleted. */
+  release(): number {
     const end = this.unreleased.shift();
-    if (!end) return;
+    if (!end) return 0;
     this.written = end;
+    let freed = 0;
     while (this.segments.length > 0 && this.segments[0].seq < end.seq) {
       const [done] = this.segments.splice(0, 1);
       unlinkSync(done.path);
-      this.held -= done.size;
+      freed += done.size;
     }
+    this.held -= freed;
     if (Date.now() - this.savedAt >= CURSOR_INTERVAL_MS) this.saveCursor();
+    return freed;
   }
 
-  /** Saves the written position and closes the files; what is not written yet is read again by the next run. */
+  /** Saves the written position and closes the file; what is not written yet is read again by the next run. */
   close(): void {
-    this.sealWriter();
     this.closeReader();
     this.saveCursor();
   }
@@ -203,22 +308,6 @@ export class DatagramJournal {
     const temporary = `${this.cursorFile}.tmp`;
     writeFileSync(temporary, JSON.stringify(this.written));
     renameSync(temporary, this.cursorFile);
-  }
-
-  private openSegment(): Segment {
-    const seq = this.nextSeq++;
-    const path = join(this.dir, `${String(seq).padStart(12, '0')}${SUFFIX}`);
-    this.writeFd = openSync(path, 'wx');
-    const segment: Segment = { seq, path, size: 0, sealed: false };
-    this.segments.push(segment);
-    return segment;
-  }
-
-  private sealWriter(): void {
-    if (this.writeFd !== undefined) closeSync(this.writeFd);
-    this.writeFd = undefined;
-    const segment = this.segments.at(-1);
-    if (segment) segment.sealed = true;
   }
 
   private closeReader(): void {

@@ -1,4 +1,5 @@
 import type { FlowFacts } from '../../src/schema/flow.js';
+import { jsonNumber, jsonString, RawJson } from '../../src/schema/json.js';
 import { type CompiledTemplate, FIELD_DATE, FIELD_PADDING } from './decode/template.js';
 import type { DecodedRecord, FieldValue, PacketInfo } from './decode/types.js';
 
@@ -97,6 +98,55 @@ function flowTimes(r: DecodedRecord): { start?: number; end?: number } {
   return { start, end };
 }
 
+/** Keys of the namespace written before and after the template's fields. */
+const NAMESPACE_KEYS = new Set(['type', 'exporter', 'sampling_rate']);
+
+/**
+ * Per template, `,"<name>":` for each field, written once: the namespace of every record is then written straight
+ * as JSON. Undefined for templates that repeat a name (padding aside) or use one of `NAMESPACE_KEYS`: their records go through
+ * an object so that the last value wins as it does there.
+ */
+const fieldKeys = new WeakMap<CompiledTemplate, string[] | null>();
+
+function keysOf(t: CompiledTemplate): string[] | undefined {
+  let keys = fieldKeys.get(t);
+  if (keys === undefined) {
+    const names = t.info.map((info) => info.snake);
+    const written = names.filter((_, i) => t.output[i] !== FIELD_PADDING);
+    keys =
+      new Set(written).size === written.length && !written.some((name) => NAMESPACE_KEYS.has(name))
+        ? names.map((name) => `,${jsonString(name)}:`)
+        : null;
+    fieldKeys.set(t, keys);
+  }
+  return keys ?? undefined;
+}
+
+function valueJson(value: number | string | boolean): string {
+  if (typeof value === 'number') return jsonNumber(value);
+  if (typeof value === 'string') return jsonString(value);
+  return value ? 'true' : 'false';
+}
+
+/** The `netflow` namespace of a flow record as JSON, as `JSON.stringify` would write `namespace` + `fillFields`. */
+function namespaceJson(r: DecodedRecord, keys: string[], rate: number): RawJson {
+  const p = r.packet;
+  const t = r.template;
+  const values = r.values;
+  const output = t.output;
+  const timestamp = isoOrNumber(p.exportTime);
+  let json = `{"type":"netflow_flow","exporter":{"address":${jsonString(`${p.exporter}:${p.port}`)},"source_id":${p.domainId},"version":${p.version},"timestamp":${valueJson(timestamp)},"uptime_millis":${Math.max(p.sysUptime, 0)}}`;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    const kind = output[i];
+    if (value === undefined || kind === FIELD_PADDING) continue;
+    json += keys[i];
+    json += valueJson(kind === FIELD_DATE && typeof value === 'number' ? isoOrNumber(value) : value);
+  }
+  if (rate !== 1) json += `,"sampling_rate":${jsonNumber(rate)}`;
+  return new RawJson(`${json}}`);
+}
+
 function namespace(r: DecodedRecord, type: string): Record<string, unknown> {
   const p = r.packet;
   return {
@@ -162,9 +212,15 @@ export function toFlowFacts(r: DecodedRecord): FlowFacts | undefined {
     const typeCode = icmpTypeCode(r, protocol, destinationPort);
     if (typeCode) [sourcePort, destinationPort] = typeCode;
   }
-  const netflow = namespace(r, 'netflow_flow');
-  fillFields(t, v, 0, v.length, netflow);
-  if (rate !== 1) netflow.sampling_rate = rate;
+  const keys = keysOf(t);
+  let netflow: RawJson | Record<string, unknown>;
+  if (keys) {
+    netflow = namespaceJson(r, keys, rate);
+  } else {
+    netflow = namespace(r, 'netflow_flow');
+    fillFields(t, v, 0, v.length, netflow);
+    if (rate !== 1) netflow.sampling_rate = rate;
+  }
   const { start, end } = flowTimes(r);
   // Only defined properties are set (deleting undefined ones afterwards made every object a slow dictionary).
   const facts: FlowFacts = {

@@ -89,7 +89,9 @@ async function replay(
     };
   });
   const source = createNetflowSource(
-    { host: '127.0.0.1', port: 0, ...options },
+    // The buffer collect asks for by default (8 MiB, capped at net.core.rmem_max): the sender here is not slowed
+    // by the receiving thread, which on a busy machine may wait for a core longer than a small buffer lasts.
+    { host: '127.0.0.1', port: 0, recvBufferSize: 8 * 1024 * 1024, ...options },
     { localNetworks: new LocalNetworks(['10.77.0.0/24']) },
   );
   const running = source.run(ctx);

@@ -1,23 +1,25 @@
-import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { isIPv6 } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import ipaddr from 'ipaddr.js';
 import type { NetflowExporterSample, NetflowSample } from '../../src/observability/metrics.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
-import { DatagramBatchWriter, readDatagramBatch } from './datagram-batch.js';
+import { readDatagramBatch } from './datagram-batch.js';
 import type { DecoderSnapshot } from './decode/decoder.js';
 import type { ExporterStats } from './decode/types.js';
-import { DatagramJournal } from './journal.js';
+import { JournalReader } from './journal.js';
 import { kernelDrops } from './socket-drops.js';
 import {
-  decodeWorkerEntry,
+  type FromReceiver,
   type FromWorker,
+  type ReceiveInit,
+  type ReceiveStats,
   SerializedRecord,
+  type ToReceiver,
   type ToWorker,
   type WorkerInit,
   type WorkerStats,
+  workerEntry,
 } from './worker-protocol.js';
 
 export { decodePayloads } from './offline.js';
@@ -90,67 +92,54 @@ export interface NetflowSource extends Source {
   snapshot(): Promise<DecoderSnapshot>;
 }
 
-type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
-
-/** Distinct senders counted by name for drops; a flood from random sources adds to `OTHER_SENDERS` instead. */
-const MAX_DROP_KEYS = 1000;
-const OTHER_SENDERS = 'other';
-/**
- * A partial batch goes to the worker after this long: batching amortises the cost of one message over many
- * datagrams under load, while a lone datagram still waits at most about a millisecond.
- */
-const BATCH_DELAY_MS = 1;
 /** Batches handed to the decode worker and not answered yet: enough to keep it busy, few enough to stay small. */
 const MAX_IN_FLIGHT = 4;
+/** Batches appended to the journal but not yet in the file beyond which the disk is too slow and they are dropped. */
+const MAX_PENDING_JOURNAL_BYTES = 64 * 1024 * 1024;
 
 interface QueuedBatch {
   buffer: ArrayBuffer;
   packets: number;
 }
 
-function countBy(counts: Map<string, number>, key: string): void {
-  const current = counts.get(key);
-  if (current !== undefined) counts.set(key, current + 1);
-  else if (counts.size < MAX_DROP_KEYS) counts.set(key, 1);
-  else counts.set(OTHER_SENDERS, (counts.get(OTHER_SENDERS) ?? 0) + 1);
-}
+const NO_RECEIVE_STATS: ReceiveStats = {
+  received: 0,
+  notAllowed: 0,
+  notAllowedByExporter: {},
+  overflow: 0,
+  overflowByExporter: {},
+  journaledPackets: 0,
+};
 
-function exporterAddress(address: string): string {
-  // Dual-stack sockets report IPv4 exporters as ::ffff:a.b.c.d; templates and allowlists use the IPv4 form.
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
-
-function allowed(cidrs: Cidr[], address: string): boolean {
-  if (cidrs.length === 0) return true;
-  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
-  try {
-    parsed = ipaddr.process(address);
-  } catch {
-    return false;
-  }
-  return cidrs.some((cidr) => parsed.kind() === cidr[0].kind() && parsed.match(cidr));
+/** Sums two per-exporter count maps. */
+function addCounts(a: Record<string, number>, b: Map<string, number>): Record<string, number> {
+  const sum = { ...a };
+  for (const [key, n] of b) sum[key] = (sum[key] ?? 0) + n;
+  return sum;
 }
 
 /**
- * UDP NetFlow/IPFIX collector. The receiving thread only reads the socket and packs datagrams into batches; a
- * worker thread decodes them, maps flows to documents and serializes those, and sends back (dataset, id, JSON)
- * that the receiving thread hands to the pipeline. Decoding and mapping thus never delay reading the socket, so
- * a burst lands in the bounded batch queue, then in the disk journal, instead of overflowing the kernel's
- * receive buffer. Batches go to the worker only while the pipeline has room: a slow output makes the queue
- * grow here, where it is bounded and counted, not in the pipeline.
+ * UDP NetFlow/IPFIX collector, three threads:
+ *  - the receiving worker (`receive-worker.ts`) only reads the socket, packs datagrams into batches and appends
+ *    them to the journal, so that nothing else ever delays reading;
+ *  - this thread reads batches back from the journal and hands them to the decode worker only while the pipeline
+ *    has room, so a burst or a slow output makes the journal grow, on disk and bounded, instead of losing data;
+ *  - the decode worker (`decode-worker.ts`) decodes, maps flows to documents and serializes them, and sends back
+ *    (dataset, id, JSON) for the pipeline.
+ * Without a journal, batches wait in memory within `maxQueuedPackets`/`maxQueuedBytes`.
  */
 export function createNetflowSource(
   options: NetflowSourceOptions,
   deps: { localNetworks: LocalNetworks },
 ): NetflowSource {
-  const cidrs: Cidr[] = (options.allowedExporters ?? []).map((cidr) => ipaddr.parseCIDR(cidr));
-  const batchSize = options.batchSize ?? 256;
+  for (const cidr of options.allowedExporters ?? []) ipaddr.parseCIDR(cidr);
   const maxQueuedPackets = options.maxQueuedPackets ?? 20_000;
   const maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
-  const counts = { received: 0, notAllowed: 0, queueOverflow: 0, journaledPackets: 0 };
-  let journal: DatagramJournal | undefined;
-  const notAllowedBy = new Map<string, number>();
-  const overflowBy = new Map<string, number>();
+  /** Without a journal, batches this thread had to drop. */
+  const memoryOverflowBy = new Map<string, number>();
+  let memoryOverflow = 0;
+  let receiveStats = NO_RECEIVE_STATS;
+  let journal: JournalReader | undefined;
   let workerStats: WorkerStats = { exporters: {}, exporterLimit: 0 };
   /** The decoder's state while no worker runs: the one to start from, then the one the worker ended with. */
   let lastSnapshot: DecoderSnapshot = options.snapshot ?? { version: 1, exporters: [] };
@@ -161,9 +150,12 @@ export function createNetflowSource(
 
   async function run(ctx: SourceContext): Promise<void> {
     if (ctx.signal.aborted) return;
-    const host = options.host ?? '0.0.0.0';
-    const entry = decodeWorkerEntry();
-    const init: WorkerInit = {
+    journal = options.journal ? new JournalReader(options.journal.dir) : undefined;
+    if (journal && journal.bytes > 0) {
+      ctx.logger.info({ bytes: journal.bytes }, 'netflow: decoding what the last run had not written');
+    }
+    const decodeEntry = workerEntry('decode-worker');
+    const decodeInit: WorkerInit = {
       decoder: {
         templateTtlMs: options.templateTimeoutMs,
         samplingRateOverrides: options.samplingOverrides,
@@ -173,7 +165,7 @@ export function createNetflowSource(
       snapshot: lastSnapshot,
       localNetworks: deps.localNetworks.cidrs,
     };
-    const worker = new Worker(entry.script, { workerData: init, eval: entry.eval });
+    const worker = new Worker(decodeEntry.script, { workerData: decodeInit, eval: decodeEntry.eval });
     const send = (message: ToWorker, transfer?: ArrayBuffer[]) => worker.postMessage(message, transfer);
 
     /** Without a journal: batches not yet handed to the worker, oldest first. */
@@ -184,12 +176,6 @@ export function createNetflowSource(
     let inFlight = 0;
     let emitsWaiting = 0;
     let closing = false;
-    journal = options.journal
-      ? new DatagramJournal(options.journal.dir, { maxBytes: options.journal.maxBytes })
-      : undefined;
-    if (journal && journal.bytes > 0) {
-      ctx.logger.info({ bytes: journal.bytes }, 'netflow: decoding what the last run had not written');
-    }
     let nextRequest = 0;
     const snapshotRequests = new Map<number, (snapshot: DecoderSnapshot) => void>();
     let onReady: () => void = () => {};
@@ -201,11 +187,35 @@ export function createNetflowSource(
     const closed = new Promise<void>((resolve) => {
       onClosed = resolve;
     });
-    // Settles only when the worker dies before `closed`: every wait below races it.
+    // Settles only when a worker dies before closing: every wait below races it.
     const failed = new Promise<never>((_, reject) => {
       onFailed = reject;
     });
     failed.catch(() => {});
+
+    /** Hands queued batches to the worker while it has room and the pipeline is not pushing back. */
+    function pump(): void {
+      while (closing || (inFlight < MAX_IN_FLIGHT && emitsWaiting === 0)) {
+        // Once closing, the journal keeps what is left for the next run.
+        const next = journal ? (closing ? undefined : journal.read()) : memory.shift();
+        if (!next) return;
+        inFlight++;
+        send({ type: 'batch', buffer: next.buffer, packets: next.packets }, [next.buffer]);
+      }
+    }
+
+    function queueInMemory(buffer: ArrayBuffer, packets: number): void {
+      if (queuedPackets < maxQueuedPackets && queuedBytes + buffer.byteLength <= maxQueuedBytes) {
+        memory.push({ buffer, packets });
+        queuedPackets += packets;
+        queuedBytes += buffer.byteLength;
+        return;
+      }
+      readDatagramBatch(buffer, ({ address, port }) => {
+        memoryOverflow++;
+        memoryOverflowBy.set(`${address}:${port}`, (memoryOverflowBy.get(`${address}:${port}`) ?? 0) + 1);
+      });
+    }
 
     worker.on('message', (message: FromWorker) => {
       switch (message.type) {
@@ -220,7 +230,10 @@ export function createNetflowSource(
             if (journal) {
               // Write callbacks run in emit order, so releases come in the order the journal was read.
               const from = journal;
-              release = () => from.release();
+              release = () => {
+                const freed = from.release();
+                if (freed > 0) receiver.postMessage({ type: 'freed', bytes: freed } satisfies ToReceiver);
+              };
             } else {
               queuedPackets -= done.packets;
               queuedBytes -= done.bytes;
@@ -272,84 +285,92 @@ export function createNetflowSource(
     worker.on('error', (err) => onFailed(err));
     worker.on('exit', (code) => onFailed(new Error(`netflow: decode worker exited (code ${code})`)));
 
-    const socket = dgram.createSocket({
-      type: isIPv6(host) ? 'udp6' : 'udp4',
-      ...(options.recvBufferSize ? { recvBufferSize: options.recvBufferSize } : {}),
-    });
-    const batch = new DatagramBatchWriter();
-    let flushTimer: NodeJS.Timeout | undefined;
-    /** Hands queued batches to the worker while it has room and the pipeline is not pushing back. */
-    function pump(): void {
-      while (closing || (inFlight < MAX_IN_FLIGHT && emitsWaiting === 0)) {
-        // Once closing, the journal keeps what is left for the next run.
-        const next = journal ? (closing ? undefined : journal.read()) : memory.shift();
-        if (!next) return;
-        inFlight++;
-        send({ type: 'batch', buffer: next.buffer, packets: next.packets }, [next.buffer]);
-      }
-    }
-    const flush = () => {
-      if (flushTimer) clearTimeout(flushTimer);
-      flushTimer = undefined;
-      if (batch.packets === 0) return;
-      const bytes = batch.bytes;
-      const { buffer, packets } = batch.take();
-      if (journal) {
-        if (journal.append(buffer, packets)) counts.journaledPackets += packets;
-        else overflow(buffer);
-      } else if (queuedPackets < maxQueuedPackets && queuedBytes + bytes <= maxQueuedBytes) {
-        memory.push({ buffer, packets });
-        queuedPackets += packets;
-        queuedBytes += bytes;
-      } else {
-        overflow(buffer);
-      }
-      pump();
+    const receiveEntry = workerEntry('receive-worker');
+    const receiveInit: ReceiveInit = {
+      host: options.host ?? '0.0.0.0',
+      port: options.port ?? 2055,
+      recvBufferSize: options.recvBufferSize,
+      allowedExporters: options.allowedExporters ?? [],
+      batchSize: options.batchSize ?? 256,
+      journal:
+        journal && options.journal
+          ? {
+              dir: options.journal.dir,
+              maxBytes: options.journal.maxBytes,
+              maxPendingBytes: MAX_PENDING_JOURNAL_BYTES,
+              nextSeq: journal.nextSeq,
+              heldBytes: journal.diskBytes,
+            }
+          : undefined,
     };
-    const overflow = (buffer: ArrayBuffer) =>
-      readDatagramBatch(buffer, ({ address, port }) => {
-        counts.queueOverflow++;
-        countBy(overflowBy, `${address}:${port}`);
-      });
-
-    socket.on('message', (data, rinfo) => {
-      const address = exporterAddress(rinfo.address);
-      if (!allowed(cidrs, address)) {
-        counts.notAllowed++;
-        countBy(notAllowedBy, `${address}:${rinfo.port}`);
-        return;
-      }
-      counts.received++;
-      if (!batch.fits(data.length, address)) flush();
-      batch.append(data, address, rinfo.port, Date.now());
-      if (batch.packets >= batchSize) flush();
-      else flushTimer ??= setTimeout(flush, BATCH_DELAY_MS);
+    const receiver = new Worker(receiveEntry.script, { workerData: receiveInit, eval: receiveEntry.eval });
+    let onBound: () => void = () => {};
+    let onBindFailed: (err: Error) => void = () => {};
+    const bound = new Promise<void>((resolve, reject) => {
+      onBound = resolve;
+      onBindFailed = reject;
     });
+    bound.catch(() => {});
+    let onReceiverClosed: () => void = () => {};
+    const receiverClosed = new Promise<void>((resolve) => {
+      onReceiverClosed = resolve;
+    });
+    receiver.on('message', (message: FromReceiver) => {
+      switch (message.type) {
+        case 'listening':
+          boundPort = message.address.port;
+          if (options.recvBufferSize && message.granted < options.recvBufferSize) {
+            ctx.logger.warn(
+              { requested: options.recvBufferSize, granted: message.granted },
+              'netflow: the kernel granted a smaller socket receive buffer than configured; raise net.core.rmem_max',
+            );
+          }
+          options.onListening?.(message.address);
+          ctx.logger.info({ address: message.address }, 'netflow: listening');
+          onBound();
+          break;
+        case 'bind-failed':
+          onBindFailed(Object.assign(new Error(message.message), { code: message.code }));
+          break;
+        case 'socket-error':
+          ctx.logger.warn({ err: message.message }, 'netflow: socket error');
+          break;
+        case 'journal-error':
+          ctx.logger.error(
+            { err: message.message },
+            'netflow: cannot write to the journal; datagrams dropped',
+          );
+          break;
+        case 'batch':
+          queueInMemory(message.buffer, message.packets);
+          pump();
+          break;
+        case 'appended':
+          journal?.appended(message.seq, message.length);
+          pump();
+          break;
+        case 'stats':
+          receiveStats = message.stats;
+          break;
+        case 'closed':
+          receiveStats = message.stats;
+          onReceiverClosed();
+          break;
+      }
+    });
+    receiver.on('error', (err) => onFailed(err));
+    receiver.on('exit', (code) => onFailed(new Error(`netflow: receiving worker exited (code ${code})`)));
 
     try {
       await Promise.race([ready, failed]);
-      pump();
       requestSnapshot = () => {
         const id = nextRequest++;
         const answer = new Promise<DecoderSnapshot>((resolve) => snapshotRequests.set(id, resolve));
         send({ type: 'snapshot', id });
         return Promise.race([answer, failed]);
       };
-      await Promise.race([
-        new Promise<void>((resolve, reject) => {
-          socket.once('error', reject);
-          socket.bind({ address: host, port: options.port ?? 2055 }, () => {
-            socket.off('error', reject);
-            socket.on('error', (err) => ctx.logger.warn({ err }, 'netflow: socket error'));
-            boundPort = socket.address().port;
-            warnOnSmallBuffer(socket, options.recvBufferSize, ctx);
-            options.onListening?.(socket.address());
-            ctx.logger.info({ address: socket.address() }, 'netflow: listening');
-            resolve();
-          });
-        }),
-        failed,
-      ]);
+      pump();
+      await Promise.race([bound, failed]);
       await Promise.race([
         new Promise<void>((resolve) => {
           if (ctx.signal.aborted) resolve();
@@ -360,18 +381,20 @@ export function createNetflowSource(
     } finally {
       if (boundPort !== undefined) dropsAtClose = kernelDrops(boundPort);
       boundPort = undefined;
-      await new Promise<void>((resolve) => socket.close(() => resolve()));
-      // What was read is still decoded and emitted, but for the journal's backlog, which waits for the next run;
-      // the worker answers `closed` after the last batch.
-      flush();
+      // The receiver closes the socket and appends its last batch; what was read is still decoded and emitted,
+      // but for the journal's backlog, which waits for the next run. The decode worker answers `closed` after the
+      // last batch.
+      receiver.postMessage({ type: 'close' } satisfies ToReceiver);
+      await Promise.race([receiverClosed, failed]).catch(() => {});
       closing = true;
       pump();
       send({ type: 'close' });
       await Promise.race([closed, failed]).finally(() => {
         requestSnapshot = undefined;
-        worker.removeAllListeners('exit');
         journal?.close();
-        return worker.terminate();
+        worker.removeAllListeners('exit');
+        receiver.removeAllListeners('exit');
+        return Promise.all([worker.terminate(), receiver.terminate()]);
       });
     }
   }
@@ -381,33 +404,18 @@ export function createNetflowSource(
     run,
     stats: () => ({
       exporters: workerStats.exporters,
-      received: counts.received,
-      notAllowed: counts.notAllowed,
-      notAllowedByExporter: Object.fromEntries(notAllowedBy),
-      queueOverflow: counts.queueOverflow,
-      queueOverflowByExporter: Object.fromEntries(overflowBy),
+      received: receiveStats.received,
+      notAllowed: receiveStats.notAllowed,
+      notAllowedByExporter: receiveStats.notAllowedByExporter,
+      queueOverflow: receiveStats.overflow + memoryOverflow,
+      queueOverflowByExporter: addCounts(receiveStats.overflowByExporter, memoryOverflowBy),
       kernelDrops: boundPort === undefined ? dropsAtClose : kernelDrops(boundPort),
       exporterLimit: workerStats.exporterLimit,
-      journaledPackets: counts.journaledPackets,
+      journaledPackets: receiveStats.journaledPackets,
       journalBytes: journal?.bytes ?? 0,
     }),
     snapshot: () => requestSnapshot?.() ?? Promise.resolve(lastSnapshot),
   };
-}
-
-/**
- * Warns when the kernel granted a smaller receive buffer than configured: Linux caps SO_RCVBUF at
- * `net.core.rmem_max` without an error (and reports twice what it keeps, its own bookkeeping included).
- */
-function warnOnSmallBuffer(socket: dgram.Socket, requested: number | undefined, ctx: SourceContext): void {
-  if (!requested) return;
-  const granted = socket.getRecvBufferSize();
-  if (granted < requested) {
-    ctx.logger.warn(
-      { requested, granted },
-      'netflow: the kernel granted a smaller socket receive buffer than configured; raise net.core.rmem_max',
-    );
-  }
 }
 
 /** The source's counters in the shape `/metrics` exports them (`Metrics.netflow`). */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import type { DecoderOptions, DecoderSnapshot } from './decode/decoder.js';
@@ -78,15 +79,66 @@ export class SerializedRecord implements PipelineRecord {
   }
 }
 
+/** What the receiving worker is started with (`workerData`). */
+export interface ReceiveInit {
+  host: string;
+  port: number;
+  recvBufferSize?: number;
+  /** CIDRs; empty accepts every exporter. */
+  allowedExporters: string[];
+  batchSize: number;
+  /** Without it, batches are posted to the owning thread instead. */
+  journal?: {
+    dir: string;
+    maxBytes: number;
+    maxPendingBytes: number;
+    nextSeq: number;
+    heldBytes: number;
+  };
+}
+
+/** The receiving worker's counters. */
+export interface ReceiveStats {
+  received: number;
+  notAllowed: number;
+  notAllowedByExporter: Record<string, number>;
+  /** Datagrams the journal refused or lost. */
+  overflow: number;
+  overflowByExporter: Record<string, number>;
+  journaledPackets: number;
+}
+
+export type ToReceiver =
+  /** The reader deleted journal segments of this many bytes. */
+  | { type: 'freed'; bytes: number }
+  /** Close the socket, write what is queued, answer `closed`. */
+  | { type: 'close' };
+
+export type FromReceiver =
+  | { type: 'listening'; address: AddressInfo; granted: number }
+  | { type: 'bind-failed'; message: string; code?: string }
+  | { type: 'socket-error'; message: string }
+  | { type: 'journal-error'; message: string }
+  /** Without a journal: a batch to queue. */
+  | { type: 'batch'; buffer: ArrayBuffer; packets: number }
+  /** An entry of `length` bytes is in journal segment `seq`. */
+  | { type: 'appended'; seq: number; length: number }
+  | { type: 'stats'; stats: ReceiveStats }
+  | { type: 'closed'; stats: ReceiveStats };
+
 /**
- * How to start the decode worker: its compiled entry next to this module when running from `dist/`, else the
- * TypeScript source (under tsx or vitest). Node 20 applies no loader hooks to a worker's entry module, neither
- * inherited ones nor `--import tsx` in its `execArgv`, so a small module registers tsx in the worker first.
+ * How to start a worker of this folder (`decode-worker`, `receive-worker`): its compiled entry next to this module
+ * when running from `dist/`, else the TypeScript source (under tsx or vitest). Node 20 applies no loader hooks to a
+ * worker's entry module, neither inherited ones nor `--import tsx` in its `execArgv`, so a small module registers
+ * tsx in the worker first.
  */
-export function decodeWorkerEntry(): { script: URL | string; eval: boolean } {
-  const compiled = new URL('./decode-worker.js', import.meta.url);
+export function workerEntry(name: 'decode-worker' | 'receive-worker'): {
+  script: URL | string;
+  eval: boolean;
+} {
+  const compiled = new URL(`./${name}.js`, import.meta.url);
   if (existsSync(fileURLToPath(compiled))) return { script: compiled, eval: false };
-  const source = new URL('./decode-worker.ts', import.meta.url).href;
+  const source = new URL(`./${name}.ts`, import.meta.url).href;
   const api = import.meta.resolve('tsx/esm/api');
   return {
     script: `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,

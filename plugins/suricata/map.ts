@@ -126,7 +126,11 @@ function flowRecord(eve: Eve, c: Common, identity: string, deps: MappingDeps): P
   const bidirectional = eve.event_type === 'flow';
   const flow = object(bidirectional ? eve.flow : eve.netflow) ?? {};
   const tcpFlags = str(object(eve.tcp)?.tcp_flags);
-  const record = toFlowRecord(
+  const ether = object(eve.ether);
+  const sourceMac = str(ether?.src_mac);
+  const destinationMac = str(ether?.dest_mac);
+  // Everything goes in through the facts, so that the flow document is written once, straight to JSON.
+  return toFlowRecord(
     {
       module: 'suricata',
       action: bidirectional ? 'suricata_flow' : 'suricata_netflow',
@@ -135,6 +139,8 @@ function flowRecord(eve: Eve, c: Common, identity: string, deps: MappingDeps): P
       destinationIp: c.destinationIp,
       sourcePort: c.sourcePort,
       destinationPort: c.destinationPort,
+      sourceMac: sourceMac === undefined ? undefined : ecsMac(sourceMac),
+      destinationMac: destinationMac === undefined ? undefined : ecsMac(destinationMac),
       bytes: num(bidirectional ? flow.bytes_toserver : flow.bytes),
       packets: num(bidirectional ? flow.pkts_toserver : flow.pkts),
       reverseBytes: bidirectional ? num(flow.bytes_toclient) : undefined,
@@ -146,13 +152,11 @@ function flowRecord(eve: Eve, c: Common, identity: string, deps: MappingDeps): P
       flowId: c.flowId,
       communityId: c.communityId,
       applicationProtocol: c.applicationProtocol,
+      extra: Object.assign(observer(eve), namespace(eve, c.flowId)),
       identity,
     },
     { localNetworks: deps.localNetworks, now: deps.now() },
   );
-  mergeInto(record.doc, { ...observer(eve), ...namespace(eve, c.flowId) });
-  mergeInto(record.doc, macs(eve));
-  return record;
 }
 
 const CATEGORIES: Record<string, { category: string[]; type: string[]; kind?: 'metric' }> = {

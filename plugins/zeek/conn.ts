@@ -1,8 +1,9 @@
 import type { FlowFacts } from '../../src/schema/flow.js';
+import { jsonNumber, jsonString, RawJson } from '../../src/schema/json.js';
 import { ParseError } from '../logfile/parser.js';
 import { CONN_STATE_MESSAGES } from './conn-state.js';
 import { CONNECTION_KEYS, direction, protocol, timestamp } from './fields.js';
-import { nest, type ZeekRecord } from './values.js';
+import { nestJson, type ZeekRecord } from './values.js';
 
 /** Mapped to ECS flow fields, so not repeated under `zeek.connection`. */
 const MAPPED = new Set([
@@ -58,17 +59,23 @@ export function connFacts(record: ZeekRecord, identity: string): FlowFacts {
   const seconds = asNumber(duration);
   const uid = asText(uidValue);
   const state = asText(stateValue);
-  const connection = nest(record, MAPPED);
-  if (state !== undefined) {
-    connection.state = state;
-    const message = CONN_STATE_MESSAGES[state];
-    if (message !== undefined) connection.state_message = message;
-  }
   const sourcePort = asNumber(origPort);
   const destinationPort = asNumber(respPort);
-  if ((proto === 1 || proto === 58) && sourcePort !== undefined) {
-    connection.icmp = { type: sourcePort, code: destinationPort };
+  // `zeek.connection` is written straight to JSON (see nestJson): the members added to the log's own fields.
+  let members = '';
+  if (state !== undefined) {
+    members = `"state":${jsonString(state)}`;
+    const message = CONN_STATE_MESSAGES[state];
+    if (message !== undefined) members += `,"state_message":${jsonString(message)}`;
   }
+  if ((proto === 1 || proto === 58) && sourcePort !== undefined) {
+    const icmp =
+      destinationPort === undefined
+        ? `"icmp":{"type":${jsonNumber(sourcePort)}}`
+        : `"icmp":{"type":${jsonNumber(sourcePort)},"code":${jsonNumber(destinationPort)}}`;
+    members = members === '' ? icmp : `${members},${icmp}`;
+  }
+  const connection = nestJson(record, MAPPED, members);
   return {
     module: 'zeek',
     action: 'zeek_connection',
@@ -92,7 +99,13 @@ export function connFacts(record: ZeekRecord, identity: string): FlowFacts {
     communityId: asText(communityId),
     direction: direction(record),
     applicationProtocol: asText(service),
-    extra: { zeek: uid !== undefined ? { session_id: uid, connection } : { connection } },
+    extra: {
+      zeek: new RawJson(
+        uid !== undefined
+          ? `{"session_id":${jsonString(uid)},"connection":${connection}}`
+          : `{"connection":${connection}}`,
+      ),
+    },
     identity: uid ?? identity,
   };
 }

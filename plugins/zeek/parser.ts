@@ -46,8 +46,10 @@ export class ZeekFileParser implements FileParser {
   }
 
   private read(line: string): ZeekEntry | undefined {
-    if (line.charCodeAt(0) === 123 /* { */) return parseZeekJson(line);
-    if (line.trim() === '') return undefined;
+    const first = line.charCodeAt(0);
+    if (first === 123 /* { */) return parseZeekJson(line);
+    // A line that starts with a printable ASCII character is not blank: only the others need trimming.
+    if (!(first > 32 && first < 127) && line.trim() === '') return undefined;
     return this.tsv.parse(line);
   }
 }

@@ -99,12 +99,14 @@ export class ZeekTsvParser {
     // records of a header share one shape, and filling them in adds no properties. Building each record
     // property by property was the costliest part of reading a conn.log.
     const record: ZeekRecord = { ...this.template };
+    const unset = this.unsetField;
+    const empty = this.emptyField;
     for (let i = 0; i < columns.length; i++) {
       const raw = values[i];
-      if (raw === this.unsetField) continue;
+      if (raw === unset) continue;
       const col = columns[i];
-      if (col.container) record[col.name] = raw === this.emptyField ? [] : this.items(raw, col.kind);
-      else if (col.kind === Kind.Text) record[col.name] = raw === this.emptyField ? '' : unescapeZeek(raw);
+      if (col.container) record[col.name] = raw === empty ? [] : this.items(raw, col.kind);
+      else if (col.kind === Kind.Text) record[col.name] = raw === empty ? '' : unescapeZeek(raw);
       else record[col.name] = convert(raw, col.kind);
     }
     return { path: this.path, record };

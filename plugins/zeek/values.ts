@@ -1,3 +1,5 @@
+import { jsonNumber, jsonString } from '../../src/schema/json.js';
+
 /** A Zeek `time` value, kept apart from plain numbers so that it becomes an ECS date wherever it lands. */
 export class ZeekTime {
   constructor(readonly ms: number) {}
@@ -68,4 +70,52 @@ export function nest(record: ZeekRecord, skip: ReadonlySet<string>): Record<stri
 
 function plain(value: ZeekScalar): string | number | boolean {
   return value instanceof ZeekTime ? value.toISOString() : value;
+}
+
+/** `"name":` per field name; the names come from log headers, so there are few, but a hostile input is bounded. */
+const memberNames = new Map<string, string>();
+
+function memberName(name: string): string {
+  let quoted = memberNames.get(name);
+  if (quoted === undefined) {
+    if (memberNames.size > 10_000) memberNames.clear();
+    quoted = `${jsonString(name)}:`;
+    memberNames.set(name, quoted);
+  }
+  return quoted;
+}
+
+function scalarJson(value: ZeekScalar): string {
+  if (typeof value === 'string') return jsonString(value);
+  if (typeof value === 'number') return jsonNumber(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return `"${value.toISOString()}"`;
+}
+
+/**
+ * `JSON.stringify` of `nest(record, skip)` with `members` (JSON members, `"a":1,"b":2`) added, written without
+ * building the object: the namespace of every conn record is written this way. Names with a dot need nesting and
+ * take the object path.
+ */
+export function nestJson(record: ZeekRecord, skip: ReadonlySet<string>, members = ''): string {
+  let json = members;
+  for (const key in record) {
+    const value = record[key];
+    if (value === undefined || skip.has(key)) continue;
+    if (key.includes('.')) {
+      const nested = JSON.stringify(nest(record, skip));
+      if (members === '') return nested;
+      return nested === '{}' ? `{${members}}` : `{${members},${nested.slice(1)}`;
+    }
+    let text: string;
+    if (Array.isArray(value)) {
+      text = '';
+      for (const item of value) text += text === '' ? scalarJson(item) : `,${scalarJson(item)}`;
+      text = `[${text}]`;
+    } else {
+      text = scalarJson(value);
+    }
+    json += json === '' ? `${memberName(key)}${text}` : `,${memberName(key)}${text}`;
+  }
+  return `{${json}}`;
 }

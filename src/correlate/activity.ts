@@ -1,6 +1,5 @@
-import type { Client } from '@elastic/elasticsearch';
 import { FAILED_ATTEMPT_QUERY } from './documents.js';
-import { type Bucket, endedBetween, iso, type Metric, search, type Terms } from './es.js';
+import { type Bucket, iso, type Metric, type SearchResult, type Terms } from './es.js';
 
 export interface ScanThresholds {
   minPorts: number;
@@ -30,11 +29,15 @@ export interface EndpointActivity {
   after: Activity;
 }
 
-interface WindowAggs {
+export interface SearchRequest {
+  index: string;
+  body: Record<string, unknown>;
+}
+
+export interface WindowAggs {
   doc_count: number;
   bytes: Metric;
   peers: Metric;
-  peer_list: Terms;
   accessed: { ports: Metric };
   sent: {
     destinations: Metric;
@@ -43,22 +46,31 @@ interface WindowAggs {
     tcp: { doc_count: number; failed: { doc_count: number } };
   };
 }
-
 type Keyed<T> = { buckets: Record<string, T> };
-type WhenAggs = { when: Keyed<WindowAggs> };
-type SeenAggs = { before: { seen: Terms }; after: { seen: Terms } };
+type PerEndpoint<T> = SearchResult<unknown, Record<string, T>>;
+export type PeerResult = PerEndpoint<{ when: Keyed<{ peer_list: Terms }> }>;
+export type WindowResult = PerEndpoint<{ when: Keyed<WindowAggs> }>;
+export type HistoryResult = PerEndpoint<{ spans: Keyed<{ seen: Terms }> }>;
+
+/** One alert's endpoints and the spans around it that their activity is judged over. */
+export interface ActivityPlan {
+  ips: readonly string[];
+  time: number;
+  windowMs: number;
+  historyMs: number;
+}
 
 /** Peers listed per window; beyond that only their count is exact. */
 const PEER_LIST = 1000;
 const NEW_PEERS_SHOWN = 100;
 const WHEN = ['before', 'after'] as const;
+type When = (typeof WHEN)[number];
 
 function windowAggs(ip: string): Record<string, unknown> {
   const cardinality = (field: string) => ({ cardinality: { field, precision_threshold: 3000 } });
   return {
     bytes: { sum: { field: 'network.bytes' } },
     peers: cardinality('related.ip'),
-    peer_list: { terms: { field: 'related.ip', size: PEER_LIST } },
     accessed: {
       filter: { term: { 'destination.ip': ip } },
       aggs: { ports: cardinality('destination.port') },
@@ -83,15 +95,114 @@ function windowAggs(ip: string): Record<string, unknown> {
   };
 }
 
-function byEndpoint(ips: readonly string[], aggs: (ip: string) => Record<string, unknown>) {
+function byEndpoint(ips: readonly string[], aggs: (ip: string, i: number) => Record<string, unknown>) {
   return Object.fromEntries(
-    ips.map((ip, i) => [`e${i}`, { filter: { term: { 'related.ip': ip } }, aggs: aggs(ip) }]),
+    ips.map((ip, i) => [`e${i}`, { filter: { term: { 'related.ip': ip } }, aggs: aggs(ip, i) }]),
   );
 }
 
-function toActivity(ip: string, w: WindowAggs, seen: Set<string>, thresholds: ScanThresholds): Activity {
-  const peers = w.peer_list.buckets.map((b) => String(b.key)).filter((p) => p !== ip);
-  const fresh = peers.filter((p) => !seen.has(p));
+/** Flows of the endpoints whose record time is in [from, to). */
+function flowsOf(ips: readonly string[], from: number, to: number): Record<string, unknown> {
+  return {
+    bool: {
+      filter: [
+        { terms: { 'related.ip': ips } },
+        { range: { '@timestamp': { gte: iso(from), lt: iso(to) } } },
+      ],
+    },
+  };
+}
+
+/** The endpoints' flows of the window before and the window after the alert, `aggs` per endpoint and side. */
+function perWindow(flowIndex: string, plan: ActivityPlan, aggs: (ip: string) => Record<string, unknown>) {
+  const { time: t, windowMs: w } = plan;
+  const ranges = {
+    before: { range: { '@timestamp': { gte: iso(t - w), lt: iso(t) } } },
+    after: { range: { '@timestamp': { gte: iso(t), lt: iso(t + w) } } },
+  };
+  return {
+    index: flowIndex,
+    body: {
+      size: 0,
+      query: flowsOf(plan.ips, t - w, t + w),
+      aggs: byEndpoint(plan.ips, (ip) => ({ when: { filters: { filters: ranges }, aggs: aggs(ip) } })),
+    },
+  };
+}
+
+/**
+ * The peers of each window, on their own: the history search needs them, and this small search lets it start
+ * without waiting for the window's other figures, which `windowRequest` computes beside it.
+ */
+export function peerRequest(flowIndex: string, plan: ActivityPlan): SearchRequest {
+  return perWindow(flowIndex, plan, () => ({
+    peer_list: { terms: { field: 'related.ip', size: PEER_LIST } },
+  }));
+}
+
+export function windowRequest(flowIndex: string, plan: ActivityPlan): SearchRequest {
+  return perWindow(flowIndex, plan, windowAggs);
+}
+
+function peersIn(peers: PeerResult, i: number, when: When, ip: string): string[] {
+  return peers.aggregations[`e${i}`].when.buckets[when].peer_list.buckets
+    .map((b) => String(b.key))
+    .filter((p) => p !== ip);
+}
+
+/**
+ * The two histories that are judged, before the `before` window ([t-w-h, t-w)) and before the alert itself
+ * ([t-h, t)), cut into disjoint spans: one pass over the endpoint's history puts each flow into one span,
+ * instead of walking the overlapping two histories once each.
+ */
+export function historySpans(
+  plan: ActivityPlan,
+): Array<{ key: string; from: number; to: number; in: When[] }> {
+  const { time: t, windowMs: w, historyMs: h } = plan;
+  const of: Record<When, [number, number]> = { before: [t - w - h, t - w], after: [t - h, t] };
+  const points = [...new Set([t - w - h, t - w, t - h, t])].sort((a, b) => a - b);
+  return points.slice(1).map((to, i) => {
+    const from = points[i];
+    return { key: `s${i}`, from, to, in: WHEN.filter((when) => of[when][0] <= from && to <= of[when][1]) };
+  });
+}
+
+/**
+ * For each endpoint, which of its windows' peers it already had flows with in the history. The endpoints' own
+ * flows drive the search, the peers only narrow the terms counted (as a query filter, the union of a thousand
+ * busy peers' flows would cost more than the endpoints' history itself).
+ */
+export function historyRequest(flowIndex: string, plan: ActivityPlan, peers: PeerResult): SearchRequest {
+  const spans = historySpans(plan);
+  return {
+    index: flowIndex,
+    body: {
+      size: 0,
+      query: flowsOf(plan.ips, plan.time - plan.windowMs - plan.historyMs, plan.time),
+      aggs: byEndpoint(plan.ips, (ip, i) => {
+        const include = [...new Set(WHEN.flatMap((when) => peersIn(peers, i, when, ip)))];
+        return {
+          spans: {
+            date_range: {
+              field: '@timestamp',
+              keyed: true,
+              ranges: spans.map((s) => ({ key: s.key, from: iso(s.from), to: iso(s.to) })),
+            },
+            aggs: { seen: { terms: { field: 'related.ip', size: Math.max(1, include.length), include } } },
+          },
+        };
+      }),
+    },
+  };
+}
+
+function toActivity(
+  w: WindowAggs,
+  windowPeers: string[],
+  seen: Set<string>,
+  thresholds: ScanThresholds,
+): Activity {
+  const fresh = windowPeers.filter((p) => !seen.has(p));
   const tcp = w.sent.tcp.doc_count;
   const failedShare = tcp === 0 ? 0 : w.sent.tcp.failed.doc_count / tcp;
   const destinations = w.sent.destinations.value ?? 0;
@@ -116,72 +227,27 @@ function toActivity(ip: string, w: WindowAggs, seen: Set<string>, thresholds: Sc
   };
 }
 
-/**
- * What each endpoint did in the window before and the window after `time`, in two searches for all of them:
- * one over the windows (split per endpoint and side by filter aggregations), one over the history before each
- * window for the peers found in it. The second waits for the first, which names the peers to look up.
- */
-export async function endpointActivity(
-  client: Client,
-  flowIndex: string,
-  ips: readonly string[],
-  time: number,
-  windowMs: number,
-  historyMs: number,
+/** What each endpoint did in the window before and the window after the alert, from the three searches. */
+export function toActivities(
+  plan: ActivityPlan,
+  results: { peers: PeerResult; windows: WindowResult; history: HistoryResult },
   thresholds: ScanThresholds,
-): Promise<EndpointActivity[]> {
-  if (ips.length === 0) return [];
-  const ranges = {
-    before: { range: { '@timestamp': { gte: iso(time - windowMs), lt: iso(time) } } },
-    after: { range: { '@timestamp': { gte: iso(time), lt: iso(time + windowMs) } } },
-  };
-  const windows = await search<unknown, Record<string, WhenAggs>>(client, flowIndex, {
-    size: 0,
-    query: {
-      bool: { filter: [{ terms: { 'related.ip': ips } }, endedBetween(time - windowMs, time + windowMs)] },
-    },
-    aggs: byEndpoint(ips, (ip) => ({ when: { filters: { filters: ranges }, aggs: windowAggs(ip) } })),
-  });
-  const peersOf = (i: number, when: (typeof WHEN)[number]) =>
-    windows.aggregations[`e${i}`].when.buckets[when].peer_list.buckets
-      .map((b) => String(b.key))
-      .filter((p) => p !== ips[i]);
-  const allPeers = [...new Set(ips.flatMap((_, i) => WHEN.flatMap((when) => peersOf(i, when))))];
-  // "Seen before" is judged against the history preceding each window: before the alert's window for the
-  // `before` side, before the alert itself for the `after` side.
-  const history = {
-    before: endedBetween(time - windowMs - historyMs, time - windowMs),
-    after: endedBetween(time - historyMs, time),
-  };
-  // The endpoint's own flows drive the search; the peers only narrow the terms counted (as a query filter, the
-  // union of a thousand busy peers' flows would cost more than the endpoint's history itself).
-  const seen = await search<unknown, Record<string, SeenAggs>>(client, flowIndex, {
-    size: 0,
-    query: {
-      bool: {
-        filter: [{ terms: { 'related.ip': ips } }, endedBetween(time - windowMs - historyMs, time)],
-      },
-    },
-    aggs: byEndpoint(ips, (_ip) =>
-      Object.fromEntries(
-        WHEN.map((when) => [
-          when,
-          {
-            filter: history[when],
-            aggs: {
-              seen: { terms: { field: 'related.ip', size: Math.max(1, allPeers.length), include: allPeers } },
-            },
-          },
-        ]),
-      ),
-    ),
-  });
-  return ips.map((ip, i) => {
-    const result: Partial<Record<(typeof WHEN)[number], Activity>> = {};
+): EndpointActivity[] {
+  const spans = historySpans(plan);
+  return plan.ips.map((ip, i) => {
+    const activity = {} as Record<When, Activity>;
     for (const when of WHEN) {
-      const seenSet = new Set(seen.aggregations[`e${i}`][when].seen.buckets.map((b) => String(b.key)));
-      result[when] = toActivity(ip, windows.aggregations[`e${i}`].when.buckets[when], seenSet, thresholds);
+      const seen = new Set<string>();
+      for (const span of spans.filter((s) => s.in.includes(when)))
+        for (const b of results.history.aggregations[`e${i}`].spans.buckets[span.key].seen.buckets)
+          seen.add(String(b.key));
+      activity[when] = toActivity(
+        results.windows.aggregations[`e${i}`].when.buckets[when],
+        peersIn(results.peers, i, when, ip),
+        seen,
+        thresholds,
+      );
     }
-    return { ip, before: result.before!, after: result.after! };
+    return { ip, before: activity.before, after: activity.after };
   });
 }

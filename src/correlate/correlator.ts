@@ -1,9 +1,21 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { FlowtrailConfig } from '../config/schema.js';
-import { type EndpointActivity, endpointActivity, type ScanThresholds } from './activity.js';
+import {
+  type ActivityPlan,
+  type EndpointActivity,
+  type HistoryResult,
+  historyRequest,
+  type PeerResult,
+  peerRequest,
+  type ScanThresholds,
+  type SearchRequest,
+  toActivities,
+  type WindowResult,
+  windowRequest,
+} from './activity.js';
 import { type AlertDoc, FLOW_SOURCE_FIELDS, type FlowDoc } from './documents.js';
-import { type Hit, type Indices, indicesOf, search } from './es.js';
-import { type MatchOptions, type MatchStrategy, matchPlans } from './match.js';
+import { type Hit, type Indices, indicesOf, msearch, type SearchResult, search } from './es.js';
+import { type MatchOptions, type MatchPlan, type MatchStrategy, matchPlans } from './match.js';
 import { type SessionSummary, summarizeSession } from './session.js';
 
 /** Flow records fetched per alert; a session (or a scan pair) with more is summarized from these. */
@@ -45,55 +57,74 @@ export interface Correlation {
   flows: Array<Hit<FlowDoc>>;
 }
 
-/** Finds the alert's flows with the first plan that finds any. */
-export async function matchFlows(
-  client: Client,
-  alert: AlertDoc,
-  settings: CorrelationSettings,
-): Promise<{ match: MatchStrategy | 'none'; flows: Array<Hit<FlowDoc>> }> {
-  for (const plan of matchPlans(alert, settings)) {
-    const result = await search<FlowDoc>(client, settings.indices.flows, {
+function matchRequest(index: string, plan: MatchPlan): SearchRequest {
+  return {
+    index,
+    body: {
       size: MAX_FLOWS,
+      // The hits are the answer; their total is never read.
+      track_total_hits: false,
       query: plan.query,
       sort: [{ '@timestamp': 'asc' }],
       _source: FLOW_SOURCE_FIELDS,
-    });
-    if (result.hits.hits.length > 0) return { match: plan.strategy, flows: result.hits.hits };
-  }
-  return { match: 'none', flows: [] };
+    },
+  };
 }
 
+type FlowResult = SearchResult<FlowDoc, unknown>;
+
+/**
+ * The alert's flows and its endpoints' surroundings in two rounds of searches, each one multi-search whose
+ * searches Elasticsearch runs side by side: first the most precise match plan and the windows' peers, then the
+ * windows' figures, the peers' history (which needs the peers) and, only if the first plan found nothing, the
+ * other plans (the first of them that finds flows wins, as if they had been tried in turn).
+ */
 export async function correlateAlert(
   client: Client,
   alert: AlertDoc,
   settings: CorrelationSettings,
   now = Date.now(),
 ): Promise<Correlation> {
-  const time = Date.parse(alert['@timestamp']);
+  const index = settings.indices.flows;
   const endpoints = [alert.source?.ip, alert.destination?.ip];
-  const present = endpoints.filter((ip): ip is string => ip !== undefined);
-  // The flows and the endpoints' surroundings do not depend on each other: both are asked at once.
-  const [{ match, flows }, activities] = await Promise.all([
-    matchFlows(client, alert, settings),
-    endpointActivity(
-      client,
-      settings.indices.flows,
-      present,
-      time,
-      settings.windowMs,
-      settings.historyMs,
-      settings.scan,
-    ),
+  const plan: ActivityPlan = {
+    ips: endpoints.filter((ip): ip is string => ip !== undefined),
+    time: Date.parse(alert['@timestamp']),
+    windowMs: settings.windowMs,
+    historyMs: settings.historyMs,
+  };
+  const withEndpoints = plan.ips.length > 0;
+  const [firstPlan, ...otherPlans] = matchPlans(alert, settings);
+  const first = await msearch<unknown, unknown>(client, [
+    ...(withEndpoints ? [peerRequest(index, plan)] : []),
+    ...(firstPlan ? [matchRequest(index, firstPlan)] : []),
   ]);
+  const peers = withEndpoints ? (first[0] as PeerResult) : undefined;
+  const firstMatch = firstPlan ? (first[first.length - 1] as FlowResult) : undefined;
+  const fallback = firstMatch?.hits.hits.length === 0 ? otherPlans : [];
+  const second = await msearch<unknown, unknown>(client, [
+    ...(peers ? [windowRequest(index, plan), historyRequest(index, plan, peers)] : []),
+    ...fallback.map((p) => matchRequest(index, p)),
+  ]);
+  const tried = [firstMatch, ...(second.slice(peers ? 2 : 0) as FlowResult[])];
+  const hit = tried.findIndex((r) => r !== undefined && r.hits.hits.length > 0);
+  const flows = tried[hit]?.hits.hits ?? [];
+  const activities: EndpointActivity[] = peers
+    ? toActivities(
+        plan,
+        { peers, windows: second[0] as WindowResult, history: second[1] as HistoryResult },
+        settings.scan,
+      )
+    : [];
   const context: AlertContext = {
     correlated_at: new Date(now).toISOString(),
-    match,
+    match: hit < 0 ? 'none' : [firstPlan, ...otherPlans][hit].strategy,
     ...summarizeSession(flows.map((f) => f._source)),
     flow_ids: flows.slice(0, MAX_FLOW_IDS).map((f) => f._id),
   };
   for (const [i, side] of (['source', 'destination'] as const).entries()) {
     const ip = endpoints[i];
-    if (ip !== undefined) context[side] = activities[present.indexOf(ip)];
+    if (ip !== undefined) context[side] = activities[plan.ips.indexOf(ip)];
   }
   return { context, flows };
 }

@@ -178,6 +178,8 @@ export class DetectionEngine {
       if (!due(end)) continue;
       findings.push(...this.judge(this.windows.get(start)!, end));
       this.windows.delete(start);
+      // A window is judged once: flows that still come for it are too late, however it was closed.
+      this.watermark = Math.max(this.watermark, end);
     }
     return findings;
   }
@@ -231,14 +233,11 @@ export class DetectionEngine {
       findings.push(...found);
     }
 
-    // A scanner's probes of a protected service are part of its scan, reported there rather than once per rule.
+    // A scanner that reaches a protected service has broken the policy as much as anyone else: that is its own
+    // alert (the one an operator of the service acts on), and the scan's evidence names the rules it touched.
     for (const hit of window.policy.values()) {
-      const scanned = scanners.get(hit.source);
-      if (scanned) {
-        for (const f of scanned)
-          f.evidence.policy = [...new Set([...(f.evidence.policy ?? []), ...hit.rules])].sort();
-        continue;
-      }
+      for (const f of scanners.get(hit.source) ?? [])
+        f.evidence.policy = [...new Set([...(f.evidence.policy ?? []), ...hit.rules])].sort();
       findings.push({
         ...base,
         type: 'policy',

@@ -8,6 +8,7 @@ import type {
   DeadLetterEntry,
   OutgoingRecord,
   PipelineRecord,
+  RecordTap,
   Sink,
   SinkOutcome,
   Source,
@@ -65,6 +66,7 @@ export class Pipeline implements HealthSource {
   /** Whether the latest write attempt of each sink failed as a whole; drives `/healthz`. */
   private readonly sinkFailing = new Map<string, string>();
   private dropsLogged = 0;
+  private readonly taps: RecordTap[] = [];
 
   constructor(private readonly options: PipelineOptions) {}
 
@@ -119,9 +121,15 @@ export class Pipeline implements HealthSource {
     };
   }
 
+  /** `tap` sees every record emitted from now on. */
+  tap(tap: RecordTap): void {
+    this.taps.push(tap);
+  }
+
   emit(plugin: string, records: PipelineRecord[], onWritten?: () => void): Promise<void> {
     const hardLimit = this.options.maxQueuedRecords * 2;
     const ticket: Ticket = { remaining: 0, onWritten };
+    const tapped: OutgoingRecord[] | undefined = this.taps.length > 0 ? [] : undefined;
     let dropped = 0;
     for (const record of records) {
       if (this.queued >= hardLimit) {
@@ -129,11 +137,14 @@ export class Pipeline implements HealthSource {
         continue;
       }
       const json = record.json ?? JSON.stringify(record.doc);
-      this.queue.push({ item: { record, json }, bytes: json.length + record.id.length + 64, ticket, plugin });
+      const item = { record, json };
+      this.queue.push({ item, bytes: json.length + record.id.length + 64, ticket, plugin });
       this.queuedBytes += json.length;
       ticket.remaining++;
+      tapped?.push(item);
     }
     if (dropped > 0) this.countDropped(plugin, dropped);
+    if (tapped) for (const tap of this.taps) tap.observe(plugin, tapped);
     this.tickets.push(ticket);
     this.completeTickets();
     this.options.metrics.queueDepth.set(this.queued);
@@ -308,6 +319,7 @@ export class Pipeline implements HealthSource {
 
   /** Writes everything queued (or spools it after the grace period) and closes the sinks. */
   async finish(): Promise<void> {
+    for (const tap of this.taps) await tap.finish?.();
     this.draining = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;

@@ -68,6 +68,17 @@ export interface SinkOutcome {
   rejected: Array<{ item: OutgoingRecord; reason: string }>;
 }
 
+/**
+ * Sees every record a source hands to the pipeline, as it is queued: the app's way to act on records in flight
+ * (detections) without a plugin talking to another.
+ */
+export interface RecordTap {
+  /** Called synchronously from `emit` with the records queued (not those dropped), each with its JSON body. */
+  observe(plugin: string, records: readonly OutgoingRecord[]): void;
+  /** Called when the pipeline finishes, before it writes what is left: records emitted now are still written. */
+  finish?(): Promise<void>;
+}
+
 /** An output plugin. The pipeline owns batching, retries, backoff and shutdown; a sink only writes one batch. */
 export interface Sink {
   readonly name: string;

@@ -1,6 +1,5 @@
 import { hash } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
-import { parseIPv4 } from './ipv4.js';
+import { writeAddress } from './ip.js';
 
 /**
  * Community ID v1 (https://github.com/corelight/community-id-spec): a hash of the flow's 5-tuple that is the
@@ -46,20 +45,39 @@ export interface CommunityIdOptions {
 
 export type AddressInput = string | Uint8Array;
 
-function addressBytes(address: AddressInput): Uint8Array {
-  if (typeof address !== 'string') return address;
-  const v4 = parseIPv4(address);
-  if (v4 >= 0) return Uint8Array.of(v4 >>> 24, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255);
-  const parsed = ipaddr.parse(address);
-  return Uint8Array.from(parsed.toByteArray());
+/**
+ * The hash input, built in place for every flow: seed (2), both addresses (up to 16 each), protocol and padding (2),
+ * ports (4). Addresses are first written at their spec positions for IPv6 and moved down for IPv4.
+ */
+const input = Buffer.alloc(40);
+const SOURCE_AT = 2;
+const DESTINATION_AT = 18;
+/** Views of `input` for each length it can have: making a view per flow cost as much as the hash. */
+const inputs = new Map([12, 16, 36, 40].map((length) => [length, input.subarray(0, length)]));
+
+function writeInput(address: AddressInput, at: number): number {
+  if (typeof address === 'string') return writeAddress(address, input, at);
+  if (address.length !== 4 && address.length !== 16) return 0;
+  input.set(address, at);
+  return address.length;
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    if (a[i] !== b[i]) return a[i] - b[i];
+/** Compares the two addresses where `writeInput` put them. */
+function compareAddresses(length: number): number {
+  for (let i = 0; i < length; i++) {
+    const a = input[SOURCE_AT + i];
+    const b = input[DESTINATION_AT + i];
+    if (a !== b) return a - b;
   }
-  return a.length - b.length;
+  return 0;
+}
+
+function swapAddresses(length: number): void {
+  for (let i = 0; i < length; i++) {
+    const a = input[SOURCE_AT + i];
+    input[SOURCE_AT + i] = input[DESTINATION_AT + i];
+    input[DESTINATION_AT + i] = a;
+  }
 }
 
 /**
@@ -75,9 +93,10 @@ export function communityId(
   options: CommunityIdOptions = {},
 ): string {
   const seed = options.seed ?? 0;
-  let saddr = addressBytes(sourceAddress);
-  let daddr = addressBytes(destinationAddress);
-  if (saddr.length !== daddr.length) {
+  const sourceLength = writeInput(sourceAddress, SOURCE_AT);
+  const destinationLength = writeInput(destinationAddress, DESTINATION_AT);
+  if (sourceLength === 0 || destinationLength === 0) throw new Error('community id: not an IP address');
+  if (sourceLength !== destinationLength) {
     throw new Error('community id: source and destination must be of the same address family');
   }
   const hasPorts = PORTED_PROTOCOLS.has(protocol) && sourcePort != null && destinationPort != null;
@@ -92,26 +111,31 @@ export function communityId(
   }
 
   if (!oneWay) {
-    const order = compareBytes(saddr, daddr);
+    const order = compareAddresses(sourceLength);
     if (order > 0 || (order === 0 && sport > dport)) {
-      [saddr, daddr] = [daddr, saddr];
+      swapAddresses(sourceLength);
       [sport, dport] = [dport, sport];
     }
   }
 
-  const buffer = Buffer.allocUnsafe(2 + saddr.length * 2 + 2 + (hasPorts ? 4 : 0));
-  let offset = buffer.writeUInt16BE(seed & 0xffff, 0);
-  buffer.set(saddr, offset);
-  offset += saddr.length;
-  buffer.set(daddr, offset);
-  offset += daddr.length;
-  offset = buffer.writeUInt8(protocol & 0xff, offset);
-  offset = buffer.writeUInt8(0, offset);
-  if (hasPorts) {
-    offset = buffer.writeUInt16BE(sport & 0xffff, offset);
-    buffer.writeUInt16BE(dport & 0xffff, offset);
+  input[0] = (seed >>> 8) & 255;
+  input[1] = seed & 255;
+  let offset = SOURCE_AT + sourceLength;
+  if (sourceLength === 4) {
+    input.copyWithin(offset, DESTINATION_AT, DESTINATION_AT + 4);
+    offset += 4;
+  } else {
+    offset = DESTINATION_AT + 16;
   }
-  const digest = hash('sha1', buffer, options.base64 === false ? 'hex' : 'base64');
+  input[offset++] = protocol & 255;
+  input[offset++] = 0;
+  if (hasPorts) {
+    input[offset++] = (sport >>> 8) & 255;
+    input[offset++] = sport & 255;
+    input[offset++] = (dport >>> 8) & 255;
+    input[offset++] = dport & 255;
+  }
+  const digest = hash('sha1', inputs.get(offset) as Buffer, options.base64 === false ? 'hex' : 'base64');
   return `1:${digest}`;
 }
 

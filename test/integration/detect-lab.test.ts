@@ -32,11 +32,15 @@ const POLICY = `detections:
 const policies = [
   { name: 'ssh-to-server', destination: '10.77.0.1', port: 22, protocol: 'tcp', allow_from: ['10.0.0.0/8'] },
 ];
-/** The scenario's five events (lab/README.md), as type, direction, source, destination. */
+/**
+ * The scenario's five events (lab/README.md) as type, direction, source, destination, and one fact they imply:
+ * the attacker's scans reach 10.77.0.1:22, which only 10.0.0.0/8 may reach, so it broke the SSH policy too.
+ */
 const SCENARIO = [
   'address_scan incoming 203.0.113.66 -',
   'address_scan outgoing 10.77.0.9 -',
   'policy incoming 198.51.100.30 10.77.0.1',
+  'policy incoming 203.0.113.66 10.77.0.1',
   'port_scan incoming 203.0.113.66 10.77.0.1',
   'volume outgoing 10.77.0.5 -',
 ];
@@ -51,7 +55,7 @@ describe('detections on the lab capture', () => {
   });
   afterAll(() => client.close());
 
-  it('find exactly the scenario: both incoming scans, the outgoing tcp/445 scan, the heavy talker, the SSH violation', async () => {
+  it("find exactly the scenario: both incoming scans, the outgoing tcp/445 scan, the heavy talker, the SSH violation and the scanner's own", async () => {
     const findings = await detectRange(
       client,
       config,
@@ -63,6 +67,9 @@ describe('detections on the lab capture', () => {
       findings.find((f) => f.type === type && f.source === source)!;
     expect(by('port_scan', '203.0.113.66').evidence.distinct_ports).toBeGreaterThanOrEqual(1000);
     expect(by('port_scan', '203.0.113.66').evidence.policy).toEqual(['ssh-to-server']);
+    // Each violation is of tcp/22 alone: the scanner's other 999 ports are its scans' evidence, not the policy's.
+    expect(by('policy', '203.0.113.66').evidence).toMatchObject({ policy: ['ssh-to-server'], ports: [22] });
+    expect(by('policy', '198.51.100.30').evidence).toMatchObject({ policy: ['ssh-to-server'], ports: [22] });
     expect(by('address_scan', '203.0.113.66').evidence.distinct_destinations).toBeGreaterThanOrEqual(254);
     // The sweep's two ports lead its list: they were tried on every address, the port scan's on one.
     expect(by('address_scan', '203.0.113.66').evidence.ports?.slice(0, 2)).toEqual([22, 3389]);
@@ -219,6 +226,7 @@ describe('detections on the lab capture', () => {
       expect(summary((JSON.parse(result.stdout) as { findings: Finding[] }).findings)).toEqual(SCENARIO);
       expect(posts.map((p) => `${p.kind} ${p.source}`).sort()).toEqual([
         'policy 198.51.100.30',
+        'policy 203.0.113.66',
         'scan 10.77.0.9',
         'scan 203.0.113.66',
         'volume 10.77.0.5',
@@ -226,7 +234,7 @@ describe('detections on the lab capture', () => {
       expect(posts.every((p) => p.token === 'abc')).toBe(true);
       const scanner = posts.find((p) => p.source === '203.0.113.66')!;
       expect(scanner.findings.map((f) => f.type).sort()).toEqual(['address_scan', 'port_scan']);
-      expect(mails).toHaveLength(4);
+      expect(mails).toHaveLength(5);
       const scanMail = mails.find((m) => m.includes('incoming scan by 203.0.113.66'))!;
       expect(scanMail).toMatch(/port scan by 203\.0\.113\.66 of 10\.77\.0\.1/);
       expect(scanMail).toMatch(/To: soc@example\.org/);

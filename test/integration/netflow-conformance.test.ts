@@ -10,7 +10,7 @@ import { decodePayloads } from '../../plugins/netflow/offline.js';
 import { parsePcap } from '../../plugins/netflow/pcap-file.js';
 import type { NetflowSource } from '../../plugins/netflow/source.js';
 import { createNetflowSource } from '../../plugins/netflow/source.js';
-import { LAB_FLOWS, VENDOR } from '../../plugins/netflow/testing/fixtures.js';
+import { LAB_FLOWS, netflowOf, VENDOR } from '../../plugins/netflow/testing/fixtures.js';
 import { type FlowTuple, flowKey, keyCounts, readNfdumpCsv } from '../../plugins/netflow/testing/nfdump.js';
 import { type TsharkFlow, tsharkFlows } from '../../plugins/netflow/testing/tshark.js';
 import { createRuntime } from '../../src/app/runtime.js';
@@ -198,7 +198,7 @@ const TSHARK_SAMPLE: Array<{ name: string; files: string[] }> = [
 
 /** Ours in tshark's terms: raw (unsampled) counters, ports only where they are ports. */
 function ourKey(f: FlowFacts): string {
-  const rate = ((f.extra?.netflow as Record<string, unknown>)?.sampling_rate as number | undefined) ?? 1;
+  const rate = (netflowOf(f).sampling_rate as number | undefined) ?? 1;
   const ports = f.protocol === 6 || f.protocol === 17 ? `${f.sourcePort} ${f.destinationPort}` : '-';
   const count = (n: number | undefined) => (n === undefined ? '?' : n / rate);
   return `${f.sourceIp} ${f.destinationIp} ${ports} ${f.protocol} ${count(f.bytes)} ${count(f.packets)}`;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { historySpans } from '../../src/correlate/activity.js';
 import type { AlertDoc, FlowDoc } from '../../src/correlate/documents.js';
 import { isFailedAttempt } from '../../src/correlate/documents.js';
 import { matchPlans } from '../../src/correlate/match.js';
@@ -101,5 +102,29 @@ describe('isFailedAttempt', () => {
     expect(isFailedAttempt('tcp', ['ACK', 'RST'])).toBe(true);
     expect(isFailedAttempt('tcp', ['SYN', 'ACK', 'FIN'])).toBe(false);
     expect(isFailedAttempt('udp', undefined)).toBe(false);
+  });
+});
+
+describe('historySpans', () => {
+  const t = Date.parse('2026-11-21T22:05:42.500Z');
+  const at = (spans: ReturnType<typeof historySpans>) =>
+    spans.map((s) => [s.from - t, s.to - t, s.in.join('+')]);
+
+  it('cuts the histories before each window into disjoint spans, each counted for the sides it lies in', () => {
+    const spans = historySpans({ ips: [], time: t, windowMs: 10, historyMs: 100 });
+    expect(at(spans)).toEqual([
+      [-110, -100, 'before'],
+      [-100, -10, 'before+after'],
+      [-10, 0, 'after'],
+    ]);
+  });
+
+  it('leaves out the span between the histories when the history is shorter than the window', () => {
+    const spans = historySpans({ ips: [], time: t, windowMs: 100, historyMs: 10 });
+    expect(at(spans)).toEqual([
+      [-110, -100, 'before'],
+      [-100, -10, ''],
+      [-10, 0, 'after'],
+    ]);
   });
 });

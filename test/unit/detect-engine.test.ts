@@ -95,7 +95,7 @@ describe('DetectionEngine', () => {
     expect(e.flush()).toEqual([]);
   });
 
-  it("reports a policy violation, but folds a scanner's probes of the protected port into its scan", () => {
+  it('reports a policy violation by anyone outside allow_from, a scanner too, and names the rule on its scan', () => {
     const rule = {
       name: 'ssh',
       destination: '10.77.0.1',
@@ -112,8 +112,11 @@ describe('DetectionEngine', () => {
     expect(findings.map((f) => [f.type, f.source, f.destination])).toEqual([
       ['port_scan', '203.0.113.66', '10.77.0.1'],
       ['policy', '198.51.100.30', '10.77.0.1'],
+      ['policy', '203.0.113.66', '10.77.0.1'],
     ]);
     expect(findings[0].evidence.policy).toEqual(['ssh']);
+    // The scanner's violation is its probe of port 22 alone, not the other 59 ports of its scan.
+    expect(findings[2].evidence).toEqual({ flows: 1, policy: ['ssh'], ports: [22] });
   });
 
   it("judges volume against the host's own history at that hour, with the floor until there is enough of it", () => {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePayloads } from '../offline.js';
-import { akvorado, datPayloads, VENDOR } from '../testing/fixtures.js';
+import { akvorado, datPayloads, netflowOf, VENDOR } from '../testing/fixtures.js';
 import { NetflowDecoder } from './decoder.js';
 
 /** Beats' dat_tests.yaml: test name → ordered .dat files (read with a line scan; the file is a flat list). */
@@ -80,7 +80,7 @@ describe('vendor payloads', () => {
   it('applies the v5 header sampling interval', () => {
     const result = decodePayloads(datPayloads('netflow5_test_juniper_mx80.dat'));
     const flow = result.flows[0];
-    const netflow = flow.extra?.netflow as Record<string, number>;
+    const netflow = netflowOf(flow) as Record<string, number>;
     expect(netflow.sampling_rate).toBe(1000);
     expect(flow.bytes).toBe(netflow.octet_delta_count * 1000);
   });
@@ -92,9 +92,7 @@ describe('akvorado captures', () => {
     expect(result.errors).toEqual([]);
     return {
       result,
-      rates: new Set(
-        result.flows.map((f) => (f.extra as { netflow: Record<string, unknown> }).netflow.sampling_rate),
-      ),
+      rates: new Set(result.flows.map((f) => netflowOf(f).sampling_rate)),
     };
   };
 
@@ -104,7 +102,7 @@ describe('akvorado captures', () => {
     expect(result.options).toHaveLength(4);
     expect([...seen]).toEqual([30000]);
     const flow = result.flows[0];
-    const netflow = flow.extra?.netflow as Record<string, number>;
+    const netflow = netflowOf(flow) as Record<string, number>;
     expect(flow.bytes).toBe(netflow.octet_delta_count * 30000);
   });
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FlowFacts } from '../../../src/schema/flow.js';
 import type { ExportPayload } from '../offline.js';
 import { parsePcap } from '../pcap-file.js';
 
@@ -35,4 +36,9 @@ export function pcapPayloads(path: string): ExportPayload[] {
 
 export function akvorado(...names: string[]): ExportPayload[] {
   return names.flatMap((name) => pcapPayloads(join(VENDOR, 'akvorado', `${name}.pcap`)));
+}
+
+/** The `netflow` namespace of produced flow facts as a plain object, whether the producer wrote it as JSON or not. */
+export function netflowOf(facts: FlowFacts): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(facts.extra?.netflow ?? {})) as Record<string, unknown>;
 }

@@ -9,6 +9,7 @@ import { createLogInputs } from '../../app/log-inputs.js';
 import { createNetflowInput } from '../../app/netflow-input.js';
 import { createRuntime } from '../../app/runtime.js';
 import type { FlowtrailConfig } from '../../config/schema.js';
+import { detectInPipeline } from '../../detect/live.js';
 import { startMetricsServer } from '../../observability/server.js';
 import { LocalNetworks } from '../../schema/locality.js';
 
@@ -47,6 +48,7 @@ export async function collectCommand(config: FlowtrailConfig, logger: Logger): P
     throw new UsageError('inputs: no input is enabled, nothing to collect');
   const { client, resolved } = await connect(config);
   const runtime = createRuntime(config, client, logger);
+  if (config.detections.in_collector) await detectInPipeline(runtime.pipeline, config, client, logger);
   const netflow = config.inputs.netflow.enabled
     ? createNetflowInput(config, localNetworks, logger, runtime.metrics)
     : undefined;

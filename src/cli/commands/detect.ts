@@ -5,15 +5,13 @@ import { UsageError } from '../../app/errors.js';
 import { createRuntime } from '../../app/runtime.js';
 import type { FlowtrailConfig } from '../../config/schema.js';
 import { indicesOf } from '../../correlate/es.js';
-import { findingToAlert } from '../../detect/alerts.js';
 import { type Finding, findingTitle } from '../../detect/finding.js';
+import { findingPublisher } from '../../detect/publish.js';
 import { detectRange, followDetections } from '../../detect/run.js';
-import { Notifier } from '../../notify/notifier.js';
 import { sleep } from '../../pipeline/backoff.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import { rollUpHostSummaries } from '../../reports/host-summary.js';
 import { parseRange } from '../../reports/time.js';
-import { LocalNetworks } from '../../schema/locality.js';
 import { printResult } from '../output.js';
 
 export interface DetectFlags {
@@ -61,25 +59,16 @@ export async function detectCommand(
   const range = flags.follow ? undefined : parseRange(flags.from, flags.to);
   const { client } = await connect(config);
   const { pipeline } = createRuntime(config, client, logger);
-  const notifier = new Notifier(config.notifications, logger);
-  const localNetworks = new LocalNetworks(config.local_networks);
+  const publisher = findingPublisher(config, pipeline, logger);
   const flows = indicesOf(config.elasticsearch.namespace).flows;
-  const publish = async (findings: Finding[]) => {
-    const now = Date.now();
-    await pipeline.emit(
-      'detections',
-      findings.map((f) => findingToAlert(f, localNetworks, now)),
-    );
-    notifier.add(findings);
-    for (const f of findings) logger.info({ finding: findingTitle(f) }, 'detection');
-  };
+  const publish = (findings: Finding[]) => publisher.publish(findings);
   await pipeline.start();
   try {
     if (range) {
       const findings = await detectRange(client, config, flows, range);
       await publish(findings);
       await pipeline.finish();
-      await notifier.close();
+      await publisher.close();
       printResult(
         Boolean(flags.json),
         { findings },
@@ -103,7 +92,7 @@ export async function detectCommand(
     );
     await summaries;
     await pipeline.finish();
-    await notifier.close();
+    await publisher.close();
     return 0;
   } finally {
     await client.close();

@@ -1,0 +1,146 @@
+import type { ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { readPcapFile } from '../../plugins/netflow/pcap-file.js';
+import type { AlertDoc } from '../../src/correlate/documents.js';
+import { search } from '../../src/correlate/es.js';
+import type { Finding } from '../../src/detect/finding.js';
+import { exited, runCli, startCli } from '../support/cli.js';
+import { countDocs, testClient } from '../support/es.js';
+import { LAB } from '../support/lab.js';
+
+type Detection = AlertDoc & {
+  rule: { id: string };
+  flowtrail: { detection: Record<string, unknown> & { type: string; direction: string } };
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The lab's five events and the scanner's own SSH violation (see detect-lab.test.ts), as the collector finds them. */
+const SCENARIO = [
+  'address_scan incoming 203.0.113.66 -',
+  'address_scan outgoing 10.77.0.9 -',
+  'policy incoming 198.51.100.30 10.77.0.1',
+  'policy incoming 203.0.113.66 10.77.0.1',
+  'port_scan incoming 203.0.113.66 10.77.0.1',
+  'volume outgoing 10.77.0.5 -',
+];
+
+describe('flowtrail collect runs the detections on the flows it collects', () => {
+  const es = testClient();
+  const root = mkdtempSync(join(tmpdir(), 'flowtrail-detect-collect-'));
+  const namespace = `dc${Date.now().toString(36)}`;
+  const posts: Array<{ kind: string; source: string; findings: Finding[] }> = [];
+  let hook: Server;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    expect((await runCli(['setup', '--es', inject('esUrl')])).code).toBe(0);
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        posts.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await new Promise<void>((resolve) => hook.close(() => resolve()));
+    await es.close();
+  });
+
+  it('writes the lab scenario as alert documents with their evidence, and notifies, without `detect`', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const config = join(root, 'flowtrail.yml');
+    writeFileSync(
+      config,
+      [
+        `elasticsearch: { url: "${inject('esUrl')}", namespace: ${namespace}, bulk: { flush_interval: 100ms } }`,
+        `stack: { data_dir: "${join(root, 'data')}" }`,
+        'metrics: { enabled: false }',
+        'local_networks: [10.77.0.0/24]',
+        `inputs: { netflow: { host: 127.0.0.1, port: ${port} } }`,
+        'detections:',
+        // Open windows are judged after a second without flows, rather than ten.
+        '  lateness: 1s',
+        '  policies:',
+        '    - { name: ssh-to-server, destination: 10.77.0.1, port: 22, protocol: tcp, allow_from: [10.0.0.0/8] }',
+        'notifications:',
+        '  aggregate_window: 1s',
+        `  webhook: { url: "http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook" }`,
+      ].join('\n'),
+    );
+    child = (await startCli(['collect', '--config', config], /"collecting"/)).child;
+
+    // One exporter's IPFIX export of the capture, datagram by datagram as pmacct sent it.
+    const { datagrams } = await readPcapFile(join(LAB, 'flows', 'pmacct-ipfix.pcap'));
+    const socket = createSocket('udp4');
+    for (const [i, d] of datagrams.entries()) {
+      await new Promise<void>((resolve, reject) =>
+        socket.send(d.payload, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+      );
+      if (i % 20 === 19) await sleep(5);
+    }
+    socket.close();
+
+    const alerts = searchPattern('flowtrail.alerts', namespace);
+    let found: Detection[] = [];
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(250)) {
+      const result = await search<Detection>(es, alerts, {
+        size: 100,
+        query: { term: { 'event.module': 'flowtrail' } },
+      }).catch(() => undefined);
+      found = result?.hits.hits.map((h) => h._source) ?? [];
+      if (found.length >= SCENARIO.length && posts.length >= 5) break;
+    }
+    const summary = found
+      .map(
+        (a) =>
+          `${a.flowtrail.detection.type} ${a.flowtrail.detection.direction} ${a.source?.ip} ${a.destination?.ip ?? '-'}`,
+      )
+      .sort();
+    expect(summary).toEqual(SCENARIO);
+    const by = (type: string, source: string) =>
+      found.find((a) => a.flowtrail.detection.type === type && a.source?.ip === source)!;
+    expect(by('port_scan', '203.0.113.66').flowtrail.detection).toMatchObject({
+      distinct_ports: expect.any(Number),
+      policy: ['ssh-to-server'],
+    });
+    expect(by('port_scan', '203.0.113.66').flowtrail.detection.distinct_ports).toBeGreaterThanOrEqual(1000);
+    expect(by('address_scan', '10.77.0.9').flowtrail.detection).toMatchObject({ failed_share: 1 });
+    expect(by('address_scan', '10.77.0.9').flowtrail.detection.ports).toEqual([445, 34311]);
+    expect(by('policy', '203.0.113.66')).toMatchObject({
+      rule: { id: 'flowtrail.policy.incoming' },
+      destination: { ip: '10.77.0.1', port: 22 },
+      flowtrail: { detection: { policy: ['ssh-to-server'], ports: [22] } },
+    });
+    const volume = by('volume', '10.77.0.5').flowtrail.detection;
+    expect(volume.bytes_sent).toBeGreaterThan(20_000_000);
+    expect(volume.bytes_sent).toBeLessThan(21_000_000);
+
+    // Aggregated: one message per scanner, violator and talker.
+    expect(posts.map((p) => `${p.kind} ${p.source}`).sort()).toEqual([
+      'policy 198.51.100.30',
+      'policy 203.0.113.66',
+      'scan 10.77.0.9',
+      'scan 203.0.113.66',
+      'volume 10.77.0.5',
+    ]);
+
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    child = undefined;
+    // The flows went to Elasticsearch as well, and stopping judged nothing twice.
+    expect(await countDocs(es, searchPattern('flowtrail.flows', namespace))).toBeGreaterThan(1000);
+    expect(await countDocs(es, alerts)).toBe(SCENARIO.length);
+  });
+});
