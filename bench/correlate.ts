@@ -29,6 +29,7 @@ import { type AlertFacts, toAlertRecord } from '../src/schema/alert.js';
 import { type FlowFacts, toFlowRecord } from '../src/schema/flow.js';
 import { LocalNetworks } from '../src/schema/locality.js';
 import { stackDown, stackUp } from '../src/stack/index.js';
+import { seededRandom } from '../test/support/random.js';
 
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 5_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
@@ -41,18 +42,6 @@ const CONCURRENCY = 3;
 const DAY = Date.parse('2026-11-20T00:00:00Z');
 const NAMESPACE = `bench${Math.round(FLOWS / 1000)}k`;
 const LOCAL = new LocalNetworks(['10.0.0.0/8']);
-
-/** A small deterministic PRNG (mulberry32): the same index every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Heavy-tailed pick in [0, n): a few hosts do most of the talking. */
 const zipf = (r: () => number, n: number) => Math.min(n - 1, Math.floor(n * r() ** 3));
@@ -90,7 +79,7 @@ function pickService(r: () => number): Service {
 
 /** Session `i`: its request and response flow records (a scan probe is one record with no answer). */
 function session(i: number): FlowFacts[] {
-  const r = rng(i * 2654435761);
+  const r = seededRandom(i * 2654435761);
   const start = DAY + Math.floor(r() * 86_400_000);
   const observer = { ip: `192.0.2.${1 + (i % 3)}` };
   const client = localHost(zipf(r, 2000));

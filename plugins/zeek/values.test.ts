@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom as random } from '../../test/support/random.js';
 import { nest, nestJson, type ZeekRecord, ZeekTime, type ZeekValue } from './values.js';
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = ['history', 'orig_bytes', 'local_orig', 'tunnel_parents', 'ts', 'uid', 'a"b', 'é', 'x\\y'];
 const DOTTED = ['id.orig_h', 'inner.vlan', 'inner.outer.deep'];

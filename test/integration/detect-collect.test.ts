@@ -13,7 +13,7 @@ import { search } from '../../src/correlate/es.js';
 import type { Finding } from '../../src/detect/finding.js';
 import { exited, runCli, startCli } from '../support/cli.js';
 import { countDocs, testClient } from '../support/es.js';
-import { LAB } from '../support/lab.js';
+import { LAB, LAB_SCENARIO, LAB_SSH_POLICY } from '../support/lab.js';
 
 type Detection = AlertDoc & {
   rule: { id: string };
@@ -21,16 +21,6 @@ type Detection = AlertDoc & {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The lab's five events and the scanner's own SSH violation (see detect-lab.test.ts), as the collector finds them. */
-const SCENARIO = [
-  'address_scan incoming 203.0.113.66 -',
-  'address_scan outgoing 10.77.0.9 -',
-  'policy incoming 198.51.100.30 10.77.0.1',
-  'policy incoming 203.0.113.66 10.77.0.1',
-  'port_scan incoming 203.0.113.66 10.77.0.1',
-  'volume outgoing 10.77.0.5 -',
-];
 
 describe('flowtrail collect runs the detections on the flows it collects', () => {
   const es = testClient();
@@ -72,8 +62,7 @@ describe('flowtrail collect runs the detections on the flows it collects', () =>
         'detections:',
         // Open windows are judged after a second without flows, rather than ten.
         '  lateness: 1s',
-        '  policies:',
-        '    - { name: ssh-to-server, destination: 10.77.0.1, port: 22, protocol: tcp, allow_from: [10.0.0.0/8] }',
+        `  policies: ${JSON.stringify([LAB_SSH_POLICY])}`,
         'notifications:',
         '  aggregate_window: 1s',
         `  webhook: { url: "http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook" }`,
@@ -100,7 +89,7 @@ describe('flowtrail collect runs the detections on the flows it collects', () =>
         query: { term: { 'event.module': 'flowtrail' } },
       }).catch(() => undefined);
       found = result?.hits.hits.map((h) => h._source) ?? [];
-      if (found.length >= SCENARIO.length && posts.length >= 5) break;
+      if (found.length >= LAB_SCENARIO.length && posts.length >= 5) break;
     }
     const summary = found
       .map(
@@ -108,7 +97,7 @@ describe('flowtrail collect runs the detections on the flows it collects', () =>
           `${a.flowtrail.detection.type} ${a.flowtrail.detection.direction} ${a.source?.ip} ${a.destination?.ip ?? '-'}`,
       )
       .sort();
-    expect(summary).toEqual(SCENARIO);
+    expect(summary).toEqual(LAB_SCENARIO);
     const by = (type: string, source: string) =>
       found.find((a) => a.flowtrail.detection.type === type && a.source?.ip === source)!;
     expect(by('port_scan', '203.0.113.66').flowtrail.detection).toMatchObject({
@@ -141,6 +130,6 @@ describe('flowtrail collect runs the detections on the flows it collects', () =>
     child = undefined;
     // The flows went to Elasticsearch as well, and stopping judged nothing twice.
     expect(await countDocs(es, searchPattern('flowtrail.flows', namespace))).toBeGreaterThan(1000);
-    expect(await countDocs(es, alerts)).toBe(SCENARIO.length);
+    expect(await countDocs(es, alerts)).toBe(LAB_SCENARIO.length);
   });
 });

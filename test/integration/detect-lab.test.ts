@@ -17,33 +17,12 @@ import { parseRange } from '../../src/reports/time.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { runCli } from '../support/cli.js';
 import { countDocs, quietLogger, testClient } from '../support/es.js';
-import { configFile, LAB, LAB_LOCAL, loadLab } from '../support/lab.js';
+import { configFile, LAB, LAB_LOCAL, LAB_SCENARIO, LAB_SSH_POLICY, loadLab } from '../support/lab.js';
 
 const client = testClient();
 const range = parseRange('2026-11-21 22:00', '2026-11-21 23:00');
-const POLICY = `detections:
-  policies:
-    - name: ssh-to-server
-      destination: 10.77.0.1
-      port: 22
-      protocol: tcp
-      allow_from: [10.0.0.0/8]
-`;
-const policies = [
-  { name: 'ssh-to-server', destination: '10.77.0.1', port: 22, protocol: 'tcp', allow_from: ['10.0.0.0/8'] },
-];
-/**
- * The scenario's five events (lab/README.md) as type, direction, source, destination, and one fact they imply:
- * the attacker's scans reach 10.77.0.1:22, which only 10.0.0.0/8 may reach, so it broke the SSH policy too.
- */
-const SCENARIO = [
-  'address_scan incoming 203.0.113.66 -',
-  'address_scan outgoing 10.77.0.9 -',
-  'policy incoming 198.51.100.30 10.77.0.1',
-  'policy incoming 203.0.113.66 10.77.0.1',
-  'port_scan incoming 203.0.113.66 10.77.0.1',
-  'volume outgoing 10.77.0.5 -',
-];
+const policies = [LAB_SSH_POLICY];
+const POLICY = `detections:\n  policies: ${JSON.stringify(policies)}\n`;
 const summary = (findings: Finding[]) =>
   findings.map((f) => `${f.type} ${f.direction} ${f.source} ${f.destination ?? '-'}`).sort();
 
@@ -62,7 +41,7 @@ describe('detections on the lab capture', () => {
       indicesOf(config.elasticsearch.namespace).flows,
       range,
     );
-    expect(summary(findings)).toEqual(SCENARIO);
+    expect(summary(findings)).toEqual(LAB_SCENARIO);
     const by = (type: string, source: string) =>
       findings.find((f) => f.type === type && f.source === source)!;
     expect(by('port_scan', '203.0.113.66').evidence.distinct_ports).toBeGreaterThanOrEqual(1000);
@@ -104,7 +83,7 @@ describe('detections on the lab capture', () => {
       alerts,
       { size: 100, query: { term: { 'event.module': 'flowtrail' } } },
     );
-    expect(ours.hits.total.value).toBe(SCENARIO.length);
+    expect(ours.hits.total.value).toBe(LAB_SCENARIO.length);
     const scan = ours.hits.hits.find((h) => h._source.source?.ip === '10.77.0.9')!._source;
     expect(scan.event?.dataset).toBe('flowtrail.alerts');
     expect(scan.flowtrail.detection).toMatchObject({ type: 'address_scan', ports: [445, 34311] });
@@ -140,7 +119,7 @@ describe('detections on the lab capture', () => {
     controller.abort();
     await following;
     expect(total).toBeGreaterThan(2000);
-    expect(summary(found)).toEqual(SCENARIO);
+    expect(summary(found)).toEqual(LAB_SCENARIO);
   });
 
   it('judges volume against the host summaries: a host that moves this much every evening is no heavy talker', async () => {
@@ -167,7 +146,7 @@ describe('detections on the lab capture', () => {
     await pipeline.finish();
     await countDocs(client, searchPattern(HOST_SUMMARY_DATASET, usual.elasticsearch.namespace));
     const findings = await detectRange(client, usual, indicesOf(usual.elasticsearch.namespace).flows, range);
-    expect(summary(findings)).toEqual(SCENARIO.filter((f) => !f.startsWith('volume')));
+    expect(summary(findings)).toEqual(LAB_SCENARIO.filter((f) => !f.startsWith('volume')));
   });
 
   it('`flowtrail detect` notifies by email and webhook, one message per scan, violation and talker', async () => {
@@ -223,7 +202,7 @@ describe('detections on the lab capture', () => {
         { FLOWTRAIL_ES_URL: config.elasticsearch.url! },
       );
       expect(result.code, result.stderr).toBe(0);
-      expect(summary((JSON.parse(result.stdout) as { findings: Finding[] }).findings)).toEqual(SCENARIO);
+      expect(summary((JSON.parse(result.stdout) as { findings: Finding[] }).findings)).toEqual(LAB_SCENARIO);
       expect(posts.map((p) => `${p.kind} ${p.source}`).sort()).toEqual([
         'policy 198.51.100.30',
         'policy 203.0.113.66',

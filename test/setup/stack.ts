@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { stackDown, stackUp } from '../../src/stack/index.js';
 import { isFree } from '../../src/stack/ports.js';
+import { isAlive } from '../../src/stack/process.js';
 
 /** Ports of the shared test stack; well away from a developer's own 9200/9092 stack. */
 export const TEST_ES_PORT = Number(process.env.FLOWTRAIL_TEST_ES_PORT ?? 19200);
@@ -28,15 +29,6 @@ export async function freshStackDir(name: string): Promise<string> {
   return dataDir;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Test runs on one machine at the same time (two terminals, two worktrees) each get their own stack: slot 0 is
  * `main` on the default ports, the next free slot moves every port by 10. A slot is held by a lock file naming
@@ -51,7 +43,7 @@ async function claimSlot(): Promise<{ name: string; esPort: number; kafkaPort: n
       writeFileSync(lock, String(process.pid), { flag: 'wx' });
     } catch {
       const holder = Number(readFileSync(lock, 'utf8'));
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) continue;
+      if (Number.isInteger(holder) && holder > 0 && isAlive(holder, 'node')) continue;
       writeFileSync(lock, String(process.pid));
     }
     const esPort = TEST_ES_PORT + i * 10;

@@ -16,6 +16,27 @@ export const LAB = join(FIXTURES, 'lab');
 export const LAB_EXPORTS = ['softflowd-v5', 'softflowd-v9', 'softflowd-ipfix', 'pmacct-v9', 'pmacct-ipfix'];
 /** The lab's own network (lab/README.md). */
 export const LAB_LOCAL = ['10.77.0.0/24'];
+/** The scenario's access policy: only 10.0.0.0/8 may reach the server's SSH. */
+export const LAB_SSH_POLICY = {
+  name: 'ssh-to-server',
+  destination: '10.77.0.1',
+  port: 22,
+  protocol: 'tcp',
+  allow_from: ['10.0.0.0/8'],
+};
+/**
+ * What the detections must find in the lab (lab/README.md), as type, direction, source, destination: the
+ * scenario's five events, and one fact they imply: the attacker's scans reach 10.77.0.1:22, which only
+ * 10.0.0.0/8 may reach (`LAB_SSH_POLICY`), so it broke the SSH policy too.
+ */
+export const LAB_SCENARIO = [
+  'address_scan incoming 203.0.113.66 -',
+  'address_scan outgoing 10.77.0.9 -',
+  'policy incoming 198.51.100.30 10.77.0.1',
+  'policy incoming 203.0.113.66 10.77.0.1',
+  'port_scan incoming 203.0.113.66 10.77.0.1',
+  'volume outgoing 10.77.0.5 -',
+];
 
 /**
  * A test namespace holding the lab's NetFlow exports (all five by default) and, unless told otherwise, its Snort

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
+import { isAlive } from '../../src/stack/process.js';
 
 const run = promisify(execFile);
 
@@ -8,15 +9,6 @@ const PREFIX = 'ftnf';
 
 async function ip(...args: string[]): Promise<string> {
   return (await run('ip', args)).stdout;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The pid encoded in one of our names, NaN for names that are not ours. */
@@ -48,11 +40,11 @@ async function deleteNamespace(namespace: string): Promise<void> {
 export async function removeNetnsLeftovers(): Promise<void> {
   for (const line of (await ip('netns', 'list')).split('\n')) {
     const name = line.split(' ')[0];
-    if (name.startsWith(`${PREFIX}-`) && !alive(ownerOf(name))) await deleteNamespace(name);
+    if (name.startsWith(`${PREFIX}-`) && !isAlive(ownerOf(name), 'node')) await deleteNamespace(name);
   }
   for (const line of (await ip('-o', 'link', 'show')).split('\n')) {
     const name = line.split(':')[1]?.trim().split('@')[0];
-    if (name?.startsWith(PREFIX) && !alive(ownerOf(name)))
+    if (name?.startsWith(PREFIX) && !isAlive(ownerOf(name), 'node'))
       await ip('link', 'del', name).catch(() => undefined);
   }
 }

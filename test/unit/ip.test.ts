@@ -2,6 +2,7 @@ import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import { parseIPv6, writeAddress } from '../../src/schema/ip.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
+import { seededRandom as random } from '../support/random.js';
 
 /** ipaddr.js's bytes for the text, or undefined where it refuses it: the reference the hand parser must agree with. */
 function reference(text: string): string | undefined {
@@ -15,17 +16,6 @@ function reference(text: string): string | undefined {
 function fast(text: string): string | undefined {
   const out = new Uint8Array(20);
   return parseIPv6(text, out, 2) ? Buffer.from(out.subarray(2, 18)).toString('hex') : undefined;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Text forms of a random address: full, RFC 5952 compressed, upper case, with leading zeros, with a zone. */
