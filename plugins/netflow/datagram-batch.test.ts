@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { DatagramBatchWriter, type PackedDatagram, readDatagramBatch } from './datagram-batch.js';
-import { SerializedRecord } from './worker-protocol.js';
 
 function unpack(buffer: ArrayBuffer): PackedDatagram[] {
   const out: PackedDatagram[] = [];
@@ -46,20 +45,5 @@ describe('datagram batches', () => {
     expect(writer.fits(largest.length, '2001:db8::ffff:ffff')).toBe(false);
     const [datagram] = unpack(writer.take().buffer);
     expect(datagram.data.equals(largest)).toBe(true);
-  });
-});
-
-describe('records serialized by the decode worker', () => {
-  it('parse their document only when read, and serialize as plain records', () => {
-    const record = new SerializedRecord('flowtrail.flows', 'id-1', '{"source":{"ip":"10.77.0.5"}}');
-    expect(record.json).toBe('{"source":{"ip":"10.77.0.5"}}');
-    expect(record.doc).toEqual({ source: { ip: '10.77.0.5' } });
-    expect(record.doc).toBe(record.doc);
-    // Spool and dead-letter files hold `{dataset, id, doc}` lines.
-    expect(JSON.parse(JSON.stringify(record))).toEqual({
-      dataset: 'flowtrail.flows',
-      id: 'id-1',
-      doc: { source: { ip: '10.77.0.5' } },
-    });
   });
 });

@@ -8,15 +8,13 @@ import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import ipaddr from 'ipaddr.js';
-import { DatagramBatchWriter, readDatagramBatch } from './datagram-batch.js';
+import { DatagramBatchWriter } from './datagram-batch.js';
+import { DropCounts } from './drop-counts.js';
 import { JournalWriter } from './journal.js';
 import type { FromReceiver, ReceiveInit, ReceiveStats, ToReceiver } from './worker-protocol.js';
 
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
-/** Distinct senders counted by name for drops; a flood from random sources adds to `OTHER_SENDERS` instead. */
-const MAX_DROP_KEYS = 1000;
-const OTHER_SENDERS = 'other';
 /**
  * A partial batch is flushed after this long: batching amortises the cost of a write over many datagrams under
  * load, while a lone datagram still waits at most about a millisecond.
@@ -31,16 +29,10 @@ const init = workerData as ReceiveInit;
 const post = (message: FromReceiver, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
 
 const cidrs: Cidr[] = init.allowedExporters.map((cidr) => ipaddr.parseCIDR(cidr));
-const notAllowedBy = new Map<string, number>();
-const overflowBy = new Map<string, number>();
-const counts = { received: 0, notAllowed: 0, overflow: 0, journaledPackets: 0 };
-
-function countBy(map: Map<string, number>, key: string): void {
-  const current = map.get(key);
-  if (current !== undefined) map.set(key, current + 1);
-  else if (map.size < MAX_DROP_KEYS) map.set(key, 1);
-  else map.set(OTHER_SENDERS, (map.get(OTHER_SENDERS) ?? 0) + 1);
-}
+const notAllowed = new DropCounts();
+/** Datagrams the journal refused or lost. */
+const overflow = new DropCounts();
+const counts = { received: 0, journaledPackets: 0 };
 
 function exporterAddress(address: string): string {
   // Dual-stack sockets report IPv4 exporters as ::ffff:a.b.c.d; templates and allowlists use the IPv4 form.
@@ -61,10 +53,10 @@ function allowed(address: string): boolean {
 function stats(): ReceiveStats {
   return {
     received: counts.received,
-    notAllowed: counts.notAllowed,
-    notAllowedByExporter: Object.fromEntries(notAllowedBy),
-    overflow: counts.overflow,
-    overflowByExporter: Object.fromEntries(overflowBy),
+    notAllowed: notAllowed.total,
+    notAllowedByExporter: notAllowed.bySenderObject(),
+    overflow: overflow.total,
+    overflowByExporter: overflow.bySenderObject(),
     journaledPackets: counts.journaledPackets,
   };
 }
@@ -85,13 +77,6 @@ function statsChanged(): void {
   }
 }
 
-function overflow(buffer: ArrayBuffer): void {
-  readDatagramBatch(buffer, ({ address, port: from }) => {
-    counts.overflow++;
-    countBy(overflowBy, `${address}:${from}`);
-  });
-}
-
 const journal = init.journal
   ? new JournalWriter(init.journal.dir, {
       maxBytes: init.journal.maxBytes,
@@ -100,7 +85,7 @@ const journal = init.journal
       heldBytes: init.journal.heldBytes,
       onWritten: (seq, length) => post({ type: 'appended', seq, length }),
       onLost: (buffer, err) => {
-        overflow(buffer);
+        overflow.addBatch(buffer);
         post({ type: 'journal-error', message: err.message });
       },
     })
@@ -115,7 +100,7 @@ function flush(): void {
   const { buffer, packets } = batch.take();
   if (!journal) post({ type: 'batch', buffer, packets }, [buffer]);
   else if (journal.append(buffer, packets)) counts.journaledPackets += packets;
-  else overflow(buffer);
+  else overflow.addBatch(buffer);
   statsChanged();
 }
 
@@ -126,8 +111,7 @@ const socket = dgram.createSocket({
 socket.on('message', (data, rinfo) => {
   const address = exporterAddress(rinfo.address);
   if (!allowed(address)) {
-    counts.notAllowed++;
-    countBy(notAllowedBy, `${address}:${rinfo.port}`);
+    notAllowed.add(`${address}:${rinfo.port}`);
     statsChanged();
     return;
   }

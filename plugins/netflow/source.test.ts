@@ -170,7 +170,8 @@ describe('UDP source', () => {
   });
 
   it('counts datagrams beyond its queue bound as overflow instead of queueing them', async () => {
-    const { stats, packets } = await replay({ maxQueuedPackets: 1 }, () => false, {
+    // One datagram a batch: the receiving thread may otherwise read the whole replay into one batch.
+    const { stats, packets } = await replay({ maxQueuedPackets: 1, batchSize: 1 }, () => false, {
       waitMs: 500,
       gate: new Promise(() => {}),
     });

@@ -3,10 +3,11 @@ import { Worker } from 'node:worker_threads';
 import ipaddr from 'ipaddr.js';
 import type { NetflowExporterSample, NetflowSample } from '../../src/observability/metrics.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
+import { JsonRecord } from '../../src/schema/json-record.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
-import { readDatagramBatch } from './datagram-batch.js';
 import type { DecoderSnapshot } from './decode/decoder.js';
 import type { ExporterStats } from './decode/types.js';
+import { DropCounts } from './drop-counts.js';
 import { JournalReader } from './journal.js';
 import { kernelDrops } from './socket-drops.js';
 import {
@@ -14,7 +15,6 @@ import {
   type FromWorker,
   type ReceiveInit,
   type ReceiveStats,
-  SerializedRecord,
   type ToReceiver,
   type ToWorker,
   type WorkerInit,
@@ -111,10 +111,10 @@ const NO_RECEIVE_STATS: ReceiveStats = {
   journaledPackets: 0,
 };
 
-/** Sums two per-exporter count maps. */
-function addCounts(a: Record<string, number>, b: Map<string, number>): Record<string, number> {
+/** Sums two per-exporter counts. */
+function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   const sum = { ...a };
-  for (const [key, n] of b) sum[key] = (sum[key] ?? 0) + n;
+  for (const [key, n] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + n;
   return sum;
 }
 
@@ -132,12 +132,12 @@ export function createNetflowSource(
   options: NetflowSourceOptions,
   deps: { localNetworks: LocalNetworks },
 ): NetflowSource {
+  // A bad CIDR fails here, where the source is configured, rather than later inside the receiving thread.
   for (const cidr of options.allowedExporters ?? []) ipaddr.parseCIDR(cidr);
   const maxQueuedPackets = options.maxQueuedPackets ?? 20_000;
   const maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
   /** Without a journal, batches this thread had to drop. */
-  const memoryOverflowBy = new Map<string, number>();
-  let memoryOverflow = 0;
+  const memoryOverflow = new DropCounts();
   let receiveStats = NO_RECEIVE_STATS;
   let journal: JournalReader | undefined;
   let workerStats: WorkerStats = { exporters: {}, exporterLimit: 0 };
@@ -211,10 +211,7 @@ export function createNetflowSource(
         queuedBytes += buffer.byteLength;
         return;
       }
-      readDatagramBatch(buffer, ({ address, port }) => {
-        memoryOverflow++;
-        memoryOverflowBy.set(`${address}:${port}`, (memoryOverflowBy.get(`${address}:${port}`) ?? 0) + 1);
-      });
+      memoryOverflow.addBatch(buffer);
     }
 
     worker.on('message', (message: FromWorker) => {
@@ -249,9 +246,9 @@ export function createNetflowSource(
             pump();
             break;
           }
-          const records = new Array<SerializedRecord>(n);
+          const records = new Array<JsonRecord>(n);
           for (let i = 0; i < n; i++) {
-            records[i] = new SerializedRecord(message.datasets[i], message.ids[i], message.jsons[i]);
+            records[i] = new JsonRecord(message.datasets[i], message.ids[i], message.jsons[i]);
           }
           if (n > 0) ctx.counters.recordsIn(n);
           emitsWaiting++;
@@ -407,8 +404,8 @@ export function createNetflowSource(
       received: receiveStats.received,
       notAllowed: receiveStats.notAllowed,
       notAllowedByExporter: receiveStats.notAllowedByExporter,
-      queueOverflow: receiveStats.overflow + memoryOverflow,
-      queueOverflowByExporter: addCounts(receiveStats.overflowByExporter, memoryOverflowBy),
+      queueOverflow: receiveStats.overflow + memoryOverflow.total,
+      queueOverflowByExporter: addCounts(receiveStats.overflowByExporter, memoryOverflow.bySenderObject()),
       kernelDrops: boundPort === undefined ? dropsAtClose : kernelDrops(boundPort),
       exporterLimit: workerStats.exporterLimit,
       journaledPackets: receiveStats.journaledPackets,

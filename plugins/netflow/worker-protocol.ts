@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { PipelineRecord } from '../../src/pipeline/types.js';
 import type { DecoderOptions, DecoderSnapshot } from './decode/decoder.js';
 import type { ExporterStats } from './decode/types.js';
 
@@ -54,30 +53,6 @@ export type FromWorker =
   | { type: 'stats'; stats: WorkerStats }
   | { type: 'snapshot'; id: number; snapshot: DecoderSnapshot }
   | { type: 'closed'; stats: WorkerStats; snapshot: DecoderSnapshot };
-
-/**
- * A document serialized by the worker. The pipeline writes `json` as is; `doc` is parsed only when something
- * reads it (an index name taken from `@timestamp`, a test), and `toJSON` keeps spool and dead-letter files in
- * the `{dataset, id, doc}` shape.
- */
-export class SerializedRecord implements PipelineRecord {
-  private parsed: Record<string, unknown> | undefined;
-
-  constructor(
-    readonly dataset: string,
-    readonly id: string,
-    readonly json: string,
-  ) {}
-
-  get doc(): Record<string, unknown> {
-    this.parsed ??= JSON.parse(this.json) as Record<string, unknown>;
-    return this.parsed;
-  }
-
-  toJSON(): { dataset: string; id: string; doc: Record<string, unknown> } {
-    return { dataset: this.dataset, id: this.id, doc: this.doc };
-  }
-}
 
 /** What the receiving worker is started with (`workerData`). */
 export interface ReceiveInit {

@@ -7,17 +7,7 @@ import { JsonRecord } from '../../src/schema/json-record.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { mergeInto } from '../../src/schema/merge.js';
 import { tcpFlagNames, transportName } from '../../src/schema/protocols.js';
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from '../support/random.js';
 
 const AWKWARD = [
   '"',
@@ -261,9 +251,12 @@ describe('the flow document written straight to JSON', () => {
     });
   });
 
-  it('keeps a record that only carries JSON in the spool shape', () => {
+  it('keeps a record that only carries JSON (a decode worker sends those) as is, and in the spool shape', () => {
     const record = new JsonRecord('flowtrail.flows', 'id-1', '{"a":{"b":[1,"x"]}}');
+    expect(record.json).toBe('{"a":{"b":[1,"x"]}}');
     expect(record.doc).toEqual({ a: { b: [1, 'x'] } });
+    // Parsed once, when first read.
+    expect(record.doc).toBe(record.doc);
     expect(JSON.stringify(record)).toBe(
       '{"dataset":"flowtrail.flows","id":"id-1","doc":{"a":{"b":[1,"x"]}}}',
     );
