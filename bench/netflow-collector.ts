@@ -2,10 +2,10 @@
  * The collector side of bench/netflow.ts, in a process of its own so that its memory is the collector's alone:
  * compiled into dist/ by `npm run build` and run with plain node, as `flowtrail collect` runs, with the real
  * NetFlow source (datagram journal included) and pipeline, and a sink that discards.
- * Prints `{"port": n}` once listening; then answers each `stats` line on stdin with one JSON line and stops on
+ * Prints `{"port": n, "reader": ...}` once listening; then answers each `stats` line on stdin with one JSON line and stops on
  * `stop`, answering with the final figures.
  *
- *   node dist/bench/netflow-collector.js <journal dir>
+ *   node dist/bench/netflow-collector.js <journal dir> <receive buffer bytes> <auto|native|dgram>
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { createNetflowSource } from '../plugins/netflow/source.js';
+import type { NetflowReceiverKind } from '../plugins/netflow/worker-protocol.js';
 import { Metrics } from '../src/observability/metrics.js';
 import { DeadLetterWriter } from '../src/pipeline/dead-letter.js';
 import { Pipeline } from '../src/pipeline/pipeline.js';
@@ -31,7 +32,7 @@ export interface CollectorReport {
   peakRss: number;
 }
 
-const [journalDir] = process.argv.slice(2);
+const [journalDir, receiveBufferBytes, receiver] = process.argv.slice(2);
 let written = 0;
 const sink: Sink = {
   name: 'discard',
@@ -53,9 +54,11 @@ const source = createNetflowSource(
   {
     host: '127.0.0.1',
     port: 0,
-    recvBufferSize: 8 * 1024 * 1024,
+    recvBufferSize: Number(receiveBufferBytes),
+    receiver: receiver as NetflowReceiverKind,
     journal: { dir: journalDir, maxBytes: 4 * 1024 ** 3 },
-    onListening: (address) => process.stdout.write(`${JSON.stringify({ port: address.port })}\n`),
+    onListening: (address) =>
+      process.stdout.write(`${JSON.stringify({ port: address.port, reader: source.stats().reader })}\n`),
   },
   { localNetworks: new LocalNetworks(['10.77.0.0/24']) },
 );

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DatagramBatchWriter, type PackedDatagram, readDatagramBatch } from './datagram-batch.js';
+import {
+  DatagramBatchWriter,
+  filterDatagramBatch,
+  type PackedDatagram,
+  readDatagramBatch,
+} from './datagram-batch.js';
 
 function unpack(buffer: ArrayBuffer): PackedDatagram[] {
   const out: PackedDatagram[] = [];
@@ -45,5 +50,25 @@ describe('datagram batches', () => {
     expect(writer.fits(largest.length, '2001:db8::ffff:ffff')).toBe(false);
     const [datagram] = unpack(writer.take().buffer);
     expect(datagram.data.equals(largest)).toBe(true);
+  });
+
+  it('filters out the datagrams of refused exporters in place, keeping the others in order', () => {
+    const writer = new DatagramBatchWriter();
+    writer.append(Buffer.from([1]), '192.0.2.1', 1, 1);
+    writer.append(Buffer.from([2, 2]), '198.51.100.9', 2, 2);
+    writer.append(Buffer.from([3, 3, 3]), '192.0.2.2', 3, 3);
+    writer.append(Buffer.from([4]), '198.51.100.9', 4, 4);
+    const refused: string[] = [];
+    const kept = filterDatagramBatch(
+      writer.take(),
+      (address) => address.startsWith('192.0.2.'),
+      (address, port) => refused.push(`${address}:${port}`),
+    );
+    expect(kept.packets).toBe(2);
+    expect(unpack(kept.buffer).map((d) => [d.address, [...d.data]])).toEqual([
+      ['192.0.2.1', [1]],
+      ['192.0.2.2', [3, 3, 3]],
+    ]);
+    expect(refused).toEqual(['198.51.100.9:2', '198.51.100.9:4']);
   });
 });

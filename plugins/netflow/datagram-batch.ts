@@ -83,3 +83,32 @@ export function readDatagramBatch(buffer: ArrayBuffer, visit: (datagram: PackedD
     at = from + length;
   }
 }
+
+/**
+ * Removes from a packed batch, in place, the datagrams whose exporter `keep` refuses, telling `onRefused` about
+ * each; returns the batch that remains (a view on the same memory).
+ */
+export function filterDatagramBatch(
+  batch: PackedBatch,
+  keep: (address: string) => boolean,
+  onRefused: (address: string, port: number) => void,
+): PackedBatch {
+  const bytes = Buffer.from(batch.buffer);
+  let read = 0;
+  let written = 0;
+  let packets = 0;
+  while (read + HEADER <= bytes.length) {
+    const addressLength = bytes.readUInt8(read + 14);
+    const size = HEADER + addressLength + bytes.readUInt32LE(read);
+    const address = bytes.toString('latin1', read + HEADER, read + HEADER + addressLength);
+    if (keep(address)) {
+      if (written !== read) bytes.copyWithin(written, read, read + size);
+      written += size;
+      packets++;
+    } else {
+      onRefused(address, bytes.readUInt16LE(read + 12));
+    }
+    read += size;
+  }
+  return written === bytes.length ? batch : { buffer: batch.buffer.slice(0, written), packets };
+}

@@ -31,6 +31,9 @@ const CURSOR = 'written.json';
 /** The written position is saved at most this often while entries are released, and at `close`. */
 const CURSOR_INTERVAL_MS = 1000;
 
+/** Entries written by one system call at most. */
+const WRITE_ENTRIES = 64;
+
 const segmentPath = (dir: string, seq: number) => join(dir, `${String(seq).padStart(12, '0')}${SUFFIX}`);
 
 export interface JournalWriterOptions {
@@ -65,7 +68,7 @@ export class JournalWriter {
   private size = 0;
   private held: number;
   private readonly pending: Pending[] = [];
-  private pendingBytes = 0;
+  private queuedBytes = 0;
   private writing: Promise<void> | undefined;
 
   constructor(
@@ -80,12 +83,17 @@ export class JournalWriter {
 
   /** Queues a batch; false when the journal is full or the disk behind, and the caller drops it and counts it. */
   append(buffer: ArrayBuffer, packets: number): boolean {
-    if (this.held + this.pendingBytes >= this.options.maxBytes) return false;
-    if (this.pendingBytes >= this.options.maxPendingBytes) return false;
+    if (this.held + this.queuedBytes >= this.options.maxBytes) return false;
+    if (this.queuedBytes >= this.options.maxPendingBytes) return false;
     this.pending.push({ buffer, packets });
-    this.pendingBytes += ENTRY_HEADER + buffer.byteLength;
+    this.queuedBytes += ENTRY_HEADER + buffer.byteLength;
     this.writing ??= this.writePending();
     return true;
+  }
+
+  /** Bytes appended and not yet in the file. */
+  get pendingBytes(): number {
+    return this.queuedBytes;
   }
 
   /** The reader deleted segments of this many bytes. */
@@ -105,29 +113,42 @@ export class JournalWriter {
   }
 
   private async writePending(): Promise<void> {
-    for (let entry = this.pending.shift(); entry; entry = this.pending.shift()) {
-      const length = ENTRY_HEADER + entry.buffer.byteLength;
+    while (this.pending.length > 0) {
       if (this.fd === undefined || this.size >= this.segmentBytes) this.openSegment();
-      const header = Buffer.allocUnsafe(ENTRY_HEADER);
-      header.writeUInt32LE(entry.buffer.byteLength, 0);
-      header.writeUInt32LE(entry.packets, 4);
+      // One system call for what queued up while the previous write ran, within the segment's size.
+      const entries: Pending[] = [];
+      let length = 0;
+      while (
+        this.pending.length > 0 &&
+        entries.length < WRITE_ENTRIES &&
+        this.size + length < this.segmentBytes
+      ) {
+        const entry = this.pending.shift() as Pending;
+        entries.push(entry);
+        length += ENTRY_HEADER + entry.buffer.byteLength;
+      }
+      const parts: Uint8Array[] = [];
+      for (const entry of entries) {
+        const header = Buffer.allocUnsafe(ENTRY_HEADER);
+        header.writeUInt32LE(entry.buffer.byteLength, 0);
+        header.writeUInt32LE(entry.packets, 4);
+        parts.push(header, new Uint8Array(entry.buffer));
+      }
       const seq = this.seq;
       try {
         const written = await new Promise<number>((resolve, reject) =>
-          writev(this.fd as number, [header, new Uint8Array(entry.buffer)], (err, bytes) =>
-            err ? reject(err) : resolve(bytes),
-          ),
+          writev(this.fd as number, parts, (err, bytes) => (err ? reject(err) : resolve(bytes))),
         );
         if (written !== length) throw new Error(`short write: ${written} of ${length} bytes`);
         this.size += length;
         this.held += length;
-        this.pendingBytes -= length;
-        this.options.onWritten(seq, length);
+        this.queuedBytes -= length;
+        for (const entry of entries) this.options.onWritten(seq, ENTRY_HEADER + entry.buffer.byteLength);
       } catch (err) {
-        this.pendingBytes -= length;
+        this.queuedBytes -= length;
         // What reached the file of a failed write would read as a torn entry: the next write starts a new segment.
         this.closeSegment();
-        this.options.onLost(entry.buffer, err as Error);
+        for (const entry of entries) this.options.onLost(entry.buffer, err as Error);
       }
     }
     this.writing = undefined;

@@ -54,11 +54,16 @@ export type FromWorker =
   | { type: 'snapshot'; id: number; snapshot: DecoderSnapshot }
   | { type: 'closed'; stats: WorkerStats; snapshot: DecoderSnapshot };
 
+/** What reads the socket: the native recvmmsg thread (`native-receiver.ts`) or Node's dgram. */
+export type NetflowReceiverKind = 'auto' | 'native' | 'dgram';
+
 /** What the receiving worker is started with (`workerData`). */
 export interface ReceiveInit {
   host: string;
   port: number;
   recvBufferSize?: number;
+  /** `auto`: the native receiver where it is built, else Node's dgram. */
+  receiver: NetflowReceiverKind;
   /** CIDRs; empty accepts every exporter. */
   allowedExporters: string[];
   batchSize: number;
@@ -90,7 +95,10 @@ export type ToReceiver =
   | { type: 'close' };
 
 export type FromReceiver =
-  | { type: 'listening'; address: AddressInfo; granted: number }
+  /** `granted`: the socket's receive buffer for data. */
+  | { type: 'listening'; address: AddressInfo; granted: number; reader: 'native' | 'dgram' }
+  /** `auto` fell back to Node's dgram. */
+  | { type: 'native-unavailable'; reason: string }
   | { type: 'bind-failed'; message: string; code?: string }
   | { type: 'socket-error'; message: string }
   | { type: 'journal-error'; message: string }

@@ -69,6 +69,7 @@ export function createNetflowInput(
       host: netflow.host,
       port: netflow.port,
       recvBufferSize: netflow.receive_buffer_bytes,
+      receiver: netflow.receiver,
       allowedExporters: netflow.allowed_exporters,
       templateTimeoutMs: netflow.template_timeout,
       samplingOverrides: netflow.sampling_overrides,

@@ -74,6 +74,7 @@ const netflow = z
     host: z.string().default('0.0.0.0'),
     port: port.default(2055),
     receive_buffer_bytes: byteSize.default(8 * 1024 * 1024),
+    receiver: z.enum(['auto', 'native', 'dgram']).default('auto'),
     allowed_exporters: z.array(cidr).default([]),
     template_timeout: duration.default(30 * 60_000),
     sampling_overrides: z.record(z.string(), z.number().int().positive()).default({}),

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "udp_receiver",
+      "sources": ["native/udp_receiver.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11"],
+      "conditions": [["OS!='linux'", {"type": "none", "sources": []}]]
+    }
+  ]
+}

@@ -1,0 +1,52 @@
+/**
+ * The native UDP receiver (native/udp_receiver.c, built by `npm ci` through scripts/build-native.mjs): a thread
+ * reading the socket with recvmmsg into a ring of packed datagram batches (see `datagram-batch.ts`). Linux only;
+ * elsewhere, or when it was not built, the receiving worker reads with Node's dgram instead.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeReceiverStats {
+  /** Datagrams read from the socket, refused exporters' included. */
+  received: number;
+  /** Absent once closed. */
+  localPort?: number;
+  /** The socket's receive buffer for data (Linux reports twice this). */
+  receiveBufferBytes?: number;
+  /** The last error reading the socket since the previous call, if any. */
+  lastError?: string;
+}
+
+export interface NativeReceiver {
+  /** Oldest datagrams first, packed, at most `maxBytes` (but at least one datagram) and `maxPackets`. */
+  take(maxBytes: number, maxPackets: number): [ArrayBuffer, number] | undefined;
+  stats(): NativeReceiverStats;
+  /** Stops reading and closes the socket; what was read can still be taken. */
+  close(): void;
+}
+
+export type NativeReceiverConstructor = new (
+  address: string,
+  family: 4 | 6,
+  port: number,
+  receiveBufferBytes: number,
+  ringBytes: number,
+  onReadable: () => void,
+) => NativeReceiver;
+
+/** Where node-gyp puts the addon, from this module in the source tree and from its compiled copy in dist/. */
+const CANDIDATES = ['../../build/Release/udp_receiver.node', '../../../build/Release/udp_receiver.node'];
+
+/** The addon's constructor, or why it cannot be used here. */
+export function loadNativeReceiver(): { UdpReceiver: NativeReceiverConstructor } | { unavailable: string } {
+  if (process.platform !== 'linux') return { unavailable: `not built for ${process.platform}` };
+  const require = createRequire(import.meta.url);
+  const path = CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url))).find((p) => existsSync(p));
+  if (!path) return { unavailable: 'build/Release/udp_receiver.node is missing (npm ci builds it)' };
+  try {
+    return require(path) as { UdpReceiver: NativeReceiverConstructor };
+  } catch (err) {
+    return { unavailable: `${path}: ${(err as Error).message}` };
+  }
+}
