@@ -14,9 +14,10 @@ import { LAB_FLOWS, pcapPayloads } from './testing/fixtures.js';
 
 /**
  * A pipeline stand-in that records what it is given. With `gate`, it pushes back as a full pipeline does: `emit`
- * resolves, and `onWritten` runs, only once the gate opens.
+ * resolves, and `onWritten` runs, only once the gate opens. With `writeGate`, `emit` resolves at once but nothing is
+ * written (`onWritten`) before that gate opens, as with slow outputs and a large pipeline queue.
  */
-function context(controller: AbortController, gate?: Promise<void>) {
+function context(controller: AbortController, gate?: Promise<void>, writeGate?: Promise<void>) {
   const emitted: PipelineRecord[] = [];
   const written: PipelineRecord[] = [];
   const deadLetters: DeadLetterEntry[] = [];
@@ -36,8 +37,12 @@ function context(controller: AbortController, gate?: Promise<void>) {
     emit: async (records, onWritten) => {
       emitted.push(...records);
       await gate;
-      written.push(...records);
-      onWritten?.();
+      const write = () => {
+        written.push(...records);
+        onWritten?.();
+      };
+      if (writeGate) void writeGate.then(write);
+      else write();
     },
     deadLetter: (entry) => deadLetters.push(entry),
   };
@@ -65,6 +70,8 @@ interface ReplayOptions {
   fromPort?: number;
   /** Makes the pipeline push back until it opens (see `context`). */
   gate?: Promise<void>;
+  /** Makes the pipeline write nothing until it opens, without pushing back (see `context`). */
+  writeGate?: Promise<void>;
 }
 
 async function replay(
@@ -76,10 +83,11 @@ async function replay(
     paced = true,
     fromPort,
     gate,
+    writeGate,
   }: ReplayOptions = {},
 ) {
   const controller = new AbortController();
-  const context_ = context(controller, gate);
+  const context_ = context(controller, gate, writeGate);
   const { ctx, emitted } = context_;
   let port = 0;
   const listening = new Promise<void>((resolve) => {
@@ -243,6 +251,35 @@ describe('UDP source', () => {
     expect(stats.queueOverflowByExporter[exporter]).toBe(stats.queueOverflow);
     const decoded = Object.values(stats.exporters).reduce((sum, s) => sum + s.packets, 0);
     expect(decoded + stats.queueOverflow + (stats.kernelDrops ?? 0)).toBe(packets);
+  });
+
+  it('stops decoding while too many of its documents wait unwritten, and goes on as they are written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtrail-journal-'));
+    const limit = 1000;
+    const batchSize = 4;
+    let open: () => void = () => {};
+    const writeGate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const startedAt = Date.now();
+    let emittedWhileStalled: number | undefined;
+    const { emitted, stats } = await replay(
+      { batchSize, maxUnwrittenDocs: limit, journal: { dir, maxBytes: 64 * 1024 * 1024 } },
+      (e) => {
+        // Every datagram is in by now; the source had time to decode as much as it would.
+        if (emittedWhileStalled === undefined && Date.now() - startedAt >= 1500) {
+          emittedWhileStalled = e.length;
+          open();
+        }
+        return new Set(e.map((r) => r.id)).size >= 2900;
+      },
+      { writeGate },
+    );
+    expect(emittedWhileStalled).toBeGreaterThanOrEqual(limit);
+    // Past the bound only the batches already at the decode worker (two at most, of up to 34 flows a datagram).
+    expect(emittedWhileStalled).toBeLessThanOrEqual(limit + 2 * batchSize * 34);
+    expect(new Set(emitted.map((r) => r.id)).size).toBe(2900);
+    expect(stats.queueOverflow).toBe(0);
   });
 
   it('keeps datagrams in its journal while the pipeline pushes back, then emits every flow', async () => {

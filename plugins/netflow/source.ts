@@ -58,6 +58,11 @@ export interface NetflowSourceOptions {
   /** The same bound in bytes of datagrams, which keeps memory bounded whatever their size. Default 32 MiB. */
   maxQueuedBytes?: number;
   /**
+   * Documents of this source emitted and not yet written beyond which no more batches are decoded: the journal (or
+   * the memory queue) holds the backlog, not the pipeline. Default 16 384, about 18 MB of documents.
+   */
+  maxUnwrittenDocs?: number;
+  /**
    * Where every datagram batch goes on its way to the decode worker (see `DatagramJournal`): bursts and slow
    * outputs then wait on disk, up to `maxBytes`, and a restart decodes what was not written yet. Without it,
    * batches wait in memory within `maxQueuedPackets`/`maxQueuedBytes` and are lost with the process.
@@ -100,8 +105,22 @@ export interface NetflowSource extends Source {
   snapshot(): Promise<DecoderSnapshot>;
 }
 
-/** Batches handed to the decode worker and not answered yet: enough to keep it busy, few enough to stay small. */
-const MAX_IN_FLIGHT = 4;
+/**
+ * Batches handed to the decode worker and not answered yet: one being decoded and one waiting keep it busy (a batch
+ * takes tens of milliseconds), and every further one is megabytes of documents alive at once.
+ */
+const MAX_IN_FLIGHT = 2;
+/**
+ * The decode worker's young generation. V8 sizes it by the machine's memory, up to 48 MB on a large one, and the
+ * worker's short-lived decoding garbage fills whatever it is given; a smaller one is scavenged more often for about
+ * the same cost and keeps the collector's resident memory down.
+ */
+const DECODE_YOUNG_GENERATION_MB = 16;
+/**
+ * Default of `maxUnwrittenDocs`. The pipeline's own bound (`queue.max_records`, 100 000 by default) would keep about
+ * 100 MB of documents in memory whenever the outputs are slower than decoding.
+ */
+const MAX_UNWRITTEN_DOCS = 16_384;
 /** Batches appended to the journal but not yet in the file beyond which the disk is too slow and they are dropped. */
 const MAX_PENDING_JOURNAL_BYTES = 64 * 1024 * 1024;
 
@@ -143,6 +162,7 @@ export function createNetflowSource(
   // A bad CIDR fails here, where the source is configured, rather than later inside the receiving thread.
   for (const cidr of options.allowedExporters ?? []) ipaddr.parseCIDR(cidr);
   const maxQueuedPackets = options.maxQueuedPackets ?? 20_000;
+  const maxUnwrittenDocs = options.maxUnwrittenDocs ?? MAX_UNWRITTEN_DOCS;
   const maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
   /** Without a journal, batches this thread had to drop. */
   const memoryOverflow = new DropCounts();
@@ -174,7 +194,11 @@ export function createNetflowSource(
       snapshot: lastSnapshot,
       localNetworks: deps.localNetworks.cidrs,
     };
-    const worker = new Worker(decodeEntry.script, { workerData: decodeInit, eval: decodeEntry.eval });
+    const worker = new Worker(decodeEntry.script, {
+      workerData: decodeInit,
+      eval: decodeEntry.eval,
+      resourceLimits: { maxYoungGenerationSizeMb: DECODE_YOUNG_GENERATION_MB },
+    });
     const send = (message: ToWorker, transfer?: ArrayBuffer[]) => worker.postMessage(message, transfer);
 
     /** Without a journal: batches not yet handed to the worker, oldest first. */
@@ -202,9 +226,18 @@ export function createNetflowSource(
     });
     failed.catch(() => {});
 
-    /** Hands queued batches to the worker while it has room and the pipeline is not pushing back. */
+    /** Documents emitted and not yet written by the sinks. */
+    let unwrittenDocs = 0;
+
+    /**
+     * Hands queued batches to the worker while it has room, the pipeline is not pushing back and not too many of
+     * this source's documents wait in it.
+     */
     function pump(): void {
-      while (closing || (inFlight < MAX_IN_FLIGHT && emitsWaiting === 0)) {
+      while (
+        closing ||
+        (inFlight < MAX_IN_FLIGHT && emitsWaiting === 0 && unwrittenDocs < maxUnwrittenDocs)
+      ) {
         // Once closing, the journal keeps what is left for the next run.
         const next = journal ? (closing ? undefined : journal.read()) : memory.shift();
         if (!next) return;
@@ -261,8 +294,13 @@ export function createNetflowSource(
           }
           if (n > 0) ctx.counters.recordsIn(n);
           emitsWaiting++;
+          unwrittenDocs += n;
           ctx
-            .emit(records, release)
+            .emit(records, () => {
+              unwrittenDocs -= n;
+              release?.();
+              pump();
+            })
             .catch((err: unknown) => ctx.logger.error({ err }, 'netflow: emit failed'))
             .finally(() => {
               emitsWaiting--;
