@@ -1,12 +1,13 @@
 import type { FlowFacts } from '../../src/schema/flow.js';
 import { jsonNumber, jsonString, RawJson } from '../../src/schema/json.js';
+import type { Direction } from '../../src/schema/locality.js';
 import { ParseError } from '../logfile/parser.js';
 import { CONN_STATE_MESSAGES } from './conn-state.js';
 import { CONNECTION_KEYS, direction, protocol, timestamp } from './fields.js';
 import { nestJson, type ZeekRecord } from './values.js';
 
 /** Mapped to ECS flow fields, so not repeated under `zeek.connection`. */
-const MAPPED = new Set([
+export const MAPPED = new Set([
   ...CONNECTION_KEYS,
   'service',
   'duration',
@@ -21,24 +22,49 @@ const MAPPED = new Set([
   'ip_proto',
 ]);
 
-/**
- * conn.log to flow facts. Bytes are the IP-level counts (`orig_ip_bytes`), as NetFlow counts them and as
- * Elastic's Zeek integration maps `source.bytes`; the payload counts stay in `zeek.connection.orig_bytes`.
- */
+/** The conn.log fields a flow is made of, read from a record (`recordFields`) or straight from a TSV line. */
+export interface ConnFields {
+  /** `ts`, epoch ms. */
+  start: number;
+  protocol: number;
+  sourceIp: string;
+  destinationIp: string;
+  sourcePort: number | undefined;
+  destinationPort: number | undefined;
+  /** Seconds. */
+  duration: number | undefined;
+  uid: string | undefined;
+  state: string | undefined;
+  sourceMac: string | undefined;
+  destinationMac: string | undefined;
+  bytes: number | undefined;
+  packets: number | undefined;
+  reverseBytes: number | undefined;
+  reversePackets: number | undefined;
+  vlanId: number | undefined;
+  communityId: string | undefined;
+  service: string | undefined;
+  direction: Direction | undefined;
+}
+
+export function missingEndpoint(): ParseError {
+  return new ParseError('zeek conn: missing proto or endpoint address');
+}
+
 const asText = (value: unknown) => (typeof value === 'string' ? value : undefined);
 const asNumber = (value: unknown) => (typeof value === 'number' ? value : undefined);
 
-export function connFacts(record: ZeekRecord, identity: string): FlowFacts {
+export function recordFields(record: ZeekRecord): ConnFields {
   // Every field is read at a site of its own rather than through a shared `text(record, key)`, whose one
   // keyed load, seeing every field name, is megamorphic and several times slower.
   const {
-    uid: uidValue,
+    uid,
     'id.orig_h': origHost,
     'id.resp_h': respHost,
     'id.orig_p': origPort,
     'id.resp_p': respPort,
     duration,
-    conn_state: stateValue,
+    conn_state: state,
     orig_l2_addr: origMac,
     resp_l2_addr: respMac,
     orig_ip_bytes: origBytes,
@@ -53,52 +79,85 @@ export function connFacts(record: ZeekRecord, identity: string): FlowFacts {
   const proto = protocol(record);
   const sourceIp = asText(origHost);
   const destinationIp = asText(respHost);
-  if (proto === undefined || sourceIp === undefined || destinationIp === undefined) {
-    throw new ParseError('zeek conn: missing proto or endpoint address');
-  }
-  const seconds = asNumber(duration);
-  const uid = asText(uidValue);
-  const state = asText(stateValue);
-  const sourcePort = asNumber(origPort);
-  const destinationPort = asNumber(respPort);
-  // `zeek.connection` is written straight to JSON (see nestJson): the members added to the log's own fields.
-  let members = '';
-  if (state !== undefined) {
-    members = `"state":${jsonString(state)}`;
-    const message = CONN_STATE_MESSAGES[state];
-    if (message !== undefined) members += `,"state_message":${jsonString(message)}`;
-  }
-  if ((proto === 1 || proto === 58) && sourcePort !== undefined) {
-    const icmp =
-      destinationPort === undefined
-        ? `"icmp":{"type":${jsonNumber(sourcePort)}}`
-        : `"icmp":{"type":${jsonNumber(sourcePort)},"code":${jsonNumber(destinationPort)}}`;
-    members = members === '' ? icmp : `${members},${icmp}`;
-  }
-  const connection = nestJson(record, MAPPED, members);
+  if (proto === undefined || sourceIp === undefined || destinationIp === undefined) throw missingEndpoint();
   return {
-    module: 'zeek',
-    action: 'zeek_connection',
+    start,
     protocol: proto,
     sourceIp,
     destinationIp,
-    sourcePort,
-    destinationPort,
+    sourcePort: asNumber(origPort),
+    destinationPort: asNumber(respPort),
+    duration: asNumber(duration),
+    uid: asText(uid),
+    state: asText(state),
     sourceMac: asText(origMac),
     destinationMac: asText(respMac),
     bytes: asNumber(origBytes),
     packets: asNumber(origPackets),
     reverseBytes: asNumber(respBytes),
     reversePackets: asNumber(respPackets),
-    start,
-    end: seconds === undefined ? undefined : start + seconds * 1000,
-    durationNs: seconds === undefined ? undefined : Math.round(seconds * 1e9),
-    sourceIsInitiator: true,
     vlanId: asNumber(vlan),
-    flowId: uid,
     communityId: asText(communityId),
+    service: asText(service),
     direction: direction(record),
-    applicationProtocol: asText(service),
+  };
+}
+
+/** `"state":…,"state_message":…` of each state Zeek documents, written once. */
+const STATE_MEMBERS = new Map(
+  Object.entries(CONN_STATE_MESSAGES).map(([state, message]) => [
+    state,
+    `"state":${jsonString(state)},"state_message":${jsonString(message)}`,
+  ]),
+);
+
+/**
+ * The members flowtrail adds to `zeek.connection` (JSON members, `"a":1,"b":2`), which come before the log's own
+ * fields: the state's message, as Elastic's integration words it, and ICMP type and code.
+ */
+export function addedMembers(c: ConnFields): string {
+  let members = '';
+  if (c.state !== undefined) members = STATE_MEMBERS.get(c.state) ?? `"state":${jsonString(c.state)}`;
+  if ((c.protocol === 1 || c.protocol === 58) && c.sourcePort !== undefined) {
+    const icmp =
+      c.destinationPort === undefined
+        ? `"icmp":{"type":${jsonNumber(c.sourcePort)}}`
+        : `"icmp":{"type":${jsonNumber(c.sourcePort)},"code":${jsonNumber(c.destinationPort)}}`;
+    members = members === '' ? icmp : `${members},${icmp}`;
+  }
+  return members;
+}
+
+/**
+ * conn.log to flow facts. Bytes are the IP-level counts (`orig_ip_bytes`), as NetFlow counts them and as
+ * Elastic's Zeek integration maps `source.bytes`; the payload counts stay in `zeek.connection.orig_bytes`.
+ * `connection` is `zeek.connection` as JSON; `identity` stands in for a missing uid.
+ */
+export function connFlowFacts(c: ConnFields, connection: string, identity: string): FlowFacts {
+  const { start, duration, uid } = c;
+  return {
+    module: 'zeek',
+    action: 'zeek_connection',
+    protocol: c.protocol,
+    sourceIp: c.sourceIp,
+    destinationIp: c.destinationIp,
+    sourcePort: c.sourcePort,
+    destinationPort: c.destinationPort,
+    sourceMac: c.sourceMac,
+    destinationMac: c.destinationMac,
+    bytes: c.bytes,
+    packets: c.packets,
+    reverseBytes: c.reverseBytes,
+    reversePackets: c.reversePackets,
+    start,
+    end: duration === undefined ? undefined : start + duration * 1000,
+    durationNs: duration === undefined ? undefined : Math.round(duration * 1e9),
+    sourceIsInitiator: true,
+    vlanId: c.vlanId,
+    flowId: uid,
+    communityId: c.communityId,
+    direction: c.direction,
+    applicationProtocol: c.service,
     extra: {
       zeek: new RawJson(
         uid !== undefined
@@ -108,4 +167,9 @@ export function connFacts(record: ZeekRecord, identity: string): FlowFacts {
     },
     identity: uid ?? identity,
   };
+}
+
+export function connFacts(record: ZeekRecord, identity: string): FlowFacts {
+  const c = recordFields(record);
+  return connFlowFacts(c, nestJson(record, MAPPED, addedMembers(c)), identity);
 }

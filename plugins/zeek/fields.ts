@@ -26,25 +26,35 @@ export function list(record: ZeekRecord, key: string): unknown[] | undefined {
 /** `ts` in epoch ms; every Zeek log has it, and a record without it cannot be placed in time. */
 export function timestamp(record: ZeekRecord): number {
   const ts = record.ts;
-  if (!(ts instanceof ZeekTime)) throw new ParseError('zeek: missing or invalid ts');
+  if (!(ts instanceof ZeekTime)) throw invalidTimestamp();
   return ts.ms;
+}
+
+export function invalidTimestamp(): ParseError {
+  return new ParseError('zeek: missing or invalid ts');
 }
 
 /** IANA number of the `proto` field; Zeek says `icmp` for ICMPv6 too, and 8.x adds `ip_proto` for the rest. */
 export function protocol(record: ZeekRecord): number | undefined {
-  // Named reads rather than `text(record, key)`: see connFacts.
-  const proto = record.proto;
-  const ipProto = record.ip_proto;
+  // Named reads rather than `text(record, key)`: see recordFields.
+  return protocolOf(record.proto, record['id.orig_h'], record.ip_proto);
+}
+
+/** `protocol` of the values of `proto`, `id.orig_h` and `ip_proto`. */
+export function protocolOf(proto: unknown, origHost: unknown, ipProto: unknown): number | undefined {
   const fallback = typeof ipProto === 'number' ? ipProto : undefined;
   if (typeof proto !== 'string') return fallback;
-  if (proto === 'icmp') return String(record['id.orig_h'] ?? '').includes(':') ? 58 : 1;
+  if (proto === 'icmp') return String(origHost ?? '').includes(':') ? 58 : 1;
   return protocolNumber(proto) ?? fallback;
 }
 
 /** Zeek's own view of the site (`Site::local_nets`) wins over the configured networks when it logged one. */
 export function direction(record: ZeekRecord): Direction | undefined {
-  const orig = record.local_orig;
-  const resp = record.local_resp;
+  return directionOf(record.local_orig, record.local_resp);
+}
+
+/** `direction` of the values of `local_orig` and `local_resp`. */
+export function directionOf(orig: unknown, resp: unknown): Direction | undefined {
   if (typeof orig !== 'boolean' || typeof resp !== 'boolean') return undefined;
   if (orig) return resp ? 'internal' : 'outbound';
   return resp ? 'inbound' : 'external';

@@ -1,6 +1,6 @@
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { toAlertRecord } from '../../src/schema/alert.js';
-import { toFlowRecord } from '../../src/schema/flow.js';
+import { type FlowFacts, toFlowRecord } from '../../src/schema/flow.js';
 import { toEventRecord } from '../logfile/event-record.js';
 import type { MappingDeps } from '../logfile/parser.js';
 import { connFacts } from './conn.js';
@@ -51,6 +51,10 @@ function eventRecord(log: string, record: ZeekRecord, identity: string, deps: Ma
   );
 }
 
+export function connRecord(facts: FlowFacts, deps: MappingDeps): PipelineRecord {
+  return toFlowRecord(facts, { localNetworks: deps.localNetworks, now: deps.now() });
+}
+
 export function mapZeek(
   log: string,
   record: ZeekRecord,
@@ -59,10 +63,7 @@ export function mapZeek(
 ): PipelineRecord {
   switch (log) {
     case 'conn':
-      return toFlowRecord(connFacts(record, identity), {
-        localNetworks: deps.localNetworks,
-        now: deps.now(),
-      });
+      return connRecord(connFacts(record, identity), deps);
     case 'notice':
       return toAlertRecord(noticeFacts(record, identity), {
         localNetworks: deps.localNetworks,

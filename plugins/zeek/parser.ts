@@ -1,9 +1,11 @@
 import { basename } from 'node:path';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { type FileContext, type FileParser, ParseError, type Unit, unitIdentity } from '../logfile/parser.js';
+import { addedMembers, connFlowFacts } from './conn.js';
+import { ConnTsvReader } from './conn-tsv.js';
 import { parseZeekJson } from './json.js';
-import { guessLog, mapZeek } from './map.js';
-import { ZeekTsvParser } from './tsv.js';
+import { connRecord, guessLog, mapZeek } from './map.js';
+import { type TsvLayout, ZeekTsvParser } from './tsv.js';
 import type { ZeekEntry } from './values.js';
 
 const KNOWN_LOGS = [
@@ -32,24 +34,50 @@ function logFromFileName(path: string): string | undefined {
 export class ZeekFileParser implements FileParser {
   private readonly tsv = new ZeekTsvParser();
   private readonly fileLog: string | undefined;
+  /** The conn.log reader for `readerLayout`, the TSV header it was made for. */
+  private reader: ConnTsvReader | undefined;
+  private readerLayout: TsvLayout | undefined;
 
   constructor(private readonly ctx: FileContext) {
     this.fileLog = logFromFileName(ctx.path);
   }
 
   parse(unit: Unit): PipelineRecord | undefined {
-    const entry = this.read(unit.text);
-    if (entry === undefined) return undefined;
+    const line = unit.text;
+    const first = line.charCodeAt(0);
+    if (first === 123 /* { */) return this.map(parseZeekJson(line), unit);
+    // A line that starts with a printable ASCII character is not blank: only the others need trimming.
+    if (!(first > 32 && first < 127) && line.trim() === '') return undefined;
+    if (first !== 35 /* # */) {
+      const reader = this.connReader();
+      if (reader !== undefined) return this.connRecord(reader, line, unit);
+    }
+    const entry = this.tsv.parse(line);
+    return entry === undefined ? undefined : this.map(entry, unit);
+  }
+
+  private map(entry: ZeekEntry, unit: Unit): PipelineRecord {
     const log = entry.path ?? this.fileLog ?? guessLog(entry.record);
     if (log === undefined) throw new ParseError('zeek: cannot tell which log this record belongs to');
     return mapZeek(log, entry.record, unitIdentity(this.ctx, unit), this.ctx);
   }
 
-  private read(line: string): ZeekEntry | undefined {
-    const first = line.charCodeAt(0);
-    if (first === 123 /* { */) return parseZeekJson(line);
-    // A line that starts with a printable ASCII character is not blank: only the others need trimming.
-    if (!(first > 32 && first < 127) && line.trim() === '') return undefined;
-    return this.tsv.parse(line);
+  /** The fast path for the current header, when it is conn.log's and the reader covers it. */
+  private connReader(): ConnTsvReader | undefined {
+    const layout = this.tsv.layout;
+    if (layout !== this.readerLayout) {
+      this.readerLayout = layout;
+      this.reader = (layout.path ?? this.fileLog) === 'conn' ? ConnTsvReader.of(layout) : undefined;
+    }
+    return this.reader;
+  }
+
+  private connRecord(reader: ConnTsvReader, line: string, unit: Unit): PipelineRecord {
+    reader.read(line);
+    const fields = reader.conn();
+    const connection = reader.connection(addedMembers(fields));
+    // The unit's identity only stands in for a missing uid, and costs a string per line.
+    const identity = fields.uid ?? unitIdentity(this.ctx, unit);
+    return connRecord(connFlowFacts(fields, connection, identity), this.ctx);
   }
 }

@@ -1,7 +1,7 @@
 import { ParseError } from '../logfile/parser.js';
 import { type ZeekEntry, type ZeekRecord, type ZeekScalar, ZeekTime } from './values.js';
 
-enum Kind {
+export enum Kind {
   Text,
   Time,
   Real,
@@ -9,7 +9,7 @@ enum Kind {
   Bool,
 }
 
-interface Column {
+export interface Column {
   name: string;
   kind: Kind;
   container: boolean;
@@ -41,7 +41,7 @@ function column(name: string, type: string | undefined): Column {
 }
 
 /** Zeek's ASCII writer escapes `\` as `\\` and separators and non-printable bytes as `\xNN`. */
-function unescapeZeek(text: string): string {
+export function unescapeZeek(text: string): string {
   if (text.indexOf('\\') === -1) return text;
   let out = '';
   let i = 0;
@@ -66,21 +66,42 @@ function unescapeZeek(text: string): string {
   return out;
 }
 
+/** What the header lines read so far say about the data lines that follow them. */
+export interface TsvLayout {
+  readonly separator: string;
+  readonly setSeparator: string;
+  readonly emptyField: string;
+  readonly unsetField: string;
+  readonly path: string | undefined;
+  readonly columns: readonly Column[];
+  /** Every column's name already in place (unset ones stay undefined): the shape of this header's records. */
+  readonly template: ZeekRecord;
+}
+
+const INITIAL_LAYOUT: TsvLayout = {
+  separator: '\t',
+  setSeparator: ',',
+  emptyField: '(empty)',
+  unsetField: '-',
+  path: undefined,
+  columns: [],
+  template: {},
+};
+
 /**
  * Zeek's TSV (ASCII) log format. Stateful: `#separator`, `#set_separator`, `#empty_field`, `#unset_field`,
  * `#path` and `#fields`/`#types` apply to the lines that follow, and may change in the middle of a file
  * (concatenated logs). Other `#` lines (`#open`, `#close`, btest's `###`) are skipped.
  */
 export class ZeekTsvParser {
-  private separator = '\t';
-  private setSeparator = ',';
-  private emptyField = '(empty)';
-  private unsetField = '-';
-  private path: string | undefined;
+  private current: TsvLayout = INITIAL_LAYOUT;
   private names: string[] = [];
   private types: string[] = [];
-  private columns: Column[] = [];
-  private template: ZeekRecord = {};
+
+  /** Replaced, never changed, by each header line, so that a reader can keep what it derived from one. */
+  get layout(): TsvLayout {
+    return this.current;
+  }
 
   /** Returns undefined for header lines. */
   parse(line: string): ZeekEntry | undefined {
@@ -89,80 +110,92 @@ export class ZeekTsvParser {
       return undefined;
     }
     if (line.length === 0) return undefined;
-    if (this.columns.length === 0) throw new ParseError('zeek tsv: data line before any #fields header');
-    const values = line.split(this.separator);
-    const columns = this.columns;
-    if (values.length !== columns.length) {
-      throw new ParseError(`zeek tsv: ${values.length} values for ${columns.length} fields`);
-    }
-    // A copy of the header's template, with every column already in place (unset ones stay undefined): all
-    // records of a header share one shape, and filling them in adds no properties. Building each record
-    // property by property was the costliest part of reading a conn.log.
-    const record: ZeekRecord = { ...this.template };
-    const unset = this.unsetField;
-    const empty = this.emptyField;
+    const layout = this.layout;
+    const values = splitValues(line, layout);
+    const columns = layout.columns;
+    // A copy of the header's template, so that all records of a header share one shape and filling them in adds
+    // no properties. Building each record property by property was the costliest part of reading a conn.log.
+    const record: ZeekRecord = { ...layout.template };
+    const unset = layout.unsetField;
+    const empty = layout.emptyField;
     for (let i = 0; i < columns.length; i++) {
       const raw = values[i];
       if (raw === unset) continue;
       const col = columns[i];
-      if (col.container) record[col.name] = raw === empty ? [] : this.items(raw, col.kind);
+      if (col.container) record[col.name] = raw === empty ? [] : items(raw, col.kind, layout.setSeparator);
       else if (col.kind === Kind.Text) record[col.name] = raw === empty ? '' : unescapeZeek(raw);
       else record[col.name] = convert(raw, col.kind);
     }
-    return { path: this.path, record };
-  }
-
-  private items(raw: string, kind: Kind): ZeekScalar[] {
-    const converted: ZeekScalar[] = [];
-    for (const item of raw.split(this.setSeparator)) {
-      const value = convert(item, kind);
-      if (value !== undefined) converted.push(value);
-    }
-    return converted;
+    return { path: layout.path, record };
   }
 
   private header(line: string): void {
+    const layout = this.layout;
     if (line.startsWith('#separator ')) {
-      this.separator = unescapeZeek(line.slice('#separator '.length));
+      this.current = { ...layout, separator: unescapeZeek(line.slice('#separator '.length)) };
       return;
     }
-    const cut = line.indexOf(this.separator);
+    const cut = line.indexOf(layout.separator);
     if (cut === -1) return;
     const key = line.slice(1, cut);
-    const value = line.slice(cut + this.separator.length);
+    const value = line.slice(cut + layout.separator.length);
     switch (key) {
       case 'set_separator':
-        this.setSeparator = unescapeZeek(value);
+        this.current = { ...layout, setSeparator: unescapeZeek(value) };
         break;
       case 'empty_field':
-        this.emptyField = unescapeZeek(value);
+        this.current = { ...layout, emptyField: unescapeZeek(value) };
         break;
       case 'unset_field':
-        this.unsetField = unescapeZeek(value);
+        this.current = { ...layout, unsetField: unescapeZeek(value) };
         break;
       case 'path':
-        this.path = value;
+        this.current = { ...layout, path: value };
         break;
       case 'fields':
-        this.names = value.split(this.separator);
+        this.names = value.split(layout.separator);
         this.types = [];
         this.rebuild();
         break;
       case 'types':
-        this.types = value.split(this.separator);
+        this.types = value.split(layout.separator);
         this.rebuild();
         break;
     }
   }
 
   private rebuild(): void {
-    this.columns = this.names.map((name, i) => column(name, this.types[i]));
-    this.template = Object.fromEntries(this.names.map((name) => [name, undefined]));
+    this.current = {
+      ...this.layout,
+      columns: this.names.map((name, i) => column(name, this.types[i])),
+      template: Object.fromEntries(this.names.map((name) => [name, undefined])),
+    };
   }
 }
 
+/** The values of a data line, one per column of the layout. */
+export function splitValues(line: string, layout: TsvLayout): string[] {
+  const columns = layout.columns.length;
+  if (columns === 0) throw new ParseError('zeek tsv: data line before any #fields header');
+  const values = line.split(layout.separator);
+  if (values.length !== columns) {
+    throw new ParseError(`zeek tsv: ${values.length} values for ${columns} fields`);
+  }
+  return values;
+}
+
+/** A set or vector value: its items, each converted to the column's kind. */
+export function items(raw: string, kind: Kind, setSeparator: string): ZeekScalar[] {
+  const converted: ZeekScalar[] = [];
+  for (const item of raw.split(setSeparator)) {
+    const value = convert(item, kind);
+    if (value !== undefined) converted.push(value);
+  }
+  return converted;
+}
+
 /** An unparsable number (btest's masked `XXXXXXXXXX.XXXXXX` times) leaves the field unset. */
-function convert(raw: string, kind: Kind): ZeekScalar | undefined {
+export function convert(raw: string, kind: Kind): ZeekScalar | undefined {
   switch (kind) {
     case Kind.Text:
       return unescapeZeek(raw);

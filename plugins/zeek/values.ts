@@ -85,7 +85,7 @@ function memberName(name: string): string {
   return quoted;
 }
 
-function scalarJson(value: ZeekScalar): string {
+export function scalarJson(value: ZeekScalar): string {
   if (typeof value === 'string') return jsonString(value);
   if (typeof value === 'number') return jsonNumber(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';

@@ -2,7 +2,7 @@ import { tryCommunityId } from './community-id.js';
 import { binaryDocumentId } from './ids.js';
 import { jsonNumber, jsonString, RawJson } from './json.js';
 import { JsonRecord } from './json-record.js';
-import type { Direction, LocalNetworks } from './locality.js';
+import type { Direction, Locality, LocalNetworks } from './locality.js';
 import { mergeInto } from './merge.js';
 import { tcpFlagNames, transportName } from './protocols.js';
 
@@ -71,14 +71,21 @@ export interface FlowMappingContext {
   dataset?: string;
 }
 
+/** `000Z` to `999Z`: the end of an ISO time, from its milliseconds. */
+const MILLISECONDS = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, '0')}Z`);
+
+/** Seconds an IsoFormatter remembers: a flow's end is mostly within a minute of the ends before it. */
+const SECONDS_REMEMBERED = 64;
+
 /**
- * `new Date(ms).toISOString()`, remembering the text of the last second formatted: the records of a batch mostly
+ * `new Date(ms).toISOString()`, remembering the text of the last seconds formatted: the records of a batch mostly
  * share their seconds, and Date formatting is among the costliest steps of the mapping. One instance per field,
  * so that `event.created` (now) and the flow's own times do not evict each other.
  */
 export class IsoFormatter {
-  private second = Number.NaN;
-  private prefix = '';
+  /** Each remembered second (epoch ms) at its slot, and its text up to the milliseconds. */
+  private readonly seconds = new Float64Array(SECONDS_REMEMBERED).fill(Number.NaN);
+  private readonly prefixes: string[] = new Array(SECONDS_REMEMBERED).fill('');
   /** The last millisecond formatted and its text: `event.created` of a batch is mostly one `now`. */
   private millisecond = Number.NaN;
   private text = '';
@@ -89,13 +96,15 @@ export class IsoFormatter {
     if (whole === this.millisecond) return this.text;
     const millis = whole % 1000;
     const second = whole - millis;
-    if (second !== this.second) {
-      this.second = second;
-      // Everything up to the milliseconds: `YYYY-MM-DDTHH:MM:SS.` (or the extended-year form).
-      this.prefix = new Date(second).toISOString().slice(0, -4);
+    const slot = (second / 1000) % SECONDS_REMEMBERED;
+    if (this.seconds[slot] !== second) {
+      // Everything up to the milliseconds: `YYYY-MM-DDTHH:MM:SS.` (or the extended-year form). Remembered only
+      // once formatted: a time out of Date's range throws, and must throw again the next time.
+      this.prefixes[slot] = new Date(second).toISOString().slice(0, -4);
+      this.seconds[slot] = second;
     }
     this.millisecond = whole;
-    this.text = `${this.prefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+    this.text = `${this.prefixes[slot]}${MILLISECONDS[millis]}`;
     return this.text;
   }
 }
@@ -115,20 +124,70 @@ function tcpFlags(bits: number): string {
   return JSON.stringify(tcpFlagNames(bits));
 }
 
+/** `,"locality":"…"` of an endpoint, for each locality. */
+const LOCALITY_MEMBER = {
+  internal: ',"locality":"internal"',
+  external: ',"locality":"external"',
+} as const;
+
 function endpoint(
   quotedIp: string,
   port: number | undefined,
   bytes: number | undefined,
   packets: number | undefined,
   mac: string | undefined,
-  locality: string,
+  locality: Locality,
 ): string {
-  let json = `{"ip":${quotedIp},"locality":"${locality}"`;
+  let json = `{"ip":${quotedIp}${LOCALITY_MEMBER[locality]}`;
   if (port !== undefined) json += `,"port":${jsonNumber(port)}`;
   if (bytes !== undefined) json += `,"bytes":${jsonNumber(bytes)}`;
   if (packets !== undefined) json += `,"packets":${jsonNumber(packets)}`;
   if (mac !== undefined) json += `,"mac":${jsonString(mac)}`;
   return `${json}}`;
+}
+
+/**
+ * The members of `event` that a source writes the same on every flow, from `kind` to the name of `created`, as one
+ * piece: V8 keeps a concatenated string as a tree of its pieces until it is flattened, and both growing and
+ * flattening the tree cost per piece, more than copying the characters. Remembers the last source's text only: a
+ * reader maps one source's flows, so it is nearly always that one.
+ */
+class EventHead {
+  private action: string | undefined;
+  private dataset: string | undefined;
+  private module: string | undefined;
+  private json = '';
+
+  get(action: string, dataset: string, module: string): string {
+    if (action !== this.action || dataset !== this.dataset || module !== this.module) {
+      this.action = action;
+      this.dataset = dataset;
+      this.module = module;
+      this.json = `","event":{"kind":"event","category":["network"],"type":["connection"],"action":${jsonString(action)},"dataset":${jsonString(dataset)},"module":${jsonString(module)},"created":"`;
+    }
+    return this.json;
+  }
+}
+
+const eventHead = new EventHead();
+
+const DIRECTIONS: readonly Direction[] = ['inbound', 'outbound', 'internal', 'external'];
+/** `networkHeadText` by protocol, address family and direction, for the IANA protocols: see EventHead. */
+const networkHeads: string[] = [];
+
+/** `"network":{` with the members up to `direction`. */
+function networkHeadText(protocol: number, ipv6: boolean, direction: Direction): string {
+  return `"network":{"transport":${jsonString(transportName(protocol))},"iana_number":"${protocol}","type":"${ipv6 ? 'ipv6' : 'ipv4'}","direction":${jsonString(direction)}`;
+}
+
+function networkHead(protocol: number, ipv6: boolean, direction: Direction): string {
+  const directionIndex = DIRECTIONS.indexOf(direction);
+  if (directionIndex === -1 || !Number.isInteger(protocol) || protocol < 0 || protocol > 255) {
+    return networkHeadText(protocol, ipv6, direction);
+  }
+  const key = (protocol * 2 + (ipv6 ? 1 : 0)) * DIRECTIONS.length + directionIndex;
+  networkHeads[key] ??= networkHeadText(protocol, ipv6, direction);
+  return networkHeads[key];
 }
 
 function sum(a: number | undefined, b: number | undefined): number | undefined {
@@ -202,8 +261,6 @@ export function toFlowRecord(f: FlowFacts, ctx: FlowMappingContext): JsonRecord 
   const sourceLocality = ctx.localNetworks.locality(f.sourceIp);
   const destinationLocality = ctx.localNetworks.locality(f.destinationIp);
   const direction = f.direction ?? ctx.localNetworks.direction(sourceLocality, destinationLocality);
-  const flowLocality =
-    sourceLocality === 'internal' && destinationLocality === 'internal' ? 'internal' : 'external';
   const community =
     f.communityId ?? tryCommunityId(f.protocol, f.sourceIp, f.sourcePort, f.destinationIp, f.destinationPort);
   const durationNs =
@@ -213,7 +270,7 @@ export function toFlowRecord(f: FlowFacts, ctx: FlowMappingContext): JsonRecord 
   const created = createdIso.format(ctx.now);
   const startText = f.start === undefined ? undefined : startIso.format(f.start);
   const endText = f.end === undefined ? undefined : endIso.format(f.end);
-  let json = `{"@timestamp":"${endText ?? startText ?? created}","event":{"kind":"event","category":["network"],"type":["connection"],"action":${jsonString(f.action)},"dataset":${jsonString(dataset)},"module":${jsonString(f.module)},"created":"${created}"`;
+  let json = `{"@timestamp":"${endText ?? startText ?? created}${eventHead.get(f.action, dataset, f.module)}${created}"`;
   if (startText !== undefined) json += `,"start":"${startText}"`;
   if (endText !== undefined) json += `,"end":"${endText}"`;
   if (durationNs !== undefined) json += `,"duration":${jsonNumber(durationNs)}`;
@@ -230,7 +287,12 @@ export function toFlowRecord(f: FlowFacts, ctx: FlowMappingContext): JsonRecord 
     f.destinationMac,
     destinationLocality,
   );
-  json += `},"source":${source},"destination":${destination},"network":{"transport":${jsonString(transportName(f.protocol))},"iana_number":"${f.protocol}","type":"${f.sourceIp.includes(':') ? 'ipv6' : 'ipv4'}","direction":${jsonString(direction)}`;
+  if (f.sourceIsInitiator) {
+    // Written twice (again as client and server): flattened pieces are walked once, not once per copy.
+    flat(source);
+    flat(destination);
+  }
+  json += `},"source":${source},"destination":${destination},${networkHead(f.protocol, f.sourceIp.includes(':'), direction)}`;
   const totalBytes = sum(f.bytes, f.reverseBytes);
   const totalPackets = sum(f.packets, f.reversePackets);
   if (totalBytes !== undefined) json += `,"bytes":${jsonNumber(totalBytes)}`;
@@ -238,7 +300,10 @@ export function toFlowRecord(f: FlowFacts, ctx: FlowMappingContext): JsonRecord 
   if (community !== undefined) json += `,"community_id":${jsonString(community)}`;
   if (f.applicationProtocol !== undefined) json += `,"protocol":${jsonString(f.applicationProtocol)}`;
   if (f.vlanId !== undefined) json += `,"vlan":{"id":${jsonString(String(f.vlanId))}}`;
-  json += `},"flow":{"locality":"${flowLocality}"`;
+  json +=
+    sourceLocality === 'internal' && destinationLocality === 'internal'
+      ? '},"flow":{"locality":"internal"'
+      : '},"flow":{"locality":"external"';
   if (f.flowId !== undefined) json += `,"id":${jsonString(f.flowId)}`;
   json +=
     f.sourceIp === f.destinationIp

@@ -32,6 +32,9 @@ export function transportName(protocol: number): string {
 
 /** Accepts `tcp`, `TCP`, `ipv6-icmp`, `6`…; returns undefined for names we do not know. */
 export function protocolNumber(name: string): number | undefined {
+  // Logs write the names as listed (`tcp`), which need no trimming or lower-casing.
+  const listed = NUMBERS_BY_NAME.get(name);
+  if (listed !== undefined) return listed;
   const lower = name.trim().toLowerCase();
   if (/^\d+$/.test(lower)) return Number(lower);
   return NUMBERS_BY_NAME.get(lower);

@@ -4,6 +4,7 @@ import { toFlowRecord } from '../../src/schema/flow.js';
 import { parseIPv4 } from '../../src/schema/ipv4.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { mergeInto } from '../../src/schema/merge.js';
+import { protocolNumber, transportName } from '../../src/schema/protocols.js';
 
 const local = new LocalNetworks(['10.77.0.0/24', '2001:db8:77::/48']);
 
@@ -17,6 +18,29 @@ describe('IPv4 fast path', () => {
     'rejects %j',
     (text) => expect(parseIPv4(text)).toBe(-1),
   );
+});
+
+describe('protocol names', () => {
+  it.each([
+    ['tcp', 6],
+    ['TCP', 6],
+    [' udp ', 17],
+    ['6', 6],
+    ['047', 47],
+    ['icmp6', 58],
+    ['IPv6-ICMP', 58],
+    ['ipv4', 4],
+    ['unknown_transport', undefined],
+    ['', undefined],
+  ])('%j is protocol %s', (name, number) => expect(protocolNumber(name)).toBe(number));
+
+  it('reads every transport name back as its number', () => {
+    for (let n = 0; n < 256; n++) {
+      const name = transportName(n);
+      expect(protocolNumber(name)).toBe(n);
+      expect(protocolNumber(name.toUpperCase())).toBe(n);
+    }
+  });
 });
 
 describe('local networks', () => {
