@@ -346,7 +346,9 @@ async function main(): Promise<void> {
   console.log(
     `  flowtrail (${[...readers].join(', ')} reader): ${fmt(oursPackets)} packets/s, ${fmt(median(ours.map((r) => r.records)))} records/s  (rounds: ${ours.map((r) => fmt(r.packets)).join(', ')})`,
   );
-  console.log(`    first lossy step per round: ${ours.map((r) => r.failed ?? 'none').join(' | ')}`);
+  console.log(
+    `    first lossy step per round: ${ours.map((r) => r.failed ?? "none (the rate is the sender's limit, a lower bound)").join(' | ')}`,
+  );
   console.log(
     `  nfcapd:    ${fmt(theirsPackets)} packets/s, ${fmt(median(theirs.map((r) => r.records)))} records/s  (rounds: ${theirs.map((r) => fmt(r.packets)).join(', ')})`,
   );

@@ -50,7 +50,8 @@ type Keyed<T> = { buckets: Record<string, T> };
 type PerEndpoint<T> = SearchResult<unknown, Record<string, T>>;
 export type PeerResult = PerEndpoint<{ when: Keyed<{ peer_list: Terms }> }>;
 export type WindowResult = PerEndpoint<{ when: Keyed<WindowAggs> }>;
-export type HistoryResult = PerEndpoint<{ spans: Keyed<{ seen: Terms }> }>;
+/** One endpoint's history. */
+export type HistoryResult = SearchResult<unknown, { spans: Keyed<{ seen: Terms }> }>;
 
 /** One alert's endpoints and the spans around it that their activity is judged over. */
 export interface ActivityPlan {
@@ -101,12 +102,16 @@ function byEndpoint(ips: readonly string[], aggs: (ip: string, i: number) => Rec
   );
 }
 
-/** Flows of the endpoints whose record time is in [from, to). */
+/**
+ * Flows of the endpoints whose record time is in [from, to). One term per address rather than one `terms` set:
+ * Elasticsearch caches a filter it sees often, and a busy host recurs in many alerts, each time with another
+ * peer; the set of the two would be new every time, and each time collect all of the busy host's flows again.
+ */
 function flowsOf(ips: readonly string[], from: number, to: number): Record<string, unknown> {
   return {
     bool: {
       filter: [
-        { terms: { 'related.ip': ips } },
+        { bool: { should: ips.map((ip) => ({ term: { 'related.ip': ip } })), minimum_should_match: 1 } },
         { range: { '@timestamp': { gte: iso(from), lt: iso(to) } } },
       ],
     },
@@ -167,21 +172,30 @@ export function historySpans(
   });
 }
 
+const DAY_MS = 86_400_000;
+
 /**
- * For each endpoint, which of its windows' peers it already had flows with in the history. The endpoints' own
- * flows drive the search, the peers only narrow the terms counted (as a query filter, the union of a thousand
- * busy peers' flows would cost more than the endpoints' history itself).
+ * For each endpoint, which of its windows' peers it already had flows with in the history: one search per
+ * endpoint, which Elasticsearch runs side by side. The endpoint's own flows drive the search, the peers only
+ * narrow the terms counted (as a query filter, the union of a thousand busy peers' flows would cost more than
+ * the endpoint's history itself).
+ *
+ * The search reaches out to whole UTC days, and the spans alone bound the history: an index that a time range
+ * covers entirely is searched without checking each flow's time, and daily indices are all either covered or
+ * left out; the history's own bounds would cut the alert's day and have every flow of a busy host checked.
  */
-export function historyRequest(flowIndex: string, plan: ActivityPlan, peers: PeerResult): SearchRequest {
+export function historyRequests(flowIndex: string, plan: ActivityPlan, peers: PeerResult): SearchRequest[] {
   const spans = historySpans(plan);
-  return {
-    index: flowIndex,
-    body: {
-      size: 0,
-      query: flowsOf(plan.ips, plan.time - plan.windowMs - plan.historyMs, plan.time),
-      aggs: byEndpoint(plan.ips, (ip, i) => {
-        const include = [...new Set(WHEN.flatMap((when) => peersIn(peers, i, when, ip)))];
-        return {
+  const from = Math.floor((plan.time - plan.windowMs - plan.historyMs) / DAY_MS) * DAY_MS;
+  const to = Math.ceil(plan.time / DAY_MS) * DAY_MS;
+  return plan.ips.map((ip, i) => {
+    const include = [...new Set(WHEN.flatMap((when) => peersIn(peers, i, when, ip)))];
+    return {
+      index: flowIndex,
+      body: {
+        size: 0,
+        query: flowsOf([ip], from, to),
+        aggs: {
           spans: {
             date_range: {
               field: '@timestamp',
@@ -190,10 +204,10 @@ export function historyRequest(flowIndex: string, plan: ActivityPlan, peers: Pee
             },
             aggs: { seen: { terms: { field: 'related.ip', size: Math.max(1, include.length), include } } },
           },
-        };
-      }),
-    },
-  };
+        },
+      },
+    };
+  });
 }
 
 function toActivity(
@@ -230,7 +244,7 @@ function toActivity(
 /** What each endpoint did in the window before and the window after the alert, from the three searches. */
 export function toActivities(
   plan: ActivityPlan,
-  results: { peers: PeerResult; windows: WindowResult; history: HistoryResult },
+  results: { peers: PeerResult; windows: WindowResult; histories: HistoryResult[] },
   thresholds: ScanThresholds,
 ): EndpointActivity[] {
   const spans = historySpans(plan);
@@ -239,7 +253,7 @@ export function toActivities(
     for (const when of WHEN) {
       const seen = new Set<string>();
       for (const span of spans.filter((s) => s.in.includes(when)))
-        for (const b of results.history.aggregations[`e${i}`].spans.buckets[span.key].seen.buckets)
+        for (const b of results.histories[i].aggregations.spans.buckets[span.key].seen.buckets)
           seen.add(String(b.key));
       activity[when] = toActivity(
         results.windows.aggregations[`e${i}`].when.buckets[when],

@@ -4,7 +4,7 @@ import {
   type ActivityPlan,
   type EndpointActivity,
   type HistoryResult,
-  historyRequest,
+  historyRequests,
   type PeerResult,
   peerRequest,
   type ScanThresholds,
@@ -74,10 +74,11 @@ function matchRequest(index: string, plan: MatchPlan): SearchRequest {
 type FlowResult = SearchResult<FlowDoc, unknown>;
 
 /**
- * The alert's flows and its endpoints' surroundings in two rounds of searches, each one multi-search whose
- * searches Elasticsearch runs side by side: first the most precise match plan and the windows' peers, then the
- * windows' figures, the peers' history (which needs the peers) and, only if the first plan found nothing, the
- * other plans (the first of them that finds flows wins, as if they had been tried in turn).
+ * The alert's flows and its endpoints' surroundings. The windows' figures need nothing else and are asked for
+ * at once; beside them, two rounds of searches, each one multi-search whose searches Elasticsearch runs side by
+ * side: first the most precise match plan and the windows' peers, then each endpoint's history (which needs the
+ * peers) and, only if the first plan found nothing, the other plans (the first of them that finds flows wins, as
+ * if they had been tried in turn).
  */
 export async function correlateAlert(
   client: Client,
@@ -95,24 +96,36 @@ export async function correlateAlert(
   };
   const withEndpoints = plan.ips.length > 0;
   const [firstPlan, ...otherPlans] = matchPlans(alert, settings);
-  const first = await msearch<unknown, unknown>(client, [
-    ...(withEndpoints ? [peerRequest(index, plan)] : []),
-    ...(firstPlan ? [matchRequest(index, firstPlan)] : []),
+  const windows = withEndpoints
+    ? msearch<unknown, unknown>(client, [windowRequest(index, plan)])
+    : Promise.resolve([]);
+  // The windows are only read after both rounds; until then a failure of theirs must not count as unhandled.
+  const [first] = await Promise.all([
+    msearch<unknown, unknown>(client, [
+      ...(withEndpoints ? [peerRequest(index, plan)] : []),
+      ...(firstPlan ? [matchRequest(index, firstPlan)] : []),
+    ]),
+    windows.catch(() => undefined),
   ]);
   const peers = withEndpoints ? (first[0] as PeerResult) : undefined;
   const firstMatch = firstPlan ? (first[first.length - 1] as FlowResult) : undefined;
   const fallback = firstMatch?.hits.hits.length === 0 ? otherPlans : [];
+  const histories = peers ? historyRequests(index, plan, peers) : [];
   const second = await msearch<unknown, unknown>(client, [
-    ...(peers ? [windowRequest(index, plan), historyRequest(index, plan, peers)] : []),
+    ...histories,
     ...fallback.map((p) => matchRequest(index, p)),
   ]);
-  const tried = [firstMatch, ...(second.slice(peers ? 2 : 0) as FlowResult[])];
+  const tried = [firstMatch, ...(second.slice(histories.length) as FlowResult[])];
   const hit = tried.findIndex((r) => r !== undefined && r.hits.hits.length > 0);
   const flows = tried[hit]?.hits.hits ?? [];
   const activities: EndpointActivity[] = peers
     ? toActivities(
         plan,
-        { peers, windows: second[0] as WindowResult, history: second[1] as HistoryResult },
+        {
+          peers,
+          windows: (await windows)[0] as WindowResult,
+          histories: second.slice(0, histories.length) as HistoryResult[],
+        },
         settings.scan,
       )
     : [];

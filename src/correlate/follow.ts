@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { sleep } from '../pipeline/backoff.js';
 import { type CorrelationSettings, correlateAlert, writeContext } from './correlator.js';
 import type { AlertDoc } from './documents.js';
-import { iso, search } from './es.js';
+import { type Hit, iso, search } from './es.js';
 
 export interface PendingOptions {
   /** Alerts after this are left for a later pass, so that their (late) flows can arrive first. */
@@ -53,6 +53,9 @@ export async function correlatePending(
   now = Date.now(),
 ): Promise<PendingResult> {
   const result: PendingResult = { correlated: 0, failed: [] };
+  const fail = (hit: Hit<AlertDoc>) => (err: Error) => {
+    result.failed.push({ id: hit._id, reason: err.message });
+  };
   for (;;) {
     // Each page's updates are refreshed before the next query, which then no longer finds them; alerts that
     // failed are left out explicitly, so that one bad alert cannot hold up the others.
@@ -64,15 +67,18 @@ export async function correlatePending(
       query,
       sort: [{ '@timestamp': 'asc' }],
     });
+    // Each alert's context is written back while the next alert is correlated: the update waits for the
+    // translog to reach the disk, and the searches need not wait for that. One update is in flight at a time.
+    let writing: Promise<void> = Promise.resolve();
     for (const hit of page.hits.hits) {
-      try {
-        const { context } = await correlateAlert(client, hit._source, settings, now);
-        await writeContext(client, hit, context);
+      const correlated = await correlateAlert(client, hit._source, settings, now).catch(fail(hit));
+      await writing;
+      if (correlated === undefined) continue;
+      writing = writeContext(client, hit, correlated.context).then(() => {
         result.correlated++;
-      } catch (err) {
-        result.failed.push({ id: hit._id, reason: (err as Error).message });
-      }
+      }, fail(hit));
     }
+    await writing;
     if (page.hits.hits.length === 0) return result;
     await client.indices.refresh({ index: settings.indices.alerts, ignore_unavailable: true });
     if (page.hits.hits.length < PAGE) return result;

@@ -95,14 +95,16 @@ function peers(result: { aggregations: PeerAggs }): PeerRow[] {
   }));
 }
 
-/** Correlates the alert (writing its context back) and gathers the wider picture around it. */
+/**
+ * Correlates the alert and gathers the wider picture around it; the context is written back onto the alert
+ * meanwhile.
+ */
 export async function investigate(
   client: Client,
   alert: Hit<AlertDoc>,
   settings: CorrelationSettings,
 ): Promise<Investigation> {
   const { context, flows } = await correlateAlert(client, alert._source, settings);
-  await writeContext(client, alert, context);
   const time = Date.parse(alert._source['@timestamp']);
   const from = time - settings.windowMs;
   const to = time + settings.windowMs;
@@ -134,7 +136,10 @@ export async function investigate(
       ),
     });
   }
-  const results = await msearch<unknown, HistAggs & PeerAggs>(client, requests);
+  const [results] = await Promise.all([
+    msearch<unknown, HistAggs & PeerAggs>(client, requests),
+    writeContext(client, alert, context),
+  ]);
   let next = 0;
   const take = () => results[next++];
   const victimHistory = victim ? histogram(take()) : [];
