@@ -252,8 +252,11 @@ async function nfcapdTrial(pcap: string, rate: number, port: number): Promise<Tr
 }
 
 interface ZeroLoss {
+  /** Achieved by the sender at the best lossless step. */
   packets: number;
   records: number;
+  /** The rate asked of the sender at the highest lossless step. */
+  offered: number;
   /** The first lossy step and why. */
   failed?: string;
 }
@@ -270,21 +273,28 @@ const achieved = (t: Trial, rate: number) => Math.min(rate, t.sent.packets / t.s
 
 /** nfcapd: highest rate (packets/s) at which every flow sent is in its files, and the records/s it carried. */
 async function nfcapdZeroLoss(trial: (rate: number) => Promise<Trial>): Promise<ZeroLoss> {
-  let best: ZeroLoss = { packets: 0, records: 0 };
+  let best: ZeroLoss = { packets: 0, records: 0, offered: 0 };
   for (const rate of RATES) {
     const t = await trial(rate);
     if (t.received < t.sent.records) {
       return { ...best, failed: `${fmt(rate)}/s: ${fmt(t.sent.records - t.received)} records missing` };
     }
     const packets = achieved(t, rate);
-    if (packets > best.packets) best = { packets, records: recordsAt(t, packets) };
+    best = { ...best, offered: rate };
+    if (packets > best.packets) best = { ...best, packets, records: recordsAt(t, packets) };
   }
   return best;
 }
 
 /** The collector: zero-loss and sustained rates, checking the whole path end to end until a backlog forms. */
 async function collectorZeroLoss(pcap: string): Promise<CollectorZeroLoss> {
-  let best: CollectorZeroLoss = { packets: 0, records: 0, sustainedPackets: 0, sustainedRecords: 0 };
+  let best: CollectorZeroLoss = {
+    packets: 0,
+    records: 0,
+    offered: 0,
+    sustainedPackets: 0,
+    sustainedRecords: 0,
+  };
   let keepingUp = true;
   for (const rate of RATES) {
     const t = await collectorTrial(pcap, rate, keepingUp);
@@ -301,6 +311,7 @@ async function collectorZeroLoss(pcap: string): Promise<CollectorZeroLoss> {
     ].filter(Boolean);
     if (why.length > 0) return { ...best, failed: `${fmt(rate)}/s: ${why.join(', ')}` };
     const packets = achieved(t, rate);
+    best = { ...best, offered: rate };
     if (packets > best.packets) best = { ...best, packets, records: recordsAt(t, packets) };
     if (keepingUp && t.lagMs !== undefined && t.lagMs <= MAX_LAG_MS) {
       best = { ...best, sustainedPackets: packets, sustainedRecords: recordsAt(t, packets) };
@@ -354,6 +365,14 @@ async function main(): Promise<void> {
   );
   console.log(`    first lossy step per round: ${theirs.map((r) => r.failed ?? 'none').join(' | ')}`);
   console.log(`  ratio flowtrail/nfcapd: ${ratio(oursPackets)}`);
+  // Near the sender's limit the achieved rates say more about the sender than the collectors: the highest step
+  // each stayed lossless at, as asked of the same sender, compares them where the sender could not.
+  const oursOffered = median(ours.map((r) => r.offered));
+  const theirsOffered = median(theirs.map((r) => r.offered));
+  console.log(
+    `  highest lossless step asked of the sender: flowtrail ${fmt(oursOffered)}/s (rounds: ${ours.map((r) => fmt(r.offered)).join(', ')}), ` +
+      `nfcapd ${fmt(theirsOffered)}/s (rounds: ${theirs.map((r) => fmt(r.offered)).join(', ')}); ratio ${(oursOffered / theirsOffered).toFixed(2)}`,
+  );
   console.log(
     `  sustained (every record a document at the sink within ${MAX_LAG_MS} ms of the sender's end, no journal backlog):\n` +
       `    ${fmt(sustained)} packets/s, ${fmt(median(ours.map((r) => r.sustainedRecords)))} records/s  (rounds: ${ours.map((r) => fmt(r.sustainedPackets)).join(', ')}); ratio to nfcapd's zero-loss rate: ${ratio(sustained)}`,
