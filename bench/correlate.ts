@@ -13,10 +13,9 @@
  * `correlate` is measured as its passes run it: up to the alert's context, while the previous alert's context
  * is written back; that write-back's own latency is printed apart.
  *
- * On the 2-core CI machine (2 GB heap) the first run loads 5M flows in about 9.5 minutes (~9,000 flows/s) and
- * merges them in ~30 s; later runs reuse them. Measured there, with other work on it (load 1.5-6), eleven
- * runs: correlate p50 26-86 ms (median 32), p95 80-312 ms (median 111; target missed); top-senders over 4 h
- * p50 97-229 ms, p95 122-467 ms.
+ * On the 2-core CI machine (2 GB heap) the first run loads 5M flows in about 4.5 minutes (~19,000 flows/s) and
+ * merges them in ~1 minute; later runs reuse them. Five runs there, nothing else running: correlate p50 20-38 ms,
+ * p95 77-100 ms (median 93); top-senders over 4 h p50 77-112 ms, p95 111-140 ms.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
