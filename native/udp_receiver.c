@@ -49,7 +49,6 @@ typedef struct {
   /* Set when the reader has been told there is data; cleared by `take`, so a burst wakes JavaScript once. */
   _Atomic int signalled;
   napi_threadsafe_function on_readable;
-  napi_env env;
   uint8_t *scratch;
   struct mmsghdr messages[VECTOR];
   struct iovec vectors[VECTOR];
@@ -319,7 +318,6 @@ static napi_value construct(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "netflow-udp-readable", NAPI_AUTO_LENGTH, &name);
   napi_create_threadsafe_function(env, argv[5], NULL, name, 0, 1, NULL, NULL, NULL, call_readable,
                                   &r->on_readable);
-  r->env = env;
   napi_wrap(env, self, r, finalize, NULL, NULL);
   napi_add_env_cleanup_hook(env, cleanup_hook, r);
   if (pthread_create(&r->thread, NULL, receive_loop, r) != 0) {
@@ -410,8 +408,7 @@ static napi_value stats(napi_env env, napi_callback_info info) {
     getsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &size, &size_length);
     napi_create_uint32(env, port, &value);
     napi_set_named_property(env, result, "localPort", value);
-    /* Linux reports twice the size set, the other half being its bookkeeping: this is the part for data. */
-    napi_create_uint32(env, (uint32_t)size / 2, &value);
+    napi_create_uint32(env, (uint32_t)size, &value);
     napi_set_named_property(env, result, "receiveBufferBytes", value);
   }
   int code = atomic_exchange(&r->last_errno, 0);

@@ -12,7 +12,7 @@ export interface NativeReceiverStats {
   received: number;
   /** Absent once closed. */
   localPort?: number;
-  /** The socket's receive buffer for data (Linux reports twice this). */
+  /** The socket's receive buffer as the kernel reports it (SO_RCVBUF; on Linux twice the part for data). */
   receiveBufferBytes?: number;
   /** The last error reading the socket since the previous call, if any. */
   lastError?: string;

@@ -47,8 +47,7 @@ function exporterAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
-function allowed(address: string): boolean {
-  if (cidrs.length === 0) return true;
+function inAllowlist(address: string): boolean {
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     parsed = ipaddr.process(address);
@@ -56,6 +55,20 @@ function allowed(address: string): boolean {
     return false;
   }
   return cidrs.some((cidr) => parsed.kind() === cidr[0].kind() && parsed.match(cidr));
+}
+
+const allowedByAddress = new Map<string, boolean>();
+/** Whether the exporter may send, remembered per address: every datagram is checked, exporters are few. */
+function allowed(address: string): boolean {
+  if (cidrs.length === 0) return true;
+  let verdict = allowedByAddress.get(address);
+  if (verdict === undefined) {
+    // Spoofed sources could otherwise grow the map without bound.
+    if (allowedByAddress.size >= 10_000) allowedByAddress.clear();
+    verdict = inAllowlist(address);
+    allowedByAddress.set(address, verdict);
+  }
+  return verdict;
 }
 
 function stats(): ReceiveStats {
@@ -119,6 +132,10 @@ function refused(address: string, port: number): void {
   statsChanged();
 }
 
+function bindFailed(err: NodeJS.ErrnoException): void {
+  post({ type: 'bind-failed', message: err.message, code: err.code });
+}
+
 /** Linux reports twice the receive buffer set, the other half being its bookkeeping; this is the part for data. */
 const dataPart = (reported: number) => (process.platform === 'linux' ? reported / 2 : reported);
 
@@ -150,9 +167,7 @@ function readWithDgram(): SocketReader {
     if (batch.packets >= init.batchSize) flush();
     else flushTimer ??= setTimeout(flush, BATCH_DELAY_MS);
   });
-  socket.once('error', (err: NodeJS.ErrnoException) => {
-    post({ type: 'bind-failed', message: err.message, code: err.code });
-  });
+  socket.once('error', bindFailed);
   socket.bind({ address: init.host, port: init.port }, () => {
     socket.removeAllListeners('error');
     socket.on('error', (err) => post({ type: 'socket-error', message: err.message }));
@@ -193,7 +208,7 @@ async function readNatively(UdpReceiver: NativeReceiverConstructor): Promise<Soc
     host = found.address;
     family = found.family === 6 ? 6 : 4;
   } catch (err) {
-    post({ type: 'bind-failed', message: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
+    bindFailed(err as NodeJS.ErrnoException);
     return undefined;
   }
   let drainTimer: NodeJS.Timeout | undefined;
@@ -211,7 +226,7 @@ async function readNatively(UdpReceiver: NativeReceiverConstructor): Promise<Soc
       const taken = receiver.take(NATIVE_BATCH_BYTES, init.batchSize);
       if (!taken) break;
       const batch = { buffer: taken[0], packets: taken[1] };
-      deliver(cidrs.length === 0 ? batch : filterDatagramBatch(batch, allowedCached, refused));
+      deliver(cidrs.length === 0 ? batch : filterDatagramBatch(batch, allowed, refused));
     }
     const { lastError } = receiver.stats();
     if (lastError) post({ type: 'socket-error', message: lastError });
@@ -224,14 +239,14 @@ async function readNatively(UdpReceiver: NativeReceiverConstructor): Promise<Soc
       drainTimer ??= setTimeout(drain, BATCH_DELAY_MS);
     });
   } catch (err) {
-    post({ type: 'bind-failed', message: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
+    bindFailed(err as NodeJS.ErrnoException);
     return undefined;
   }
-  const stats = receiver.stats();
+  const socket = receiver.stats();
   post({
     type: 'listening',
-    address: { address: host, family: family === 6 ? 'IPv6' : 'IPv4', port: stats.localPort ?? init.port },
-    granted: stats.receiveBufferBytes ?? 0,
+    address: { address: host, family: family === 6 ? 'IPv6' : 'IPv4', port: socket.localPort ?? init.port },
+    granted: dataPart(socket.receiveBufferBytes ?? 0),
     reader: 'native',
   });
   return {
@@ -245,19 +260,6 @@ async function readNatively(UdpReceiver: NativeReceiverConstructor): Promise<Soc
       if (drainTimer) clearTimeout(drainTimer);
     },
   };
-}
-
-const allowedByAddress = new Map<string, boolean>();
-/** `allowed` remembered per address: the native path checks every datagram of a batch. */
-function allowedCached(address: string): boolean {
-  let verdict = allowedByAddress.get(address);
-  if (verdict === undefined) {
-    // Spoofed sources could otherwise grow the map without bound.
-    if (allowedByAddress.size >= 10_000) allowedByAddress.clear();
-    verdict = allowed(address);
-    allowedByAddress.set(address, verdict);
-  }
-  return verdict;
 }
 
 async function startReading(): Promise<SocketReader | undefined> {

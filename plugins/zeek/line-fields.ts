@@ -1,5 +1,4 @@
-import { ParseError } from '../logfile/parser.js';
-import { type TsvLayout, unescapeZeek } from './tsv.js';
+import { columnCountError, type TsvLayout, unescapeZeek } from './tsv.js';
 
 /**
  * The fields of one data line, found without splitting it: splitting it, and converting the pieces to numbers,
@@ -25,9 +24,7 @@ export class LineFields {
       if (end === -1) break;
       start = end + separator.length;
     }
-    if (count !== this.layout.columns.length) {
-      throw new ParseError(`zeek tsv: ${count} values for ${this.layout.columns.length} fields`);
-    }
+    if (count !== this.layout.columns.length) throw columnCountError(count, this.layout);
     this.line = line;
   }
 

@@ -178,10 +178,13 @@ export function splitValues(line: string, layout: TsvLayout): string[] {
   const columns = layout.columns.length;
   if (columns === 0) throw new ParseError('zeek tsv: data line before any #fields header');
   const values = line.split(layout.separator);
-  if (values.length !== columns) {
-    throw new ParseError(`zeek tsv: ${values.length} values for ${columns} fields`);
-  }
+  if (values.length !== columns) throw columnCountError(values.length, layout);
   return values;
+}
+
+/** A data line with `count` values where the layout has another number of columns. */
+export function columnCountError(count: number, layout: TsvLayout): ParseError {
+  return new ParseError(`zeek tsv: ${count} values for ${layout.columns.length} fields`);
 }
 
 /** A set or vector value: its items, each converted to the column's kind. */

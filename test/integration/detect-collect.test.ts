@@ -13,7 +13,7 @@ import { search } from '../../src/correlate/es.js';
 import type { Finding } from '../../src/detect/finding.js';
 import { exited, runCli, startCli } from '../support/cli.js';
 import { countDocs, testClient } from '../support/es.js';
-import { LAB, LAB_SCENARIO, LAB_SSH_POLICY } from '../support/lab.js';
+import { LAB, LAB_NOTIFICATIONS, LAB_SCENARIO, LAB_SSH_POLICY } from '../support/lab.js';
 
 type Detection = AlertDoc & {
   rule: { id: string };
@@ -117,13 +117,7 @@ describe('flowtrail collect runs the detections on the flows it collects', () =>
     expect(volume.bytes_sent).toBeLessThan(21_000_000);
 
     // Aggregated: one message per scanner, violator and talker.
-    expect(posts.map((p) => `${p.kind} ${p.source}`).sort()).toEqual([
-      'policy 198.51.100.30',
-      'policy 203.0.113.66',
-      'scan 10.77.0.9',
-      'scan 203.0.113.66',
-      'volume 10.77.0.5',
-    ]);
+    expect(posts.map((p) => `${p.kind} ${p.source}`).sort()).toEqual(LAB_NOTIFICATIONS);
 
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);

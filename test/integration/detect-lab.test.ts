@@ -17,7 +17,15 @@ import { parseRange } from '../../src/reports/time.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { runCli } from '../support/cli.js';
 import { countDocs, quietLogger, testClient } from '../support/es.js';
-import { configFile, LAB, LAB_LOCAL, LAB_SCENARIO, LAB_SSH_POLICY, loadLab } from '../support/lab.js';
+import {
+  configFile,
+  LAB,
+  LAB_LOCAL,
+  LAB_NOTIFICATIONS,
+  LAB_SCENARIO,
+  LAB_SSH_POLICY,
+  loadLab,
+} from '../support/lab.js';
 
 const client = testClient();
 const range = parseRange('2026-11-21 22:00', '2026-11-21 23:00');
@@ -203,13 +211,7 @@ describe('detections on the lab capture', () => {
       );
       expect(result.code, result.stderr).toBe(0);
       expect(summary((JSON.parse(result.stdout) as { findings: Finding[] }).findings)).toEqual(LAB_SCENARIO);
-      expect(posts.map((p) => `${p.kind} ${p.source}`).sort()).toEqual([
-        'policy 198.51.100.30',
-        'policy 203.0.113.66',
-        'scan 10.77.0.9',
-        'scan 203.0.113.66',
-        'volume 10.77.0.5',
-      ]);
+      expect(posts.map((p) => `${p.kind} ${p.source}`).sort()).toEqual(LAB_NOTIFICATIONS);
       expect(posts.every((p) => p.token === 'abc')).toBe(true);
       const scanner = posts.find((p) => p.source === '203.0.113.66')!;
       expect(scanner.findings.map((f) => f.type).sort()).toEqual(['address_scan', 'port_scan']);

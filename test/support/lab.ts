@@ -38,6 +38,15 @@ export const LAB_SCENARIO = [
   'volume outgoing 10.77.0.5 -',
 ];
 
+/** The notifications of `LAB_SCENARIO`, aggregated: one message per scanner, violator and talker (kind, source). */
+export const LAB_NOTIFICATIONS = [
+  'policy 198.51.100.30',
+  'policy 203.0.113.66',
+  'scan 10.77.0.9',
+  'scan 203.0.113.66',
+  'volume 10.77.0.5',
+];
+
 /**
  * A test namespace holding the lab's NetFlow exports (all five by default) and, unless told otherwise, its Snort
  * and Suricata alerts, read by the same ingest sources `flowtrail ingest` uses.
