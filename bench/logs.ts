@@ -4,7 +4,8 @@
  * parse + map to the record (document id included); and parse + map +
  * the JSON body the Elasticsearch sink sends, which is what a user's collector pays for each line. Each is
  * measured against a bare baseline over the same bytes (split lines with indexOf, then JSON.parse for JSON,
- * split('\t') for TSV), with the ratio. Inputs are fixture records repeated in memory to BENCH_LINES lines.
+ * split('\t') for TSV), with the ratio. Inputs are fixture records repeated in memory to BENCH_LINES lines. conn.log TSV
+ * is measured as users run it (the native mapper where it is built, see conn-native.ts) and in TypeScript only.
  *
  *   npm run bench:logs
  *   BENCH_LINES=500000 BENCH_ROUNDS=5 npm run bench:logs
@@ -16,6 +17,7 @@ import type { FileContext, FileParser } from '../plugins/logfile/parser.js';
 import { PRIVATE_NETWORKS } from '../plugins/logfile/test-context.js';
 import { parseEve } from '../plugins/suricata/eve.js';
 import { SuricataFileParser } from '../plugins/suricata/parser.js';
+import { nativeConnUnavailable } from '../plugins/zeek/conn-native.js';
 import { ConnTsvReader } from '../plugins/zeek/conn-tsv.js';
 import { parseZeekJson } from '../plugins/zeek/json.js';
 import { ZeekFileParser } from '../plugins/zeek/parser.js';
@@ -175,30 +177,40 @@ interface Case {
 }
 
 const tsv = connTsv();
+const tsvBaseline = (input: Buffer) => bareLines(input, (line) => line.split('\t'));
+/** Headers through the TSV parser, data lines through the conn reader made for them, as ZeekFileParser does. */
+const tsvParse = (input: Buffer) => {
+  const headers = new ZeekTsvParser();
+  let reader: ConnTsvReader | undefined;
+  return readerLines(input, (text) => {
+    if (text.charCodeAt(0) === 35 /* # */) {
+      headers.parse(text);
+      reader = ConnTsvReader.of(headers.layout);
+      return undefined;
+    }
+    try {
+      reader?.read(text);
+      return reader?.conn();
+    } catch {
+      return undefined;
+    }
+  });
+};
+const nativeMissing = nativeConnUnavailable();
 const cases: Case[] = [
   {
-    name: 'zeek conn.log TSV',
+    name: nativeMissing === undefined ? 'zeek conn.log TSV' : 'zeek conn.log TSV (native mapper missing)',
     input: tsv,
-    baseline: (input) => bareLines(input, (line) => line.split('\t')),
-    parse: (input) => {
-      // Headers through the TSV parser, data lines through the conn reader made for them, as ZeekFileParser does.
-      const headers = new ZeekTsvParser();
-      let reader: ConnTsvReader | undefined;
-      return readerLines(input, (text) => {
-        if (text.charCodeAt(0) === 35 /* # */) {
-          headers.parse(text);
-          reader = ConnTsvReader.of(headers.layout);
-          return undefined;
-        }
-        try {
-          reader?.read(text);
-          return reader?.conn();
-        } catch {
-          return undefined;
-        }
-      });
-    },
+    baseline: tsvBaseline,
+    parse: tsvParse,
     parser: () => new ZeekFileParser(context('conn.log')),
+  },
+  {
+    name: '  TypeScript only',
+    input: tsv,
+    baseline: tsvBaseline,
+    parse: tsvParse,
+    parser: () => new ZeekFileParser(context('conn.log'), { native: false }),
   },
   {
     name: 'zeek conn JSON',

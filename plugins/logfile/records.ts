@@ -1,6 +1,7 @@
 import type { PipelineRecord, SourceContext } from '../../src/pipeline/types.js';
 import { detectSnortFormat, SnortFileParser } from '../snort/parser.js';
 import { SuricataFileParser } from '../suricata/parser.js';
+import { reportNativeConnUnavailable } from '../zeek/conn-native.js';
 import { ZeekFileParser } from '../zeek/parser.js';
 import { BlockGrouper } from './blocks.js';
 import type { Line, ReadPosition } from './lines.js';
@@ -99,6 +100,7 @@ export class LogRecordReader {
   }
 
   private start(firstLine: string): void {
+    if (this.kind === 'zeek') reportNativeConnUnavailable(this.ctx.logger);
     this.parser = createParser(this.kind, this.file, firstLine);
     if (this.parser.blockStart !== undefined) this.grouper = new BlockGrouper(this.parser.blockStart);
   }

@@ -3,9 +3,7 @@
  * reading the socket with recvmmsg into a ring of packed datagram batches (see `datagram-batch.ts`). Linux only;
  * elsewhere, or when it was not built, the receiving worker reads with Node's dgram instead.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadNativeAddon } from '../../src/util/native-addon.js';
 
 export interface NativeReceiverStats {
   /** Datagrams read from the socket, refused exporters' included. */
@@ -35,18 +33,7 @@ export type NativeReceiverConstructor = new (
   onReadable: () => void,
 ) => NativeReceiver;
 
-/** Where node-gyp puts the addon, from this module in the source tree and from its compiled copy in dist/. */
-const CANDIDATES = ['../../build/Release/udp_receiver.node', '../../../build/Release/udp_receiver.node'];
-
 /** The addon's constructor, or why it cannot be used here. */
 export function loadNativeReceiver(): { UdpReceiver: NativeReceiverConstructor } | { unavailable: string } {
-  if (process.platform !== 'linux') return { unavailable: `not built for ${process.platform}` };
-  const require = createRequire(import.meta.url);
-  const path = CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url))).find((p) => existsSync(p));
-  if (!path) return { unavailable: 'build/Release/udp_receiver.node is missing (npm ci builds it)' };
-  try {
-    return require(path) as { UdpReceiver: NativeReceiverConstructor };
-  } catch (err) {
-    return { unavailable: `${path}: ${(err as Error).message}` };
-  }
+  return loadNativeAddon<{ UdpReceiver: NativeReceiverConstructor }>('udp_receiver');
 }

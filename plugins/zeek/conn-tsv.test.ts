@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { seededRandom } from '../../test/support/random.js';
 import { type FileContext, unitIdentity } from '../logfile/parser.js';
 import { PRIVATE_NETWORKS } from '../logfile/test-context.js';
+import { NativeConnMapper, nativeConnUnavailable } from './conn-native.js';
 import { mapZeek } from './map.js';
 import { ZeekFileParser } from './parser.js';
 import { ZeekTsvParser } from './tsv.js';
@@ -146,8 +147,66 @@ function header(cols: Col[], next: () => number, pick: Pick): { lines: string[];
   return { lines, separator };
 }
 
-function dataLine(cols: Col[], separator: string, next: () => number, pick: Pick): string {
-  const values = cols.map((col) => col.value(pick));
+/**
+ * Values of the kind nearly every real conn.log holds, with the edges of what the native mapper writes itself:
+ * the lines it leaves to TypeScript are a minority here, unlike with the columns' own generators.
+ */
+const PLAIN: Record<string, readonly string[]> = {
+  ts: ['1521911720.123456', '0', '0.000001', '1700000000.999999', '253402300799.999', '253402300800', '-1.5'],
+  uid: ['CHhAvVGS1DHFjwGM9', 'C1', '(empty)'],
+  'id.orig_h': [
+    '192.168.1.10',
+    '75.126.130.163',
+    '0.0.0.0',
+    'fe80::1',
+    '2001:db8::aa:1',
+    '::',
+    '1::',
+    'FD12::AB',
+    '::ffff:0a00:0001',
+    '::ffff:10.0.0.1',
+    'fe80::1%eth0',
+    '010.0.0.1',
+    '1:2:3:4:5:6:7:8:9',
+  ],
+  'id.resp_h': [
+    '10.0.0.1',
+    '255.255.255.255',
+    '::1',
+    'fd00:1:2:3:4:5:6:7',
+    '1:2:3:4:5:6:7:8',
+    '2001:db8::aa:1',
+  ],
+  'id.orig_p': ['0', '8', '3', '128', '135', '53', '40000', '-0', '65535'],
+  'id.resp_p': ['0', '53', '80', '443', '129', '65535', '-7', '2.5', '-'],
+  proto: ['tcp', 'udp', 'icmp', 'sctp', 'icmp6', 'tcp', 'udp', 'unknown_transport', 'Udp'],
+  service: ['dns', 'http,ssl', '-', '(empty)'],
+  duration: ['0.000357', '2.5', '0', '-0.5', '123.456789', '0.0000000005', '0.0000000015', '1e-3', '-'],
+  conn_state: ['SF', 'S0', 'REJ', 'OTH', 'XYZ', 'toString', '-', '(empty)'],
+  history: ['ShADadFf', 'D', '(empty)', '-'],
+  tunnel_parents: ['-', '(empty)', 'Ca,Cb', 'C1'],
+  community_id: ['1:abc=', '-', '-', '(empty)'],
+  vlan: ['1', '4094', '-', '0', '-0'],
+  ip_proto: ['6', '17', '1', '58', '99', '132', '300', '-'],
+  rtt: ['-'],
+  first_seen: ['-'],
+  score: ['1', '-', '007', '-12'],
+};
+const PLAIN_COUNTS = ['0', '1', '40', '65535', '123456', '9007199254740991', '-', '007'];
+for (const name of ['orig_bytes', 'resp_bytes', 'missed_bytes', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts']) {
+  PLAIN[name] = PLAIN_COUNTS;
+}
+PLAIN.resp_ip_bytes = PLAIN_COUNTS;
+PLAIN.inner_vlan = PLAIN_COUNTS;
+
+function dataLine(
+  cols: Col[],
+  separator: string,
+  next: () => number,
+  pick: Pick,
+  plain: Record<string, readonly string[]> = {},
+): string {
+  const values = cols.map((col) => (plain[col.name] === undefined ? col.value(pick) : pick(plain[col.name])));
   if (next() < 0.03) values.pop();
   return values.join(separator);
 }
@@ -177,28 +236,54 @@ function outcome(result: PipelineRecord | string | undefined): unknown {
   return { dataset: result.dataset, id: result.id, json: result.json };
 }
 
+/**
+ * Generated logs read three ways: by the record-by-record reference, by the TypeScript fast path and by the parser
+ * as users run it (the native mapper first where it is built). Returns how many lines became records and how many
+ * of those the native mapper wrote.
+ */
+function compareGenerated(seed: number, plain?: Record<string, readonly string[]>) {
+  const next = seededRandom(seed);
+  const pick: Pick = (items) => items[Math.floor(next() * items.length)];
+  const nativeMap = vi.spyOn(NativeConnMapper.prototype, 'map');
+  let records = 0;
+  for (let file = 0; file < 300; file++) {
+    const cols = layout(next, pick);
+    const { lines, separator } = header(cols, next, pick);
+    const typescript = new ZeekFileParser(ctx, { native: false });
+    const parser = new ZeekFileParser(ctx);
+    const tsv = new ZeekTsvParser();
+    for (const line of lines) {
+      expect(fast(typescript, line, 0)).toBeUndefined();
+      expect(fast(parser, line, 0)).toBeUndefined();
+      tsv.parse(line);
+    }
+    for (let i = 1; i <= 40; i++) {
+      const line = dataLine(cols, separator, next, pick, plain);
+      const expected = outcome(reference(tsv, line, i));
+      expect(outcome(fast(typescript, line, i)), `${lines.join('\n')}\n${line}`).toEqual(expected);
+      expect(outcome(fast(parser, line, i)), `native: ${lines.join('\n')}\n${line}`).toEqual(expected);
+      if (typeof expected === 'object') records++;
+    }
+  }
+  const native = nativeMap.mock.results.filter((r) => r.type === 'return' && r.value !== undefined).length;
+  nativeMap.mockRestore();
+  return { records, native };
+}
+
 describe('conn.log TSV read straight from the line', () => {
   it('gives the documents, ids and errors of the record-by-record reference, for generated logs', () => {
-    const next = seededRandom(42);
-    const pick: Pick = (items) => items[Math.floor(next() * items.length)];
-    let records = 0;
-    for (let file = 0; file < 300; file++) {
-      const cols = layout(next, pick);
-      const { lines, separator } = header(cols, next, pick);
-      const parser = new ZeekFileParser(ctx);
-      const tsv = new ZeekTsvParser();
-      for (const line of lines) {
-        expect(fast(parser, line, 0)).toBeUndefined();
-        tsv.parse(line);
-      }
-      for (let i = 1; i <= 40; i++) {
-        const line = dataLine(cols, separator, next, pick);
-        const expected = outcome(reference(tsv, line, i));
-        expect(outcome(fast(parser, line, i)), `${lines.join('\n')}\n${line}`).toEqual(expected);
-        if (typeof expected === 'object') records++;
-      }
-    }
+    const { records } = compareGenerated(42);
     // Enough lines map (rather than fail) for the comparison to cover the documents.
     expect(records).toBeGreaterThan(2000);
   });
+
+  it.runIf(nativeConnUnavailable() === undefined)(
+    'natively, gives the same documents and ids for the lines real conn.logs are made of',
+    () => {
+      const { records, native } = compareGenerated(7, PLAIN);
+      expect(records).toBeGreaterThan(4000);
+      // Over a thousand of them are the native mapper's own, so the comparison covers what it writes.
+      expect(native).toBeGreaterThan(1000);
+    },
+  );
 });

@@ -38,6 +38,8 @@ const MAPPED_KINDS: Record<string, readonly Kind[]> = {
   local_resp: BOOL,
 };
 
+export type MappedColumns = ReturnType<typeof mappedColumns>;
+
 /** Column of each mapped field, -1 when the header has none; an object of one shape, so reading it is cheap. */
 function mappedColumns(names: readonly string[]) {
   const at = (name: string) => names.indexOf(name);
@@ -67,7 +69,7 @@ function mappedColumns(names: readonly string[]) {
 }
 
 /** A column written to `zeek.connection`, with its member name already quoted. */
-interface Member {
+export interface Member {
   at: number;
   kind: Kind;
   container: boolean;
@@ -99,8 +101,8 @@ export class ConnTsvReader {
 
   private constructor(
     private readonly layout: TsvLayout,
-    private readonly at: ReturnType<typeof mappedColumns>,
-    private readonly members: readonly Member[],
+    readonly at: MappedColumns,
+    readonly members: readonly Member[],
   ) {
     this.fields = new LineFields(layout);
   }

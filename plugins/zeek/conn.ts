@@ -22,6 +22,9 @@ export const MAPPED = new Set([
   'ip_proto',
 ]);
 
+export const CONN_MODULE = 'zeek';
+export const CONN_ACTION = 'zeek_connection';
+
 /** The conn.log fields a flow is made of, read from a record (`recordFields`) or straight from a TSV line. */
 export interface ConnFields {
   /** `ts`, epoch ms. */
@@ -104,7 +107,7 @@ export function recordFields(record: ZeekRecord): ConnFields {
 }
 
 /** `"state":…,"state_message":…` of each state Zeek documents, written once. */
-const STATE_MEMBERS = new Map(
+export const STATE_MEMBERS = new Map(
   Object.entries(CONN_STATE_MESSAGES).map(([state, message]) => [
     state,
     `"state":${jsonString(state)},"state_message":${jsonString(message)}`,
@@ -136,8 +139,8 @@ export function addedMembers(c: ConnFields): string {
 export function connFlowFacts(c: ConnFields, connection: string, identity: string): FlowFacts {
   const { start, duration, uid } = c;
   return {
-    module: 'zeek',
-    action: 'zeek_connection',
+    module: CONN_MODULE,
+    action: CONN_ACTION,
     protocol: c.protocol,
     sourceIp: c.sourceIp,
     destinationIp: c.destinationIp,

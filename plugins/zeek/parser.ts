@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { type FileContext, type FileParser, ParseError, type Unit, unitIdentity } from '../logfile/parser.js';
 import { addedMembers, connFlowFacts } from './conn.js';
+import { NativeConnMapper } from './conn-native.js';
 import { ConnTsvReader } from './conn-tsv.js';
 import { parseZeekJson } from './json.js';
 import { connRecord, guessLog, mapZeek } from './map.js';
@@ -34,11 +35,16 @@ function logFromFileName(path: string): string | undefined {
 export class ZeekFileParser implements FileParser {
   private readonly tsv = new ZeekTsvParser();
   private readonly fileLog: string | undefined;
-  /** The conn.log reader for `readerLayout`, the TSV header it was made for. */
+  /** The conn.log readers for `readerLayout`, the TSV header they were made for. */
   private reader: ConnTsvReader | undefined;
+  private nativeMapper: NativeConnMapper | undefined;
   private readerLayout: TsvLayout | undefined;
 
-  constructor(private readonly ctx: FileContext) {
+  /** `native: false` maps every conn.log line in TypeScript (the reference the native mapper is tested against). */
+  constructor(
+    private readonly ctx: FileContext,
+    private readonly options: { native: boolean } = { native: true },
+  ) {
     this.fileLog = logFromFileName(ctx.path);
   }
 
@@ -68,11 +74,17 @@ export class ZeekFileParser implements FileParser {
     if (layout !== this.readerLayout) {
       this.readerLayout = layout;
       this.reader = (layout.path ?? this.fileLog) === 'conn' ? ConnTsvReader.of(layout) : undefined;
+      this.nativeMapper =
+        this.reader !== undefined && this.options.native
+          ? NativeConnMapper.of(layout, this.reader, this.ctx.localNetworks)
+          : undefined;
     }
     return this.reader;
   }
 
   private connRecord(reader: ConnTsvReader, line: string, unit: Unit): PipelineRecord {
+    const mapped = this.nativeMapper?.map(line, this.ctx.now());
+    if (mapped !== undefined) return mapped;
     reader.read(line);
     const fields = reader.conn();
     const connection = reader.connection(addedMembers(fields));

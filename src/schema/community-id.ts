@@ -8,10 +8,10 @@ import { writeAddress } from './ip.js';
 
 const PROTO_ICMP = 1;
 const PROTO_ICMP6 = 58;
-const PORTED_PROTOCOLS = new Set([6, 17, 132, PROTO_ICMP, PROTO_ICMP6]);
+export const PORTED_PROTOCOLS = new Set([6, 17, 132, PROTO_ICMP, PROTO_ICMP6]);
 
 // ICMP types that have a reply counterpart are treated as ports of a bidirectional flow; the rest are one-way.
-const ICMP4_COUNTERPART = new Map<number, number>([
+export const ICMP4_COUNTERPART = new Map<number, number>([
   [8, 0],
   [0, 8],
   [13, 14],
@@ -23,7 +23,7 @@ const ICMP4_COUNTERPART = new Map<number, number>([
   [17, 18],
   [18, 17],
 ]);
-const ICMP6_COUNTERPART = new Map<number, number>([
+export const ICMP6_COUNTERPART = new Map<number, number>([
   [128, 129],
   [129, 128],
   [133, 134],

@@ -146,6 +146,11 @@ function endpoint(
   return `${json}}`;
 }
 
+/** From the end of `@timestamp` to the start of `event.created`'s text: see EventHead. */
+export function eventHeadText(action: string, dataset: string, module: string): string {
+  return `","event":{"kind":"event","category":["network"],"type":["connection"],"action":${jsonString(action)},"dataset":${jsonString(dataset)},"module":${jsonString(module)},"created":"`;
+}
+
 /**
  * The members of `event` that a source writes the same on every flow, from `kind` to the name of `created`, as one
  * piece: V8 keeps a concatenated string as a tree of its pieces until it is flattened, and both growing and
@@ -163,7 +168,7 @@ class EventHead {
       this.action = action;
       this.dataset = dataset;
       this.module = module;
-      this.json = `","event":{"kind":"event","category":["network"],"type":["connection"],"action":${jsonString(action)},"dataset":${jsonString(dataset)},"module":${jsonString(module)},"created":"`;
+      this.json = eventHeadText(action, dataset, module);
     }
     return this.json;
   }

@@ -45,6 +45,11 @@ export class LocalNetworks {
     }
   }
 
+  /** The networks as `locality` compares them: IPv4 as [network, mask] pairs, IPv6 as bytes and prefix length. */
+  get ranges(): { v4: ReadonlyArray<readonly [number, number]>; v6: ReadonlyArray<Readonly<V6Network>> } {
+    return { v4: this.v4, v6: this.v6 };
+  }
+
   locality(address: string): Locality {
     const v4 = parseIPv4(address);
     if (v4 >= 0) return this.v4Locality(v4);

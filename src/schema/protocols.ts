@@ -26,6 +26,11 @@ NUMBERS_BY_NAME.set('icmp6', 58);
 NUMBERS_BY_NAME.set('icmpv6', 58);
 NUMBERS_BY_NAME.set('ipv6_icmp', 58);
 
+/** The names `protocolNumber` takes as they are written, with their numbers. */
+export function listedProtocolNames(): Array<[string, number]> {
+  return [...NUMBERS_BY_NAME];
+}
+
 export function transportName(protocol: number): string {
   return TRANSPORT_NAMES[protocol] ?? String(protocol);
 }

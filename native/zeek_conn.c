@@ -1,0 +1,1142 @@
+/*
+ * Zeek conn.log TSV lines to flow documents, for the lines that make up nearly every real conn.log: printable
+ * ASCII with nothing to unescape or escape, plain decimal numbers, dotted-quad or plain IPv6 addresses and a
+ * known protocol name. For any other line `map` returns undefined and the TypeScript mapping (ConnTsvReader and
+ * toFlowRecord) writes it; that mapping is the reference, and conn-native.test.ts holds this one to giving the
+ * same id and the same text for every line it maps. What the document holds that is not read off the line (the
+ * event members, transport names, state messages, local networks, protocol numbers, ICMP counterparts) comes
+ * from the TypeScript side when a mapper is made, so it is defined once.
+ *
+ * Doubles are computed with the same operations, in the same order, as the TypeScript, and compiled without
+ * contraction (-ffp-contract=off), so the times and durations written are the same to the last bit.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <node_api.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/** Longer lines are left to the TypeScript mapping. */
+#define LINE_CAP 16384
+/* A document repeats a field of the line at most four times (addresses: source, client, related, and the id's
+ * text), around less than 8 KiB of constant text. */
+#define OUT_CAP (5 * LINE_CAP + 8192)
+
+#define SECONDS_REMEMBERED 64
+
+enum Kind { KIND_TEXT, KIND_TIME, KIND_REAL, KIND_INTEGER, KIND_BOOL };
+
+/* Columns of the mapped fields, in the order of `MAPPED_ORDER` in conn-native.ts; -1 when the header has none. */
+enum Mapped {
+  TS,
+  UID,
+  ORIG_H,
+  ORIG_P,
+  RESP_H,
+  RESP_P,
+  PROTO,
+  COMMUNITY_ID,
+  SERVICE,
+  DURATION,
+  STATE,
+  ORIG_PKTS,
+  RESP_PKTS,
+  ORIG_BYTES,
+  RESP_BYTES,
+  ORIG_MAC,
+  RESP_MAC,
+  VLAN,
+  LOCAL_ORIG,
+  LOCAL_RESP,
+  IP_PROTO,
+  MAPPED_COUNT
+};
+
+typedef struct {
+  char *text;
+  int length;
+} text_t;
+
+typedef struct {
+  int at;
+  int kind;
+  int container;
+  text_t name;
+} member_t;
+
+typedef struct {
+  text_t state;
+  text_t json;
+} state_t;
+
+typedef struct {
+  text_t name;
+  int number;
+} protocol_t;
+
+typedef struct {
+  char separator;
+  char set_separator;
+  text_t empty;
+  text_t unset;
+  int columns;
+  int at[MAPPED_COUNT];
+  int member_count;
+  member_t *members;
+  int state_count;
+  state_t *states;
+  int protocol_count;
+  protocol_t *protocols;
+  text_t transports[256];
+  int v4_count;
+  uint32_t *v4;
+  int v6_count;
+  uint8_t *v6;
+  text_t event_head;
+  text_t dataset;
+  text_t module;
+  int icmp4[256];
+  int icmp6[256];
+  uint8_t ported[256];
+  /* SHA-1 fetched once: looking the digest up by name on every hash took locks and cost more than hashing. */
+  EVP_MD *sha1;
+  EVP_MD_CTX *digest;
+  /* The text of recently formatted seconds, `YYYY-MM-DDTHH:MM:SS.`, by second modulo SECONDS_REMEMBERED. */
+  int64_t seconds[SECONDS_REMEMBERED];
+  char second_text[SECONDS_REMEMBERED][20];
+  int *starts;
+  int *ends;
+  uint32_t *words;
+  char line[LINE_CAP];
+  char out[OUT_CAP];
+} mapper_t;
+
+/* ---- what a line's fields hold ---- */
+
+typedef struct {
+  const char *line;
+  const int *starts;
+  const int *ends;
+  const mapper_t *m;
+} fields_t;
+
+static int field_is(const fields_t *f, int at, const char *text, int length) {
+  return f->ends[at] - f->starts[at] == length && memcmp(f->line + f->starts[at], text, length) == 0;
+}
+
+static int is_unset(const fields_t *f, int at) {
+  return field_is(f, at, f->m->unset.text, f->m->unset.length);
+}
+
+/** As LineFields.text: 0 when absent; `(empty)` reads as "". No escapes remain: the line has no backslash. */
+static int text_of(const fields_t *f, int at, text_t *out) {
+  if (at == -1 || is_unset(f, at)) return 0;
+  if (field_is(f, at, f->m->empty.text, f->m->empty.length)) {
+    out->text = (char *)"";
+    out->length = 0;
+  } else {
+    out->text = (char *)f->line + f->starts[at];
+    out->length = f->ends[at] - f->starts[at];
+  }
+  return 1;
+}
+
+/** LineFields.decimal for the plain decimals it reads digit by digit; 0 for anything it leaves to `Number`. */
+static int plain_decimal(const char *s, int length, double *out) {
+  int i = 0;
+  int negative = length > 0 && s[0] == '-';
+  if (negative) i++;
+  int digits = 0;
+  int point = 0;
+  double scale = 1;
+  double n = 0;
+  for (; i < length; i++) {
+    char c = s[i];
+    if (c >= '0' && c <= '9') {
+      n = n * 10 + (c - '0');
+      digits++;
+      if (point) scale *= 10;
+    } else if (c == '.' && !point) {
+      point = 1;
+    } else {
+      return 0;
+    }
+  }
+  if (digits == 0 || n > 9007199254740991.0) return 0;
+  double value = n / scale;
+  *out = negative ? -value : value;
+  return 1;
+}
+
+enum { ABSENT, PRESENT, UNSURE };
+
+/** As LineFields.number: ABSENT, PRESENT with the value, or UNSURE when only `Number` would know. */
+static int number_of(const fields_t *f, int at, double *out) {
+  if (at == -1 || is_unset(f, at)) return ABSENT;
+  return plain_decimal(f->line + f->starts[at], f->ends[at] - f->starts[at], out) ? PRESENT : UNSURE;
+}
+
+/** An integer number of `number_of` (ports, counts): anything else is UNSURE, since JSON would write a fraction. */
+static int integer_of(const fields_t *f, int at, double *out) {
+  int status = number_of(f, at, out);
+  if (status == PRESENT && *out != floor(*out)) return UNSURE;
+  return status;
+}
+
+/** -1 absent, 0 false, 1 true: LineFields.flag. */
+static int flag_of(const fields_t *f, int at) {
+  if (at == -1 || is_unset(f, at)) return -1;
+  return field_is(f, at, "T", 1);
+}
+
+/* ---- writing ---- */
+
+typedef struct {
+  char *at;
+} out_t;
+
+static void put(out_t *o, const char *text, int length) {
+  memcpy(o->at, text, length);
+  o->at += length;
+}
+
+#define PUT_LITERAL(o, literal) put((o), (literal), (int)sizeof(literal) - 1)
+
+static void put_text(out_t *o, text_t t) { put(o, t.text, t.length); }
+
+static void put_quoted(out_t *o, text_t t) {
+  *o->at++ = '"';
+  put(o, t.text, t.length);
+  *o->at++ = '"';
+}
+
+/** `${value}` of an integer double below 2^63: JavaScript writes -0 as 0. */
+static int put_integer(out_t *o, double value) {
+  if (!(fabs(value) < 9.2e18)) return 0;
+  long long n = (long long)value;
+  char digits[24];
+  int count = 0;
+  unsigned long long u = n < 0 ? (unsigned long long)(-(n + 1)) + 1 : (unsigned long long)n;
+  do {
+    digits[count++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (n < 0) *o->at++ = '-';
+  while (count > 0) *o->at++ = digits[--count];
+  return 1;
+}
+
+static void put_two(char *at, int value) {
+  at[0] = (char)('0' + value / 10);
+  at[1] = (char)('0' + value % 10);
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.` of a whole second since 1970 before the year 10000. */
+static void write_second(char *t, int64_t second) {
+  int64_t days = second / 86400;
+  int64_t in_day = second % 86400;
+  /* Civil date of a day count (Howard Hinnant's days_from_civil, inverted), for days since 1970. */
+  int64_t z = days + 719468;
+  int64_t era = z / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int day = (int)(doy - (153 * mp + 2) / 5 + 1);
+  int month = (int)(mp < 10 ? mp + 3 : mp - 9);
+  int year = (int)(yoe + era * 400 + (month <= 2));
+  put_two(t, year / 100);
+  put_two(t + 2, year % 100);
+  t[4] = '-';
+  put_two(t + 5, month);
+  t[7] = '-';
+  put_two(t + 8, day);
+  t[10] = 'T';
+  put_two(t + 11, (int)(in_day / 3600));
+  t[13] = ':';
+  put_two(t + 14, (int)(in_day / 60 % 60));
+  t[16] = ':';
+  put_two(t + 17, (int)(in_day % 60));
+  t[19] = '.';
+}
+
+/** IsoFormatter.format for the times Date writes with a four-digit year; 0 for the others. */
+static int put_iso(out_t *o, mapper_t *m, double ms) {
+  if (!(ms >= 0) || !isfinite(ms) || ms >= 253402300800000.0) return 0;
+  int64_t whole = (int64_t)ms;
+  int64_t second = whole / 1000;
+  int slot = (int)(second % SECONDS_REMEMBERED);
+  if (m->seconds[slot] != second) {
+    write_second(m->second_text[slot], second);
+    m->seconds[slot] = second;
+  }
+  memcpy(o->at, m->second_text[slot], 20);
+  int millis = (int)(whole % 1000);
+  o->at[20] = (char)('0' + millis / 100);
+  put_two(o->at + 21, millis % 100);
+  o->at[23] = 'Z';
+  o->at += 24;
+  return 1;
+}
+
+static void put_base64(out_t *o, const uint8_t *bytes, int length, int url) {
+  const char *alphabet = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                             : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  int i = 0;
+  for (; i + 2 < length; i += 3) {
+    uint32_t v = (uint32_t)bytes[i] << 16 | (uint32_t)bytes[i + 1] << 8 | bytes[i + 2];
+    *o->at++ = alphabet[v >> 18];
+    *o->at++ = alphabet[(v >> 12) & 63];
+    *o->at++ = alphabet[(v >> 6) & 63];
+    *o->at++ = alphabet[v & 63];
+  }
+  int rest = length - i;
+  if (rest == 0) return;
+  uint32_t v = (uint32_t)bytes[i] << 16 | (rest == 2 ? (uint32_t)bytes[i + 1] << 8 : 0);
+  *o->at++ = alphabet[v >> 18];
+  *o->at++ = alphabet[(v >> 12) & 63];
+  if (rest == 2) *o->at++ = alphabet[(v >> 6) & 63];
+  if (!url) {
+    if (rest == 1) *o->at++ = '=';
+    *o->at++ = '=';
+  }
+}
+
+/* ---- addresses (src/schema/ipv4.ts and ip.ts) ---- */
+
+/** parseIPv4: -1 unless a dotted quad without leading zeros. */
+static int64_t parse_ipv4(const char *s, int length) {
+  int64_t value = 0;
+  int octet = 0, digits = 0, dots = 0;
+  for (int i = 0; i < length; i++) {
+    char c = s[i];
+    if (c == '.') {
+      if (digits == 0 || dots == 3) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= '0' && c <= '9') {
+      if (digits == 3 || (digits > 0 && octet == 0)) return -1;
+      octet = octet * 10 + (c - '0');
+      if (octet > 255) return -1;
+      digits++;
+    } else {
+      return -1;
+    }
+  }
+  if (dots != 3 || digits == 0) return -1;
+  return value * 256 + octet;
+}
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  int lower = c | 0x20;
+  if (lower >= 'a' && lower <= 'f') return lower - 'a' + 10;
+  return -1;
+}
+
+/** parseIPv6 for hexadecimal groups with at most one `::`; the forms with a zone or an IPv4 tail are UNSURE. */
+static int parse_ipv6(const char *s, int length, uint8_t *out) {
+  for (int i = 0; i < length; i++)
+    if (s[i] == '%' || s[i] == '.') return UNSURE;
+  if (length < 2) return ABSENT;
+  uint16_t groups[8];
+  int count = 0, gap = -1, i = 0;
+  if (s[0] == ':') {
+    if (s[1] != ':') return ABSENT;
+    gap = 0;
+    i = 2;
+  }
+  while (i < length) {
+    if (count == 8) return ABSENT;
+    int value = 0, j = i;
+    for (; j < length; j++) {
+      int digit = hex_value(s[j]);
+      if (digit < 0) break;
+      value = value * 16 + digit;
+    }
+    if (j == i || j - i > 4) return ABSENT;
+    groups[count++] = (uint16_t)value;
+    i = j;
+    if (i == length) break;
+    if (s[i] != ':') return ABSENT;
+    i++;
+    if (i == length) return ABSENT;
+    if (s[i] == ':') {
+      if (gap != -1) return ABSENT;
+      gap = count;
+      i++;
+    }
+  }
+  if (gap == -1 ? count != 8 : count > 7) return ABSENT;
+  int zeros = 8 - count, g = 0;
+  for (int k = 0; k < 8; k++) {
+    int value = gap != -1 && k >= gap && k < gap + zeros ? 0 : groups[g++];
+    out[2 * k] = (uint8_t)(value >> 8);
+    out[2 * k + 1] = (uint8_t)(value & 255);
+  }
+  return PRESENT;
+}
+
+/** writeAddress: 4 or 16 bytes written, or 0 when only ipaddr.js would know. */
+static int address_of(text_t t, uint8_t *out) {
+  int64_t v4 = parse_ipv4(t.text, t.length);
+  if (v4 >= 0) {
+    out[0] = (uint8_t)(v4 >> 24);
+    out[1] = (uint8_t)(v4 >> 16);
+    out[2] = (uint8_t)(v4 >> 8);
+    out[3] = (uint8_t)v4;
+    return 4;
+  }
+  return parse_ipv6(t.text, t.length, out) == PRESENT ? 16 : 0;
+}
+
+/** LocalNetworks.locality: 1 internal, 0 external. */
+static int is_internal(const mapper_t *m, const uint8_t *bytes, int length) {
+  int mapped = length == 16;
+  for (int i = 0; mapped && i < 10; i++) mapped = bytes[i] == 0;
+  if (length == 4 || (mapped && bytes[10] == 0xff && bytes[11] == 0xff)) {
+    const uint8_t *b = bytes + length - 4;
+    uint32_t address = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    for (int i = 0; i < m->v4_count; i++)
+      if ((address & m->v4[2 * i + 1]) == m->v4[2 * i]) return 1;
+    return 0;
+  }
+  for (int n = 0; n < m->v6_count; n++) {
+    const uint8_t *network = m->v6 + 17 * n;
+    int prefix = network[16];
+    int whole = prefix >> 3, rest = prefix & 7, inside = 1;
+    for (int i = 0; inside && i < whole; i++) inside = bytes[i] == network[i];
+    if (inside && rest != 0) {
+      int mask = (0xff << (8 - rest)) & 0xff;
+      inside = (bytes[whole] & mask) == (network[whole] & mask);
+    }
+    if (inside) return 1;
+  }
+  return 0;
+}
+
+/* ---- Community ID (src/schema/community-id.ts) ---- */
+
+static int compare_bytes(const uint8_t *a, const uint8_t *b, int length) {
+  for (int i = 0; i < length; i++)
+    if (a[i] != b[i]) return a[i] - b[i];
+  return 0;
+}
+
+/** `1:` and the base64 digest, or nothing when the two addresses are not of one family; 0 if hashing failed. */
+static int put_community_id(out_t *o, mapper_t *m, int protocol, const uint8_t *source, int source_length,
+                             double source_port, int has_source_port, const uint8_t *destination,
+                             int destination_length, double destination_port, int has_destination_port) {
+  if (source_length != destination_length) return 1;
+  int length = source_length;
+  int has_ports = m->ported[protocol & 255] && has_source_port && has_destination_port;
+  double sport = has_ports ? source_port : 0;
+  double dport = has_ports ? destination_port : 0;
+  const uint8_t *a = source, *b = destination;
+  int one_way = 0;
+  if (has_ports && (protocol == 1 || protocol == 58)) {
+    const int *counterparts = protocol == 1 ? m->icmp4 : m->icmp6;
+    int counterpart = sport >= 0 && sport < 256 ? counterparts[(int)sport] : -1;
+    if (counterpart == -1) one_way = 1;
+    else dport = counterpart;
+  }
+  if (!one_way) {
+    int order = compare_bytes(a, b, length);
+    if (order > 0 || (order == 0 && sport > dport)) {
+      const uint8_t *t = a;
+      a = b;
+      b = t;
+      double p = sport;
+      sport = dport;
+      dport = p;
+    }
+  }
+  uint8_t input[40];
+  int at = 0;
+  input[at++] = 0;
+  input[at++] = 0;
+  memcpy(input + at, a, length);
+  at += length;
+  memcpy(input + at, b, length);
+  at += length;
+  input[at++] = (uint8_t)(protocol & 255);
+  input[at++] = 0;
+  if (has_ports) {
+    uint32_t sp = (uint32_t)(int64_t)sport, dp = (uint32_t)(int64_t)dport;
+    input[at++] = (uint8_t)(sp >> 8);
+    input[at++] = (uint8_t)sp;
+    input[at++] = (uint8_t)(dp >> 8);
+    input[at++] = (uint8_t)dp;
+  }
+  uint8_t digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  if (!EVP_DigestInit_ex2(m->digest, m->sha1, NULL) || !EVP_DigestUpdate(m->digest, input, (size_t)at) ||
+      !EVP_DigestFinal_ex(m->digest, digest, &digest_length))
+    return 0;
+  PUT_LITERAL(o, ",\"community_id\":\"1:");
+  put_base64(o, digest, (int)digest_length, 0);
+  *o->at++ = '"';
+  return 1;
+}
+
+/* ---- document id (src/schema/ids.ts binaryDocumentId, src/schema/murmur3.ts) ---- */
+
+static int word_text(uint32_t *w, int k, text_t t) {
+  w[k++] = 3;
+  w[k++] = (uint32_t)t.length;
+  const uint8_t *s = (const uint8_t *)t.text;
+  int i = 0;
+  for (; i + 1 < t.length; i += 2) w[k++] = s[i] | (uint32_t)s[i + 1] << 16;
+  if (i < t.length) w[k++] = s[i];
+  return k;
+}
+
+static int word_number(uint32_t *w, int k, double value) {
+  uint64_t bits;
+  memcpy(&bits, &value, 8);
+  w[k++] = 2;
+  w[k++] = (uint32_t)(bits >> 32);
+  w[k++] = (uint32_t)bits;
+  return k;
+}
+
+static int word_optional(uint32_t *w, int k, int present, double value) {
+  if (present) return word_number(w, k, value);
+  w[k++] = 1;
+  return k;
+}
+
+static uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+
+static uint32_t fmix32(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  return h ^ (h >> 16);
+}
+
+/** MurmurHash3 x86 128 of `count` whole words, seed 0, as 16 bytes h1..h4 little-endian. */
+static void murmur3(const uint32_t *w, int count, uint8_t *out) {
+  const uint32_t c1 = 0x239b961bu, c2 = 0xab0e9789u, c3 = 0x38b34ae5u, c4 = 0xa1e38b93u;
+  uint32_t h1 = 0, h2 = 0, h3 = 0, h4 = 0;
+  int blocks = count & ~3;
+  for (int i = 0; i < blocks; i += 4) {
+    h1 ^= rotl32(w[i] * c1, 15) * c2;
+    h1 = (rotl32(h1, 19) + h2) * 5 + 0x561ccd1bu;
+    h2 ^= rotl32(w[i + 1] * c2, 16) * c3;
+    h2 = (rotl32(h2, 17) + h3) * 5 + 0x0bcaa747u;
+    h3 ^= rotl32(w[i + 2] * c3, 17) * c4;
+    h3 = (rotl32(h3, 15) + h4) * 5 + 0x96cd1c35u;
+    h4 ^= rotl32(w[i + 3] * c4, 18) * c1;
+    h4 = (rotl32(h4, 13) + h1) * 5 + 0x32ac3b17u;
+  }
+  int tail = count - blocks;
+  if (tail > 2) h3 ^= rotl32(w[blocks + 2] * c3, 17) * c4;
+  if (tail > 1) h2 ^= rotl32(w[blocks + 1] * c2, 16) * c3;
+  if (tail > 0) h1 ^= rotl32(w[blocks] * c1, 15) * c2;
+  uint32_t length = (uint32_t)count * 4;
+  h1 ^= length;
+  h2 ^= length;
+  h3 ^= length;
+  h4 ^= length;
+  h1 += h2 + h3 + h4;
+  h2 += h1;
+  h3 += h1;
+  h4 += h1;
+  h1 = fmix32(h1);
+  h2 = fmix32(h2);
+  h3 = fmix32(h3);
+  h4 = fmix32(h4);
+  h1 += h2 + h3 + h4;
+  h2 += h1;
+  h3 += h1;
+  h4 += h1;
+  uint32_t h[4] = {h1, h2, h3, h4};
+  for (int i = 0; i < 4; i++)
+    for (int b = 0; b < 4; b++) out[4 * i + b] = (uint8_t)(h[i] >> (8 * b));
+}
+
+/* ---- the document (src/schema/flow.ts toFlowRecord, plugins/zeek/conn.ts) ---- */
+
+typedef struct {
+  text_t ip;
+  int internal;
+  int has_port, has_bytes, has_packets, has_mac;
+  double port, bytes, packets;
+  text_t mac;
+} endpoint_t;
+
+static void put_endpoint(out_t *o, const endpoint_t *e) {
+  PUT_LITERAL(o, "{\"ip\":");
+  put_quoted(o, e->ip);
+  if (e->internal) PUT_LITERAL(o, ",\"locality\":\"internal\"");
+  else PUT_LITERAL(o, ",\"locality\":\"external\"");
+  if (e->has_port) {
+    PUT_LITERAL(o, ",\"port\":");
+    put_integer(o, e->port);
+  }
+  if (e->has_bytes) {
+    PUT_LITERAL(o, ",\"bytes\":");
+    put_integer(o, e->bytes);
+  }
+  if (e->has_packets) {
+    PUT_LITERAL(o, ",\"packets\":");
+    put_integer(o, e->packets);
+  }
+  if (e->has_mac) {
+    PUT_LITERAL(o, ",\"mac\":");
+    put_quoted(o, e->mac);
+  }
+  *o->at++ = '}';
+}
+
+/** A member of `zeek.connection` (ConnTsvReader.valueJson); 0 when the TypeScript must write it. */
+static int put_member_value(out_t *o, const fields_t *f, const member_t *member) {
+  const mapper_t *m = f->m;
+  const char *raw = f->line + f->starts[member->at];
+  int length = f->ends[member->at] - f->starts[member->at];
+  if (member->container) {
+    if (field_is(f, member->at, m->empty.text, m->empty.length)) {
+      PUT_LITERAL(o, "[]");
+      return 1;
+    }
+    if (member->kind != KIND_TEXT) return 0;
+    *o->at++ = '[';
+    int from = 0;
+    for (int i = 0; i <= length; i++) {
+      if (i < length && raw[i] != m->set_separator) continue;
+      if (from != 0) *o->at++ = ',';
+      *o->at++ = '"';
+      put(o, raw + from, i - from);
+      *o->at++ = '"';
+      from = i + 1;
+    }
+    *o->at++ = ']';
+    return 1;
+  }
+  switch (member->kind) {
+    case KIND_TEXT:
+      if (field_is(f, member->at, m->empty.text, m->empty.length)) PUT_LITERAL(o, "\"\"");
+      else put_quoted(o, (text_t){(char *)raw, length});
+      return 1;
+    case KIND_BOOL:
+      if (field_is(f, member->at, "T", 1)) PUT_LITERAL(o, "true");
+      else PUT_LITERAL(o, "false");
+      return 1;
+    case KIND_INTEGER:
+    case KIND_REAL: {
+      double value;
+      if (!plain_decimal(raw, length, &value) || value != floor(value)) return 0;
+      return put_integer(o, value);
+    }
+    default:
+      return 0;
+  }
+}
+
+/** Lines as LineFields.read splits them; 0 for a line the TypeScript must read (or refuse). */
+static int split_line(mapper_t *m, int length) {
+  const char *line = m->line;
+  int count = 0, start = 0;
+  for (int i = 0; i < length; i++) {
+    unsigned char c = (unsigned char)line[i];
+    if (c == (unsigned char)m->separator) {
+      if (count == m->columns - 1) return 0;
+      m->starts[count] = start;
+      m->ends[count++] = i;
+      start = i + 1;
+    } else if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      return 0;
+    }
+  }
+  if (count != m->columns - 1) return 0;
+  m->starts[count] = start;
+  m->ends[count] = length;
+  return 1;
+}
+
+/**
+ * protocolOf: the listed name's number, or for a name protocolNumber does not know (Zeek's `unknown_transport`),
+ * `ip_proto`. -1 when only the TypeScript can tell: names it would trim, lower-case or read as a number.
+ */
+static int protocol_of(const fields_t *f, text_t proto, text_t orig_host) {
+  const mapper_t *m = f->m;
+  if (proto.length == 4 && memcmp(proto.text, "icmp", 4) == 0)
+    return memchr(orig_host.text, ':', orig_host.length) != NULL ? 58 : 1;
+  for (int i = 0; i < m->protocol_count; i++) {
+    const protocol_t *p = &m->protocols[i];
+    if (p->name.length == proto.length && memcmp(p->name.text, proto.text, proto.length) == 0) return p->number;
+  }
+  int digits = 0;
+  for (int i = 0; i < proto.length; i++) {
+    char c = proto.text[i];
+    if (c == ' ' || (c >= 'A' && c <= 'Z')) return -1;
+    digits += c >= '0' && c <= '9';
+  }
+  if (digits == proto.length) return -1;
+  double number;
+  if (integer_of(f, m->at[IP_PROTO], &number) != PRESENT || number < 0 || number > 255) return -1;
+  return (int)number;
+}
+
+/** The id and the document of the line in `m->line`, into `m->out`; its length, or 0 to leave the line. */
+static int map_line(mapper_t *m, int length, double now) {
+  if (!split_line(m, length)) return 0;
+  const int *at = m->at;
+  fields_t f = {m->line, m->starts, m->ends, m};
+  const fields_t *fp = &f;
+
+  double ts;
+  if (number_of(fp, at[TS], &ts) != PRESENT) return 0;
+  double start = ts * 1000;
+  text_t uid, source_ip, destination_ip, proto;
+  if (!text_of(fp, at[UID], &uid) || !text_of(fp, at[ORIG_H], &source_ip) ||
+      !text_of(fp, at[RESP_H], &destination_ip) || !text_of(fp, at[PROTO], &proto))
+    return 0;
+  int protocol = protocol_of(fp, proto, source_ip);
+  if (protocol < 0) return 0;
+
+  endpoint_t source = {source_ip, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}};
+  endpoint_t destination = {destination_ip, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}};
+  int status;
+  if ((status = integer_of(fp, at[ORIG_P], &source.port)) == UNSURE) return 0;
+  source.has_port = status == PRESENT;
+  if ((status = integer_of(fp, at[RESP_P], &destination.port)) == UNSURE) return 0;
+  destination.has_port = status == PRESENT;
+  if ((status = integer_of(fp, at[ORIG_BYTES], &source.bytes)) == UNSURE) return 0;
+  source.has_bytes = status == PRESENT;
+  if ((status = integer_of(fp, at[ORIG_PKTS], &source.packets)) == UNSURE) return 0;
+  source.has_packets = status == PRESENT;
+  if ((status = integer_of(fp, at[RESP_BYTES], &destination.bytes)) == UNSURE) return 0;
+  destination.has_bytes = status == PRESENT;
+  if ((status = integer_of(fp, at[RESP_PKTS], &destination.packets)) == UNSURE) return 0;
+  destination.has_packets = status == PRESENT;
+  source.has_mac = text_of(fp, at[ORIG_MAC], &source.mac);
+  destination.has_mac = text_of(fp, at[RESP_MAC], &destination.mac);
+  double vlan = 0, duration = 0;
+  int has_vlan = integer_of(fp, at[VLAN], &vlan);
+  if (has_vlan == UNSURE) return 0;
+  int has_duration = number_of(fp, at[DURATION], &duration);
+  if (has_duration == UNSURE) return 0;
+  text_t community, service, state;
+  int has_community = text_of(fp, at[COMMUNITY_ID], &community);
+  int has_service = text_of(fp, at[SERVICE], &service);
+  int has_state = text_of(fp, at[STATE], &state);
+  int local_orig = flag_of(fp, at[LOCAL_ORIG]), local_resp = flag_of(fp, at[LOCAL_RESP]);
+
+  uint8_t source_bytes[16], destination_bytes[16];
+  int source_length = address_of(source_ip, source_bytes);
+  int destination_length = address_of(destination_ip, destination_bytes);
+  if (source_length == 0 || destination_length == 0) return 0;
+  source.internal = is_internal(m, source_bytes, source_length);
+  destination.internal = is_internal(m, destination_bytes, destination_length);
+
+  double end = 0, duration_ns = 0;
+  if (has_duration == PRESENT) {
+    end = start + duration * 1000;
+    double scaled = duration * 1e9;
+    duration_ns = floor(scaled);
+    if (scaled - duration_ns >= 0.5) duration_ns += 1;
+  }
+
+  out_t o = {m->out};
+  /* The id first (22 characters), then the document. */
+  uint32_t *w = m->words;
+  int k = 0;
+  k = word_text(w, k, m->dataset);
+  k = word_text(w, k, m->module);
+  k = word_text(w, k, uid);
+  k = word_number(w, k, protocol);
+  k = word_text(w, k, source_ip);
+  k = word_optional(w, k, source.has_port, source.port);
+  k = word_text(w, k, destination_ip);
+  k = word_optional(w, k, destination.has_port, destination.port);
+  k = word_number(w, k, start);
+  k = word_optional(w, k, has_duration == PRESENT, end);
+  k = word_optional(w, k, source.has_bytes, source.bytes);
+  k = word_optional(w, k, source.has_packets, source.packets);
+  uint8_t digest[16];
+  murmur3(w, k, digest);
+  put_base64(&o, digest, 16, 1);
+
+  PUT_LITERAL(&o, "{\"@timestamp\":\"");
+  if (!put_iso(&o, m, has_duration == PRESENT ? end : start)) return 0;
+  put_text(&o, m->event_head);
+  if (!put_iso(&o, m, now)) return 0;
+  PUT_LITERAL(&o, "\",\"start\":\"");
+  if (!put_iso(&o, m, start)) return 0;
+  *o.at++ = '"';
+  if (has_duration == PRESENT) {
+    PUT_LITERAL(&o, ",\"end\":\"");
+    if (!put_iso(&o, m, end)) return 0;
+    PUT_LITERAL(&o, "\",\"duration\":");
+    if (!put_integer(&o, duration_ns)) return 0;
+  }
+  char *source_json = o.at + (sizeof("},\"source\":") - 1);
+  PUT_LITERAL(&o, "},\"source\":");
+  put_endpoint(&o, &source);
+  int source_json_length = (int)(o.at - source_json);
+  char *destination_json = o.at + (sizeof(",\"destination\":") - 1);
+  PUT_LITERAL(&o, ",\"destination\":");
+  put_endpoint(&o, &destination);
+  int destination_json_length = (int)(o.at - destination_json);
+
+  PUT_LITERAL(&o, ",\"network\":{\"transport\":\"");
+  put_text(&o, m->transports[protocol]);
+  PUT_LITERAL(&o, "\",\"iana_number\":\"");
+  put_integer(&o, protocol);
+  if (memchr(source_ip.text, ':', source_ip.length) != NULL) PUT_LITERAL(&o, "\",\"type\":\"ipv6\",\"direction\":\"");
+  else PUT_LITERAL(&o, "\",\"type\":\"ipv4\",\"direction\":\"");
+  int from_site = local_orig != -1 && local_resp != -1;
+  int orig_inside = from_site ? local_orig : source.internal;
+  int resp_inside = from_site ? local_resp : destination.internal;
+  if (orig_inside) {
+    if (resp_inside) PUT_LITERAL(&o, "internal\"");
+    else PUT_LITERAL(&o, "outbound\"");
+  } else if (resp_inside) {
+    PUT_LITERAL(&o, "inbound\"");
+  } else {
+    PUT_LITERAL(&o, "external\"");
+  }
+  if (source.has_bytes || destination.has_bytes) {
+    PUT_LITERAL(&o, ",\"bytes\":");
+    if (!put_integer(&o, (source.has_bytes ? source.bytes : 0) + (destination.has_bytes ? destination.bytes : 0)))
+      return 0;
+  }
+  if (source.has_packets || destination.has_packets) {
+    PUT_LITERAL(&o, ",\"packets\":");
+    if (!put_integer(&o, (source.has_packets ? source.packets : 0) +
+                             (destination.has_packets ? destination.packets : 0)))
+      return 0;
+  }
+  if (has_community) {
+    PUT_LITERAL(&o, ",\"community_id\":");
+    put_quoted(&o, community);
+  } else {
+    if (!put_community_id(&o, m, protocol, source_bytes, source_length, source.port, source.has_port, destination_bytes,
+                     destination_length, destination.port, destination.has_port))
+      return 0;
+  }
+  if (has_service) {
+    PUT_LITERAL(&o, ",\"protocol\":");
+    put_quoted(&o, service);
+  }
+  if (has_vlan == PRESENT) {
+    PUT_LITERAL(&o, ",\"vlan\":{\"id\":\"");
+    put_integer(&o, vlan);
+    PUT_LITERAL(&o, "\"}");
+  }
+  if (source.internal && destination.internal) PUT_LITERAL(&o, "},\"flow\":{\"locality\":\"internal\",\"id\":");
+  else PUT_LITERAL(&o, "},\"flow\":{\"locality\":\"external\",\"id\":");
+  put_quoted(&o, uid);
+  PUT_LITERAL(&o, "},\"related\":{\"ip\":[");
+  put_quoted(&o, source_ip);
+  if (source_ip.length != destination_ip.length || memcmp(source_ip.text, destination_ip.text, source_ip.length)) {
+    *o.at++ = ',';
+    put_quoted(&o, destination_ip);
+  }
+  PUT_LITERAL(&o, "]},\"client\":");
+  put(&o, source_json, source_json_length);
+  PUT_LITERAL(&o, ",\"server\":");
+  put(&o, destination_json, destination_json_length);
+
+  PUT_LITERAL(&o, ",\"zeek\":{\"session_id\":");
+  put_quoted(&o, uid);
+  PUT_LITERAL(&o, ",\"connection\":{");
+  int first = 1;
+  if (has_state) {
+    const state_t *known = NULL;
+    for (int i = 0; i < m->state_count && known == NULL; i++)
+      if (m->states[i].state.length == state.length && !memcmp(m->states[i].state.text, state.text, state.length))
+        known = &m->states[i];
+    if (known != NULL) {
+      put_text(&o, known->json);
+    } else {
+      PUT_LITERAL(&o, "\"state\":");
+      put_quoted(&o, state);
+    }
+    first = 0;
+  }
+  if ((protocol == 1 || protocol == 58) && source.has_port) {
+    if (!first) *o.at++ = ',';
+    PUT_LITERAL(&o, "\"icmp\":{\"type\":");
+    put_integer(&o, source.port);
+    if (destination.has_port) {
+      PUT_LITERAL(&o, ",\"code\":");
+      put_integer(&o, destination.port);
+    }
+    *o.at++ = '}';
+    first = 0;
+  }
+  for (int i = 0; i < m->member_count; i++) {
+    const member_t *member = &m->members[i];
+    if (is_unset(fp, member->at)) continue;
+    if (!first) *o.at++ = ',';
+    put_text(&o, member->name);
+    if (!put_member_value(&o, fp, member)) return 0;
+    first = 0;
+  }
+  PUT_LITERAL(&o, "}}}");
+  return (int)(o.at - m->out);
+}
+
+/* ---- N-API ---- */
+
+static napi_value undefined_value(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+static int throw_config(napi_env env, const char *what) {
+  napi_throw_type_error(env, NULL, what);
+  return 0;
+}
+
+static int copy_string(napi_env env, napi_value value, text_t *out) {
+  size_t length;
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) return throw_config(env, "string expected");
+  out->text = malloc(length + 1);
+  napi_get_value_string_utf8(env, value, out->text, length + 1, &length);
+  out->length = (int)length;
+  return 1;
+}
+
+static int named(napi_env env, napi_value object, const char *name, napi_value *out) {
+  return napi_get_named_property(env, object, name, out) == napi_ok;
+}
+
+static int string_property(napi_env env, napi_value object, const char *name, text_t *out) {
+  napi_value value;
+  return named(env, object, name, &value) && copy_string(env, value, out);
+}
+
+static int int_property(napi_env env, napi_value object, const char *name, int *out) {
+  napi_value value;
+  if (!named(env, object, name, &value) || napi_get_value_int32(env, value, out) != napi_ok)
+    return throw_config(env, name);
+  return 1;
+}
+
+/** A typed array's elements, copied; `count` is its length. */
+static void *array_property(napi_env env, napi_value object, const char *name, int *count) {
+  napi_value value;
+  napi_typedarray_type type;
+  size_t length, offset;
+  void *data;
+  napi_value buffer;
+  if (!named(env, object, name, &value) ||
+      napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset) != napi_ok) {
+    throw_config(env, name);
+    return NULL;
+  }
+  size_t size = type == napi_uint8_array ? 1 : 4;
+  void *copy = malloc(length * size + 1);
+  memcpy(copy, data, length * size);
+  *count = (int)length;
+  return copy;
+}
+
+/** An array of strings, copied. */
+static text_t *strings_property(napi_env env, napi_value object, const char *name, int *count) {
+  napi_value value;
+  uint32_t length;
+  if (!named(env, object, name, &value) || napi_get_array_length(env, value, &length) != napi_ok) {
+    throw_config(env, name);
+    return NULL;
+  }
+  text_t *texts = calloc(length + 1, sizeof(text_t));
+  for (uint32_t i = 0; i < length; i++) {
+    napi_value item;
+    napi_get_element(env, value, i, &item);
+    if (!copy_string(env, item, &texts[i])) {
+      for (uint32_t j = 0; j < i; j++) free(texts[j].text);
+      free(texts);
+      return NULL;
+    }
+  }
+  *count = (int)length;
+  return texts;
+}
+
+static void release(mapper_t *m) {
+  text_t *fixed[] = {&m->empty, &m->unset, &m->event_head, &m->dataset, &m->module};
+  for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) free(fixed[i]->text);
+  for (int i = 0; i < m->member_count && m->members != NULL; i++) free(m->members[i].name.text);
+  for (int i = 0; i < m->state_count && m->states != NULL; i++) {
+    free(m->states[i].state.text);
+    free(m->states[i].json.text);
+  }
+  for (int i = 0; i < m->protocol_count && m->protocols != NULL; i++) free(m->protocols[i].name.text);
+  for (int i = 0; i < 256; i++) free(m->transports[i].text);
+  free(m->members);
+  free(m->states);
+  free(m->protocols);
+  free(m->v4);
+  free(m->v6);
+  EVP_MD_free(m->sha1);
+  EVP_MD_CTX_free(m->digest);
+  free(m->starts);
+  free(m->ends);
+  free(m->words);
+  free(m);
+}
+
+static void finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  release(data);
+}
+
+/** Moves `count` strings of `from` into `to` (elements `size` bytes apart, text at `offset`) and frees `from`. */
+static void move_texts(text_t *from, int count, void *to, size_t size, size_t offset) {
+  for (int i = 0; i < count; i++) memcpy((char *)to + i * size + offset, &from[i], sizeof(text_t));
+  free(from);
+}
+
+static int configure(napi_env env, napi_value options, mapper_t *m) {
+  int separator, set_separator, count;
+  if (!int_property(env, options, "separator", &separator) ||
+      !int_property(env, options, "setSeparator", &set_separator) ||
+      !string_property(env, options, "emptyField", &m->empty) ||
+      !string_property(env, options, "unsetField", &m->unset) ||
+      !int_property(env, options, "columns", &m->columns) ||
+      !string_property(env, options, "eventHead", &m->event_head) ||
+      !string_property(env, options, "dataset", &m->dataset) || !string_property(env, options, "module", &m->module))
+    return 0;
+  m->separator = (char)separator;
+  m->set_separator = (char)set_separator;
+  if (m->columns < 1) return throw_config(env, "columns");
+
+  int32_t *at = array_property(env, options, "mapped", &count);
+  if (at == NULL) return 0;
+  if (count == MAPPED_COUNT) memcpy(m->at, at, sizeof(m->at));
+  free(at);
+  if (count != MAPPED_COUNT) return throw_config(env, "mapped");
+
+  int names_count;
+  text_t *names = strings_property(env, options, "memberNames", &names_count);
+  if (names == NULL) return 0;
+  m->members = calloc(names_count + 1, sizeof(member_t));
+  m->member_count = names_count;
+  move_texts(names, names_count, m->members, sizeof(member_t), offsetof(member_t, name));
+  int32_t *members = array_property(env, options, "members", &count);
+  if (members == NULL) return 0;
+  if (count == 3 * m->member_count)
+    for (int i = 0; i < m->member_count; i++) {
+      m->members[i].at = members[3 * i];
+      m->members[i].kind = members[3 * i + 1];
+      m->members[i].container = members[3 * i + 2];
+    }
+  free(members);
+  if (count != 3 * m->member_count) return throw_config(env, "members");
+
+  text_t *states = strings_property(env, options, "states", &count);
+  if (states == NULL) return 0;
+  if (count % 2 != 0) {
+    for (int i = 0; i < count; i++) free(states[i].text);
+    free(states);
+    return throw_config(env, "states");
+  }
+  m->states = calloc(count / 2 + 1, sizeof(state_t));
+  m->state_count = count / 2;
+  move_texts(states, count, m->states, sizeof(text_t), 0);
+
+  text_t *protocol_names = strings_property(env, options, "protocolNames", &count);
+  if (protocol_names == NULL) return 0;
+  m->protocols = calloc(count + 1, sizeof(protocol_t));
+  m->protocol_count = count;
+  move_texts(protocol_names, count, m->protocols, sizeof(protocol_t), offsetof(protocol_t, name));
+  int32_t *protocol_numbers = array_property(env, options, "protocolNumbers", &count);
+  if (protocol_numbers == NULL) return 0;
+  int valid = count == m->protocol_count;
+  for (int i = 0; valid && i < count; i++) {
+    valid = protocol_numbers[i] >= 0 && protocol_numbers[i] <= 255;
+    m->protocols[i].number = protocol_numbers[i];
+  }
+  free(protocol_numbers);
+  if (!valid) return throw_config(env, "protocolNumbers");
+
+  text_t *transports = strings_property(env, options, "transports", &count);
+  if (transports == NULL) return 0;
+  move_texts(transports, count < 256 ? count : 256, m->transports, sizeof(text_t), 0);
+  if (count != 256) return throw_config(env, "transports");
+
+  m->v4 = array_property(env, options, "v4Networks", &count);
+  if (m->v4 == NULL) return 0;
+  m->v4_count = count / 2;
+  m->v6 = array_property(env, options, "v6Networks", &count);
+  if (m->v6 == NULL) return 0;
+  m->v6_count = count / 17;
+
+  const char *tables[2] = {"icmp4Counterparts", "icmp6Counterparts"};
+  int *targets[2] = {m->icmp4, m->icmp6};
+  for (int t = 0; t < 2; t++) {
+    int32_t *pairs = array_property(env, options, tables[t], &count);
+    if (pairs == NULL) return 0;
+    for (int i = 0; i < 256; i++) targets[t][i] = -1;
+    for (int i = 0; i + 1 < count; i += 2)
+      if (pairs[i] >= 0 && pairs[i] < 256) targets[t][pairs[i]] = pairs[i + 1];
+    free(pairs);
+  }
+  int32_t *ported = array_property(env, options, "portedProtocols", &count);
+  if (ported == NULL) return 0;
+  for (int i = 0; i < count; i++)
+    if (ported[i] >= 0 && ported[i] < 256) m->ported[ported[i]] = 1;
+  free(ported);
+
+  for (int i = 0; i < SECONDS_REMEMBERED; i++) m->seconds[i] = -1;
+  m->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+  m->digest = EVP_MD_CTX_new();
+  if (m->sha1 == NULL || m->digest == NULL) return throw_config(env, "SHA-1 is not available from OpenSSL");
+  m->starts = calloc(m->columns, sizeof(int));
+  m->ends = calloc(m->columns, sizeof(int));
+  /* Tags, lengths and two characters a word: the line's text at most, and the fixed parts. */
+  m->words = calloc(LINE_CAP + 256 + m->dataset.length + m->module.length, sizeof(uint32_t));
+  return 1;
+}
+
+static napi_value construct(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value options, self;
+  napi_get_cb_info(env, info, &argc, &options, &self, NULL);
+  mapper_t *m = calloc(1, sizeof(mapper_t));
+  if (argc < 1 || !configure(env, options, m)) {
+    release(m);
+    return NULL;
+  }
+  napi_wrap(env, self, m, finalize, NULL, NULL);
+  return self;
+}
+
+/** map(line, now): the document id (22 characters) followed by the document, or undefined. */
+static napi_value map(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], self;
+  napi_get_cb_info(env, info, &argc, argv, &self, NULL);
+  mapper_t *m;
+  size_t length;
+  double now;
+  if (napi_unwrap(env, self, (void **)&m) != napi_ok ||
+      napi_get_value_string_utf8(env, argv[0], m->line, LINE_CAP, &length) != napi_ok ||
+      napi_get_value_double(env, argv[1], &now) != napi_ok || length >= LINE_CAP - 1)
+    return undefined_value(env);
+  int written = map_line(m, (int)length, now);
+  if (written <= 0) return undefined_value(env);
+  napi_value result;
+  napi_create_string_latin1(env, m->out, (size_t)written, &result);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor methods[] = {{"map", NULL, map, NULL, NULL, NULL, napi_default, NULL}};
+  napi_value constructor;
+  napi_define_class(env, "ConnMapper", NAPI_AUTO_LENGTH, construct, NULL, 1, methods, &constructor);
+  napi_set_named_property(env, exports, "ConnMapper", constructor);
+  return exports;
+}
