@@ -20,9 +20,6 @@
 
 /** Longer lines are left to the TypeScript mapping. */
 #define LINE_CAP 16384
-/* A document repeats a field of the line at most four times (addresses: source, client, related, and the id's
- * text), around less than 8 KiB of constant text. */
-#define OUT_CAP (5 * LINE_CAP + 8192)
 
 #define SECONDS_REMEMBERED 64
 
@@ -110,7 +107,8 @@ typedef struct {
   int *ends;
   uint32_t *words;
   char line[LINE_CAP];
-  char out[OUT_CAP];
+  /* The document: see `document_capacity`. */
+  char *out;
 } mapper_t;
 
 /* ---- what a line's fields hold ---- */
@@ -984,6 +982,7 @@ static void release(mapper_t *m) {
   free(m->starts);
   free(m->ends);
   free(m->words);
+  free(m->out);
   free(m);
 }
 
@@ -997,6 +996,31 @@ static void finalize(napi_env env, void *data, void *hint) {
 static void move_texts(text_t *from, int count, void *to, size_t size, size_t offset) {
   for (int i = 0; i < count; i++) memcpy((char *)to + i * size + offset, &from[i], sizeof(text_t));
   free(from);
+}
+
+/**
+ * The longest document a line of LINE_CAP can give. A field of the line is written three times at most (addresses:
+ * source, client, related; a set's items with their quotes and commas), integers are never written longer than
+ * the line has them, and the rest is text this mapper was given, written once, or a few fixed members.
+ */
+static size_t document_capacity(const mapper_t *m) {
+  size_t given = (size_t)m->event_head.length;
+  for (int i = 0; i < m->member_count; i++) given += (size_t)m->members[i].name.length + 8;
+  int longest_state = 0, longest_transport = 0;
+  for (int i = 0; i < m->state_count; i++)
+    if (m->states[i].json.length > longest_state) longest_state = m->states[i].json.length;
+  for (int i = 0; i < 256; i++)
+    if (m->transports[i].length > longest_transport) longest_transport = m->transports[i].length;
+  return 3 * (size_t)LINE_CAP + given + (size_t)longest_state + (size_t)longest_transport + 4096;
+}
+
+/** Every column the mapper reads is one the header has. */
+static int columns_valid(const mapper_t *m) {
+  for (int i = 0; i < MAPPED_COUNT; i++)
+    if (m->at[i] < -1 || m->at[i] >= m->columns) return 0;
+  for (int i = 0; i < m->member_count; i++)
+    if (m->members[i].at < 0 || m->members[i].at >= m->columns) return 0;
+  return 1;
 }
 
 static int configure(napi_env env, napi_value options, mapper_t *m) {
@@ -1090,6 +1114,7 @@ static int configure(napi_env env, napi_value options, mapper_t *m) {
     if (ported[i] >= 0 && ported[i] < 256) m->ported[ported[i]] = 1;
   free(ported);
 
+  if (!columns_valid(m)) return throw_config(env, "a mapped column is not one of the header's");
   for (int i = 0; i < SECONDS_REMEMBERED; i++) m->seconds[i] = -1;
   m->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
   m->digest = EVP_MD_CTX_new();
@@ -1098,7 +1123,9 @@ static int configure(napi_env env, napi_value options, mapper_t *m) {
   m->ends = calloc(m->columns, sizeof(int));
   /* Tags, lengths and two characters a word: the line's text at most, and the fixed parts. */
   m->words = calloc(LINE_CAP + 256 + m->dataset.length + m->module.length, sizeof(uint32_t));
-  return 1;
+  m->out = malloc(document_capacity(m));
+  return m->starts != NULL && m->ends != NULL && m->words != NULL && m->out != NULL ? 1
+                                                                                    : throw_config(env, "out of memory");
 }
 
 static napi_value construct(napi_env env, napi_callback_info info) {

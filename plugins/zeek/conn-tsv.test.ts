@@ -286,4 +286,42 @@ describe('conn.log TSV read straight from the line', () => {
       expect(native).toBeGreaterThan(1000);
     },
   );
+
+  it.runIf(nativeConnUnavailable() === undefined)(
+    'natively, writes lines of up to 16 KiB under long field names as TypeScript does, and leaves longer ones',
+    () => {
+      const name = 'n'.repeat(3000);
+      const headers = [
+        '#separator \\x09',
+        '#set_separator\t,',
+        '#path\tconn',
+        `#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttunnel_parents\thistory\t${name}\t${name}x`,
+        '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tset[string]\tstring\tset[string]\tstring',
+      ];
+      const lines: string[] = [];
+      for (const items of [10, 1000, 5000, 5400, 5460, 8000]) {
+        // Empty set items are the longest text per character of the line: `,` becomes `","`.
+        const set = ','.repeat(items);
+        const history = 'H'.repeat(Math.max(0, 16_380 - set.length - 120));
+        const uid = `C${'u'.repeat(Math.min(items, 3000))}`;
+        lines.push(`1521911720.5\t${uid}\t10.0.0.1\t80\tfe80::1\t443\ttcp\t${set}\t${history}\t${set}\tx`);
+        lines.push(`1521911720.5\tC1\t1:2:3:4:5:6:7:8\t80\tfe80::1\t443\ttcp\t${set}\t-\t${set}\t-`);
+      }
+      const nativeMap = vi.spyOn(NativeConnMapper.prototype, 'map');
+      const typescript = new ZeekFileParser(ctx, { native: false });
+      const parser = new ZeekFileParser(ctx);
+      for (const line of headers) {
+        typescript.parse({ text: line, offset: 0, number: 0 });
+        parser.parse({ text: line, offset: 0, number: 0 });
+      }
+      lines.forEach((line, i) => {
+        expect(outcome(fast(parser, line, i + 1))).toEqual(outcome(fast(typescript, line, i + 1)));
+      });
+      const written = nativeMap.mock.results.filter((r) => r.type === 'return' && r.value !== undefined);
+      nativeMap.mockRestore();
+      const fitting = lines.filter((line) => line.length < 16_383).length;
+      expect(fitting).toBeGreaterThan(5);
+      expect(written).toHaveLength(fitting);
+    },
+  );
 });
