@@ -80,12 +80,17 @@ const MAPPED_ORDER: ReadonlyArray<keyof MappedColumns> = [
 /** Binary document ids are 16 bytes in base64url. */
 const ID_LENGTH = 22;
 
-let addon: Addon | { unavailable: string } | undefined;
+let loaded: Addon | { unavailable: string } | undefined;
+
+function addon(): Addon | { unavailable: string } {
+  loaded ??= loadNativeAddon<Addon>('zeek_conn');
+  return loaded;
+}
 
 /** Why the native mapper cannot be used here, or undefined when it can. */
 export function nativeConnUnavailable(): string | undefined {
-  addon ??= loadNativeAddon<Addon>('zeek_conn');
-  return 'unavailable' in addon ? addon.unavailable : undefined;
+  const found = addon();
+  return 'unavailable' in found ? found.unavailable : undefined;
 }
 
 let reported = false;
@@ -156,10 +161,10 @@ export class NativeConnMapper {
 
   /** Undefined when the addon is not built or cannot take this header. */
   static of(layout: TsvLayout, reader: ConnTsvReader, networks: LocalNetworks): NativeConnMapper | undefined {
-    if (nativeConnUnavailable() !== undefined || addon === undefined || 'unavailable' in addon)
-      return undefined;
+    const found = addon();
+    if ('unavailable' in found) return undefined;
     const given = options(layout, reader, networks);
-    return given === undefined ? undefined : new NativeConnMapper(new addon.ConnMapper(given));
+    return given === undefined ? undefined : new NativeConnMapper(new found.ConnMapper(given));
   }
 
   /** The line's flow record, or undefined when the TypeScript mapping has to read it. */

@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { searchPattern } from '../../plugins/elasticsearch/naming.js';
-import { exited, runCli, startCli } from '../support/cli.js';
+import { BIN, exited, runCli, startCli } from '../support/cli.js';
 import { countDocs } from '../support/es.js';
 
 describe('flowtrail community-id', () => {
@@ -37,6 +37,28 @@ describe('flowtrail community-id', () => {
     expect(badPort.stderr).toMatch(/sport/);
     const missing = await runCli(['community-id', 'tcp']);
     expect(missing.code).toBe(2);
+  });
+});
+
+describe('bin/flowtrail.js run as a program', () => {
+  it('starts node through its #! line, with the heap ceiling that line sets', () => {
+    // Other tests start `node bin/flowtrail.js`, which skips the #! line and its flags.
+    const dir = mkdtempSync(join(tmpdir(), 'flowtrail-bin-'));
+    const probe = join(dir, 'heap-limit.cjs');
+    writeFileSync(
+      probe,
+      "process.on('exit', () => process.stderr.write('heap_size_limit=' + require('node:v8').getHeapStatistics().heap_size_limit + '\\n'));\n",
+    );
+    const result = spawnSync(BIN, ['--version'], {
+      env: { ...process.env, NODE_OPTIONS: `--require ${probe}` },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const limit = Number(/heap_size_limit=(\d+)/.exec(result.stderr)?.[1]);
+    // --max-old-space-size=1024 plus the young generation; without the flag V8 takes about 4 GiB here.
+    expect(limit).toBeGreaterThan(1024 * 1024 * 1024);
+    expect(limit).toBeLessThan(1100 * 1024 * 1024);
   });
 });
 
