@@ -2,7 +2,7 @@
  * Zeek conn.log TSV lines to flow documents, for the lines that make up nearly every real conn.log: printable
  * ASCII with nothing to unescape or escape, plain decimal numbers, dotted-quad or plain IPv6 addresses and a
  * known protocol name. For any other line `map` returns undefined and the TypeScript mapping (ConnTsvReader and
- * toFlowRecord) writes it; that mapping is the reference, and conn-native.test.ts holds this one to giving the
+ * toFlowRecord) writes it; that mapping is the reference, and conn-tsv.test.ts holds this one to giving the
  * same id and the same text for every line it maps. What the document holds that is not read off the line (the
  * event members, transport names, state messages, local networks, protocol numbers, ICMP counterparts) comes
  * from the TypeScript side when a mapper is made, so it is defined once.
@@ -105,7 +105,9 @@ typedef struct {
   char second_text[SECONDS_REMEMBERED][20];
   int *starts;
   int *ends;
+  /* The id's message: its first `id_prefix` words (dataset and module) are written once. */
   uint32_t *words;
+  int id_prefix;
   char line[LINE_CAP];
   /* The document: see `document_capacity`. */
   char *out;
@@ -113,30 +115,21 @@ typedef struct {
 
 /* ---- what a line's fields hold ---- */
 
-typedef struct {
-  const char *line;
-  const int *starts;
-  const int *ends;
-  const mapper_t *m;
-} fields_t;
-
-static int field_is(const fields_t *f, int at, const char *text, int length) {
-  return f->ends[at] - f->starts[at] == length && memcmp(f->line + f->starts[at], text, length) == 0;
+static int field_is(const mapper_t *m, int at, const char *text, int length) {
+  return m->ends[at] - m->starts[at] == length && memcmp(m->line + m->starts[at], text, length) == 0;
 }
 
-static int is_unset(const fields_t *f, int at) {
-  return field_is(f, at, f->m->unset.text, f->m->unset.length);
-}
+static int is_unset(const mapper_t *m, int at) { return field_is(m, at, m->unset.text, m->unset.length); }
 
 /** As LineFields.text: 0 when absent; `(empty)` reads as "". No escapes remain: the line has no backslash. */
-static int text_of(const fields_t *f, int at, text_t *out) {
-  if (at == -1 || is_unset(f, at)) return 0;
-  if (field_is(f, at, f->m->empty.text, f->m->empty.length)) {
+static int text_of(const mapper_t *m, int at, text_t *out) {
+  if (at == -1 || is_unset(m, at)) return 0;
+  if (field_is(m, at, m->empty.text, m->empty.length)) {
     out->text = (char *)"";
     out->length = 0;
   } else {
-    out->text = (char *)f->line + f->starts[at];
-    out->length = f->ends[at] - f->starts[at];
+    out->text = (char *)m->line + m->starts[at];
+    out->length = m->ends[at] - m->starts[at];
   }
   return 1;
 }
@@ -171,22 +164,29 @@ static int plain_decimal(const char *s, int length, double *out) {
 enum { ABSENT, PRESENT, UNSURE };
 
 /** As LineFields.number: ABSENT, PRESENT with the value, or UNSURE when only `Number` would know. */
-static int number_of(const fields_t *f, int at, double *out) {
-  if (at == -1 || is_unset(f, at)) return ABSENT;
-  return plain_decimal(f->line + f->starts[at], f->ends[at] - f->starts[at], out) ? PRESENT : UNSURE;
+static int number_of(const mapper_t *m, int at, double *out) {
+  if (at == -1 || is_unset(m, at)) return ABSENT;
+  return plain_decimal(m->line + m->starts[at], m->ends[at] - m->starts[at], out) ? PRESENT : UNSURE;
 }
 
 /** An integer number of `number_of` (ports, counts): anything else is UNSURE, since JSON would write a fraction. */
-static int integer_of(const fields_t *f, int at, double *out) {
-  int status = number_of(f, at, out);
+static int integer_of(const mapper_t *m, int at, double *out) {
+  int status = number_of(m, at, out);
   if (status == PRESENT && *out != floor(*out)) return UNSURE;
   return status;
 }
 
+/** `integer_of` into a value and whether it is there; 0 when UNSURE. */
+static int optional_integer(const mapper_t *m, int at, double *value, int *present) {
+  int status = integer_of(m, at, value);
+  *present = status == PRESENT;
+  return status != UNSURE;
+}
+
 /** -1 absent, 0 false, 1 true: LineFields.flag. */
-static int flag_of(const fields_t *f, int at) {
-  if (at == -1 || is_unset(f, at)) return -1;
-  return field_is(f, at, "T", 1);
+static int flag_of(const mapper_t *m, int at) {
+  if (at == -1 || is_unset(m, at)) return -1;
+  return field_is(m, at, "T", 1);
 }
 
 /* ---- writing ---- */
@@ -336,47 +336,48 @@ static int hex_value(char c) {
   return -1;
 }
 
-/** parseIPv6 for hexadecimal groups with at most one `::`; the forms with a zone or an IPv4 tail are UNSURE. */
+/**
+ * parseIPv6 for hexadecimal groups with at most one `::`: 1 when the 16 bytes are written. Its other forms (a zone,
+ * an IPv4 tail) give 0, as does text that is no address, and are left to the TypeScript.
+ */
 static int parse_ipv6(const char *s, int length, uint8_t *out) {
-  for (int i = 0; i < length; i++)
-    if (s[i] == '%' || s[i] == '.') return UNSURE;
-  if (length < 2) return ABSENT;
+  if (length < 2) return 0;
   uint16_t groups[8];
   int count = 0, gap = -1, i = 0;
   if (s[0] == ':') {
-    if (s[1] != ':') return ABSENT;
+    if (s[1] != ':') return 0;
     gap = 0;
     i = 2;
   }
   while (i < length) {
-    if (count == 8) return ABSENT;
+    if (count == 8) return 0;
     int value = 0, j = i;
     for (; j < length; j++) {
       int digit = hex_value(s[j]);
       if (digit < 0) break;
       value = value * 16 + digit;
     }
-    if (j == i || j - i > 4) return ABSENT;
+    if (j == i || j - i > 4) return 0;
     groups[count++] = (uint16_t)value;
     i = j;
     if (i == length) break;
-    if (s[i] != ':') return ABSENT;
+    if (s[i] != ':') return 0;
     i++;
-    if (i == length) return ABSENT;
+    if (i == length) return 0;
     if (s[i] == ':') {
-      if (gap != -1) return ABSENT;
+      if (gap != -1) return 0;
       gap = count;
       i++;
     }
   }
-  if (gap == -1 ? count != 8 : count > 7) return ABSENT;
+  if (gap == -1 ? count != 8 : count > 7) return 0;
   int zeros = 8 - count, g = 0;
   for (int k = 0; k < 8; k++) {
     int value = gap != -1 && k >= gap && k < gap + zeros ? 0 : groups[g++];
     out[2 * k] = (uint8_t)(value >> 8);
     out[2 * k + 1] = (uint8_t)(value & 255);
   }
-  return PRESENT;
+  return 1;
 }
 
 /** writeAddress: 4 or 16 bytes written, or 0 when only ipaddr.js would know. */
@@ -389,7 +390,7 @@ static int address_of(text_t t, uint8_t *out) {
     out[3] = (uint8_t)v4;
     return 4;
   }
-  return parse_ipv6(t.text, t.length, out) == PRESENT ? 16 : 0;
+  return parse_ipv6(t.text, t.length, out) ? 16 : 0;
 }
 
 /** LocalNetworks.locality: 1 internal, 0 external. */
@@ -594,12 +595,11 @@ static void put_endpoint(out_t *o, const endpoint_t *e) {
 }
 
 /** A member of `zeek.connection` (ConnTsvReader.valueJson); 0 when the TypeScript must write it. */
-static int put_member_value(out_t *o, const fields_t *f, const member_t *member) {
-  const mapper_t *m = f->m;
-  const char *raw = f->line + f->starts[member->at];
-  int length = f->ends[member->at] - f->starts[member->at];
+static int put_member_value(out_t *o, const mapper_t *m, const member_t *member) {
+  const char *raw = m->line + m->starts[member->at];
+  int length = m->ends[member->at] - m->starts[member->at];
   if (member->container) {
-    if (field_is(f, member->at, m->empty.text, m->empty.length)) {
+    if (field_is(m, member->at, m->empty.text, m->empty.length)) {
       PUT_LITERAL(o, "[]");
       return 1;
     }
@@ -619,18 +619,17 @@ static int put_member_value(out_t *o, const fields_t *f, const member_t *member)
   }
   switch (member->kind) {
     case KIND_TEXT:
-      if (field_is(f, member->at, m->empty.text, m->empty.length)) PUT_LITERAL(o, "\"\"");
+      if (field_is(m, member->at, m->empty.text, m->empty.length)) PUT_LITERAL(o, "\"\"");
       else put_quoted(o, (text_t){(char *)raw, length});
       return 1;
     case KIND_BOOL:
-      if (field_is(f, member->at, "T", 1)) PUT_LITERAL(o, "true");
+      if (field_is(m, member->at, "T", 1)) PUT_LITERAL(o, "true");
       else PUT_LITERAL(o, "false");
       return 1;
     case KIND_INTEGER:
     case KIND_REAL: {
       double value;
-      if (!plain_decimal(raw, length, &value) || value != floor(value)) return 0;
-      return put_integer(o, value);
+      return integer_of(m, member->at, &value) == PRESENT && put_integer(o, value);
     }
     default:
       return 0;
@@ -662,8 +661,7 @@ static int split_line(mapper_t *m, int length) {
  * protocolOf: the listed name's number, or for a name protocolNumber does not know (Zeek's `unknown_transport`),
  * `ip_proto`. -1 when only the TypeScript can tell: names it would trim, lower-case or read as a number.
  */
-static int protocol_of(const fields_t *f, text_t proto, text_t orig_host) {
-  const mapper_t *m = f->m;
+static int protocol_of(const mapper_t *m, text_t proto, text_t orig_host) {
   if (proto.length == 4 && memcmp(proto.text, "icmp", 4) == 0)
     return memchr(orig_host.text, ':', orig_host.length) != NULL ? 58 : 1;
   for (int i = 0; i < m->protocol_count; i++) {
@@ -678,7 +676,7 @@ static int protocol_of(const fields_t *f, text_t proto, text_t orig_host) {
   }
   if (digits == proto.length) return -1;
   double number;
-  if (integer_of(f, m->at[IP_PROTO], &number) != PRESENT || number < 0 || number > 255) return -1;
+  if (integer_of(m, m->at[IP_PROTO], &number) != PRESENT || number < 0 || number > 255) return -1;
   return (int)number;
 }
 
@@ -686,46 +684,38 @@ static int protocol_of(const fields_t *f, text_t proto, text_t orig_host) {
 static int map_line(mapper_t *m, int length, double now) {
   if (!split_line(m, length)) return 0;
   const int *at = m->at;
-  fields_t f = {m->line, m->starts, m->ends, m};
-  const fields_t *fp = &f;
 
   double ts;
-  if (number_of(fp, at[TS], &ts) != PRESENT) return 0;
+  if (number_of(m, at[TS], &ts) != PRESENT) return 0;
   double start = ts * 1000;
   text_t uid, source_ip, destination_ip, proto;
-  if (!text_of(fp, at[UID], &uid) || !text_of(fp, at[ORIG_H], &source_ip) ||
-      !text_of(fp, at[RESP_H], &destination_ip) || !text_of(fp, at[PROTO], &proto))
+  if (!text_of(m, at[UID], &uid) || !text_of(m, at[ORIG_H], &source_ip) ||
+      !text_of(m, at[RESP_H], &destination_ip) || !text_of(m, at[PROTO], &proto))
     return 0;
-  int protocol = protocol_of(fp, proto, source_ip);
+  int protocol = protocol_of(m, proto, source_ip);
   if (protocol < 0) return 0;
 
   endpoint_t source = {source_ip, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}};
   endpoint_t destination = {destination_ip, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}};
-  int status;
-  if ((status = integer_of(fp, at[ORIG_P], &source.port)) == UNSURE) return 0;
-  source.has_port = status == PRESENT;
-  if ((status = integer_of(fp, at[RESP_P], &destination.port)) == UNSURE) return 0;
-  destination.has_port = status == PRESENT;
-  if ((status = integer_of(fp, at[ORIG_BYTES], &source.bytes)) == UNSURE) return 0;
-  source.has_bytes = status == PRESENT;
-  if ((status = integer_of(fp, at[ORIG_PKTS], &source.packets)) == UNSURE) return 0;
-  source.has_packets = status == PRESENT;
-  if ((status = integer_of(fp, at[RESP_BYTES], &destination.bytes)) == UNSURE) return 0;
-  destination.has_bytes = status == PRESENT;
-  if ((status = integer_of(fp, at[RESP_PKTS], &destination.packets)) == UNSURE) return 0;
-  destination.has_packets = status == PRESENT;
-  source.has_mac = text_of(fp, at[ORIG_MAC], &source.mac);
-  destination.has_mac = text_of(fp, at[RESP_MAC], &destination.mac);
   double vlan = 0, duration = 0;
-  int has_vlan = integer_of(fp, at[VLAN], &vlan);
-  if (has_vlan == UNSURE) return 0;
-  int has_duration = number_of(fp, at[DURATION], &duration);
+  int has_vlan;
+  if (!optional_integer(m, at[ORIG_P], &source.port, &source.has_port) ||
+      !optional_integer(m, at[RESP_P], &destination.port, &destination.has_port) ||
+      !optional_integer(m, at[ORIG_BYTES], &source.bytes, &source.has_bytes) ||
+      !optional_integer(m, at[ORIG_PKTS], &source.packets, &source.has_packets) ||
+      !optional_integer(m, at[RESP_BYTES], &destination.bytes, &destination.has_bytes) ||
+      !optional_integer(m, at[RESP_PKTS], &destination.packets, &destination.has_packets) ||
+      !optional_integer(m, at[VLAN], &vlan, &has_vlan))
+    return 0;
+  source.has_mac = text_of(m, at[ORIG_MAC], &source.mac);
+  destination.has_mac = text_of(m, at[RESP_MAC], &destination.mac);
+  int has_duration = number_of(m, at[DURATION], &duration);
   if (has_duration == UNSURE) return 0;
   text_t community, service, state;
-  int has_community = text_of(fp, at[COMMUNITY_ID], &community);
-  int has_service = text_of(fp, at[SERVICE], &service);
-  int has_state = text_of(fp, at[STATE], &state);
-  int local_orig = flag_of(fp, at[LOCAL_ORIG]), local_resp = flag_of(fp, at[LOCAL_RESP]);
+  int has_community = text_of(m, at[COMMUNITY_ID], &community);
+  int has_service = text_of(m, at[SERVICE], &service);
+  int has_state = text_of(m, at[STATE], &state);
+  int local_orig = flag_of(m, at[LOCAL_ORIG]), local_resp = flag_of(m, at[LOCAL_RESP]);
 
   uint8_t source_bytes[16], destination_bytes[16];
   int source_length = address_of(source_ip, source_bytes);
@@ -745,10 +735,7 @@ static int map_line(mapper_t *m, int length, double now) {
   out_t o = {m->out};
   /* The id first (22 characters), then the document. */
   uint32_t *w = m->words;
-  int k = 0;
-  k = word_text(w, k, m->dataset);
-  k = word_text(w, k, m->module);
-  k = word_text(w, k, uid);
+  int k = word_text(w, m->id_prefix, uid);
   k = word_number(w, k, protocol);
   k = word_text(w, k, source_ip);
   k = word_optional(w, k, source.has_port, source.port);
@@ -816,15 +803,15 @@ static int map_line(mapper_t *m, int length, double now) {
     PUT_LITERAL(&o, ",\"community_id\":");
     put_quoted(&o, community);
   } else {
-    if (!put_community_id(&o, m, protocol, source_bytes, source_length, source.port, source.has_port, destination_bytes,
-                     destination_length, destination.port, destination.has_port))
+    if (!put_community_id(&o, m, protocol, source_bytes, source_length, source.port, source.has_port,
+                          destination_bytes, destination_length, destination.port, destination.has_port))
       return 0;
   }
   if (has_service) {
     PUT_LITERAL(&o, ",\"protocol\":");
     put_quoted(&o, service);
   }
-  if (has_vlan == PRESENT) {
+  if (has_vlan) {
     PUT_LITERAL(&o, ",\"vlan\":{\"id\":\"");
     put_integer(&o, vlan);
     PUT_LITERAL(&o, "\"}");
@@ -873,10 +860,10 @@ static int map_line(mapper_t *m, int length, double now) {
   }
   for (int i = 0; i < m->member_count; i++) {
     const member_t *member = &m->members[i];
-    if (is_unset(fp, member->at)) continue;
+    if (is_unset(m, member->at)) continue;
     if (!first) *o.at++ = ',';
     put_text(&o, member->name);
-    if (!put_member_value(&o, fp, member)) return 0;
+    if (!put_member_value(&o, m, member)) return 0;
     first = 0;
   }
   PUT_LITERAL(&o, "}}}");
@@ -1124,8 +1111,10 @@ static int configure(napi_env env, napi_value options, mapper_t *m) {
   /* Tags, lengths and two characters a word: the line's text at most, and the fixed parts. */
   m->words = calloc(LINE_CAP + 256 + m->dataset.length + m->module.length, sizeof(uint32_t));
   m->out = malloc(document_capacity(m));
-  return m->starts != NULL && m->ends != NULL && m->words != NULL && m->out != NULL ? 1
-                                                                                    : throw_config(env, "out of memory");
+  if (m->starts == NULL || m->ends == NULL || m->words == NULL || m->out == NULL)
+    return throw_config(env, "out of memory");
+  m->id_prefix = word_text(m->words, word_text(m->words, 0, m->dataset), m->module);
+  return 1;
 }
 
 static napi_value construct(napi_env env, napi_callback_info info) {

@@ -1,7 +1,7 @@
 /**
  * The native conn.log mapper (native/zeek_conn.c): a conn.log TSV line straight to its flow document, for the lines
  * most conn.logs are made of. It returns nothing for any other line, which `ZeekFileParser` then maps in
- * TypeScript; that mapping is the reference, and conn-native.test.ts holds the native one to it. Everything the
+ * TypeScript; that mapping is the reference, and conn-tsv.test.ts holds the native one to it. Everything the
  * document holds that is not read off the line is handed over from here, so it stays defined once.
  */
 
