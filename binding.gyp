@@ -2,13 +2,13 @@
   "targets": [
     {
       "target_name": "udp_receiver",
-      "sources": ["native/udp_receiver.c"],
+      "sources": ["plugins/netflow/native/udp_receiver.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11"],
       "conditions": [["OS!='linux'", {"type": "none", "sources": []}]]
     },
     {
       "target_name": "zeek_conn",
-      "sources": ["native/zeek_conn.c"],
+      "sources": ["codecs/zeek/native/zeek_conn.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11", "-ffp-contract=off"],
       "conditions": [["OS!='linux'", {"type": "none", "sources": []}]]
     }

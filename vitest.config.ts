@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'plugins/**/*.test.ts', 'src/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'plugins/**/*.test.ts', 'codecs/**/*.test.ts', 'app/**/*.test.ts'],
           testTimeout: 60_000,
         },
       },

@@ -20,7 +20,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
-import { dailyIndexName, searchPattern } from '../plugins/elasticsearch/naming.js';
 import { setupElasticsearch } from '../plugins/elasticsearch/setup.js';
 import { validateConfig } from '../src/config/load.js';
 import { correlateAlert, correlationSettings, writeContext } from '../src/correlate/correlator.js';
@@ -32,6 +31,7 @@ import { type AlertFacts, toAlertRecord } from '../src/schema/alert.js';
 import { type FlowFacts, toFlowRecord } from '../src/schema/flow.js';
 import { LocalNetworks } from '../src/schema/locality.js';
 import { stackDown, stackUp } from '../src/stack/index.js';
+import { dailyIndexName, searchPattern } from '../src/store/naming.js';
 import { seededRandom } from '../test/support/random.js';
 
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 5_000_000);

@@ -12,14 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
-import { dailyIndexName } from '../plugins/elasticsearch/naming.js';
+import { createRuntime } from '../app/wiring/runtime.js';
 import { setupElasticsearch } from '../plugins/elasticsearch/setup.js';
-import { createRuntime } from '../src/app/runtime.js';
 import { validateConfig } from '../src/config/load.js';
 import type { PipelineRecord } from '../src/pipeline/types.js';
 import { toFlowRecord } from '../src/schema/flow.js';
 import { LocalNetworks } from '../src/schema/locality.js';
 import { stackDown, stackUp } from '../src/stack/index.js';
+import { dailyIndexName } from '../src/store/naming.js';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

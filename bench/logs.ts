@@ -12,16 +12,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineSplitter } from '../plugins/logfile/lines.js';
-import type { FileContext, FileParser } from '../plugins/logfile/parser.js';
-import { PRIVATE_NETWORKS } from '../plugins/logfile/test-context.js';
-import { parseEve } from '../plugins/suricata/eve.js';
-import { SuricataFileParser } from '../plugins/suricata/parser.js';
-import { nativeConnUnavailable } from '../plugins/zeek/conn-native.js';
-import { ConnTsvReader } from '../plugins/zeek/conn-tsv.js';
-import { parseZeekJson } from '../plugins/zeek/json.js';
-import { ZeekFileParser } from '../plugins/zeek/parser.js';
-import { ZeekTsvParser } from '../plugins/zeek/tsv.js';
+import { parseEve } from '../codecs/suricata/eve.js';
+import { SuricataFileParser } from '../codecs/suricata/parser.js';
+import { nativeConnUnavailable } from '../codecs/zeek/conn-native.js';
+import { ConnTsvReader } from '../codecs/zeek/conn-tsv.js';
+import { parseZeekJson } from '../codecs/zeek/json.js';
+import { ZeekFileParser } from '../codecs/zeek/parser.js';
+import { ZeekTsvParser } from '../codecs/zeek/tsv.js';
+import { LineSplitter } from '../plugins/files/lines.js';
+import type { FileContext, FileParser } from '../src/codec/types.js';
+import { PRIVATE_NETWORKS } from '../test/support/source-context.js';
 
 const FIXTURES = process.env.FLOWTRAIL_FIXTURES ?? '/work/shared/fixtures';
 const LINES = Number(process.env.BENCH_LINES ?? 300_000);

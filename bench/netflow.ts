@@ -27,9 +27,9 @@ import type { Readable, Writable } from 'node:stream';
 import { NetflowDecoder } from '../plugins/netflow/decode/decoder.js';
 import { parsePcap } from '../plugins/netflow/pcap-file.js';
 import { produce } from '../plugins/netflow/producer.js';
-import { LAB_FLOWS } from '../plugins/netflow/testing/fixtures.js';
 import { toFlowRecord } from '../src/schema/flow.js';
 import { LocalNetworks } from '../src/schema/locality.js';
+import { LAB_FLOWS } from '../test/support/netflow/fixtures.js';
 import type { CollectorReport } from './netflow-collector.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

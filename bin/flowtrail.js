@@ -4,7 +4,7 @@
 // documents with a few MB alive. A 3 x 4 MB young generation and a 1 GiB old-space ceiling (far above any
 // command's live data) make the collections come sooner: bench:netflow's peak RSS went from about 240-270 MB to
 // 190 MB with them. Every thread gets the ceiling; bench:netflow runs its collector with the same flags.
-import { main } from '../dist/src/cli/main.js';
+import { main } from '../dist/app/cli/main.js';
 
 main(process.argv).then(
   (code) => {

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderMappingFiles } from '../plugins/elasticsearch/mapping-files.js';
-import { packageRoot } from '../src/app/version.js';
+import { packageRoot } from '../src/util/package.js';
 
 const root = join(packageRoot(), 'mappings');
 for (const [relative, content] of Object.entries(renderMappingFiles())) {

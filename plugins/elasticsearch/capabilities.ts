@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { IndexMode } from './naming.js';
+import type { IndexMode } from '../../src/store/naming.js';
 import type { RetentionMode } from './templates.js';
 
 export interface ClusterCapabilities {

@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { DATA_STREAMS, type RetentionKind } from '../../src/schema/fields.js';
-import { dailyIndexDay } from './naming.js';
+import { dailyIndexDay } from '../../src/store/naming.js';
 
 const DAY_MS = 86_400_000;
 

@@ -1,12 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
-import {
-  type OutgoingRecord,
-  RetryableError,
-  type Sink,
-  type SinkOutcome,
-} from '../../src/pipeline/types.js';
+import { RetryableError } from '../../src/errors.js';
+import type { OutgoingRecord, Sink, SinkOutcome } from '../../src/pipeline/types.js';
+import { dailyIndexName, dataStreamName, type IndexMode } from '../../src/store/naming.js';
 import { detectCapabilities } from './capabilities.js';
-import { dailyIndexName, dataStreamName, type IndexMode } from './naming.js';
 
 interface BulkItemResult {
   status: number;

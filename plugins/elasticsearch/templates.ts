@@ -6,7 +6,7 @@ import {
   type FieldSpec,
   type RetentionKind,
 } from '../../src/schema/fields.js';
-import type { IndexMode } from './naming.js';
+import type { IndexMode } from '../../src/store/naming.js';
 
 /** How a cluster can expire old data; `setup` picks the best one the cluster has. */
 export type RetentionMode = 'lifecycle' | 'ilm' | 'flowtrail';

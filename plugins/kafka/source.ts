@@ -1,10 +1,10 @@
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
+import { SuricataFileParser } from '../../codecs/suricata/parser.js';
+import { ZeekFileParser } from '../../codecs/zeek/parser.js';
+import type { FileContext, FileParser, Unit } from '../../src/codec/types.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
-import type { FileContext, FileParser, Unit } from '../logfile/parser.js';
-import { SuricataFileParser } from '../suricata/parser.js';
-import { ZeekFileParser } from '../zeek/parser.js';
 
 export type TopicFormat = 'zeek' | 'suricata';
 

@@ -1,9 +1,15 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  akvorado,
+  datPayloads,
+  LAB_FLOWS,
+  pcapPayloads,
+  VENDOR,
+} from '../../test/support/netflow/fixtures.js';
 import { NetflowDecoder } from './decode/decoder.js';
 import { produce } from './producer.js';
-import { akvorado, datPayloads, LAB_FLOWS, pcapPayloads, VENDOR } from './testing/fixtures.js';
 
 /** xorshift32: reproducible mutations, so a failure can be replayed. */
 function prng(seed: number) {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { datPayloads, netflowOf, VENDOR } from '../../test/support/netflow/fixtures.js';
 import { decodePayloads } from './offline.js';
-import { datPayloads, netflowOf, VENDOR } from './testing/fixtures.js';
 
 interface GoldenEvent {
   Fields: {

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FlowFacts } from '../../src/schema/flow.js';
+import { LAB_FLOWS, pcapPayloads } from '../../test/support/netflow/fixtures.js';
+import { type FlowTuple, flowKey, keyCounts, readNfdumpCsv } from '../../test/support/netflow/nfdump.js';
 import { decodePayloads } from './offline.js';
-import { LAB_FLOWS, pcapPayloads } from './testing/fixtures.js';
-import { type FlowTuple, flowKey, keyCounts, readNfdumpCsv } from './testing/nfdump.js';
 
 /** The lab capture ran from 22:05:34 to 22:05:46 UTC (lab/README.md). */
 const WINDOW_START = Date.UTC(2026, 10, 21, 22, 5, 34);

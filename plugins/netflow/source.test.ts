@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/observability/metrics.js';
 import type { DeadLetterEntry, PipelineRecord, SourceContext } from '../../src/pipeline/types.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
+import { LAB_FLOWS, pcapPayloads } from '../../test/support/netflow/fixtures.js';
 import { kernelDrops } from './socket-drops.js';
 import type { NetflowSourceOptions } from './source.js';
 import { createNetflowSource, netflowSample } from './source.js';
-import { LAB_FLOWS, pcapPayloads } from './testing/fixtures.js';
 
 /**
  * A pipeline stand-in that records what it is given. With `gate`, it pushes back as a full pipeline does: `emit`

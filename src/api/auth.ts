@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import ipaddr from 'ipaddr.js';
-import { UsageError } from '../app/errors.js';
+import { UsageError } from '../errors.js';
 
 /** True when only this machine can reach an address bound to `host`. */
 export function isLoopback(host: string): boolean {

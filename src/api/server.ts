@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { UsageError } from '../app/errors.js';
+import { UsageError } from '../errors.js';
 import { authorized } from './auth.js';
 
 /** A handler gets the path's parameters and the query string and returns the JSON body, or undefined for 404. */

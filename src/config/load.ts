@@ -1,10 +1,6 @@
 import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
 import { configSchema, type FlowtrailConfig } from './schema.js';
-
-/** A configuration problem: the CLI exits with code 2 and prints the message, which names the key. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';

@@ -1,8 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
-import { UsageError } from '../app/errors.js';
+import { UsageError } from '../errors.js';
 import { ALERT_DATASET } from '../schema/alert.js';
 import { FLOW_DATASET } from '../schema/flow.js';
+import { searchPattern } from '../store/naming.js';
 
 /** The index patterns of one namespace: daily indices and data streams alike. */
 export interface Indices {

@@ -1,9 +1,9 @@
 import type { Client } from '@elastic/elasticsearch';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
 import type { FlowtrailConfig } from '../config/schema.js';
 import { endedBetween, type Metric, NoDataError } from '../correlate/es.js';
 import { allBuckets, type CompositeBucket } from '../reports/composite.js';
 import { HOST_SUMMARY_DATASET } from '../reports/host-summary.js';
+import { searchPattern } from '../store/naming.js';
 import type { VolumeBaseline } from './baseline.js';
 
 type SummaryBucket = CompositeBucket<{ ip: string; start: number }> & { bytes: Metric };

@@ -87,7 +87,3 @@ export interface Sink {
   write(batch: readonly OutgoingRecord[]): Promise<SinkOutcome>;
   close?(): Promise<void>;
 }
-
-export class RetryableError extends Error {
-  override readonly name = 'RetryableError';
-}

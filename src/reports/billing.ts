@@ -1,5 +1,5 @@
-import { UsageError } from '../app/errors.js';
 import { endedBetween, type Metric } from '../correlate/es.js';
+import { UsageError } from '../errors.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
 import type { Report } from './context.js';
 

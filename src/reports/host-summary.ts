@@ -1,9 +1,9 @@
 import type { Client } from '@elastic/elasticsearch';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
 import type { FlowtrailConfig } from '../config/schema.js';
 import { endedBetween, indicesOf, type Metric, NoDataError, search } from '../correlate/es.js';
 import type { PipelineRecord } from '../pipeline/types.js';
 import { documentId } from '../schema/ids.js';
+import { searchPattern } from '../store/naming.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
 import type { TimeRange } from './time.js';
 

@@ -1,4 +1,4 @@
-import { UsageError } from '../app/errors.js';
+import { UsageError } from '../errors.js';
 import { billing } from './billing.js';
 import type { Report } from './context.js';
 import { packetSizes } from './packet-sizes.js';

@@ -1,4 +1,4 @@
-import { UsageError } from '../app/errors.js';
+import { UsageError } from '../errors.js';
 import { checkAddress, type FlowFilter, MAX_LIMIT } from './search.js';
 import { parseRange } from './time.js';
 

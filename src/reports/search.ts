@@ -1,8 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
 import ipaddr from 'ipaddr.js';
-import { UsageError } from '../app/errors.js';
 import { FLOW_SOURCE_FIELDS, type FlowDoc, observerOf } from '../correlate/documents.js';
 import { endedBetween, search } from '../correlate/es.js';
+import { UsageError } from '../errors.js';
 import { SERVICE_IS_DESTINATION, SERVICE_IS_SOURCE } from './scripts.js';
 import type { TimeRange } from './time.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { BIN, exited, runCli, startCli } from '../support/cli.js';
 import { countDocs } from '../support/es.js';
 

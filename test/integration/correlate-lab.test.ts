@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime } from '../../app/wiring/runtime.js';
 import { apiRoutes } from '../../src/api/routes.js';
 import { startApiServer } from '../../src/api/server.js';
-import { createRuntime } from '../../src/app/runtime.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { type CorrelationSettings, correlationSettings } from '../../src/correlate/correlator.js';
 import type { AlertDoc, FlowDoc } from '../../src/correlate/documents.js';

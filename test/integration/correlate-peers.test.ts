@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime } from '../../app/wiring/runtime.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
-import { createRuntime } from '../../src/app/runtime.js';
 import {
   type AlertContext,
   type CorrelationSettings,

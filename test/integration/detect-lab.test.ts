@@ -3,9 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { createRuntime } from '../../app/wiring/runtime.js';
 import { createPcapIngestSource } from '../../plugins/netflow/ingest-source.js';
-import { createRuntime } from '../../src/app/runtime.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import type { AlertDoc } from '../../src/correlate/documents.js';
 import { indicesOf, search } from '../../src/correlate/es.js';
@@ -15,6 +14,7 @@ import { detectRange, followDetections } from '../../src/detect/run.js';
 import { emptyHostSummary, HOST_SUMMARY_DATASET, summaryRecord } from '../../src/reports/host-summary.js';
 import { parseRange } from '../../src/reports/time.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { runCli } from '../support/cli.js';
 import { countDocs, quietLogger, testClient } from '../support/es.js';
 import {

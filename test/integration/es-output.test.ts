@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { createRuntime } from '../../app/wiring/runtime.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
 import { ElasticsearchSink } from '../../plugins/elasticsearch/sink.js';
-import { createRuntime } from '../../src/app/runtime.js';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { type FlowFacts, toFlowRecord } from '../../src/schema/flow.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { countDocs, quietLogger, testClient, testConfig } from '../support/es.js';
 
 const client = testClient();

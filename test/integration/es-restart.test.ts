@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { createRuntime } from '../../app/wiring/runtime.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
-import { createRuntime } from '../../src/app/runtime.js';
 import { counterTotal } from '../../src/observability/metrics.js';
 import { toFlowRecord } from '../../src/schema/flow.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { restartElasticsearch } from '../../src/stack/index.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { countDocs, quietLogger, testClient, testConfig } from '../support/es.js';
 
 const client = testClient();

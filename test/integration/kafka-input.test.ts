@@ -1,9 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
-import { createLogInputs } from '../../src/app/log-inputs.js';
-import { createRuntime } from '../../src/app/runtime.js';
+import { createLogInputs } from '../../app/wiring/log-inputs.js';
+import { createRuntime } from '../../app/wiring/runtime.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { runCli } from '../support/cli.js';
 import { countDocs, quietLogger, testClient, testConfig } from '../support/es.js';
 

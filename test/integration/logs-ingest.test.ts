@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { runCli } from '../support/cli.js';
 import { countDocs, testClient } from '../support/es.js';
 

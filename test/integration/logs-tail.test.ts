@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { exited, runCli, startCli } from '../support/cli.js';
 import { countDocs, testClient } from '../support/es.js';
 

@@ -4,19 +4,19 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { createRuntime } from '../../app/wiring/runtime.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
 import { decodePayloads } from '../../plugins/netflow/offline.js';
 import { parsePcap } from '../../plugins/netflow/pcap-file.js';
 import type { NetflowSource } from '../../plugins/netflow/source.js';
 import { createNetflowSource } from '../../plugins/netflow/source.js';
-import { LAB_FLOWS, netflowOf, VENDOR } from '../../plugins/netflow/testing/fixtures.js';
-import { type FlowTuple, flowKey, keyCounts, readNfdumpCsv } from '../../plugins/netflow/testing/nfdump.js';
-import { type TsharkFlow, tsharkFlows } from '../../plugins/netflow/testing/tshark.js';
-import { createRuntime } from '../../src/app/runtime.js';
 import type { FlowFacts } from '../../src/schema/flow.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { quietLogger, testClient, testConfig } from '../support/es.js';
+import { LAB_FLOWS, netflowOf, VENDOR } from '../support/netflow/fixtures.js';
+import { type FlowTuple, flowKey, keyCounts, readNfdumpCsv } from '../support/netflow/nfdump.js';
+import { type TsharkFlow, tsharkFlows } from '../support/netflow/tshark.js';
 
 const client = testClient();
 

@@ -5,10 +5,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
-import { LAB_FLOWS, pcapPayloads } from '../../plugins/netflow/testing/fixtures.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { exited, runCli, startCli } from '../support/cli.js';
 import { countDocs, testClient } from '../support/es.js';
+import { LAB_FLOWS, pcapPayloads } from '../support/netflow/fixtures.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

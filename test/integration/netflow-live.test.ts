@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { createRuntime } from '../../app/wiring/runtime.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
 import { createNetflowSource, type NetflowSource } from '../../plugins/netflow/source.js';
-import { createRuntime } from '../../src/app/runtime.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { quietLogger, testClient, testConfig } from '../support/es.js';
 import { createNetnsLab, type NetnsLab } from '../support/netns.js';
 

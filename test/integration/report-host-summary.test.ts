@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
-import { createRuntime } from '../../src/app/runtime.js';
+import { createRuntime } from '../../app/wiring/runtime.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { search } from '../../src/correlate/es.js';
 import { HOST_SUMMARY_DATASET, rollUpHostSummaries } from '../../src/reports/host-summary.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { exited, startCli } from '../support/cli.js';
 import { countDocs, quietLogger, testClient } from '../support/es.js';
 import { configFile, loadLab } from '../support/lab.js';

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/app/version.js';
+import { packageRoot } from '../../src/util/package.js';
 
 export const BIN = join(packageRoot(), 'bin', 'flowtrail.js');
 

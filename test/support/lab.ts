@@ -2,13 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
-import { searchPattern } from '../../plugins/elasticsearch/naming.js';
+import { createRuntime } from '../../app/wiring/runtime.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
-import { createLogIngestSource } from '../../plugins/logfile/ingest-source.js';
+import { createLogIngestSource } from '../../plugins/files/ingest-source.js';
 import { createPcapIngestSource } from '../../plugins/netflow/ingest-source.js';
-import { createRuntime } from '../../src/app/runtime.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { quietLogger, testConfig } from './es.js';
 import { FIXTURES } from './fixtures.js';
 

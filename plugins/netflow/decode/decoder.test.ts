@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { akvorado, datPayloads, netflowOf, VENDOR } from '../../../test/support/netflow/fixtures.js';
 import { decodePayloads } from '../offline.js';
-import { akvorado, datPayloads, netflowOf, VENDOR } from '../testing/fixtures.js';
 import { NetflowDecoder } from './decoder.js';
 
 /** Beats' dat_tests.yaml: test name → ordered .dat files (read with a line scan; the file is a flat list). */

@@ -1,0 +1,98 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import { detectCapabilities } from '../../../plugins/elasticsearch/capabilities.js';
+import { redactUrl } from '../../../plugins/elasticsearch/client.js';
+import { enforceRetention } from '../../../plugins/elasticsearch/retention.js';
+import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { detectInPipeline } from '../../../src/detect/live.js';
+import { UsageError } from '../../../src/errors.js';
+import { startMetricsServer } from '../../../src/observability/server.js';
+import { LocalNetworks } from '../../../src/schema/locality.js';
+import { connect } from '../../wiring/elasticsearch.js';
+import { createLogInputs } from '../../wiring/log-inputs.js';
+import { createNetflowInput } from '../../wiring/netflow-input.js';
+import { createRuntime } from '../../wiring/runtime.js';
+
+const RETENTION_INTERVAL_MS = 3_600_000;
+
+/** On clusters with neither lifecycle nor ILM, expired daily indices are deleted hourly by the collector. */
+async function retentionTask(
+  config: FlowtrailConfig,
+  client: Client,
+  logger: Logger,
+): Promise<NodeJS.Timeout | undefined> {
+  let mode: string;
+  try {
+    mode = (await detectCapabilities(client)).retentionMode;
+  } catch (err) {
+    logger.warn(
+      { err: (err as Error).message },
+      'cannot reach elasticsearch yet; retention is checked by `flowtrail setup`',
+    );
+    return undefined;
+  }
+  if (mode !== 'flowtrail') return undefined;
+  const run = () =>
+    enforceRetention(client, config.elasticsearch.retention).then(
+      (deleted) => deleted.length > 0 && logger.info({ deleted }, 'deleted expired daily indices'),
+      (err: Error) => logger.warn({ err: err.message }, 'retention run failed; next try in an hour'),
+    );
+  return setInterval(run, RETENTION_INTERVAL_MS).unref();
+}
+
+/** Runs the live inputs until SIGINT/SIGTERM, then writes (or spools) what is queued and exits. */
+export async function collectCommand(config: FlowtrailConfig, logger: Logger): Promise<number> {
+  const localNetworks = new LocalNetworks(config.local_networks);
+  const logInputs = createLogInputs(config, localNetworks);
+  if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)
+    throw new UsageError('inputs: no input is enabled, nothing to collect');
+  const { client, resolved } = await connect(config);
+  const runtime = createRuntime(config, client, logger);
+  if (config.detections.in_collector) await detectInPipeline(runtime.pipeline, config, client, logger);
+  const netflow = config.inputs.netflow.enabled
+    ? createNetflowInput(config, localNetworks, logger, runtime.metrics)
+    : undefined;
+  const metricsServer = config.metrics.enabled
+    ? await startMetricsServer(runtime.metrics, runtime.pipeline, config.metrics.host, config.metrics.port)
+    : undefined;
+
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'stopping: writing what is queued');
+    runtime.pipeline.stop();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const retention = await retentionTask(config, client, logger);
+  try {
+    const sources = netflow ? [netflow.source, ...logInputs.sources] : logInputs.sources;
+    const running = runtime.pipeline.run(sources);
+    // "collecting" is said only once the socket is bound; a bind failure rejects `running` instead.
+    const bound = netflow
+      ? await Promise.race([netflow.listening, running.then(() => undefined)])
+      : undefined;
+    if (bound || !netflow) {
+      logger.info(
+        {
+          netflow: bound
+            ? `udp ${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`
+            : undefined,
+          ...logInputs.describe,
+          elasticsearch: redactUrl(resolved.connection.url),
+          embedded: resolved.embedded,
+          metrics: metricsServer ? `${metricsServer.url}/metrics` : undefined,
+          local_networks: config.local_networks,
+        },
+        'collecting',
+      );
+    }
+    await running;
+  } finally {
+    netflow?.close();
+    if (retention) clearInterval(retention);
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    await metricsServer?.close();
+    await client.close();
+  }
+  return 0;
+}

@@ -1,0 +1,105 @@
+import type { Logger } from 'pino';
+import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { correlationSettings, findAlert } from '../../../src/correlate/correlator.js';
+import { correlatePending, followAlerts } from '../../../src/correlate/follow.js';
+import { type Investigation, investigate } from '../../../src/correlate/investigate.js';
+import { UsageError } from '../../../src/errors.js';
+import { parseTime } from '../../../src/reports/time.js';
+import { connect } from '../../wiring/elasticsearch.js';
+import { printResult } from '../output.js';
+
+export interface CorrelateFlags {
+  follow?: boolean;
+  from?: string;
+  json?: boolean;
+}
+
+function describe(view: Investigation): string {
+  const a = view.alert;
+  const c = view.context;
+  const lines = [
+    `${a['@timestamp']} ${a.event?.module ?? '?'} "${a.rule?.name ?? a.rule?.id ?? ''}" ${a.source?.ip ?? '?'}:${a.source?.port ?? '-'} -> ${a.destination?.ip ?? '?'}:${a.destination?.port ?? '-'}`,
+    `matched ${c.flow_count} flow record(s) by ${c.match} from ${c.modules.join(', ') || '-'} (observers: ${c.observers.join(', ') || '-'})`,
+    `session: ${c.bytes} bytes, ${c.packets} packets, first talker ${c.first_talker ?? '-'}, last talker ${c.last_talker ?? '-'}`,
+  ];
+  for (const side of ['source', 'destination'] as const) {
+    const e = c[side];
+    if (!e) continue;
+    for (const when of ['before', 'after'] as const) {
+      const x = e[when];
+      lines.push(
+        `${side} ${e.ip} ${when}: ${x.bytes} bytes in ${x.flows} flows, ${x.peers} peers (${x.new_peer_count} new), ` +
+          `${x.ports_contacted} ports contacted, ${x.ports_accessed} accessed${x.scan.scanning ? ', SCANNING' : ''}`,
+      );
+    }
+  }
+  if (view.attacker_peers.length > 0)
+    lines.push(`also talking to the attacker: ${view.attacker_peers.map((p) => p.ip).join(', ')}`);
+  if (view.victim_contacts_after.length > 0)
+    lines.push(`victim contacted afterwards: ${view.victim_contacts_after.map((p) => p.ip).join(', ')}`);
+  return lines.join('\n');
+}
+
+/**
+ * `flowtrail correlate <alert-id>`: that alert, correlated now, with its surroundings.
+ * `flowtrail correlate [--from T]`: every alert not yet correlated, once. `--follow`: keeps doing so.
+ */
+export async function correlateCommand(
+  alertId: string | undefined,
+  config: FlowtrailConfig,
+  logger: Logger,
+  flags: CorrelateFlags,
+): Promise<number> {
+  if (alertId && flags.follow) throw new UsageError('--follow correlates every new alert; give no alert id');
+  const { client } = await connect(config);
+  const settings = correlationSettings(config);
+  try {
+    if (alertId) {
+      const alert = await findAlert(client, settings.indices, alertId);
+      if (!alert) {
+        process.stderr.write(`flowtrail: no alert with id ${alertId} in ${settings.indices.alerts}\n`);
+        return 1;
+      }
+      const view = await investigate(client, alert, settings);
+      printResult(Boolean(flags.json), view, () => describe(view));
+      return 0;
+    }
+    const c = config.correlation;
+    if (flags.follow) {
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      logger.info({ alerts: settings.indices.alerts, delay_ms: c.delay }, 'correlating alerts as they come');
+      await followAlerts(
+        client,
+        settings,
+        { delayMs: c.delay, retryForMs: c.retry_for, pollMs: c.poll_interval },
+        controller.signal,
+        logger,
+      );
+      return 0;
+    }
+    const now = Date.now();
+    const result = await correlatePending(
+      client,
+      settings,
+      {
+        until: now,
+        retrySince: now - c.retry_for,
+        retryAttemptBefore: now,
+        ...(flags.from ? { from: parseTime(flags.from, '--from', now) } : {}),
+      },
+      now,
+    );
+    printResult(Boolean(flags.json), result, () =>
+      [
+        `${result.correlated} alert(s) correlated`,
+        ...result.failed.map((f) => `not correlated: ${f.id}: ${f.reason}`),
+      ].join('\n'),
+    );
+    return result.failed.length > 0 ? 1 : 0;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,100 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { indicesOf } from '../../../src/correlate/es.js';
+import { type Finding, findingTitle } from '../../../src/detect/finding.js';
+import { findingPublisher } from '../../../src/detect/publish.js';
+import { detectRange, followDetections } from '../../../src/detect/run.js';
+import { UsageError } from '../../../src/errors.js';
+import { sleep } from '../../../src/pipeline/backoff.js';
+import type { Pipeline } from '../../../src/pipeline/pipeline.js';
+import { rollUpHostSummaries } from '../../../src/reports/host-summary.js';
+import { parseRange } from '../../../src/reports/time.js';
+import { connect } from '../../wiring/elasticsearch.js';
+import { createRuntime } from '../../wiring/runtime.js';
+import { printResult } from '../output.js';
+
+export interface DetectFlags {
+  from?: string;
+  to?: string;
+  follow?: boolean;
+  json?: boolean;
+}
+
+/** How far back `--follow` re-reads for flows that became searchable late. */
+const SETTLE_MS = 60_000;
+
+/** The host summary stream, kept up to date next to the live detections (both read every new flow's interval). */
+async function maintainSummaries(
+  client: Client,
+  config: FlowtrailConfig,
+  pipeline: Pipeline,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      const written = await rollUpHostSummaries(client, config, (records) =>
+        pipeline.emit('host-summaries', records),
+      );
+      if (written > 0) logger.info({ written }, 'host summaries rolled up');
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'host summary rollup failed; retrying next interval');
+    }
+    await sleep(Math.min(config.host_summaries.interval, 60_000), signal);
+  }
+}
+
+/**
+ * `flowtrail detect --from --to`: the detections over stored flows, once. `--follow`: over new flows as they
+ * arrive. Either way findings become alert documents and notifications.
+ */
+export async function detectCommand(
+  config: FlowtrailConfig,
+  logger: Logger,
+  flags: DetectFlags,
+): Promise<number> {
+  if (flags.follow && (flags.from || flags.to))
+    throw new UsageError('--follow reads new flows; give no --from/--to');
+  const range = flags.follow ? undefined : parseRange(flags.from, flags.to);
+  const { client } = await connect(config);
+  const { pipeline } = createRuntime(config, client, logger);
+  const publisher = findingPublisher(config, pipeline, logger);
+  const flows = indicesOf(config.elasticsearch.namespace).flows;
+  const publish = (findings: Finding[]) => publisher.publish(findings);
+  await pipeline.start();
+  try {
+    if (range) {
+      const findings = await detectRange(client, config, flows, range);
+      await publish(findings);
+      await pipeline.finish();
+      await publisher.close();
+      printResult(
+        Boolean(flags.json),
+        { findings },
+        () => findings.map(findingTitle).join('\n') || 'nothing found',
+      );
+      return 0;
+    }
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    process.once('SIGTERM', () => controller.abort());
+    logger.info({ flows, window_ms: config.detections.window }, 'detecting on new flows');
+    const summaries = maintainSummaries(client, config, pipeline, controller.signal, logger);
+    await followDetections(
+      client,
+      config,
+      flows,
+      { pollMs: config.correlation.poll_interval, since: Date.now() - SETTLE_MS, settleMs: SETTLE_MS },
+      controller.signal,
+      logger,
+      publish,
+    );
+    await summaries;
+    await pipeline.finish();
+    await publisher.close();
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,50 @@
+import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { indicesOf } from '../../../src/correlate/es.js';
+import { hostLog } from '../../../src/reports/host.js';
+import { checkAddress } from '../../../src/reports/search.js';
+import { formatTable } from '../../../src/reports/table.js';
+import { parseRange } from '../../../src/reports/time.js';
+import { connect } from '../../wiring/elasticsearch.js';
+import { printResult } from '../output.js';
+
+export interface RangeFlags {
+  from?: string;
+  to?: string;
+  json?: boolean;
+}
+
+/** `flowtrail host <ip>`: the per-address log. */
+export async function hostCommand(ip: string, config: FlowtrailConfig, flags: RangeFlags): Promise<number> {
+  const range = parseRange(flags.from, flags.to);
+  checkAddress(ip, 'ip');
+  const { client } = await connect(config);
+  try {
+    const log = await hostLog(client, indicesOf(config.elasticsearch.namespace).flows, ip, range);
+    printResult(Boolean(flags.json), log, () =>
+      [
+        `${log.ip} ${log.from} .. ${log.to}: ${log.flows} flows, ${log.bytes_out} bytes out, ${log.bytes_in} bytes in`,
+        '',
+        'talked to:',
+        formatTable(log.talked_to, ['ip', 'flows', 'bytes']),
+        '',
+        'services used:',
+        formatTable(log.services_used, ['port', 'transport', 'flows', 'servers']),
+        '',
+        'accessed by:',
+        formatTable(
+          log.accessed_by.map((r) => ({ ...r, ports: r.ports.join(' ') })),
+          ['ip', 'flows', 'bytes', 'ports'],
+        ),
+        '',
+        'over time:',
+        formatTable(
+          log.over_time.filter((b) => b.flows > 0),
+          ['time', 'flows', 'bytes_out', 'bytes_in'],
+        ),
+      ].join('\n'),
+    );
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,43 @@
+import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { UsageError } from '../../../src/errors.js';
+import { reportNamed } from '../../../src/reports/registry.js';
+import { runReport } from '../../../src/reports/run.js';
+import { formatTable, toCsv } from '../../../src/reports/table.js';
+import { parseRange } from '../../../src/reports/time.js';
+import { connect } from '../../wiring/elasticsearch.js';
+
+export interface ReportFlags {
+  from?: string;
+  to?: string;
+  limit?: string;
+  interval?: string;
+  json?: boolean;
+  csv?: boolean;
+}
+
+/** `flowtrail report <name>`: one report over the time range, as a table, JSON or CSV. */
+export async function reportCommand(
+  name: string,
+  config: FlowtrailConfig,
+  flags: ReportFlags,
+): Promise<number> {
+  if (flags.json && flags.csv) throw new UsageError('--json and --csv: choose one');
+  reportNamed(name);
+  const range = parseRange(flags.from, flags.to);
+  const limit = flags.limit === undefined ? 20 : Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new UsageError('--limit: expected 1..10000');
+  const { client } = await connect(config);
+  try {
+    const result = await runReport(client, config, name, range, { limit, interval: flags.interval });
+    const text = flags.json
+      ? JSON.stringify(result, null, 2)
+      : flags.csv
+        ? toCsv(result.rows, result.columns)
+        : `${result.report} ${result.from} .. ${result.to}\n${formatTable(result.rows, result.columns)}`;
+    process.stdout.write(`${text}\n`);
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

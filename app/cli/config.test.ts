@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/errors.js';
+import { resolveConfig } from './config.js';
+
+function yamlFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'flowtrail-config-')), 'flowtrail.yml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('configuration', () => {
+  it('has working defaults', () => {
+    const config = validateConfig({});
+    expect(config.inputs.netflow.port).toBe(2055);
+    expect(config.elasticsearch.namespace).toBe('default');
+    expect(config.elasticsearch.bulk.max_bytes).toBe(5 * 1024 * 1024);
+    expect(config.elasticsearch.retention.flows).toBe(30 * 86_400_000);
+  });
+
+  it('parses durations and sizes', () => {
+    const config = validateConfig({
+      elasticsearch: { bulk: { flush_interval: '250ms', max_bytes: '512kb' }, retention: { flows: '7d' } },
+      inputs: { netflow: { template_timeout: '5m' } },
+    });
+    expect(config.elasticsearch.bulk.flush_interval).toBe(250);
+    expect(config.elasticsearch.bulk.max_bytes).toBe(512 * 1024);
+    expect(config.elasticsearch.retention.flows).toBe(7 * 86_400_000);
+    expect(config.inputs.netflow.template_timeout).toBe(300_000);
+  });
+
+  it.each([
+    [{ inputs: { netflow: { port: 70000 } } }, /inputs\.netflow\.port: /],
+    [{ local_networks: ['10.0.0.0/33'] }, /local_networks\.0: expected a CIDR/],
+    [{ elasticsearch: { bulk: { flush_interval: 'soon' } } }, /elasticsearch\.bulk\.flush_interval: /],
+    [{ elasticsearch: { url: 'not a url' } }, /elasticsearch\.url: /],
+    [{ elasticsearch: { password: 'x' } }, /elasticsearch\.username: a password needs a username/],
+    [{ inputs: { netflw: {} } }, /inputs: unknown key "netflw"/],
+    [{ elasticsearch: { namespace: 'Prod-1' } }, /elasticsearch\.namespace: lower-case/],
+  ])('names the bad key: %j', (raw, message) => {
+    expect(() => validateConfig(raw)).toThrow(ConfigError);
+    expect(() => validateConfig(raw)).toThrow(message);
+  });
+
+  it('applies command-line flags over the file and validates them the same way', () => {
+    const file = yamlFile('elasticsearch:\n  url: http://file:9200\nlocal_networks: [192.168.0.0/16]\n');
+    const config = resolveConfig({
+      config: file,
+      es: 'http://flag:9200',
+      netflow: '127.0.0.1:9995',
+      local: '10.77.0.0/24, 10.1.0.0/16',
+    });
+    expect(config.elasticsearch.url).toBe('http://flag:9200');
+    expect(config.inputs.netflow).toMatchObject({ host: '127.0.0.1', port: 9995 });
+    expect(config.local_networks).toEqual(['10.77.0.0/24', '10.1.0.0/16']);
+    expect(() => resolveConfig({ local: '10.0.0.0/40' })).toThrow(/local_networks\.0/);
+    expect(() => resolveConfig({ netflow: 'nowhere' })).toThrow(/--netflow: expected HOST:PORT/);
+  });
+
+  it('reports YAML syntax errors and missing files as config errors', () => {
+    expect(() => resolveConfig({ config: yamlFile('elasticsearch: [unclosed\n') })).toThrow(/YAML error/);
+    expect(() => resolveConfig({ config: '/nonexistent/flowtrail.yml' })).toThrow(/config file not found/);
+  });
+});

@@ -1,0 +1,50 @@
+import type { Client } from '@elastic/elasticsearch';
+import { createClient, type ElasticsearchConnection } from '../../plugins/elasticsearch/client.js';
+import type { FlowtrailConfig } from '../../src/config/schema.js';
+import { UsageError } from '../../src/errors.js';
+import { stackStatus } from '../../src/stack/index.js';
+import { dataDirOf } from './paths.js';
+
+export interface ResolvedElasticsearch {
+  connection: ElasticsearchConnection;
+  /** True when this is the local node flowtrail provisions itself. */
+  embedded: boolean;
+}
+
+/**
+ * Which cluster to write to: FLOWTRAIL_ES_URL, else `elasticsearch.url` from the config, else the embedded local
+ * stack (which must be running: `flowtrail up` or `flowtrail stack up` start it).
+ */
+export async function resolveElasticsearch(
+  config: FlowtrailConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedElasticsearch> {
+  const es = config.elasticsearch;
+  const common = {
+    apiKey: es.api_key,
+    apiKeyFile: es.api_key_file,
+    username: es.username,
+    password: es.password,
+    passwordFile: es.password_file,
+    caFile: es.ca_file,
+    tlsVerify: es.tls_verify,
+    requestTimeoutMs: es.request_timeout,
+  };
+  const url = env.FLOWTRAIL_ES_URL || es.url;
+  if (url) return { connection: { url, ...common }, embedded: false };
+  const status = await stackStatus(dataDirOf(config));
+  if (!status.state || status.elasticsearch === 'down') {
+    throw new UsageError(
+      'no Elasticsearch to write to: set elasticsearch.url in the config or FLOWTRAIL_ES_URL, ' +
+        'or start the embedded one with `flowtrail stack up` (or use `flowtrail up`)',
+    );
+  }
+  return { connection: { url: status.state.elasticsearch.url, ...common }, embedded: true };
+}
+
+export async function connect(
+  config: FlowtrailConfig,
+): Promise<{ client: Client; resolved: ResolvedElasticsearch }> {
+  const resolved = await resolveElasticsearch(config);
+  return { client: createClient(resolved.connection), resolved };
+}

@@ -1,0 +1,101 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import { createNetflowSource, type NetflowSource, netflowSample } from '../../plugins/netflow/source.js';
+import type { FlowtrailConfig } from '../../src/config/schema.js';
+import type { Metrics } from '../../src/observability/metrics.js';
+import type { LocalNetworks } from '../../src/schema/locality.js';
+import { dataDirOf } from './paths.js';
+
+const SNAPSHOT_INTERVAL_MS = 30_000;
+
+type Snapshot = Awaited<ReturnType<NetflowSource['snapshot']>>;
+
+export interface NetflowInput {
+  source: NetflowSource;
+  /** Resolves with the bound address once the socket listens. */
+  listening: Promise<AddressInfo>;
+  /**
+   * Stops the periodic saving and saves templates and sampling state now; resolves once written. After the
+   * source has stopped, the state is the one its decode worker ended with and is written at once.
+   */
+  close(): Promise<void>;
+}
+
+function loadSnapshot(file: string, logger: Logger): Snapshot | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as Snapshot;
+  } catch (err) {
+    logger.warn({ file, err: (err as Error).message }, 'ignoring unreadable NetFlow template cache');
+    return undefined;
+  }
+}
+
+function saveSnapshot(file: string, snapshot: Snapshot): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.tmp`;
+  writeFileSync(temporary, JSON.stringify(snapshot));
+  renameSync(temporary, file);
+}
+
+/**
+ * The NetFlow/IPFIX listener of the configuration. Datagrams that decoding or the outputs cannot take yet wait
+ * in `<data_dir>/netflow/journal`, which a restart decodes first. Its templates and sampling rates are saved to the data
+ * directory every 30 s and at shutdown, and loaded at start, so a restarted collector decodes data at once
+ * instead of waiting for exporters to resend templates. With `metrics`, its per-exporter counters and the
+ * socket's kernel drops are exported on `/metrics`.
+ */
+export function createNetflowInput(
+  config: FlowtrailConfig,
+  localNetworks: LocalNetworks,
+  logger: Logger,
+  metrics?: Metrics,
+): NetflowInput {
+  const netflow = config.inputs.netflow;
+  const file = join(dataDirOf(config), 'netflow', 'templates.json');
+  let onListening: (address: AddressInfo) => void = () => {};
+  const listening = new Promise<AddressInfo>((resolve) => {
+    onListening = resolve;
+  });
+  const source = createNetflowSource(
+    {
+      host: netflow.host,
+      port: netflow.port,
+      recvBufferSize: netflow.receive_buffer_bytes,
+      receiver: netflow.receiver,
+      allowedExporters: netflow.allowed_exporters,
+      templateTimeoutMs: netflow.template_timeout,
+      samplingOverrides: netflow.sampling_overrides,
+      journal: netflow.journal.enabled
+        ? { dir: join(dataDirOf(config), 'netflow', 'journal'), maxBytes: netflow.journal.max_bytes }
+        : undefined,
+      snapshot: loadSnapshot(file, logger),
+      onListening,
+    },
+    { localNetworks },
+  );
+  if (metrics) metrics.netflow = () => netflowSample(source.stats());
+  const save = async () => {
+    try {
+      saveSnapshot(file, await source.snapshot());
+    } catch (err) {
+      logger.warn({ file, err: (err as Error).message }, 'cannot save the NetFlow template cache');
+    }
+  };
+  const timer = setInterval(() => void save(), SNAPSHOT_INTERVAL_MS).unref();
+  return {
+    source,
+    listening,
+    close() {
+      clearInterval(timer);
+      return save();
+    },
+  };
+}

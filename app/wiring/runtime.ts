@@ -1,0 +1,42 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import { ElasticsearchSink } from '../../plugins/elasticsearch/sink.js';
+import type { FlowtrailConfig } from '../../src/config/schema.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { DeadLetterWriter } from '../../src/pipeline/dead-letter.js';
+import { Pipeline } from '../../src/pipeline/pipeline.js';
+import { Spool } from '../../src/pipeline/spool.js';
+import { deadLetterDirOf, spoolDirOf } from './paths.js';
+
+export interface Runtime {
+  pipeline: Pipeline;
+  metrics: Metrics;
+  deadLetter: DeadLetterWriter;
+}
+
+/** One pipeline writing to Elasticsearch, configured from the `elasticsearch`, `queue` and `dead_letter` sections. */
+export function createRuntime(
+  config: FlowtrailConfig,
+  client: Client,
+  logger: Logger,
+  metrics = new Metrics(),
+): Runtime {
+  const es = config.elasticsearch;
+  const deadLetter = new DeadLetterWriter(deadLetterDirOf(config));
+  const pipeline = new Pipeline({
+    sinks: [new ElasticsearchSink(client, es.namespace)],
+    logger,
+    metrics,
+    deadLetter,
+    spool: new Spool(spoolDirOf(config)),
+    batch: {
+      maxDocs: es.bulk.max_docs,
+      maxBytes: es.bulk.max_bytes,
+      flushIntervalMs: es.bulk.flush_interval,
+      concurrency: es.bulk.concurrency,
+    },
+    retry: { initialBackoffMs: es.retry.initial_backoff, maxBackoffMs: es.retry.max_backoff },
+    maxQueuedRecords: config.queue.max_records,
+  });
+  return { pipeline, metrics, deadLetter };
+}

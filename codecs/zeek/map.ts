@@ -1,0 +1,75 @@
+import type { MappingDeps } from '../../src/codec/types.js';
+import type { PipelineRecord } from '../../src/pipeline/types.js';
+import { toAlertRecord } from '../../src/schema/alert.js';
+import { toEventRecord } from '../../src/schema/event.js';
+import { type FlowFacts, toFlowRecord } from '../../src/schema/flow.js';
+import { connFacts } from './conn.js';
+import { ecsFields, profile } from './ecs-fields.js';
+import { CONNECTION_KEYS, number, protocol, text, timestamp } from './fields.js';
+import { noticeFacts } from './notice.js';
+import { nest, type ZeekRecord } from './values.js';
+
+const MAPPED = new Set(CONNECTION_KEYS);
+
+/** A log without `#path`/`_path` (plain JSON logs) is known by its fields. */
+export function guessLog(record: ZeekRecord): string | undefined {
+  if ('conn_state' in record || 'orig_ip_bytes' in record) return 'conn';
+  if ('note' in record) return 'notice';
+  if ('qtype_name' in record || 'query' in record) return 'dns';
+  if ('name' in record && 'notice' in record) return 'weird';
+  return undefined;
+}
+
+/** Every log other than conn and notice becomes a document of its own dataset, `flowtrail.zeek_<log>`. */
+function eventRecord(log: string, record: ZeekRecord, identity: string, deps: MappingDeps): PipelineRecord {
+  const p = profile(log);
+  const uid = text(record, 'uid');
+  const namespace: Record<string, unknown> = { [log]: nest(record, MAPPED) };
+  if (uid !== undefined) namespace.session_id = uid;
+  const fields = ecsFields(p, record);
+  fields.zeek = namespace;
+  return toEventRecord(
+    {
+      dataset: `flowtrail.zeek_${log}`,
+      module: 'zeek',
+      action: log === 'weird' ? (text(record, 'name') ?? log) : log,
+      category: p.category,
+      type: p.type,
+      time: timestamp(record),
+      protocol: protocol(record),
+      sourceIp: text(record, 'id.orig_h'),
+      sourcePort: number(record, 'id.orig_p'),
+      destinationIp: text(record, 'id.resp_h'),
+      destinationPort: number(record, 'id.resp_p'),
+      communityId: text(record, 'community_id'),
+      flowId: uid,
+      applicationProtocol: p.protocol,
+      fields,
+      identity,
+    },
+    deps,
+  );
+}
+
+export function connRecord(facts: FlowFacts, deps: MappingDeps): PipelineRecord {
+  return toFlowRecord(facts, { localNetworks: deps.localNetworks, now: deps.now() });
+}
+
+export function mapZeek(
+  log: string,
+  record: ZeekRecord,
+  identity: string,
+  deps: MappingDeps,
+): PipelineRecord {
+  switch (log) {
+    case 'conn':
+      return connRecord(connFacts(record, identity), deps);
+    case 'notice':
+      return toAlertRecord(noticeFacts(record, identity), {
+        localNetworks: deps.localNetworks,
+        now: deps.now(),
+      });
+    default:
+      return eventRecord(log, record, identity, deps);
+  }
+}

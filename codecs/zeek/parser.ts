@@ -1,0 +1,96 @@
+import { basename } from 'node:path';
+import { type FileContext, type FileParser, type Unit, unitIdentity } from '../../src/codec/types.js';
+import { ParseError } from '../../src/errors.js';
+import type { PipelineRecord } from '../../src/pipeline/types.js';
+import { addedMembers, connFlowFacts } from './conn.js';
+import { NativeConnMapper } from './conn-native.js';
+import { ConnTsvReader } from './conn-tsv.js';
+import { parseZeekJson } from './json.js';
+import { connRecord, guessLog, mapZeek } from './map.js';
+import { type TsvLayout, ZeekTsvParser } from './tsv.js';
+import type { ZeekEntry } from './values.js';
+
+const KNOWN_LOGS = [
+  'conn',
+  'dns',
+  'http',
+  'ssl',
+  'ssh',
+  'files',
+  'x509',
+  'weird',
+  'notice',
+  'dhcp',
+  'smtp',
+  'ftp',
+];
+
+/** `conn.log`, `conn.00:00:00-01:00:00.log.gz`, `test-conn.log`, `connection-json.log` → `conn`. */
+function logFromFileName(path: string): string | undefined {
+  const name = basename(path).toLowerCase();
+  if (name.includes('connection')) return 'conn';
+  return KNOWN_LOGS.find((log) => new RegExp(`(^|[^a-z0-9])${log}([^a-z0-9]|$)`).test(name));
+}
+
+/** A Zeek log file, TSV or JSON (decided per line: TSV lines never start with `{`). */
+export class ZeekFileParser implements FileParser {
+  private readonly tsv = new ZeekTsvParser();
+  private readonly fileLog: string | undefined;
+  /** The conn.log readers for `readerLayout`, the TSV header they were made for. */
+  private reader: ConnTsvReader | undefined;
+  private nativeMapper: NativeConnMapper | undefined;
+  private readerLayout: TsvLayout | undefined;
+
+  /** `native: false` maps every conn.log line in TypeScript (the reference the native mapper is tested against). */
+  constructor(
+    private readonly ctx: FileContext,
+    private readonly options: { native: boolean } = { native: true },
+  ) {
+    this.fileLog = logFromFileName(ctx.path);
+  }
+
+  parse(unit: Unit): PipelineRecord | undefined {
+    const line = unit.text;
+    const first = line.charCodeAt(0);
+    if (first === 123 /* { */) return this.map(parseZeekJson(line), unit);
+    // A line that starts with a printable ASCII character is not blank: only the others need trimming.
+    if (!(first > 32 && first < 127) && line.trim() === '') return undefined;
+    if (first !== 35 /* # */) {
+      const reader = this.connReader();
+      if (reader !== undefined) return this.connRecord(reader, line, unit);
+    }
+    const entry = this.tsv.parse(line);
+    return entry === undefined ? undefined : this.map(entry, unit);
+  }
+
+  private map(entry: ZeekEntry, unit: Unit): PipelineRecord {
+    const log = entry.path ?? this.fileLog ?? guessLog(entry.record);
+    if (log === undefined) throw new ParseError('zeek: cannot tell which log this record belongs to');
+    return mapZeek(log, entry.record, unitIdentity(this.ctx, unit), this.ctx);
+  }
+
+  /** The fast path for the current header, when it is conn.log's and the reader covers it. */
+  private connReader(): ConnTsvReader | undefined {
+    const layout = this.tsv.layout;
+    if (layout !== this.readerLayout) {
+      this.readerLayout = layout;
+      this.reader = (layout.path ?? this.fileLog) === 'conn' ? ConnTsvReader.of(layout) : undefined;
+      this.nativeMapper =
+        this.reader !== undefined && this.options.native
+          ? NativeConnMapper.of(layout, this.reader, this.ctx.localNetworks)
+          : undefined;
+    }
+    return this.reader;
+  }
+
+  private connRecord(reader: ConnTsvReader, line: string, unit: Unit): PipelineRecord {
+    const mapped = this.nativeMapper?.map(line, this.ctx.now());
+    if (mapped !== undefined) return mapped;
+    reader.read(line);
+    const fields = reader.conn();
+    const connection = reader.connection(addedMembers(fields));
+    // The unit's identity only stands in for a missing uid, and costs a string per line.
+    const identity = fields.uid ?? unitIdentity(this.ctx, unit);
+    return connRecord(connFlowFacts(fields, connection, identity), this.ctx);
+  }
+}

@@ -1,0 +1,98 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
+import { BlockGrouper } from './blocks.js';
+import { createLogIngestSource } from './ingest-source.js';
+import { type Line, readLines } from './lines.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'flowtrail-logfile-'));
+
+async function all(path: string, from?: { offset: number; number: number }): Promise<Line[]> {
+  const out: Line[] = [];
+  for await (const batch of readLines(path, from)) out.push(...batch);
+  return out;
+}
+
+describe('readLines', () => {
+  const text = 'first\r\nsecond\n\nlast without newline';
+
+  it('splits plain files with offsets, line numbers and a last line only at the end', async () => {
+    const path = join(dir, 'plain.log');
+    writeFileSync(path, text);
+    expect(await all(path)).toEqual([
+      { text: 'first', offset: 0, next: 7, number: 1 },
+      { text: 'second', offset: 7, next: 14, number: 2 },
+      { text: '', offset: 14, next: 15, number: 3 },
+      { text: 'last without newline', offset: 15, next: 35, number: 4 },
+    ]);
+  });
+
+  it('reads .gz the same way and resumes from an offset', async () => {
+    const path = join(dir, 'packed.log.gz');
+    writeFileSync(path, gzipSync(text));
+    expect((await all(path)).map((l) => l.text)).toEqual(['first', 'second', '', 'last without newline']);
+    expect(await all(path, { offset: 7, number: 2 })).toEqual((await all(path)).slice(1));
+  });
+
+  it('keeps multi-byte characters whole across chunk boundaries', async () => {
+    const path = join(dir, 'big.log');
+    const line = `${'ö'.repeat(700_000)}\n`;
+    writeFileSync(path, line + line);
+    const lines = await all(path);
+    expect(lines.map((l) => l.text.length)).toEqual([700_000, 700_000]);
+    expect(lines[1].offset).toBe(Buffer.byteLength(line));
+  });
+});
+
+describe('BlockGrouper', () => {
+  it('groups blank-line separated records and reports where each starts', () => {
+    const grouper = new BlockGrouper('[**]');
+    const lines = ['[**] a', 'b', '', '[**] c', '[**] d', 'e'].map((text, i) => ({
+      text,
+      offset: i * 10,
+      next: i * 10 + 10,
+      number: i + 1,
+    }));
+    const blocks = [...lines.map((l) => grouper.push(l)), grouper.flush()].filter((b) => b !== undefined);
+    expect(blocks.map((b) => [b.text, b.number])).toEqual([
+      ['[**] a\nb', 1],
+      ['[**] c', 4],
+      ['[**] d\ne', 5],
+    ]);
+  });
+});
+
+describe('createLogIngestSource', () => {
+  it('dead-letters bad lines with file:line, keeps going and gives stable ids', async () => {
+    const path = join(dir, 'eve.json');
+    writeFileSync(
+      path,
+      [
+        '{"timestamp":"2026-11-21T22:05:42.5+0000","event_type":"dns","src_ip":"10.0.0.1","src_port":1,"dest_ip":"10.0.0.2","dest_port":53,"proto":"UDP","dns":{"type":"query","id":1,"rrname":"a.example","rrtype":"A"}}',
+        'not json',
+        '{"event_type":"dns"}',
+        '',
+      ].join('\n'),
+    );
+    const run = async () => {
+      const ctx = recordingContext();
+      await createLogIngestSource('suricata', [path], { localNetworks: PRIVATE_NETWORKS, now: () => 0 }).run(
+        ctx,
+      );
+      return ctx;
+    };
+    const first = await run();
+    expect(first.records).toHaveLength(1);
+    expect(first.records[0].doc).toMatchObject({
+      dns: { question: { name: 'a.example', type: 'A' }, id: '1' },
+    });
+    expect(first.dead.map((d) => [d.origin, d.raw])).toEqual([
+      [`${path}:2`, 'not json'],
+      [`${path}:3`, '{"event_type":"dns"}'],
+    ]);
+    expect((await run()).records[0].id).toBe(first.records[0].id);
+  });
+});

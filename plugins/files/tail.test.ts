@@ -1,0 +1,159 @@
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
+import { createTailSource } from './tail.js';
+
+function eve(n: number): string {
+  return `${JSON.stringify({
+    timestamp: '2024-03-01T10:00:00.000000+0000',
+    flow_id: n,
+    event_type: 'alert',
+    src_ip: '10.0.0.1',
+    src_port: 40000,
+    dest_ip: '192.0.2.1',
+    dest_port: 80,
+    proto: 'TCP',
+    alert: { action: 'allowed', signature_id: n, signature: `test ${n}`, severity: 2 },
+  })}\n`;
+}
+
+function lines(from: number, to: number): string {
+  let text = '';
+  for (let n = from; n < to; n++) text += eve(n);
+  return text;
+}
+
+/** A tailer over a fresh directory, with records kept in memory and positions in a state file. */
+function harness() {
+  const dir = mkdtempSync(join(tmpdir(), 'flowtrail-tail-'));
+  const logs = join(dir, 'logs');
+  mkdirSync(logs);
+  const stateFile = join(dir, 'state', 'suricata.json');
+  const seen: string[] = [];
+  let controller: AbortController | undefined;
+  let running: Promise<void> | undefined;
+  return {
+    logs,
+    stateFile,
+    seen,
+    start() {
+      controller = new AbortController();
+      const ctx = recordingContext(controller.signal);
+      const emit = ctx.emit;
+      ctx.emit = async (records, onWritten) => {
+        for (const r of records) seen.push(String((r.doc.flow as { id: string }).id));
+        return emit(records, onWritten);
+      };
+      const source = createTailSource({
+        kind: 'suricata',
+        paths: [logs],
+        include: ['eve*.json', 'eve.json.*'],
+        pollIntervalMs: 20,
+        stateFile,
+        localNetworks: PRIVATE_NETWORKS,
+        timezone: 'UTC',
+      });
+      running = source.run(ctx);
+    },
+    async stop() {
+      controller?.abort();
+      await running;
+    },
+    async until(count: number) {
+      const deadline = Date.now() + 10_000;
+      while (seen.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      // Anything read twice would show up in the next few passes.
+      await new Promise((r) => setTimeout(r, 100));
+      return [...seen];
+    },
+  };
+}
+
+const expected = (n: number) => Array.from({ length: n }, (_, i) => String(i));
+
+describe('tailing log files', () => {
+  it('follows appends, partial lines, rename and copytruncate rotation, and truncation, each line once', async () => {
+    const h = harness();
+    const file = join(h.logs, 'eve.json');
+    h.start();
+    writeFileSync(file, lines(0, 10));
+    const partial = eve(10);
+    appendFileSync(file, partial.slice(0, 30));
+    expect(await h.until(10)).toEqual(expected(10));
+    appendFileSync(file, partial.slice(30));
+    expect((await h.until(11)).length).toBe(11);
+
+    appendFileSync(file, lines(11, 20));
+    renameSync(file, join(h.logs, 'eve.json.1'));
+    writeFileSync(file, lines(20, 25));
+    appendFileSync(join(h.logs, 'eve.json.1'), lines(25, 30));
+    expect((await h.until(30)).sort()).toEqual(expected(30).sort());
+
+    appendFileSync(file, lines(30, 40));
+    copyFileSync(file, join(h.logs, 'eve.json.2'));
+    truncateSync(file, 0);
+    appendFileSync(file, lines(40, 45));
+    expect((await h.until(45)).sort()).toEqual(expected(45).sort());
+
+    truncateSync(file, 0);
+    appendFileSync(file, lines(45, 50));
+    expect((await h.until(50)).sort()).toEqual(expected(50).sort());
+    await h.stop();
+  });
+
+  it('resumes from the saved positions after a restart, including a renamed file and a small one', async () => {
+    const h = harness();
+    const file = join(h.logs, 'eve.json');
+    writeFileSync(file, lines(0, 2));
+    h.start();
+    expect(await h.until(2)).toEqual(expected(2));
+    await h.stop();
+    appendFileSync(file, lines(2, 30));
+    renameSync(file, join(h.logs, 'eve.json.1'));
+    writeFileSync(file, lines(30, 35));
+    h.start();
+    expect((await h.until(35)).sort()).toEqual(expected(35).sort());
+    await h.stop();
+  });
+
+  it('reads a file renamed out of sight to its end, the unterminated last line included', async () => {
+    const h = harness();
+    const file = join(h.logs, 'eve.json');
+    writeFileSync(file, lines(0, 5));
+    h.start();
+    await h.until(5);
+    appendFileSync(file, lines(5, 9) + eve(9).trimEnd());
+    renameSync(file, join(h.logs, 'archived'));
+    expect(await h.until(10)).toEqual(expected(10));
+    await h.stop();
+  });
+
+  it('keeps the identity of a file first seen smaller than the fingerprint, and tells a new file in a reused inode', async () => {
+    const h = harness();
+    const file = join(h.logs, 'eve.json');
+    writeFileSync(file, lines(0, 1));
+    h.start();
+    expect(await h.until(1)).toEqual(expected(1));
+    // Grows far past the 1 KiB the fingerprint covers: still the same file, nothing read again.
+    appendFileSync(file, lines(1, 40));
+    expect(await h.until(40)).toEqual(expected(40));
+    await h.stop();
+    // Deleted and created again (the inode is often reused at once) while stopped, with other content.
+    rmSync(file);
+    writeFileSync(file, lines(40, 45));
+    h.start();
+    expect((await h.until(45)).sort()).toEqual(expected(45).sort());
+    await h.stop();
+  });
+});

@@ -1,0 +1,380 @@
+import { type FSWatcher, watch } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { checkTimezone } from '../../codecs/snort/time.js';
+import type { FileContext } from '../../src/codec/types.js';
+import type { Source, SourceContext } from '../../src/pipeline/types.js';
+import type { LocalNetworks } from '../../src/schema/locality.js';
+import { FINGERPRINT_BYTES } from './fingerprint.js';
+import { LineSplitter, type ReadPosition } from './lines.js';
+import { type LogKind, LogRecordReader } from './records.js';
+import {
+  type Candidate,
+  findFiles,
+  namePattern,
+  openCandidate,
+  prefixFingerprint,
+  watchedDirectories,
+} from './tail-files.js';
+import { PositionStore, type TrackedFile } from './tail-state.js';
+
+export interface TailOptions {
+  kind: LogKind;
+  /** Files, directories, or patterns with `*`/`?` in the last component. */
+  paths: string[];
+  /** Names of the files to read in a directory given in `paths`. */
+  include: string[];
+  /** Scans run this often even when fs.watch says nothing (it misses events on NFS, in containers…). */
+  pollIntervalMs: number;
+  /** Where the read positions of this input are kept. */
+  stateFile: string;
+  localNetworks: LocalNetworks;
+  /** Zone of timestamps that carry none (Snort). */
+  timezone: string;
+  now?: () => number;
+}
+
+/** Bytes read per step; one step's records go to the pipeline in one `emit`, so this bounds what is buffered. */
+const CHUNK_BYTES = 256 * 1024;
+/** A file no scan has found for this long is forgotten (its position too). */
+const FORGET_AFTER_MS = 3_600_000;
+/** Positions are saved at most this often while records are being written. */
+const SAVE_DELAY_MS = 200;
+
+interface Reader {
+  entry: TrackedFile;
+  handle: FileHandle;
+  dev: number;
+  ino: number;
+  /** Next byte to read from the file. */
+  readOffset: number;
+  splitter: LineSplitter;
+  records: LogRecordReader;
+  /** Offset up to which records were handed to the pipeline. */
+  emitted: number;
+  /** No configured path leads to the file any more (renamed away, deleted): read to its end, then closed. */
+  rotated: boolean;
+}
+
+/**
+ * Follows the log files of one input. A file is known by the fingerprint of its first bytes (with its
+ * device/inode as a hint), so a renamed file, a copytruncate copy or a restart finds its position again, and a
+ * truncated file or a reused inode is recognized as new content. Positions advance only when the pipeline says
+ * the records before them are written, and are saved to the state file; records get their ids from the
+ * fingerprint and the line offset, so what is read again after a crash overwrites nothing and duplicates nothing.
+ */
+class Tailer {
+  private entries: TrackedFile[];
+  private readonly readers = new Map<TrackedFile, Reader>();
+  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly include: RegExp[];
+  private readonly store: PositionStore;
+  private readonly now: () => number;
+  private woken = false;
+  private wake: (() => void) | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly options: TailOptions,
+    private readonly ctx: SourceContext,
+  ) {
+    this.include = options.include.map(namePattern);
+    this.store = new PositionStore(options.stateFile);
+    this.entries = this.store.load();
+    this.now = options.now ?? Date.now;
+  }
+
+  async run(): Promise<void> {
+    try {
+      while (!this.ctx.signal.aborted) {
+        await this.scan();
+        for (const reader of [...this.readers.values()]) {
+          const read = await this.drain(reader);
+          if (this.ctx.signal.aborted) break;
+          // Rotated and not grown since the previous pass read its end: the writer has moved on.
+          if (reader.rotated && read === 0) await this.finish(reader);
+        }
+        await this.watch();
+        await this.sleep();
+      }
+    } finally {
+      this.stopped = true;
+      for (const watcher of this.watchers.values()) watcher.close();
+      for (const reader of [...this.readers.values()]) await this.close(reader);
+      clearTimeout(this.saveTimer);
+      this.save();
+    }
+  }
+
+  private async scan(): Promise<void> {
+    const now = this.now();
+    const candidates = await findFiles(this.options.paths, this.include);
+    const handles = new Map<Candidate, FileHandle>();
+    const openOnce = async (c: Candidate) => {
+      let handle = handles.get(c);
+      if (handle === undefined) {
+        handle = await openCandidate(c);
+        if (handle !== undefined) handles.set(c, handle);
+      }
+      return handle;
+    };
+    const bound = new Map<TrackedFile, Candidate>();
+    const unbound: Candidate[] = [];
+    try {
+      // Same device and inode as a known file: still that file if it starts as it did and has not shrunk.
+      for (const c of candidates) {
+        const entry = this.entries.find((e) => e.dev === c.dev && e.ino === c.ino && !bound.has(e));
+        if (entry === undefined) {
+          unbound.push(c);
+          continue;
+        }
+        const handle = await openOnce(c);
+        if (handle === undefined) continue;
+        const reader = this.readers.get(entry);
+        const reached = reader?.readOffset ?? entry.offset;
+        const print = await prefixFingerprint(handle, entry.length);
+        if (print === entry.id && c.size >= reached) {
+          bound.set(entry, c);
+          continue;
+        }
+        // Truncated, or the inode now holds another file: what was read from it is gone from this path
+        // (a copytruncate copy may still hold it, and finds the position by fingerprint below).
+        if (reader !== undefined) await this.close(reader);
+        entry.dev = -1;
+        entry.ino = -1;
+        // Rewritten with the very same first bytes: the old position means nothing for the new content.
+        if (print === entry.id) this.entries = this.entries.filter((e) => e !== entry);
+        unbound.push(c);
+      }
+      // Unknown inode: a renamed or copied known file if its first bytes say so, else a new file.
+      for (const c of unbound) {
+        const handle = await openOnce(c);
+        if (handle === undefined) continue;
+        const prints = new Map<number, string | undefined>();
+        const printOf = async (length: number) => {
+          if (!prints.has(length)) prints.set(length, await prefixFingerprint(handle, length));
+          return prints.get(length);
+        };
+        let match: TrackedFile | undefined;
+        for (const e of this.entries) {
+          if (e.length <= c.size && (await printOf(e.length)) === e.id) {
+            match = e;
+            break;
+          }
+        }
+        if (match !== undefined) {
+          // Otherwise a second file with the same content (a copytruncate copy before the truncation) is being
+          // read already; one of them is enough.
+          if (!bound.has(match)) bound.set(match, c);
+          continue;
+        }
+        if (c.size === 0) continue;
+        const length = Math.min(c.size, FINGERPRINT_BYTES);
+        const id = await printOf(length);
+        if (id === undefined) continue;
+        const entry: TrackedFile = {
+          id,
+          length,
+          offset: 0,
+          number: 1,
+          path: c.path,
+          dev: c.dev,
+          ino: c.ino,
+          seen: now,
+        };
+        this.entries.push(entry);
+        bound.set(entry, c);
+      }
+      for (const [entry, c] of bound) {
+        entry.path = c.path;
+        entry.seen = now;
+        const reader = this.readers.get(entry);
+        if (reader !== undefined && reader.dev === c.dev && reader.ino === c.ino) {
+          reader.rotated = false;
+          entry.dev = c.dev;
+          entry.ino = c.ino;
+          continue;
+        }
+        // The content moved to another inode (copytruncate): continue there from what was read here.
+        const from: ReadPosition = reader?.records.position ?? { offset: entry.offset, number: entry.number };
+        if (reader !== undefined) await this.close(reader);
+        if (c.size < from.offset) continue;
+        const handle = handles.get(c)!;
+        handles.delete(c);
+        entry.dev = c.dev;
+        entry.ino = c.ino;
+        this.readers.set(entry, await this.startReader(entry, handle, c, from));
+      }
+    } finally {
+      for (const handle of handles.values()) await handle.close();
+    }
+    for (const [entry, reader] of this.readers) if (!bound.has(entry)) reader.rotated = true;
+    this.entries = this.entries.filter(
+      (e) => bound.has(e) || this.readers.has(e) || now - e.seen < FORGET_AFTER_MS,
+    );
+  }
+
+  private async startReader(
+    entry: TrackedFile,
+    handle: FileHandle,
+    c: Candidate,
+    from: ReadPosition,
+  ): Promise<Reader> {
+    const { localNetworks, timezone } = this.options;
+    const now = this.now;
+    const file: FileContext = {
+      path: entry.path,
+      fingerprint: entry.id,
+      timezone,
+      // A live file is being written now, so no alert in it is later than now.
+      get reference() {
+        return now();
+      },
+      localNetworks,
+      now,
+    };
+    const records = new LogRecordReader(this.options.kind, file, this.ctx, from);
+    if (from.offset > 0) await this.prime(handle, records, from.offset);
+    return {
+      entry,
+      handle,
+      dev: c.dev,
+      ino: c.ino,
+      readOffset: from.offset,
+      splitter: new LineSplitter(from),
+      records,
+      emitted: from.offset,
+      rotated: false,
+    };
+  }
+
+  /** Replays the lines before a resume point that set parser state (Zeek headers). */
+  private async prime(handle: FileHandle, records: LogRecordReader, until: number): Promise<void> {
+    const splitter = new LineSplitter();
+    let position = 0;
+    while (position < until) {
+      const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, until - position));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      for (const line of splitter.push(buffer.subarray(0, bytesRead))) if (!records.prime(line)) return;
+    }
+  }
+
+  /** Reads what the file has beyond the last read; returns how many bytes that was. */
+  private async drain(reader: Reader): Promise<number> {
+    let total = 0;
+    while (!this.ctx.signal.aborted) {
+      // A fresh buffer per step: the splitter keeps the unfinished last line as a view into it.
+      const buffer = Buffer.alloc(CHUNK_BYTES);
+      const { bytesRead } = await reader.handle.read(buffer, 0, CHUNK_BYTES, reader.readOffset);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      reader.readOffset += bytesRead;
+      for (const line of reader.splitter.push(buffer.subarray(0, bytesRead))) reader.records.push(line);
+      await this.emit(reader);
+    }
+    return total;
+  }
+
+  /** Hands the records read so far to the pipeline; their position is committed once they are written. */
+  private async emit(reader: Reader): Promise<void> {
+    const position = reader.records.position;
+    if (position.offset === reader.emitted) return;
+    reader.emitted = position.offset;
+    const { entry } = reader;
+    const records = reader.records.take();
+    this.ctx.counters.recordsIn(records.length);
+    await this.ctx.emit(records, () => {
+      entry.offset = position.offset;
+      entry.number = position.number;
+      this.scheduleSave();
+    });
+  }
+
+  /** A rotated file that stopped growing: its unterminated last line is final, so it counts as complete. */
+  private async finish(reader: Reader): Promise<void> {
+    const last = reader.splitter.end();
+    if (last !== undefined) reader.records.push(last);
+    reader.records.end();
+    await this.emit(reader);
+    await this.close(reader);
+  }
+
+  private async close(reader: Reader): Promise<void> {
+    this.readers.delete(reader.entry);
+    await reader.handle.close();
+  }
+
+  private scheduleSave(): void {
+    // After the source stopped, the pipeline's last writes complete while the process is about to exit.
+    if (this.stopped) {
+      this.save();
+      return;
+    }
+    if (this.saveTimer !== undefined) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.save();
+    }, SAVE_DELAY_MS);
+  }
+
+  private save(): void {
+    try {
+      this.store.save(this.entries);
+    } catch (err) {
+      this.ctx.logger.warn(
+        { file: this.store.file, err: (err as Error).message },
+        'cannot save read positions',
+      );
+    }
+  }
+
+  private async watch(): Promise<void> {
+    for (const dir of await watchedDirectories(this.options.paths)) {
+      if (this.watchers.has(dir)) continue;
+      try {
+        const watcher = watch(dir, () => this.poke());
+        watcher.on('error', () => {
+          watcher.close();
+          this.watchers.delete(dir);
+        });
+        this.watchers.set(dir, watcher);
+      } catch {
+        // The directory does not exist yet; polling looks for it and the next pass tries again.
+      }
+    }
+  }
+
+  private poke(): void {
+    if (this.wake !== undefined) this.wake();
+    else this.woken = true;
+  }
+
+  private sleep(): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        this.ctx.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.options.pollIntervalMs);
+      this.wake = done;
+      this.ctx.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** A live input that follows Zeek, Suricata EVE or Snort alert files until the pipeline stops. */
+export function createTailSource(options: TailOptions): Source {
+  checkTimezone(options.timezone);
+  return {
+    name: options.kind,
+    run: (ctx) => new Tailer(options, ctx).run(),
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * flowtrail's errors, by what the caller does with them: the CLI exits with code 2 on the first two, inputs
+ * dead-letter the third and go on, the pipeline retries on the last.
+ */
+
+/** Wrong usage: the CLI prints the message and exits with code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A configuration problem: the CLI exits with code 2 and prints the message, which names the key. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Input that cannot become a document; the reader dead-letters it with its position and goes on. */
+export class ParseError extends Error {
+  override readonly name = 'ParseError';
+}
+
+/** A sink could write nothing of a batch now (connection lost, cluster unavailable); the pipeline retries it. */
+export class RetryableError extends Error {
+  override readonly name = 'RetryableError';
+}
