@@ -12,15 +12,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EveDecoder } from '../codecs/suricata/decoder.js';
 import { parseEve } from '../codecs/suricata/eve.js';
-import { SuricataFileParser } from '../codecs/suricata/parser.js';
 import { nativeConnUnavailable } from '../codecs/zeek/conn-native.js';
 import { ConnTsvReader } from '../codecs/zeek/conn-tsv.js';
+import { ZeekDecoder } from '../codecs/zeek/decoder.js';
 import { parseZeekJson } from '../codecs/zeek/json.js';
-import { ZeekFileParser } from '../codecs/zeek/parser.js';
 import { ZeekTsvParser } from '../codecs/zeek/tsv.js';
 import { LineSplitter } from '../plugins/files/lines.js';
-import type { FileContext, FileParser } from '../src/codec/types.js';
+import type { StreamInfo, UnitDecoder } from '../src/codec/types.js';
 import { PRIVATE_NETWORKS } from '../test/support/source-context.js';
 
 const FIXTURES = process.env.FLOWTRAIL_FIXTURES ?? '/work/shared/fixtures';
@@ -91,10 +91,10 @@ function eve(): Buffer {
   );
 }
 
-function context(path: string): FileContext {
+function context(path: string): StreamInfo {
   return {
-    path,
-    fingerprint: 'bench',
+    name: path,
+    identity: 'bench',
     timezone: 'UTC',
     reference: Date.now(),
     localNetworks: PRIVATE_NETWORKS,
@@ -140,12 +140,12 @@ function readerLines(input: Buffer, each: (text: string, offset: number, number:
   return lines;
 }
 
-function mapped(parser: FileParser, serialize: boolean) {
+function mapped(parser: UnitDecoder, serialize: boolean) {
   return (input: Buffer) =>
     readerLines(input, (text, offset, number) => {
       // A failing record is counted and dead-lettered in the reader; here it only has to cost the same.
       try {
-        const record = parser.parse({ text, offset, number });
+        const record = parser.decode({ text, offset, number });
         // As the pipeline does when it queues a record for the sink.
         if (serialize && record !== undefined) return record.json ?? JSON.stringify(record.doc);
         return record;
@@ -155,11 +155,11 @@ function mapped(parser: FileParser, serialize: boolean) {
     });
 }
 
-function firstLineFailures(input: Buffer, parser: FileParser): number {
+function firstLineFailures(input: Buffer, parser: UnitDecoder): number {
   let failed = 0;
   readerLines(input.subarray(0, Math.min(input.length, 2_000_000)), (text, offset, number) => {
     try {
-      parser.parse({ text, offset, number });
+      parser.decode({ text, offset, number });
     } catch {
       failed++;
     }
@@ -173,12 +173,12 @@ interface Case {
   baseline: (input: Buffer) => number;
   parse: (input: Buffer) => number;
   /** A fresh parser per run: the TSV parser keeps the header state of what it read. */
-  parser: () => FileParser;
+  parser: () => UnitDecoder;
 }
 
 const tsv = connTsv();
 const tsvBaseline = (input: Buffer) => bareLines(input, (line) => line.split('\t'));
-/** Headers through the TSV parser, data lines through the conn reader made for them, as ZeekFileParser does. */
+/** Headers through the TSV parser, data lines through the conn reader made for them, as ZeekDecoder does. */
 const tsvParse = (input: Buffer) => {
   const headers = new ZeekTsvParser();
   let reader: ConnTsvReader | undefined;
@@ -203,28 +203,28 @@ const cases: Case[] = [
     input: tsv,
     baseline: tsvBaseline,
     parse: tsvParse,
-    parser: () => new ZeekFileParser(context('conn.log')),
+    parser: () => new ZeekDecoder(context('conn.log')),
   },
   {
     name: '  TypeScript only',
     input: tsv,
     baseline: tsvBaseline,
     parse: tsvParse,
-    parser: () => new ZeekFileParser(context('conn.log'), { native: false }),
+    parser: () => new ZeekDecoder(context('conn.log'), { native: false }),
   },
   {
     name: 'zeek conn JSON',
     input: connJson(),
     baseline: (input) => bareLines(input, (line) => JSON.parse(line)),
     parse: (input) => readerLines(input, (text) => parseZeekJson(text)),
-    parser: () => new ZeekFileParser(context('conn.log')),
+    parser: () => new ZeekDecoder(context('conn.log')),
   },
   {
     name: 'suricata EVE',
     input: eve(),
     baseline: (input) => bareLines(input, (line) => JSON.parse(line)),
     parse: (input) => readerLines(input, (text) => parseEve(text)),
-    parser: () => new SuricataFileParser(context('eve.json')),
+    parser: () => new EveDecoder(context('eve.json')),
   },
 ];
 

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogIngestSource } from '../plugins/files/ingest-source.js';
-import type { LogKind } from '../plugins/files/records.js';
+import type { Codec } from '../src/codec/types.js';
+import { ingestFiles } from '../test/support/codec.js';
 import { FIXTURES } from '../test/support/fixtures.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../test/support/source-context.js';
+import { snortCodec } from './snort/codec.js';
+import { suricataCodec } from './suricata/codec.js';
+import { zeekCodec } from './zeek/codec.js';
 
 /**
  * Every ECS field that both flowtrail and Elastic's expected output define must agree, except for the
@@ -128,7 +131,7 @@ const OUT_OF_SCOPE = [
 ];
 
 interface Case {
-  kind: LogKind;
+  codec: Codec;
   file: string;
   timezone?: string;
   /** Reference "now" for inferring Snort's missing year: Elastic's fixtures were ingested in 2022. */
@@ -136,35 +139,35 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { kind: 'zeek', file: 'zeek-integrations/test-conn.log' },
-  { kind: 'zeek', file: 'zeek-beats/connection/connection-json.log' },
-  { kind: 'zeek', file: 'zeek-beats/notice/notice-json.log' },
-  { kind: 'suricata', file: 'suricata-integrations/test-eve-6-0.log' },
-  { kind: 'suricata', file: 'suricata-integrations/test-eve-dns-4-1-4.log' },
-  { kind: 'suricata', file: 'suricata-integrations/test-eve-metadata.log' },
-  { kind: 'suricata', file: 'suricata-integrations/test-eve-small.log' },
-  { kind: 'suricata', file: 'suricata-integrations/test-eve-tls-empty-issuerdn.log' },
-  { kind: 'suricata', file: 'suricata-integrations/test-eve-tls-empty-subject.log' },
+  { codec: zeekCodec, file: 'zeek-integrations/test-conn.log' },
+  { codec: zeekCodec, file: 'zeek-beats/connection/connection-json.log' },
+  { codec: zeekCodec, file: 'zeek-beats/notice/notice-json.log' },
+  { codec: suricataCodec, file: 'suricata-integrations/test-eve-6-0.log' },
+  { codec: suricataCodec, file: 'suricata-integrations/test-eve-dns-4-1-4.log' },
+  { codec: suricataCodec, file: 'suricata-integrations/test-eve-metadata.log' },
+  { codec: suricataCodec, file: 'suricata-integrations/test-eve-small.log' },
+  { codec: suricataCodec, file: 'suricata-integrations/test-eve-tls-empty-issuerdn.log' },
+  { codec: suricataCodec, file: 'suricata-integrations/test-eve-tls-empty-subject.log' },
   {
-    kind: 'snort',
+    codec: snortCodec,
     file: 'snort/test-log-fast.log',
     timezone: 'America/Chicago',
     now: Date.parse('2022-12-31T00:00:00Z'),
   },
   {
-    kind: 'snort',
+    codec: snortCodec,
     file: 'snort/test-log-full.log',
     timezone: '-05:00',
     now: Date.parse('2022-12-31T00:00:00Z'),
   },
   {
-    kind: 'snort',
+    codec: snortCodec,
     file: 'snort/test-log-json.log',
     timezone: 'America/Chicago',
     now: Date.parse('2022-12-31T00:00:00Z'),
   },
   {
-    kind: 'snort',
+    codec: snortCodec,
     file: 'snort/test-log-csv.log',
     timezone: 'America/Chicago',
     now: Date.parse('2022-12-31T00:00:00Z'),
@@ -208,7 +211,7 @@ function canonical(value: unknown): string {
 async function mapFile(c: Case) {
   const ctx = recordingContext();
   const now = c.now ?? Date.parse('2024-01-01T00:00:00Z');
-  const source = createLogIngestSource(c.kind, [join(FIXTURES, 'ids', c.file)], {
+  const source = ingestFiles(c.codec, [join(FIXTURES, 'ids', c.file)], {
     localNetworks: PRIVATE_NETWORKS,
     timezone: c.timezone,
     now: () => now,

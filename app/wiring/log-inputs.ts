@@ -1,63 +1,74 @@
 import { join } from 'node:path';
-import { checkTimezone } from '../../codecs/snort/time.js';
-import type { LogKind } from '../../plugins/files/records.js';
+import type { Logger } from 'pino';
 import { createTailSource } from '../../plugins/files/tail.js';
 import { createKafkaSource } from '../../plugins/kafka/source.js';
+import type { Codec } from '../../src/codec/types.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
-import { ConfigError } from '../../src/errors.js';
 import type { Source } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
+import { codecNamed } from './codecs.js';
 import { dataDirOf } from './paths.js';
 
-const LOG_KINDS: LogKind[] = ['zeek', 'suricata', 'snort'];
+/** The inputs that tail log files, each named after its format. */
+const FILE_INPUTS = ['zeek', 'suricata', 'snort'] as const;
 
 /** Where a tailed input keeps its read positions. */
-export function positionFileOf(config: FlowtrailConfig, kind: LogKind): string {
-  return join(dataDirOf(config), 'inputs', `${kind}.positions.json`);
+export function positionFileOf(config: FlowtrailConfig, input: string): string {
+  return join(dataDirOf(config), 'inputs', `${input}.positions.json`);
+}
+
+/** Says once per codec, as its first input starts, why it runs slower than it could. */
+function reportDegraded(codecs: Iterable<Codec>, logger: Logger): void {
+  for (const codec of new Set(codecs)) {
+    const reason = codec.degraded?.();
+    if (reason !== undefined) logger.warn({ codec: codec.name }, reason);
+  }
 }
 
 /** The enabled Zeek, Suricata and Snort file inputs and the Kafka input, with what to log about each. */
 export function createLogInputs(
   config: FlowtrailConfig,
   localNetworks: LocalNetworks,
+  logger: Logger,
 ): { sources: Source[]; describe: Record<string, unknown> } {
   const sources: Source[] = [];
   const describe: Record<string, unknown> = {};
-  for (const kind of LOG_KINDS) {
-    const input = config.inputs[kind];
+  const used: Codec[] = [];
+  for (const name of FILE_INPUTS) {
+    const input = config.inputs[name];
     if (!input.enabled) continue;
-    const timezone = kind === 'snort' ? config.inputs.snort.timezone : 'UTC';
-    try {
-      checkTimezone(timezone);
-    } catch (err) {
-      throw new ConfigError(`inputs.snort.timezone: ${(err as Error).message}`);
-    }
+    const codec = codecNamed(name);
+    used.push(codec);
     sources.push(
       createTailSource({
-        kind,
+        name,
+        codec,
         paths: input.paths,
         include: input.include,
         pollIntervalMs: input.poll_interval,
-        stateFile: positionFileOf(config, kind),
+        stateFile: positionFileOf(config, name),
         localNetworks,
-        timezone,
+        timezone: name === 'snort' ? config.inputs.snort.timezone : 'UTC',
       }),
     );
-    describe[kind] = input.paths;
+    describe[name] = input.paths;
   }
   const kafka = config.inputs.kafka;
   if (kafka.enabled) {
+    const topics = kafka.topics.map(({ topic, format }) => ({ topic, codec: codecNamed(format) }));
+    used.push(...topics.map((t) => t.codec));
     sources.push(
       createKafkaSource({
         brokers: kafka.brokers,
         clientId: kafka.client_id,
         groupId: kafka.group_id,
         fromBeginning: kafka.from_beginning,
-        topics: kafka.topics,
+        topics,
         localNetworks,
       }),
     );
     describe.kafka = kafka.topics.map((t) => t.topic);
   }
+  reportDegraded(used, logger);
   return { sources, describe };
 }

@@ -1,8 +1,9 @@
-import type { MappingDeps } from '../../src/codec/types.js';
+import type { StreamInfo } from '../../src/codec/types.js';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { toAlertRecord } from '../../src/schema/alert.js';
 import { tryCommunityId } from '../../src/schema/community-id.js';
-import { ecsMac, mergeInto } from '../../src/schema/event.js';
+import { ecsMac } from '../../src/schema/mac.js';
+import { mergeInto } from '../../src/schema/merge.js';
 import { protocolNumber } from '../../src/schema/protocols.js';
 
 /** What every Snort output format says about one alert, in the same shape. */
@@ -54,7 +55,7 @@ function icmpCommunityId(a: SnortAlert, protocol: number | undefined): string | 
  * generator, as in Elastic's Snort integration; the message is both `rule.name` (as for Suricata) and
  * `rule.description` (Elastic's field for it).
  */
-export function snortRecord(a: SnortAlert, identity: string, deps: MappingDeps): PipelineRecord {
+export function snortRecord(a: SnortAlert, identity: string, deps: StreamInfo): PipelineRecord {
   const protocol = protocolOf(a.proto);
   const record = toAlertRecord(
     {

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogIngestSource } from '../../plugins/files/ingest-source.js';
+import { ingestFiles } from '../../test/support/codec.js';
 import { FIXTURES } from '../../test/support/fixtures.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
+import { snortCodec } from './codec.js';
 import { parseFast } from './fast.js';
 import { parseSnortTime, snortEpoch } from './time.js';
 
@@ -66,7 +67,7 @@ describe('snort alert_fast', () => {
 
   it('reads every line of the lab file', async () => {
     const ctx = recordingContext();
-    const source = createLogIngestSource('snort', [join(FIXTURES, 'lab', 'snort-alert_fast.log')], {
+    const source = ingestFiles(snortCodec, [join(FIXTURES, 'lab', 'snort-alert_fast.log')], {
       localNetworks: PRIVATE_NETWORKS,
       now: () => Date.parse('2026-11-22T00:00:00Z'),
     });

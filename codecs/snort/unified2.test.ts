@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { createLogIngestSource } from '../../plugins/files/ingest-source.js';
 import { tryCommunityId } from '../../src/schema/community-id.js';
+import { ingestFiles } from '../../test/support/codec.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
+import { snortCodec } from './codec.js';
 import { isUnified2, U2 } from './unified2.js';
 
 // Records built from the layouts in Snort's Unified2_common.h: an 8-byte header (type, body length), then
@@ -88,7 +89,7 @@ async function ingest(bytes: Buffer, name = 'snort.u2.1700000000') {
   const file = join(mkdtempSync(join(tmpdir(), 'flowtrail-u2-')), name);
   writeFileSync(file, bytes);
   const ctx = recordingContext();
-  await createLogIngestSource('snort', [file], { localNetworks: PRIVATE_NETWORKS, now: () => 0 }).run(ctx);
+  await ingestFiles(snortCodec, [file], { localNetworks: PRIVATE_NETWORKS, now: () => 0 }).run(ctx);
   return { ...ctx, file };
 }
 

@@ -1,9 +1,11 @@
-import type { MappingDeps } from '../../src/codec/types.js';
+import type { StreamInfo } from '../../src/codec/types.js';
 import { ParseError } from '../../src/errors.js';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { toAlertRecord } from '../../src/schema/alert.js';
-import { type EventFacts, ecsMac, mergeInto, toEventRecord } from '../../src/schema/event.js';
+import { type EventFacts, toEventRecord } from '../../src/schema/event.js';
 import { toFlowRecord } from '../../src/schema/flow.js';
+import { ecsMac } from '../../src/schema/mac.js';
+import { mergeInto } from '../../src/schema/merge.js';
 import { protocolNumber } from '../../src/schema/protocols.js';
 import { applicationFields } from './ecs-fields.js';
 import { type Eve, num, object, parseEveTime, str } from './eve.js';
@@ -80,7 +82,7 @@ function macs(eve: Eve): Record<string, unknown> {
   return out;
 }
 
-function alertRecord(eve: Eve, c: Common, identity: string, deps: MappingDeps): PipelineRecord {
+function alertRecord(eve: Eve, c: Common, identity: string, deps: StreamInfo): PipelineRecord {
   const alert = object(eve.alert) ?? {};
   const blocked = str(alert.action) === 'blocked';
   const signatureId = num(alert.signature_id);
@@ -120,7 +122,7 @@ function alertRecord(eve: Eve, c: Common, identity: string, deps: MappingDeps): 
 }
 
 /** `flow` events are bidirectional (to-server is the initiator's side); `netflow` events are one direction each. */
-function flowRecord(eve: Eve, c: Common, identity: string, deps: MappingDeps): PipelineRecord {
+function flowRecord(eve: Eve, c: Common, identity: string, deps: StreamInfo): PipelineRecord {
   if (c.protocol === undefined || c.sourceIp === undefined || c.destinationIp === undefined) {
     throw new ParseError('suricata eve: flow without protocol or addresses');
   }
@@ -176,7 +178,7 @@ function addResolvedIps(doc: Record<string, unknown>, app: Record<string, unknow
   for (const ip of resolved) if (!related.ip.includes(ip)) related.ip.push(ip);
 }
 
-function eventRecord(eve: Eve, c: Common, identity: string, deps: MappingDeps): PipelineRecord {
+function eventRecord(eve: Eve, c: Common, identity: string, deps: StreamInfo): PipelineRecord {
   const type = eve.event_type as string;
   const profile = CATEGORIES[type] ?? { category: ['network'], type: ['protocol'] };
   const app = applicationFields(eve);
@@ -202,7 +204,7 @@ function eventRecord(eve: Eve, c: Common, identity: string, deps: MappingDeps): 
       fields: Object.assign(app, observer(eve), namespace(eve, c.flowId)),
       identity,
     },
-    deps,
+    { localNetworks: deps.localNetworks, now: deps.now() },
   );
   mergeInto(record.doc, macs(eve));
   addResolvedIps(record.doc, app);
@@ -213,7 +215,7 @@ export function mapEve(
   eve: Eve,
   flowId: string | undefined,
   identity: string,
-  deps: MappingDeps,
+  deps: StreamInfo,
 ): PipelineRecord {
   const c = common(eve, flowId);
   switch (eve.event_type) {

@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogIngestSource } from '../../plugins/files/ingest-source.js';
+import { ingestFiles } from '../../test/support/codec.js';
 import { FIXTURES } from '../../test/support/fixtures.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
+import { suricataCodec } from './codec.js';
 import { parseEve, parseEveTime } from './eve.js';
 
 async function ingest(path: string) {
   const ctx = recordingContext();
-  await createLogIngestSource('suricata', [path], { localNetworks: PRIVATE_NETWORKS, now: () => 0 }).run(ctx);
+  await ingestFiles(suricataCodec, [path], { localNetworks: PRIVATE_NETWORKS, now: () => 0 }).run(ctx);
   return ctx;
 }
 

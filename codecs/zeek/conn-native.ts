@@ -1,11 +1,10 @@
 /**
  * The native conn.log mapper (native/zeek_conn.c): a conn.log TSV line straight to its flow document, for the lines
- * most conn.logs are made of. It returns nothing for any other line, which `ZeekFileParser` then maps in
+ * most conn.logs are made of. It returns nothing for any other line, which `ZeekDecoder` then maps in
  * TypeScript; that mapping is the reference, and conn-tsv.test.ts holds the native one to it. Everything the
  * document holds that is not read off the line is handed over from here, so it stays defined once.
  */
 
-import type { Logger } from 'pino';
 import { ICMP4_COUNTERPART, ICMP6_COUNTERPART, PORTED_PROTOCOLS } from '../../src/schema/community-id.js';
 import { eventHeadText, FLOW_DATASET } from '../../src/schema/flow.js';
 import { JsonRecord } from '../../src/schema/json-record.js';
@@ -91,19 +90,6 @@ function addon(): Addon | { unavailable: string } {
 export function nativeConnUnavailable(): string | undefined {
   const found = addon();
   return 'unavailable' in found ? found.unavailable : undefined;
-}
-
-let reported = false;
-
-/** Says once per process, when the first Zeek file is read, that conn.log lines will be mapped in TypeScript. */
-export function reportNativeConnUnavailable(logger: Logger): void {
-  const reason = nativeConnUnavailable();
-  if (reason === undefined || reported) return;
-  reported = true;
-  logger.warn(
-    { reason },
-    'zeek: no native conn.log mapper; conn.log TSV lines are mapped in TypeScript, slower',
-  );
 }
 
 /** A one-character separator the addon can compare bytes with. */

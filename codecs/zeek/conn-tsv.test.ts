@@ -1,16 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type FileContext, unitIdentity } from '../../src/codec/types.js';
+import { type StreamInfo, unitIdentity } from '../../src/codec/types.js';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { seededRandom } from '../../test/support/random.js';
 import { PRIVATE_NETWORKS } from '../../test/support/source-context.js';
 import { NativeConnMapper, nativeConnUnavailable } from './conn-native.js';
+import { ZeekDecoder } from './decoder.js';
 import { mapZeek } from './map.js';
-import { ZeekFileParser } from './parser.js';
 import { ZeekTsvParser } from './tsv.js';
 
-const ctx: FileContext = {
-  path: 'conn.log',
-  fingerprint: 'fp',
+const ctx: StreamInfo = {
+  name: 'conn.log',
+  identity: 'fp',
   timezone: 'UTC',
   reference: 0,
   localNetworks: PRIVATE_NETWORKS,
@@ -223,9 +223,9 @@ function reference(tsv: ZeekTsvParser, line: string, number: number): PipelineRe
   }
 }
 
-function fast(parser: ZeekFileParser, line: string, number: number): PipelineRecord | string | undefined {
+function fast(parser: ZeekDecoder, line: string, number: number): PipelineRecord | string | undefined {
   try {
-    return parser.parse({ text: line, offset: number, number });
+    return parser.decode({ text: line, offset: number, number });
   } catch (error) {
     return (error as Error).message;
   }
@@ -249,8 +249,8 @@ function compareGenerated(seed: number, plain?: Record<string, readonly string[]
   for (let file = 0; file < 300; file++) {
     const cols = layout(next, pick);
     const { lines, separator } = header(cols, next, pick);
-    const typescript = new ZeekFileParser(ctx, { native: false });
-    const parser = new ZeekFileParser(ctx);
+    const typescript = new ZeekDecoder(ctx, { native: false });
+    const parser = new ZeekDecoder(ctx);
     const tsv = new ZeekTsvParser();
     for (const line of lines) {
       expect(fast(typescript, line, 0)).toBeUndefined();
@@ -308,11 +308,11 @@ describe('conn.log TSV read straight from the line', () => {
         lines.push(`1521911720.5\tC1\t1:2:3:4:5:6:7:8\t80\tfe80::1\t443\ttcp\t${set}\t-\t${set}\t-`);
       }
       const nativeMap = vi.spyOn(NativeConnMapper.prototype, 'map');
-      const typescript = new ZeekFileParser(ctx, { native: false });
-      const parser = new ZeekFileParser(ctx);
+      const typescript = new ZeekDecoder(ctx, { native: false });
+      const parser = new ZeekDecoder(ctx);
       for (const line of headers) {
-        typescript.parse({ text: line, offset: 0, number: 0 });
-        parser.parse({ text: line, offset: 0, number: 0 });
+        typescript.decode({ text: line, offset: 0, number: 0 });
+        parser.decode({ text: line, offset: 0, number: 0 });
       }
       lines.forEach((line, i) => {
         expect(outcome(fast(parser, line, i + 1))).toEqual(outcome(fast(typescript, line, i + 1)));

@@ -1,4 +1,4 @@
-import type { MappingDeps } from '../../src/codec/types.js';
+import type { StreamInfo } from '../../src/codec/types.js';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { toAlertRecord } from '../../src/schema/alert.js';
 import { toEventRecord } from '../../src/schema/event.js';
@@ -21,7 +21,7 @@ export function guessLog(record: ZeekRecord): string | undefined {
 }
 
 /** Every log other than conn and notice becomes a document of its own dataset, `flowtrail.zeek_<log>`. */
-function eventRecord(log: string, record: ZeekRecord, identity: string, deps: MappingDeps): PipelineRecord {
+function eventRecord(log: string, record: ZeekRecord, identity: string, deps: StreamInfo): PipelineRecord {
   const p = profile(log);
   const uid = text(record, 'uid');
   const namespace: Record<string, unknown> = { [log]: nest(record, MAPPED) };
@@ -47,20 +47,15 @@ function eventRecord(log: string, record: ZeekRecord, identity: string, deps: Ma
       fields,
       identity,
     },
-    deps,
+    { localNetworks: deps.localNetworks, now: deps.now() },
   );
 }
 
-export function connRecord(facts: FlowFacts, deps: MappingDeps): PipelineRecord {
+export function connRecord(facts: FlowFacts, deps: StreamInfo): PipelineRecord {
   return toFlowRecord(facts, { localNetworks: deps.localNetworks, now: deps.now() });
 }
 
-export function mapZeek(
-  log: string,
-  record: ZeekRecord,
-  identity: string,
-  deps: MappingDeps,
-): PipelineRecord {
+export function mapZeek(log: string, record: ZeekRecord, identity: string, deps: StreamInfo): PipelineRecord {
   switch (log) {
     case 'conn':
       return connRecord(connFacts(record, identity), deps);

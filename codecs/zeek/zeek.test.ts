@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogIngestSource } from '../../plugins/files/ingest-source.js';
 import { ParseError } from '../../src/errors.js';
+import { ingestFiles } from '../../test/support/codec.js';
 import { FIXTURES } from '../../test/support/fixtures.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
+import { zeekCodec } from './codec.js';
 import { ZeekTsvParser } from './tsv.js';
 import { ZeekTime } from './values.js';
 
@@ -24,7 +25,7 @@ const BTEST_ROWS: Record<string, number> = {
 
 async function ingest(path: string) {
   const ctx = recordingContext();
-  await createLogIngestSource('zeek', [path], { localNetworks: PRIVATE_NETWORKS, now: () => 0 }).run(ctx);
+  await ingestFiles(zeekCodec, [path], { localNetworks: PRIVATE_NETWORKS, now: () => 0 }).run(ctx);
   return ctx;
 }
 

@@ -1,15 +1,16 @@
 import { stat } from 'node:fs/promises';
-import { checkTimezone } from '../../codecs/snort/time.js';
-import { isUnified2 } from '../../codecs/snort/unified2.js';
-import { ingestUnified2 } from '../../codecs/snort/unified2-file.js';
-import type { FileContext } from '../../src/codec/types.js';
-import type { Source, SourceContext } from '../../src/pipeline/types.js';
+import type { ByteDecoder, ByteOutput, Codec, StreamInfo } from '../../src/codec/types.js';
+import type { PipelineRecord, Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { fileHead, fingerprintOf } from './fingerprint.js';
-import { readLines } from './lines.js';
-import { type LogKind, LogRecordReader } from './records.js';
+import { openStream, readLines } from './lines.js';
+import { LogRecordReader } from './records.js';
 
-export interface LogIngestDeps {
+export interface IngestOptions {
+  /** The source's name in metrics and logs, e.g. `zeek-files`. */
+  name: string;
+  codec: Codec;
+  files: string[];
   localNetworks: LocalNetworks;
   /** Zone of timestamps that carry none (Snort): IANA name or `±HH:MM`; default UTC. */
   timezone?: string;
@@ -19,9 +20,9 @@ export interface LogIngestDeps {
 /** Records handed to the pipeline per `emit`, so backpressure applies while a large file is read. */
 const EMIT_BATCH = 1000;
 
-/** Reads one file to its end: parse errors are dead-lettered with `file:line` and reading goes on. */
-async function ingestFile(kind: LogKind, file: FileContext, ctx: SourceContext): Promise<void> {
-  const reader = new LogRecordReader(kind, file, ctx);
+/** Reads a text file to its end: decoding errors are dead-lettered with `file:line` and reading goes on. */
+async function ingestText(codec: Codec, stream: StreamInfo, ctx: SourceContext): Promise<void> {
+  const reader = new LogRecordReader(codec, stream, ctx);
   const flush = async (minimum: number) => {
     while (reader.pending >= minimum && reader.pending > 0) {
       const batch = reader.take(EMIT_BATCH);
@@ -29,7 +30,7 @@ async function ingestFile(kind: LogKind, file: FileContext, ctx: SourceContext):
       await ctx.emit(batch);
     }
   };
-  for await (const lines of readLines(file.path)) {
+  for await (const lines of readLines(stream.name)) {
     for (const line of lines) reader.push(line);
     await flush(EMIT_BATCH);
     if (ctx.signal.aborted) return;
@@ -38,28 +39,64 @@ async function ingestFile(kind: LogKind, file: FileContext, ctx: SourceContext):
   await flush(1);
 }
 
-/** One-shot ingest of Zeek, Suricata EVE or Snort alert files (text or unified2; plain or `.gz`), file after file. */
-export function createLogIngestSource(kind: LogKind, files: string[], deps: LogIngestDeps): Source {
-  const timezone = deps.timezone ?? 'UTC';
-  checkTimezone(timezone);
-  const now = deps.now ?? Date.now;
+/** Reads a binary file to its end: bad records are dead-lettered with `file@byte-offset` and reading goes on. */
+async function ingestBinary(
+  format: string,
+  decoder: ByteDecoder,
+  stream: StreamInfo,
+  ctx: SourceContext,
+): Promise<void> {
+  const out: ByteOutput = {
+    records: [],
+    failed(offset, reason, raw) {
+      ctx.counters.recordsFailed();
+      ctx.deadLetter({
+        plugin: format,
+        reason,
+        origin: `${stream.name}@${offset}`,
+        raw: raw?.toString('base64'),
+      });
+    },
+  };
+  const flush = async () => {
+    const batch: PipelineRecord[] = out.records;
+    out.records = [];
+    ctx.counters.recordsIn(batch.length);
+    await ctx.emit(batch);
+  };
+  for await (const chunk of openStream(stream.name, 0)) {
+    const readable = decoder.push(chunk, out);
+    if (out.records.length >= EMIT_BATCH) await flush();
+    if (ctx.signal.aborted) return;
+    if (!readable) break;
+  }
+  decoder.end(out);
+  if (out.records.length > 0) await flush();
+}
+
+/** One-shot ingest of log files in one format (text, or the codec's binary format; plain or `.gz`), file after file. */
+export function createIngestSource(options: IngestOptions): Source {
+  const { codec, localNetworks } = options;
+  const timezone = options.timezone ?? 'UTC';
+  const now = options.now ?? Date.now;
   return {
-    name: `${kind}-files`,
+    name: options.name,
     async run(ctx: SourceContext): Promise<void> {
-      for (const path of files) {
+      for (const path of options.files) {
         if (ctx.signal.aborted) return;
         const [info, head] = await Promise.all([stat(path), fileHead(path)]);
-        const file: FileContext = {
-          path,
-          fingerprint: fingerprintOf(head),
+        const stream: StreamInfo = {
+          name: path,
+          identity: fingerprintOf(head),
           timezone,
-          // A finished file was last written at its mtime, so no alert in it is later than that.
+          // A finished file was last written at its mtime, so no record in it is later than that.
           reference: Math.min(info.mtimeMs, now()),
-          localNetworks: deps.localNetworks,
+          localNetworks,
           now,
         };
-        if (kind === 'snort' && isUnified2(head)) await ingestUnified2(file, ctx);
-        else await ingestFile(kind, file, ctx);
+        if (codec.binary?.recognizes(head))
+          await ingestBinary(codec.name, codec.binary.open(stream), stream, ctx);
+        else await ingestText(codec, stream, ctx);
       }
     },
   };

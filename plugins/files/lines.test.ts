@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { ingestFiles, numberedLinesCodec } from '../../test/support/codec.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
 import { BlockGrouper } from './blocks.js';
-import { createLogIngestSource } from './ingest-source.js';
 import { type Line, readLines } from './lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'flowtrail-logfile-'));
@@ -65,33 +65,23 @@ describe('BlockGrouper', () => {
   });
 });
 
-describe('createLogIngestSource', () => {
+describe('createIngestSource', () => {
   it('dead-letters bad lines with file:line, keeps going and gives stable ids', async () => {
-    const path = join(dir, 'eve.json');
-    writeFileSync(
-      path,
-      [
-        '{"timestamp":"2026-11-21T22:05:42.5+0000","event_type":"dns","src_ip":"10.0.0.1","src_port":1,"dest_ip":"10.0.0.2","dest_port":53,"proto":"UDP","dns":{"type":"query","id":1,"rrname":"a.example","rrtype":"A"}}',
-        'not json',
-        '{"event_type":"dns"}',
-        '',
-      ].join('\n'),
-    );
+    const path = join(dir, 'numbered.json');
+    writeFileSync(path, ['{"n":7}', 'not json', '{"m":1}', ''].join('\n'));
     const run = async () => {
       const ctx = recordingContext();
-      await createLogIngestSource('suricata', [path], { localNetworks: PRIVATE_NETWORKS, now: () => 0 }).run(
+      await ingestFiles(numberedLinesCodec, [path], { localNetworks: PRIVATE_NETWORKS, now: () => 0 }).run(
         ctx,
       );
       return ctx;
     };
     const first = await run();
     expect(first.records).toHaveLength(1);
-    expect(first.records[0].doc).toMatchObject({
-      dns: { question: { name: 'a.example', type: 'A' }, id: '1' },
-    });
+    expect(first.records[0].doc).toEqual({ n: 7 });
     expect(first.dead.map((d) => [d.origin, d.raw])).toEqual([
       [`${path}:2`, 'not json'],
-      [`${path}:3`, '{"event_type":"dns"}'],
+      [`${path}:3`, '{"m":1}'],
     ]);
     expect((await run()).records[0].id).toBe(first.records[0].id);
   });

@@ -1,40 +1,23 @@
-import { detectSnortFormat, SnortFileParser } from '../../codecs/snort/parser.js';
-import { SuricataFileParser } from '../../codecs/suricata/parser.js';
-import { reportNativeConnUnavailable } from '../../codecs/zeek/conn-native.js';
-import { ZeekFileParser } from '../../codecs/zeek/parser.js';
-import type { FileContext, FileParser, Unit } from '../../src/codec/types.js';
+import type { Codec, StreamInfo, Unit, UnitDecoder } from '../../src/codec/types.js';
 import type { PipelineRecord, SourceContext } from '../../src/pipeline/types.js';
 import { BlockGrouper } from './blocks.js';
 import type { Line, ReadPosition } from './lines.js';
 
-export type LogKind = 'zeek' | 'suricata' | 'snort';
-
-function createParser(kind: LogKind, ctx: FileContext, firstLine: string): FileParser {
-  switch (kind) {
-    case 'zeek':
-      return new ZeekFileParser(ctx);
-    case 'suricata':
-      return new SuricataFileParser(ctx);
-    case 'snort':
-      return new SnortFileParser(ctx, detectSnortFormat(firstLine));
-  }
-}
-
 /**
- * Turns the lines of one file into records, grouping multi-line formats into blocks. Parse errors are counted
+ * Turns the lines of one file into records, grouping multi-line formats into blocks. Decoding errors are counted
  * and dead-lettered with `file:line`. `position` is where a reader that stops now has to resume so that no
- * record is lost or read twice: just past the last line handed to the parser, or at the start of a block that
+ * record is lost or read twice: just past the last line handed to the decoder, or at the start of a block that
  * is still being gathered.
  */
 export class LogRecordReader {
-  private parser: FileParser | undefined;
+  private decoder: UnitDecoder | undefined;
   private grouper: BlockGrouper | undefined;
   private records: PipelineRecord[] = [];
   position: ReadPosition;
 
   constructor(
-    private readonly kind: LogKind,
-    private readonly file: FileContext,
+    private readonly codec: Codec,
+    private readonly stream: StreamInfo,
     private readonly ctx: SourceContext,
     from: ReadPosition = { offset: 0, number: 1 },
   ) {
@@ -46,7 +29,7 @@ export class LogRecordReader {
   }
 
   push(line: Line): void {
-    if (this.parser === undefined) {
+    if (this.decoder === undefined) {
       if (line.text.trim() === '') {
         this.position = { offset: line.next, number: line.number + 1 };
         return;
@@ -74,20 +57,14 @@ export class LogRecordReader {
   }
 
   /**
-   * A line before the resume point, replayed after a restart only for the state it sets in the parser (Zeek's
+   * A line before the resume point, replayed after a restart only for the state it sets in the decoder (Zeek's
    * `#fields`/`#types` headers, the Snort format told by the first line). Returns false once the lines that can
-   * set state (the leading `#` header block) are over, so the rest of the file need not be read again.
+   * set state are over, so the rest of the file need not be read again.
    */
   prime(line: Line): boolean {
     if (line.text.trim() === '') return true;
-    if (this.parser === undefined) this.start(line.text);
-    if (line.text.charCodeAt(0) !== 35 /* # */) return false;
-    try {
-      this.parser!.parse(line);
-    } catch {
-      // A bad header line was already dead-lettered when it was first read.
-    }
-    return true;
+    if (this.decoder === undefined) this.start(line.text);
+    return this.decoder!.replay?.(line) ?? false;
   }
 
   take(max = Number.POSITIVE_INFINITY): PipelineRecord[] {
@@ -100,21 +77,20 @@ export class LogRecordReader {
   }
 
   private start(firstLine: string): void {
-    if (this.kind === 'zeek') reportNativeConnUnavailable(this.ctx.logger);
-    this.parser = createParser(this.kind, this.file, firstLine);
-    if (this.parser.blockStart !== undefined) this.grouper = new BlockGrouper(this.parser.blockStart);
+    this.decoder = this.codec.open(this.stream, firstLine);
+    if (this.decoder.blockStart !== undefined) this.grouper = new BlockGrouper(this.decoder.blockStart);
   }
 
   private handle(unit: Unit): void {
     try {
-      const record = this.parser!.parse(unit);
+      const record = this.decoder!.decode(unit);
       if (record !== undefined) this.records.push(record);
     } catch (error) {
       this.ctx.counters.recordsFailed();
       this.ctx.deadLetter({
-        plugin: this.kind,
+        plugin: this.codec.name,
         reason: (error as Error).message,
-        origin: `${this.file.path}:${unit.number}`,
+        origin: `${this.stream.name}:${unit.number}`,
         raw: unit.text,
       });
     }

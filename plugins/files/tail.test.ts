@@ -11,21 +11,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { numberedLinesCodec } from '../../test/support/codec.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
 import { createTailSource } from './tail.js';
 
+/** A line of the test codec, about as long as an EVE alert. */
 function eve(n: number): string {
-  return `${JSON.stringify({
-    timestamp: '2024-03-01T10:00:00.000000+0000',
-    flow_id: n,
-    event_type: 'alert',
-    src_ip: '10.0.0.1',
-    src_port: 40000,
-    dest_ip: '192.0.2.1',
-    dest_port: 80,
-    proto: 'TCP',
-    alert: { action: 'allowed', signature_id: n, signature: `test ${n}`, severity: 2 },
-  })}\n`;
+  return `${JSON.stringify({ n, pad: 'x'.repeat(240) })}
+`;
 }
 
 function lines(from: number, to: number): string {
@@ -52,11 +45,12 @@ function harness() {
       const ctx = recordingContext(controller.signal);
       const emit = ctx.emit;
       ctx.emit = async (records, onWritten) => {
-        for (const r of records) seen.push(String((r.doc.flow as { id: string }).id));
+        for (const r of records) seen.push(String(r.doc.n));
         return emit(records, onWritten);
       };
       const source = createTailSource({
-        kind: 'suricata',
+        name: 'numbered',
+        codec: numberedLinesCodec,
         paths: [logs],
         include: ['eve*.json', 'eve.json.*'],
         pollIntervalMs: 20,

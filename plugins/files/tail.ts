@@ -1,12 +1,11 @@
 import { type FSWatcher, watch } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { checkTimezone } from '../../codecs/snort/time.js';
-import type { FileContext } from '../../src/codec/types.js';
+import type { Codec, StreamInfo } from '../../src/codec/types.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { FINGERPRINT_BYTES } from './fingerprint.js';
 import { LineSplitter, type ReadPosition } from './lines.js';
-import { type LogKind, LogRecordReader } from './records.js';
+import { LogRecordReader } from './records.js';
 import {
   type Candidate,
   findFiles,
@@ -18,7 +17,9 @@ import {
 import { PositionStore, type TrackedFile } from './tail-state.js';
 
 export interface TailOptions {
-  kind: LogKind;
+  /** The input's name in metrics and logs. */
+  name: string;
+  codec: Codec;
   /** Files, directories, or patterns with `*`/`?` in the last component. */
   paths: string[];
   /** Names of the files to read in a directory given in `paths`. */
@@ -222,9 +223,9 @@ class Tailer {
   ): Promise<Reader> {
     const { localNetworks, timezone } = this.options;
     const now = this.now;
-    const file: FileContext = {
-      path: entry.path,
-      fingerprint: entry.id,
+    const stream: StreamInfo = {
+      name: entry.path,
+      identity: entry.id,
       timezone,
       // A live file is being written now, so no alert in it is later than now.
       get reference() {
@@ -233,7 +234,7 @@ class Tailer {
       localNetworks,
       now,
     };
-    const records = new LogRecordReader(this.options.kind, file, this.ctx, from);
+    const records = new LogRecordReader(this.options.codec, stream, this.ctx, from);
     if (from.offset > 0) await this.prime(handle, records, from.offset);
     return {
       entry,
@@ -370,11 +371,10 @@ class Tailer {
   }
 }
 
-/** A live input that follows Zeek, Suricata EVE or Snort alert files until the pipeline stops. */
+/** A live input that follows the log files of one format until the pipeline stops. */
 export function createTailSource(options: TailOptions): Source {
-  checkTimezone(options.timezone);
   return {
-    name: options.kind,
+    name: options.name,
     run: (ctx) => new Tailer(options, ctx).run(),
   };
 }

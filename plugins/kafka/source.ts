@@ -1,19 +1,16 @@
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
-import { SuricataFileParser } from '../../codecs/suricata/parser.js';
-import { ZeekFileParser } from '../../codecs/zeek/parser.js';
-import type { FileContext, FileParser, Unit } from '../../src/codec/types.js';
+import type { Codec, StreamInfo, Unit, UnitDecoder } from '../../src/codec/types.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
-
-export type TopicFormat = 'zeek' | 'suricata';
 
 export interface KafkaInputOptions {
   brokers: string[];
   clientId: string;
   groupId: string;
   fromBeginning: boolean;
-  topics: Array<{ topic: string; format: TopicFormat }>;
+  /** Each topic with the codec of its messages, one record per message. */
+  topics: Array<{ topic: string; codec: Codec }>;
   localNetworks: LocalNetworks;
   now?: () => number;
   /** How long a stopping consumer waits for its records to be written so it can commit them. */
@@ -31,14 +28,15 @@ function kafkaLogger(logger: Logger) {
 }
 
 /**
- * Consumes topics of Zeek JSON or Suricata EVE lines. Offsets are committed by hand, only once the pipeline has
+ * Consumes topics of log lines, one record per message, each topic in its codec (Zeek JSON, Suricata EVE…).
+ * Offsets are committed by hand, only once the pipeline has
  * written (or dead-lettered) every record before them: after a crash the consumer group gets the uncommitted
  * messages again, and their documents get the same ids (topic/partition/offset, or the Zeek uid), so
  * at-least-once delivery ends as exactly-once in Elasticsearch.
  */
 class KafkaInput {
-  private readonly parsers = new Map<string, FileParser>();
-  private readonly formats: Map<string, TopicFormat>;
+  private readonly decoders = new Map<string, UnitDecoder>();
+  private readonly codecs: Map<string, Codec>;
   private readonly now: () => number;
   private unwritten = 0;
   private allWritten: (() => void) | undefined;
@@ -47,7 +45,7 @@ class KafkaInput {
     private readonly options: KafkaInputOptions,
     private readonly ctx: SourceContext,
   ) {
-    this.formats = new Map(options.topics.map((t) => [t.topic, t.format]));
+    this.codecs = new Map(options.topics.map((t) => [t.topic, t.codec]));
     this.now = options.now ?? Date.now;
   }
 
@@ -70,13 +68,12 @@ class KafkaInput {
     });
     await consumer.connect();
     try {
-      await consumer.subscribe({ topics: [...this.formats.keys()], fromBeginning: options.fromBeginning });
+      await consumer.subscribe({ topics: [...this.codecs.keys()], fromBeginning: options.fromBeginning });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           const { topic, partition } = batch;
-          const parser = this.parserFor(topic, partition);
           const records = [];
           let last: string | undefined;
           for (const message of batch.messages) {
@@ -84,7 +81,7 @@ class KafkaInput {
             const offset = Number(message.offset);
             const unit: Unit = { text: message.value?.toString('utf8') ?? '', offset, number: offset };
             try {
-              const record = parser.parse(unit);
+              const record = this.decoderFor(topic, partition, unit.text).decode(unit);
               if (record !== undefined) records.push(record);
             } catch (error) {
               ctx.counters.recordsFailed();
@@ -141,16 +138,19 @@ class KafkaInput {
     clearTimeout(timer);
   }
 
-  /** One parser per partition: a partition is an ordered stream like a file, and its position the offset. */
-  private parserFor(topic: string, partition: number): FileParser {
+  /**
+   * One decoder per partition, opened with its first message: a partition is an ordered stream like a file, and
+   * its position the offset.
+   */
+  private decoderFor(topic: string, partition: number, first: string): UnitDecoder {
     const key = `${topic}/${partition}`;
-    let parser = this.parsers.get(key);
-    if (parser !== undefined) return parser;
+    let decoder = this.decoders.get(key);
+    if (decoder !== undefined) return decoder;
     const now = this.now;
-    const context: FileContext = {
+    const stream: StreamInfo = {
       // The topic name tells the Zeek log (`zeek-conn`, `zeek_dns`) when the record does not.
-      path: topic,
-      fingerprint: `kafka:${key}`,
+      name: topic,
+      identity: `kafka:${key}`,
       timezone: 'UTC',
       get reference() {
         return now();
@@ -158,10 +158,9 @@ class KafkaInput {
       localNetworks: this.options.localNetworks,
       now,
     };
-    parser =
-      this.formats.get(topic) === 'zeek' ? new ZeekFileParser(context) : new SuricataFileParser(context);
-    this.parsers.set(key, parser);
-    return parser;
+    decoder = (this.codecs.get(topic) as Codec).open(stream, first);
+    this.decoders.set(key, decoder);
+    return decoder;
   }
 }
 

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { isTimezone } from '../util/timezone.js';
 import { byteSize, duration } from './units.js';
 
 const cidr = z.string().refine((value) => {
@@ -12,6 +13,10 @@ const cidr = z.string().refine((value) => {
 }, 'expected a CIDR such as 10.0.0.0/8 or 2001:db8::/32');
 
 const port = z.number().int().min(1).max(65535);
+
+const timezone = z
+  .string()
+  .refine(isTimezone, 'expected an IANA zone such as Europe/Berlin, UTC, or an offset such as +02:00');
 
 const elasticsearch = z
   .object({
@@ -210,7 +215,7 @@ export const configSchema = z
         netflow: netflow.prefault({}),
         zeek: needsPaths(logInput(['*.log'])).prefault({}),
         suricata: needsPaths(logInput(['eve*.json', 'eve.json.*'])).prefault({}),
-        snort: needsPaths(logInput(['alert*']).extend({ timezone: z.string().default('UTC') })).prefault({}),
+        snort: needsPaths(logInput(['alert*']).extend({ timezone: timezone.default('UTC') })).prefault({}),
         kafka: kafka.prefault({}),
       })
       .strict()

@@ -1,7 +1,8 @@
 import type { PipelineRecord } from '../pipeline/types.js';
 import { tryCommunityId } from './community-id.js';
+import type { MappingContext } from './context.js';
 import { documentId } from './ids.js';
-import type { Direction, LocalNetworks } from './locality.js';
+import type { Direction } from './locality.js';
 import { mergeInto } from './merge.js';
 import { transportName } from './protocols.js';
 
@@ -46,12 +47,6 @@ export interface AlertFacts {
   identity: string;
 }
 
-export interface AlertMappingContext {
-  localNetworks: LocalNetworks;
-  now: number;
-  dataset?: string;
-}
-
 /** Snort and Suricata priority 1..4 (1 = most severe) on flowtrail's scale. */
 export function levelFromPriority(priority: number | undefined): SeverityLevel {
   switch (priority) {
@@ -74,7 +69,7 @@ const RISK_SCORE: Record<SeverityLevel, number> = {
   informational: 1,
 };
 
-export function toAlertRecord(a: AlertFacts, ctx: AlertMappingContext): PipelineRecord {
+export function toAlertRecord(a: AlertFacts, ctx: MappingContext): PipelineRecord {
   const dataset = ctx.dataset ?? ALERT_DATASET;
   const level = a.level ?? levelFromPriority(a.severity);
   const event: Record<string, unknown> = {

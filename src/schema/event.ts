@@ -1,8 +1,9 @@
-import type { MappingDeps } from '../codec/types.js';
 import type { PipelineRecord } from '../pipeline/types.js';
 import { tryCommunityId } from './community-id.js';
+import type { MappingContext } from './context.js';
 import { IsoFormatter } from './flow.js';
 import { documentId } from './ids.js';
+import { mergeInto } from './merge.js';
 import { transportName } from './protocols.js';
 
 /**
@@ -32,25 +33,8 @@ export interface EventFacts {
   identity: string;
 }
 
-/** ECS spells MAC addresses upper-case with dashes. */
-export function ecsMac(mac: string): string {
-  return mac.replaceAll(':', '-').toUpperCase();
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function mergeInto(target: Record<string, unknown>, fields: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(fields)) {
-    const existing = target[key];
-    if (isObject(existing) && isObject(value)) mergeInto(existing, value);
-    else target[key] = value;
-  }
-}
-
-function endpoint(ip: string, port: number | undefined, deps: MappingDeps): Record<string, unknown> {
-  const value: Record<string, unknown> = { ip, locality: deps.localNetworks.locality(ip) };
+function endpoint(ip: string, port: number | undefined, ctx: MappingContext): Record<string, unknown> {
+  const value: Record<string, unknown> = { ip, locality: ctx.localNetworks.locality(ip) };
   if (port !== undefined) value.port = port;
   return value;
 }
@@ -59,7 +43,7 @@ function endpoint(ip: string, port: number | undefined, deps: MappingDeps): Reco
 const timeIso = new IsoFormatter();
 const createdIso = new IsoFormatter();
 
-export function toEventRecord(e: EventFacts, deps: MappingDeps): PipelineRecord {
+export function toEventRecord(e: EventFacts, ctx: MappingContext): PipelineRecord {
   const doc: Record<string, unknown> = {
     '@timestamp': timeIso.format(e.time),
     event: {
@@ -69,7 +53,7 @@ export function toEventRecord(e: EventFacts, deps: MappingDeps): PipelineRecord 
       action: e.action,
       dataset: e.dataset,
       module: e.module,
-      created: createdIso.format(deps.now()),
+      created: createdIso.format(ctx.now),
     },
   };
   const network: Record<string, unknown> = {};
@@ -80,15 +64,15 @@ export function toEventRecord(e: EventFacts, deps: MappingDeps): PipelineRecord 
   if (e.applicationProtocol !== undefined) network.protocol = e.applicationProtocol;
   const related: string[] = [];
   if (e.sourceIp !== undefined) {
-    doc.source = endpoint(e.sourceIp, e.sourcePort, deps);
+    doc.source = endpoint(e.sourceIp, e.sourcePort, ctx);
     related.push(e.sourceIp);
   }
   if (e.destinationIp !== undefined) {
-    doc.destination = endpoint(e.destinationIp, e.destinationPort, deps);
+    doc.destination = endpoint(e.destinationIp, e.destinationPort, ctx);
     if (!related.includes(e.destinationIp)) related.push(e.destinationIp);
   }
   if (e.sourceIp !== undefined && e.destinationIp !== undefined) {
-    const locality = deps.localNetworks;
+    const locality = ctx.localNetworks;
     network.type = e.sourceIp.includes(':') ? 'ipv6' : 'ipv4';
     network.direction = locality.direction(locality.locality(e.sourceIp), locality.locality(e.destinationIp));
   }

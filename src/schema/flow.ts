@@ -1,8 +1,9 @@
 import { tryCommunityId } from './community-id.js';
+import type { MappingContext } from './context.js';
 import { binaryDocumentId } from './ids.js';
 import { jsonNumber, jsonString, RawJson } from './json.js';
 import { JsonRecord } from './json-record.js';
-import type { Direction, Locality, LocalNetworks } from './locality.js';
+import type { Direction, Locality } from './locality.js';
 import { mergeInto } from './merge.js';
 import { tcpFlagNames, transportName } from './protocols.js';
 
@@ -61,14 +62,6 @@ export interface FlowFacts {
    * flow key to build the document id.
    */
   identity: string;
-}
-
-export interface FlowMappingContext {
-  localNetworks: LocalNetworks;
-  /** Epoch ms at which the record was created here; `event.created`. */
-  now: number;
-  /** Dataset override (tests, alternate streams); defaults to `flowtrail.flows`. */
-  dataset?: string;
 }
 
 /** `000Z` to `999Z`: the end of an ISO time, from its milliseconds. */
@@ -261,7 +254,7 @@ function flat(text: string): string {
  * The flow document, written directly as the JSON the sink sends: building nested objects only to serialize them
  * cost more than all of the mapping. `doc` is parsed from it when something asks.
  */
-export function toFlowRecord(f: FlowFacts, ctx: FlowMappingContext): JsonRecord {
+export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
   const dataset = ctx.dataset ?? FLOW_DATASET;
   const sourceLocality = ctx.localNetworks.locality(f.sourceIp);
   const destinationLocality = ctx.localNetworks.locality(f.destinationIp);

@@ -89,7 +89,7 @@ describe.skipIf(bootstrap === null)('kafka topic input', () => {
     const count = async (dataset: string) => countDocs(es, searchPattern(dataset, ns)).catch(() => 0);
     const run = () => {
       const runtime = createRuntime(config, es, quietLogger);
-      const { sources } = createLogInputs(config, new LocalNetworks(config.local_networks));
+      const { sources } = createLogInputs(config, new LocalNetworks(config.local_networks), quietLogger);
       return { runtime, done: runtime.pipeline.run(sources) };
     };
 

@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { createRuntime } from '../../app/wiring/runtime.js';
+import { snortCodec } from '../../codecs/snort/codec.js';
+import { suricataCodec } from '../../codecs/suricata/codec.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
-import { createLogIngestSource } from '../../plugins/files/ingest-source.js';
 import { createPcapIngestSource } from '../../plugins/netflow/ingest-source.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { searchPattern } from '../../src/store/naming.js';
+import { ingestFiles } from './codec.js';
 import { quietLogger, testConfig } from './es.js';
 import { FIXTURES } from './fixtures.js';
 
@@ -66,12 +68,8 @@ export async function loadLab(
   for (const name of options.exports ?? LAB_EXPORTS)
     await pipeline.runSource(createPcapIngestSource([join(LAB, 'flows', `${name}.pcap`)], { localNetworks }));
   if (options.alerts !== false) {
-    await pipeline.runSource(
-      createLogIngestSource('snort', [join(LAB, 'snort-alert_fast.log')], { localNetworks }),
-    );
-    await pipeline.runSource(
-      createLogIngestSource('suricata', [join(LAB, 'suricata-eve.json')], { localNetworks }),
-    );
+    await pipeline.runSource(ingestFiles(snortCodec, [join(LAB, 'snort-alert_fast.log')], { localNetworks }));
+    await pipeline.runSource(ingestFiles(suricataCodec, [join(LAB, 'suricata-eve.json')], { localNetworks }));
   }
   await pipeline.finish();
   await client.indices.refresh({ index: searchPattern('flowtrail.*', config.elasticsearch.namespace) });

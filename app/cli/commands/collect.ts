@@ -43,7 +43,7 @@ async function retentionTask(
 /** Runs the live inputs until SIGINT/SIGTERM, then writes (or spools) what is queued and exits. */
 export async function collectCommand(config: FlowtrailConfig, logger: Logger): Promise<number> {
   const localNetworks = new LocalNetworks(config.local_networks);
-  const logInputs = createLogInputs(config, localNetworks);
+  const logInputs = createLogInputs(config, localNetworks, logger);
   if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)
     throw new UsageError('inputs: no input is enabled, nothing to collect');
   const { client, resolved } = await connect(config);

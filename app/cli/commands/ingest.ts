@@ -1,23 +1,31 @@
 import { statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import type { Logger } from 'pino';
-import { createLogIngestSource } from '../../../plugins/files/ingest-source.js';
+import { createIngestSource } from '../../../plugins/files/ingest-source.js';
 import { createPcapIngestSource } from '../../../plugins/netflow/ingest-source.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { UsageError } from '../../../src/errors.js';
 import { counterTotal } from '../../../src/observability/metrics.js';
 import type { Source } from '../../../src/pipeline/types.js';
 import { LocalNetworks } from '../../../src/schema/locality.js';
+import { isTimezone } from '../../../src/util/timezone.js';
+import { CODECS, codecNamed } from '../../wiring/codecs.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createRuntime } from '../../wiring/runtime.js';
 import { printResult } from '../output.js';
 
-export const INGEST_KINDS = ['netflow', 'zeek', 'suricata', 'snort'] as const;
-type IngestKind = (typeof INGEST_KINDS)[number];
+/** NetFlow exports captured to pcap files, and every log format there is a codec for. */
+export const INGEST_KINDS = ['netflow', ...CODECS.keys()];
 
-function sourceFor(kind: IngestKind, file: string, localNetworks: LocalNetworks, timezone: string): Source {
+function sourceFor(kind: string, file: string, localNetworks: LocalNetworks, timezone: string): Source {
   if (kind === 'netflow') return createPcapIngestSource([file], { localNetworks });
-  return createLogIngestSource(kind, [file], { localNetworks, timezone });
+  return createIngestSource({
+    name: `${kind}-files`,
+    codec: codecNamed(kind),
+    files: [file],
+    localNetworks,
+    timezone,
+  });
 }
 
 /** One-shot ingest: every file is read to its end, everything is written (or dead-lettered), then a summary. */
@@ -28,6 +36,10 @@ export async function ingestCommand(
   logger: Logger,
   options: { json: boolean; timezone: string },
 ): Promise<number> {
+  if (!isTimezone(options.timezone))
+    throw new UsageError(
+      `--timezone: expected an IANA zone such as Europe/Berlin, UTC, or an offset such as +02:00`,
+    );
   for (const file of files) {
     try {
       if (!statSync(file).isFile()) throw new Error('not a regular file');
@@ -35,6 +47,8 @@ export async function ingestCommand(
       throw new UsageError(`${file}: ${(err as Error).message}`);
     }
   }
+  const degraded = kind === 'netflow' ? undefined : codecNamed(kind).degraded?.();
+  if (degraded !== undefined) logger.warn({ codec: kind }, degraded);
   const { client } = await connect(config);
   const { pipeline, metrics, deadLetter } = createRuntime(config, client, logger);
   const localNetworks = new LocalNetworks(config.local_networks);
@@ -58,7 +72,7 @@ export async function ingestCommand(
   try {
     await pipeline.start();
     for (const [i, file] of files.entries()) {
-      await pipeline.runSource(sourceFor(kind as IngestKind, file, localNetworks, options.timezone));
+      await pipeline.runSource(sourceFor(kind, file, localNetworks, options.timezone));
       bar?.update(i + 1);
     }
     await pipeline.finish();

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { type FileContext, type FileParser, type Unit, unitIdentity } from '../../src/codec/types.js';
+import { type StreamInfo, type Unit, type UnitDecoder, unitIdentity } from '../../src/codec/types.js';
 import { ParseError } from '../../src/errors.js';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { addedMembers, connFlowFacts } from './conn.js';
@@ -32,8 +32,8 @@ function logFromFileName(path: string): string | undefined {
   return KNOWN_LOGS.find((log) => new RegExp(`(^|[^a-z0-9])${log}([^a-z0-9]|$)`).test(name));
 }
 
-/** A Zeek log file, TSV or JSON (decided per line: TSV lines never start with `{`). */
-export class ZeekFileParser implements FileParser {
+/** A Zeek log, TSV or JSON (decided per line: TSV lines never start with `{`). */
+export class ZeekDecoder implements UnitDecoder {
   private readonly tsv = new ZeekTsvParser();
   private readonly fileLog: string | undefined;
   /** The conn.log readers for `readerLayout`, the TSV header they were made for. */
@@ -43,13 +43,13 @@ export class ZeekFileParser implements FileParser {
 
   /** `native: false` maps every conn.log line in TypeScript (the reference the native mapper is tested against). */
   constructor(
-    private readonly ctx: FileContext,
+    private readonly stream: StreamInfo,
     private readonly options: { native: boolean } = { native: true },
   ) {
-    this.fileLog = logFromFileName(ctx.path);
+    this.fileLog = logFromFileName(stream.name);
   }
 
-  parse(unit: Unit): PipelineRecord | undefined {
+  decode(unit: Unit): PipelineRecord | undefined {
     const line = unit.text;
     const first = line.charCodeAt(0);
     if (first === 123 /* { */) return this.map(parseZeekJson(line), unit);
@@ -63,10 +63,21 @@ export class ZeekFileParser implements FileParser {
     return entry === undefined ? undefined : this.map(entry, unit);
   }
 
+  /** Header lines set the layout of the lines after them; the header block ends at the first other line. */
+  replay(unit: Unit): boolean {
+    if (unit.text.charCodeAt(0) !== 35 /* # */) return false;
+    try {
+      this.decode(unit);
+    } catch {
+      // A bad header line was already dead-lettered when it was first read.
+    }
+    return true;
+  }
+
   private map(entry: ZeekEntry, unit: Unit): PipelineRecord {
     const log = entry.path ?? this.fileLog ?? guessLog(entry.record);
     if (log === undefined) throw new ParseError('zeek: cannot tell which log this record belongs to');
-    return mapZeek(log, entry.record, unitIdentity(this.ctx, unit), this.ctx);
+    return mapZeek(log, entry.record, unitIdentity(this.stream, unit), this.stream);
   }
 
   /** The fast path for the current header, when it is conn.log's and the reader covers it. */
@@ -77,20 +88,20 @@ export class ZeekFileParser implements FileParser {
       this.reader = (layout.path ?? this.fileLog) === 'conn' ? ConnTsvReader.of(layout) : undefined;
       this.nativeMapper =
         this.reader !== undefined && this.options.native
-          ? NativeConnMapper.of(layout, this.reader, this.ctx.localNetworks)
+          ? NativeConnMapper.of(layout, this.reader, this.stream.localNetworks)
           : undefined;
     }
     return this.reader;
   }
 
   private connRecord(reader: ConnTsvReader, line: string, unit: Unit): PipelineRecord {
-    const mapped = this.nativeMapper?.map(line, this.ctx.now());
+    const mapped = this.nativeMapper?.map(line, this.stream.now());
     if (mapped !== undefined) return mapped;
     reader.read(line);
     const fields = reader.conn();
     const connection = reader.connection(addedMembers(fields));
     // The unit's identity only stands in for a missing uid, and costs a string per line.
-    const identity = fields.uid ?? unitIdentity(this.ctx, unit);
-    return connRecord(connFlowFacts(fields, connection, identity), this.ctx);
+    const identity = fields.uid ?? unitIdentity(this.stream, unit);
+    return connRecord(connFlowFacts(fields, connection, identity), this.stream);
   }
 }

@@ -1,4 +1,4 @@
-import { type FileContext, type FileParser, type Unit, unitIdentity } from '../../src/codec/types.js';
+import { type StreamInfo, type Unit, type UnitDecoder, unitIdentity } from '../../src/codec/types.js';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { type SnortAlert, snortRecord } from './alert.js';
 import { parseCsv } from './csv.js';
@@ -22,20 +22,21 @@ const PARSERS: Record<SnortFormat, (text: string, t: TimeContext) => SnortAlert>
   csv: parseCsv,
 };
 
-export class SnortFileParser implements FileParser {
+/** Snort alert files in one of the text formats, told by the first line. */
+export class SnortDecoder implements UnitDecoder {
   readonly blockStart?: string;
   private readonly read: (text: string, t: TimeContext) => SnortAlert;
 
   constructor(
-    private readonly ctx: FileContext,
+    private readonly stream: StreamInfo,
     format: SnortFormat,
   ) {
     this.read = PARSERS[format];
     if (format === 'full') this.blockStart = '[**]';
   }
 
-  parse(unit: Unit): PipelineRecord | undefined {
+  decode(unit: Unit): PipelineRecord | undefined {
     if (unit.text.trim() === '') return undefined;
-    return snortRecord(this.read(unit.text, this.ctx), unitIdentity(this.ctx, unit), this.ctx);
+    return snortRecord(this.read(unit.text, this.stream), unitIdentity(this.stream, unit), this.stream);
   }
 }
