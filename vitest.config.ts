@@ -8,7 +8,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'plugins/**/*.test.ts', 'codecs/**/*.test.ts', 'app/**/*.test.ts'],
+          include: [
+            'src/**/*.test.ts',
+            'plugins/**/*.test.ts',
+            'codecs/**/*.test.ts',
+            'app/**/*.test.ts',
+            'test/architecture/**/*.test.ts',
+          ],
           testTimeout: 60_000,
         },
       },
