@@ -6,12 +6,13 @@
  */
 
 import { ICMP4_COUNTERPART, ICMP6_COUNTERPART, PORTED_PROTOCOLS } from '../../src/schema/community-id.js';
-import { eventHeadText, FLOW_DATASET } from '../../src/schema/flow.js';
+import { DIRECTIONS, eventHeadText, FLOW_DATASET, FLOW_TEXT, memberText } from '../../src/schema/flow.js';
+import { jsonString } from '../../src/schema/json.js';
 import { JsonRecord } from '../../src/schema/json-record.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { listedProtocolNames, transportName } from '../../src/schema/protocols.js';
 import { loadNativeAddon } from '../../src/util/native-addon.js';
-import { CONN_ACTION, CONN_MODULE, STATE_MEMBERS } from './conn.js';
+import { CONN_ACTION, CONN_MODULE, CONN_NAMESPACE, CONNECTION_TEXT, STATE_MEMBERS } from './conn.js';
 import type { ConnTsvReader, MappedColumns } from './conn-tsv.js';
 import type { TsvLayout } from './tsv.js';
 
@@ -22,6 +23,10 @@ interface ConnMapperOptions {
   unsetField: string;
   columns: number;
   eventHead: string;
+  /** The document's text between values, by name (`TEXT_NAMES` in the addon). */
+  text: Record<string, string>;
+  /** `network.direction`'s values, quoted, in the order of `DIRECTIONS`. */
+  directions: string[];
   dataset: string;
   module: string;
   /** Columns of the mapped fields, in the order the addon reads them (`MAPPED_ORDER`). */
@@ -124,6 +129,8 @@ function options(
     unsetField: layout.unsetField,
     columns: layout.columns.length,
     eventHead: eventHeadText(CONN_ACTION, FLOW_DATASET, CONN_MODULE),
+    text: { ...FLOW_TEXT, ...CONNECTION_TEXT, namespace: memberText(CONN_NAMESPACE) },
+    directions: DIRECTIONS.map(jsonString),
     dataset: FLOW_DATASET,
     module: CONN_MODULE,
     mapped: Int32Array.from(MAPPED_ORDER, (name) => reader.at[name]),

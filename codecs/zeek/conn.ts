@@ -106,11 +106,28 @@ export function recordFields(record: ZeekRecord): ConnFields {
   };
 }
 
+/**
+ * The text of the `zeek` namespace of a conn.log flow around its values: the native mapper is handed it, so it is
+ * written here only.
+ */
+export const CONNECTION_TEXT = {
+  sessionId: '{"session_id":',
+  connection: ',"connection":',
+  connectionOnly: '{"connection":',
+  state: '"state":',
+  stateMessage: ',"state_message":',
+  icmpType: '"icmp":{"type":',
+  icmpCode: ',"code":',
+} as const;
+
+/** The key of flowtrail's Zeek fields in a flow document. */
+export const CONN_NAMESPACE = 'zeek';
+
 /** `"state":…,"state_message":…` of each state Zeek documents, written once. */
 export const STATE_MEMBERS = new Map(
   Object.entries(CONN_STATE_MESSAGES).map(([state, message]) => [
     state,
-    `"state":${jsonString(state)},"state_message":${jsonString(message)}`,
+    `${CONNECTION_TEXT.state}${jsonString(state)}${CONNECTION_TEXT.stateMessage}${jsonString(message)}`,
   ]),
 );
 
@@ -120,12 +137,13 @@ export const STATE_MEMBERS = new Map(
  */
 export function addedMembers(c: ConnFields): string {
   let members = '';
-  if (c.state !== undefined) members = STATE_MEMBERS.get(c.state) ?? `"state":${jsonString(c.state)}`;
+  if (c.state !== undefined)
+    members = STATE_MEMBERS.get(c.state) ?? `${CONNECTION_TEXT.state}${jsonString(c.state)}`;
   if ((c.protocol === 1 || c.protocol === 58) && c.sourcePort !== undefined) {
     const icmp =
       c.destinationPort === undefined
-        ? `"icmp":{"type":${jsonNumber(c.sourcePort)}}`
-        : `"icmp":{"type":${jsonNumber(c.sourcePort)},"code":${jsonNumber(c.destinationPort)}}`;
+        ? `${CONNECTION_TEXT.icmpType}${jsonNumber(c.sourcePort)}}`
+        : `${CONNECTION_TEXT.icmpType}${jsonNumber(c.sourcePort)}${CONNECTION_TEXT.icmpCode}${jsonNumber(c.destinationPort)}}`;
     members = members === '' ? icmp : `${members},${icmp}`;
   }
   return members;
@@ -162,10 +180,10 @@ export function connFlowFacts(c: ConnFields, connection: string, identity: strin
     direction: c.direction,
     applicationProtocol: c.service,
     extra: {
-      zeek: new RawJson(
+      [CONN_NAMESPACE]: new RawJson(
         uid !== undefined
-          ? `{"session_id":${jsonString(uid)},"connection":${connection}}`
-          : `{"connection":${connection}}`,
+          ? `${CONNECTION_TEXT.sessionId}${jsonString(uid)}${CONNECTION_TEXT.connection}${connection}}`
+          : `${CONNECTION_TEXT.connectionOnly}${connection}}`,
       ),
     },
     identity: uid ?? identity,

@@ -117,11 +117,60 @@ function tcpFlags(bits: number): string {
   return JSON.stringify(tcpFlagNames(bits));
 }
 
-/** `,"locality":"…"` of an endpoint, for each locality. */
-const LOCALITY_MEMBER = {
+/**
+ * The flow document's text between its values, in the order `toFlowRecord` writes them. The native conn.log mapper
+ * (codecs/zeek/native/zeek_conn.c) is handed these pieces and holds no document text of its own, so a name
+ * changed here changes both writers; an order changed here alone fails the test that holds the two to the same
+ * text (codecs/zeek/conn-tsv.test.ts).
+ */
+export const FLOW_TEXT = {
+  /** The flow's end (or start) follows, then `eventHeadText`, then `event.created`. */
+  open: '{"@timestamp":"',
+  quote: '"',
+  start: ',"start":"',
+  end: ',"end":"',
+  duration: ',"duration":',
+  original: ',"original":',
+  source: '},"source":',
+  destination: ',"destination":',
+  /** The transport's name follows, then `ianaNumber` and the protocol number. */
+  network: ',"network":{"transport":',
+  ianaNumber: ',"iana_number":"',
+  /** Then the direction. */
+  ipv4: '","type":"ipv4","direction":',
+  ipv6: '","type":"ipv6","direction":',
+  bytes: ',"bytes":',
+  packets: ',"packets":',
+  communityId: ',"community_id":',
+  protocol: ',"protocol":',
+  /** The VLAN id as a string follows, then `close`. */
+  vlan: ',"vlan":{"id":',
+  flowInternal: '},"flow":{"locality":"internal"',
+  flowExternal: '},"flow":{"locality":"external"',
+  flowId: ',"id":',
+  /** The addresses follow, comma separated, then `relatedEnd`. */
+  related: '},"related":{"ip":[',
+  relatedEnd: ']}',
+  client: ',"client":',
+  server: ',"server":',
+  observer: ',"observer":',
+  tcpFlags: ',"flowtrail":{"tcp_flags":',
+  close: '}',
+  /** An endpoint (source, destination, client, server): its address follows, then its locality and counters. */
+  ip: '{"ip":',
   internal: ',"locality":"internal"',
   external: ',"locality":"external"',
+  port: ',"port":',
+  mac: ',"mac":',
 } as const;
+
+/** `network.direction`'s values, as the native mapper is handed them. */
+export const DIRECTIONS: readonly Direction[] = ['inbound', 'outbound', 'internal', 'external'];
+
+/** `,"<key>":`: how a source's own namespace (`extra`) starts after the mapped members. */
+export function memberText(key: string): string {
+  return `,${jsonString(key)}:`;
+}
 
 function endpoint(
   quotedIp: string,
@@ -131,12 +180,12 @@ function endpoint(
   mac: string | undefined,
   locality: Locality,
 ): string {
-  let json = `{"ip":${quotedIp}${LOCALITY_MEMBER[locality]}`;
-  if (port !== undefined) json += `,"port":${jsonNumber(port)}`;
-  if (bytes !== undefined) json += `,"bytes":${jsonNumber(bytes)}`;
-  if (packets !== undefined) json += `,"packets":${jsonNumber(packets)}`;
-  if (mac !== undefined) json += `,"mac":${jsonString(mac)}`;
-  return `${json}}`;
+  let json = `${FLOW_TEXT.ip}${quotedIp}${locality === 'internal' ? FLOW_TEXT.internal : FLOW_TEXT.external}`;
+  if (port !== undefined) json += `${FLOW_TEXT.port}${jsonNumber(port)}`;
+  if (bytes !== undefined) json += `${FLOW_TEXT.bytes}${jsonNumber(bytes)}`;
+  if (packets !== undefined) json += `${FLOW_TEXT.packets}${jsonNumber(packets)}`;
+  if (mac !== undefined) json += `${FLOW_TEXT.mac}${jsonString(mac)}`;
+  return `${json}${FLOW_TEXT.close}`;
 }
 
 /** From the end of `@timestamp` to the start of `event.created`'s text: see EventHead. */
@@ -169,13 +218,12 @@ class EventHead {
 
 const eventHead = new EventHead();
 
-const DIRECTIONS: readonly Direction[] = ['inbound', 'outbound', 'internal', 'external'];
 /** `networkHeadText` by protocol, address family and direction, for the IANA protocols: see EventHead. */
 const networkHeads: string[] = [];
 
-/** `"network":{` with the members up to `direction`. */
+/** `,"network":{` with the members up to `direction`. */
 function networkHeadText(protocol: number, ipv6: boolean, direction: Direction): string {
-  return `"network":{"transport":${jsonString(transportName(protocol))},"iana_number":"${protocol}","type":"${ipv6 ? 'ipv6' : 'ipv4'}","direction":${jsonString(direction)}`;
+  return `${FLOW_TEXT.network}${jsonString(transportName(protocol))}${FLOW_TEXT.ianaNumber}${protocol}${ipv6 ? FLOW_TEXT.ipv6 : FLOW_TEXT.ipv4}${jsonString(direction)}`;
 }
 
 function networkHead(protocol: number, ipv6: boolean, direction: Direction): string {
@@ -227,16 +275,16 @@ function withExtra(mapped: string, extra: Record<string, unknown>, f: FlowFacts)
   let tail = '';
   for (const key in extra) {
     if (written(key, f)) {
-      const doc = JSON.parse(`${mapped}}`) as Record<string, unknown>;
+      const doc = JSON.parse(`${mapped}${FLOW_TEXT.close}`) as Record<string, unknown>;
       // Through JSON, so that pre-written values (RawJson) merge as the values they stand for.
       mergeInto(doc, JSON.parse(JSON.stringify(extra)));
       return JSON.stringify(doc);
     }
     const value = extra[key];
     const json = value instanceof RawJson ? value.json : JSON.stringify(value);
-    if (json !== undefined) tail += `,${jsonString(key)}:${json}`;
+    if (json !== undefined) tail += `${memberText(key)}${json}`;
   }
-  return `${mapped}${tail}}`;
+  return `${mapped}${tail}${FLOW_TEXT.close}`;
 }
 
 /**
@@ -268,11 +316,12 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
   const created = createdIso.format(ctx.now);
   const startText = f.start === undefined ? undefined : startIso.format(f.start);
   const endText = f.end === undefined ? undefined : endIso.format(f.end);
-  let json = `{"@timestamp":"${endText ?? startText ?? created}${eventHead.get(f.action, dataset, f.module)}${created}"`;
-  if (startText !== undefined) json += `,"start":"${startText}"`;
-  if (endText !== undefined) json += `,"end":"${endText}"`;
-  if (durationNs !== undefined) json += `,"duration":${jsonNumber(durationNs)}`;
-  if (f.original !== undefined) json += `,"original":${jsonString(f.original)}`;
+  const T = FLOW_TEXT;
+  let json = `${T.open}${endText ?? startText ?? created}${eventHead.get(f.action, dataset, f.module)}${created}${T.quote}`;
+  if (startText !== undefined) json += `${T.start}${startText}${T.quote}`;
+  if (endText !== undefined) json += `${T.end}${endText}${T.quote}`;
+  if (durationNs !== undefined) json += `${T.duration}${jsonNumber(durationNs)}`;
+  if (f.original !== undefined) json += `${T.original}${jsonString(f.original)}`;
 
   const sourceIp = jsonString(f.sourceIp);
   const destinationIp = jsonString(f.destinationIp);
@@ -290,26 +339,24 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
     flat(source);
     flat(destination);
   }
-  json += `},"source":${source},"destination":${destination},${networkHead(f.protocol, f.sourceIp.includes(':'), direction)}`;
+  json += `${T.source}${source}${T.destination}${destination}${networkHead(f.protocol, f.sourceIp.includes(':'), direction)}`;
   const totalBytes = sum(f.bytes, f.reverseBytes);
   const totalPackets = sum(f.packets, f.reversePackets);
-  if (totalBytes !== undefined) json += `,"bytes":${jsonNumber(totalBytes)}`;
-  if (totalPackets !== undefined) json += `,"packets":${jsonNumber(totalPackets)}`;
-  if (community !== undefined) json += `,"community_id":${jsonString(community)}`;
-  if (f.applicationProtocol !== undefined) json += `,"protocol":${jsonString(f.applicationProtocol)}`;
-  if (f.vlanId !== undefined) json += `,"vlan":{"id":${jsonString(String(f.vlanId))}}`;
+  if (totalBytes !== undefined) json += `${T.bytes}${jsonNumber(totalBytes)}`;
+  if (totalPackets !== undefined) json += `${T.packets}${jsonNumber(totalPackets)}`;
+  if (community !== undefined) json += `${T.communityId}${jsonString(community)}`;
+  if (f.applicationProtocol !== undefined) json += `${T.protocol}${jsonString(f.applicationProtocol)}`;
+  if (f.vlanId !== undefined) json += `${T.vlan}${jsonString(String(f.vlanId))}${T.close}`;
   json +=
-    sourceLocality === 'internal' && destinationLocality === 'internal'
-      ? '},"flow":{"locality":"internal"'
-      : '},"flow":{"locality":"external"';
-  if (f.flowId !== undefined) json += `,"id":${jsonString(f.flowId)}`;
+    sourceLocality === 'internal' && destinationLocality === 'internal' ? T.flowInternal : T.flowExternal;
+  if (f.flowId !== undefined) json += `${T.flowId}${jsonString(f.flowId)}`;
   json +=
     f.sourceIp === f.destinationIp
-      ? `},"related":{"ip":[${sourceIp}]}`
-      : `},"related":{"ip":[${sourceIp},${destinationIp}]}`;
-  if (f.sourceIsInitiator) json += `,"client":${source},"server":${destination}`;
-  if (f.observer !== undefined) json += `,"observer":${JSON.stringify(f.observer)}`;
-  if (f.tcpFlags !== undefined) json += `,"flowtrail":{"tcp_flags":${tcpFlags(f.tcpFlags)}}`;
+      ? `${T.related}${sourceIp}${T.relatedEnd}`
+      : `${T.related}${sourceIp},${destinationIp}${T.relatedEnd}`;
+  if (f.sourceIsInitiator) json += `${T.client}${source}${T.server}${destination}`;
+  if (f.observer !== undefined) json += `${T.observer}${JSON.stringify(f.observer)}`;
+  if (f.tcpFlags !== undefined) json += `${T.tcpFlags}${tcpFlags(f.tcpFlags)}${T.close}`;
 
   const id = binaryDocumentId(
     dataset,
@@ -325,5 +372,9 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
     f.bytes,
     f.packets,
   );
-  return new JsonRecord(dataset, id, flat(f.extra === undefined ? `${json}}` : withExtra(json, f.extra, f)));
+  return new JsonRecord(
+    dataset,
+    id,
+    flat(f.extra === undefined ? `${json}${T.close}` : withExtra(json, f.extra, f)),
+  );
 }

@@ -3,9 +3,11 @@
  * ASCII with nothing to unescape or escape, plain decimal numbers, dotted-quad or plain IPv6 addresses and a
  * known protocol name. For any other line `map` returns undefined and the TypeScript mapping (ConnTsvReader and
  * toFlowRecord) writes it; that mapping is the reference, and conn-tsv.test.ts holds this one to giving the
- * same id and the same text for every line it maps. What the document holds that is not read off the line (the
- * event members, transport names, state messages, local networks, protocol numbers, ICMP counterparts) comes
- * from the TypeScript side when a mapper is made, so it is defined once.
+ * same id and the same text for every line it maps. What the document holds that is not read off the line comes
+ * from the TypeScript side when a mapper is made, so it is defined once: every piece of the document's text
+ * between values (FLOW_TEXT in src/schema/flow.ts, CONNECTION_TEXT in codecs/zeek/conn.ts), the event members,
+ * transport names, state messages, local networks, protocol numbers and ICMP counterparts. This file holds no
+ * field name; it decides only which piece comes when, in the order toFlowRecord writes them.
  *
  * Doubles are computed with the same operations, in the same order, as the TypeScript, and compiled without
  * contraction (-ffp-contract=off), so the times and durations written are the same to the last bit.
@@ -56,6 +58,56 @@ typedef struct {
   int length;
 } text_t;
 
+/* The pieces of document text the mapper is handed, by their names in the `text` option (TEXT_NAMES). */
+enum Text {
+  T_OPEN,
+  T_QUOTE,
+  T_START,
+  T_END,
+  T_DURATION,
+  T_SOURCE,
+  T_DESTINATION,
+  T_NETWORK,
+  T_IANA_NUMBER,
+  T_IPV4,
+  T_IPV6,
+  T_BYTES,
+  T_PACKETS,
+  T_COMMUNITY_ID,
+  T_PROTOCOL,
+  T_VLAN,
+  T_FLOW_INTERNAL,
+  T_FLOW_EXTERNAL,
+  T_FLOW_ID,
+  T_RELATED,
+  T_RELATED_END,
+  T_CLIENT,
+  T_SERVER,
+  T_CLOSE,
+  T_IP,
+  T_INTERNAL,
+  T_EXTERNAL,
+  T_PORT,
+  T_MAC,
+  T_NAMESPACE,
+  T_SESSION_ID,
+  T_CONNECTION,
+  T_STATE,
+  T_ICMP_TYPE,
+  T_ICMP_CODE,
+  TEXT_COUNT
+};
+
+static const char *const TEXT_NAMES[TEXT_COUNT] = {
+    "open",     "quote",         "start",        "end",          "duration",  "source",    "destination",
+    "network",  "ianaNumber",    "ipv4",         "ipv6",         "bytes",     "packets",   "communityId",
+    "protocol", "vlan",          "flowInternal", "flowExternal", "flowId",    "related",   "relatedEnd",
+    "client",   "server",        "close",        "ip",           "internal",  "external",  "port",
+    "mac",      "namespace",     "sessionId",    "connection",   "state",     "icmpType",  "icmpCode"};
+
+/* `network.direction`'s values, quoted, in the order of DIRECTIONS in src/schema/flow.ts. */
+enum Direction { INBOUND, OUTBOUND, INTERNAL, EXTERNAL, DIRECTION_COUNT };
+
 typedef struct {
   int at;
   int kind;
@@ -92,6 +144,8 @@ typedef struct {
   int v6_count;
   uint8_t *v6;
   text_t event_head;
+  text_t text[TEXT_COUNT];
+  text_t directions[DIRECTION_COUNT];
   text_t dataset;
   text_t module;
   int icmp4[256];
@@ -476,7 +530,8 @@ static int put_community_id(out_t *o, mapper_t *m, int protocol, const uint8_t *
   if (!EVP_DigestInit_ex2(m->digest, m->sha1, NULL) || !EVP_DigestUpdate(m->digest, input, (size_t)at) ||
       !EVP_DigestFinal_ex(m->digest, digest, &digest_length))
     return 0;
-  PUT_LITERAL(o, ",\"community_id\":\"1:");
+  put_text(o, m->text[T_COMMUNITY_ID]);
+  PUT_LITERAL(o, "\"1:");
   put_base64(o, digest, (int)digest_length, 0);
   *o->at++ = '"';
   return 1;
@@ -570,28 +625,27 @@ typedef struct {
   text_t mac;
 } endpoint_t;
 
-static void put_endpoint(out_t *o, const endpoint_t *e) {
-  PUT_LITERAL(o, "{\"ip\":");
+static void put_endpoint(out_t *o, const mapper_t *m, const endpoint_t *e) {
+  put_text(o, m->text[T_IP]);
   put_quoted(o, e->ip);
-  if (e->internal) PUT_LITERAL(o, ",\"locality\":\"internal\"");
-  else PUT_LITERAL(o, ",\"locality\":\"external\"");
+  put_text(o, m->text[e->internal ? T_INTERNAL : T_EXTERNAL]);
   if (e->has_port) {
-    PUT_LITERAL(o, ",\"port\":");
+    put_text(o, m->text[T_PORT]);
     put_integer(o, e->port);
   }
   if (e->has_bytes) {
-    PUT_LITERAL(o, ",\"bytes\":");
+    put_text(o, m->text[T_BYTES]);
     put_integer(o, e->bytes);
   }
   if (e->has_packets) {
-    PUT_LITERAL(o, ",\"packets\":");
+    put_text(o, m->text[T_PACKETS]);
     put_integer(o, e->packets);
   }
   if (e->has_mac) {
-    PUT_LITERAL(o, ",\"mac\":");
+    put_text(o, m->text[T_MAC]);
     put_quoted(o, e->mac);
   }
-  *o->at++ = '}';
+  put_text(o, m->text[T_CLOSE]);
 }
 
 /** A member of `zeek.connection` (ConnTsvReader.valueJson); 0 when the TypeScript must write it. */
@@ -749,58 +803,53 @@ static int map_line(mapper_t *m, int length, double now) {
   murmur3(w, k, digest);
   put_base64(&o, digest, 16, 1);
 
-  PUT_LITERAL(&o, "{\"@timestamp\":\"");
+  const text_t *text = m->text;
+  put_text(&o, text[T_OPEN]);
   if (!put_iso(&o, m, has_duration == PRESENT ? end : start)) return 0;
   put_text(&o, m->event_head);
   if (!put_iso(&o, m, now)) return 0;
-  PUT_LITERAL(&o, "\",\"start\":\"");
+  put_text(&o, text[T_QUOTE]);
+  put_text(&o, text[T_START]);
   if (!put_iso(&o, m, start)) return 0;
-  *o.at++ = '"';
+  put_text(&o, text[T_QUOTE]);
   if (has_duration == PRESENT) {
-    PUT_LITERAL(&o, ",\"end\":\"");
+    put_text(&o, text[T_END]);
     if (!put_iso(&o, m, end)) return 0;
-    PUT_LITERAL(&o, "\",\"duration\":");
+    put_text(&o, text[T_QUOTE]);
+    put_text(&o, text[T_DURATION]);
     if (!put_integer(&o, duration_ns)) return 0;
   }
-  char *source_json = o.at + (sizeof("},\"source\":") - 1);
-  PUT_LITERAL(&o, "},\"source\":");
-  put_endpoint(&o, &source);
+  put_text(&o, text[T_SOURCE]);
+  char *source_json = o.at;
+  put_endpoint(&o, m, &source);
   int source_json_length = (int)(o.at - source_json);
-  char *destination_json = o.at + (sizeof(",\"destination\":") - 1);
-  PUT_LITERAL(&o, ",\"destination\":");
-  put_endpoint(&o, &destination);
+  put_text(&o, text[T_DESTINATION]);
+  char *destination_json = o.at;
+  put_endpoint(&o, m, &destination);
   int destination_json_length = (int)(o.at - destination_json);
 
-  PUT_LITERAL(&o, ",\"network\":{\"transport\":\"");
-  put_text(&o, m->transports[protocol]);
-  PUT_LITERAL(&o, "\",\"iana_number\":\"");
+  put_text(&o, text[T_NETWORK]);
+  put_quoted(&o, m->transports[protocol]);
+  put_text(&o, text[T_IANA_NUMBER]);
   put_integer(&o, protocol);
-  if (memchr(source_ip.text, ':', source_ip.length) != NULL) PUT_LITERAL(&o, "\",\"type\":\"ipv6\",\"direction\":\"");
-  else PUT_LITERAL(&o, "\",\"type\":\"ipv4\",\"direction\":\"");
+  put_text(&o, text[memchr(source_ip.text, ':', source_ip.length) != NULL ? T_IPV6 : T_IPV4]);
   int from_site = local_orig != -1 && local_resp != -1;
   int orig_inside = from_site ? local_orig : source.internal;
   int resp_inside = from_site ? local_resp : destination.internal;
-  if (orig_inside) {
-    if (resp_inside) PUT_LITERAL(&o, "internal\"");
-    else PUT_LITERAL(&o, "outbound\"");
-  } else if (resp_inside) {
-    PUT_LITERAL(&o, "inbound\"");
-  } else {
-    PUT_LITERAL(&o, "external\"");
-  }
+  put_text(&o, m->directions[orig_inside ? (resp_inside ? INTERNAL : OUTBOUND) : (resp_inside ? INBOUND : EXTERNAL)]);
   if (source.has_bytes || destination.has_bytes) {
-    PUT_LITERAL(&o, ",\"bytes\":");
+    put_text(&o, text[T_BYTES]);
     if (!put_integer(&o, (source.has_bytes ? source.bytes : 0) + (destination.has_bytes ? destination.bytes : 0)))
       return 0;
   }
   if (source.has_packets || destination.has_packets) {
-    PUT_LITERAL(&o, ",\"packets\":");
+    put_text(&o, text[T_PACKETS]);
     if (!put_integer(&o, (source.has_packets ? source.packets : 0) +
                              (destination.has_packets ? destination.packets : 0)))
       return 0;
   }
   if (has_community) {
-    PUT_LITERAL(&o, ",\"community_id\":");
+    put_text(&o, text[T_COMMUNITY_ID]);
     put_quoted(&o, community);
   } else {
     if (!put_community_id(&o, m, protocol, source_bytes, source_length, source.port, source.has_port,
@@ -808,31 +857,36 @@ static int map_line(mapper_t *m, int length, double now) {
       return 0;
   }
   if (has_service) {
-    PUT_LITERAL(&o, ",\"protocol\":");
+    put_text(&o, text[T_PROTOCOL]);
     put_quoted(&o, service);
   }
   if (has_vlan) {
-    PUT_LITERAL(&o, ",\"vlan\":{\"id\":\"");
+    put_text(&o, text[T_VLAN]);
+    *o.at++ = '"';
     put_integer(&o, vlan);
-    PUT_LITERAL(&o, "\"}");
+    *o.at++ = '"';
+    put_text(&o, text[T_CLOSE]);
   }
-  if (source.internal && destination.internal) PUT_LITERAL(&o, "},\"flow\":{\"locality\":\"internal\",\"id\":");
-  else PUT_LITERAL(&o, "},\"flow\":{\"locality\":\"external\",\"id\":");
+  put_text(&o, text[source.internal && destination.internal ? T_FLOW_INTERNAL : T_FLOW_EXTERNAL]);
+  put_text(&o, text[T_FLOW_ID]);
   put_quoted(&o, uid);
-  PUT_LITERAL(&o, "},\"related\":{\"ip\":[");
+  put_text(&o, text[T_RELATED]);
   put_quoted(&o, source_ip);
   if (source_ip.length != destination_ip.length || memcmp(source_ip.text, destination_ip.text, source_ip.length)) {
     *o.at++ = ',';
     put_quoted(&o, destination_ip);
   }
-  PUT_LITERAL(&o, "]},\"client\":");
+  put_text(&o, text[T_RELATED_END]);
+  put_text(&o, text[T_CLIENT]);
   put(&o, source_json, source_json_length);
-  PUT_LITERAL(&o, ",\"server\":");
+  put_text(&o, text[T_SERVER]);
   put(&o, destination_json, destination_json_length);
 
-  PUT_LITERAL(&o, ",\"zeek\":{\"session_id\":");
+  put_text(&o, text[T_NAMESPACE]);
+  put_text(&o, text[T_SESSION_ID]);
   put_quoted(&o, uid);
-  PUT_LITERAL(&o, ",\"connection\":{");
+  put_text(&o, text[T_CONNECTION]);
+  *o.at++ = '{';
   int first = 1;
   if (has_state) {
     const state_t *known = NULL;
@@ -842,17 +896,17 @@ static int map_line(mapper_t *m, int length, double now) {
     if (known != NULL) {
       put_text(&o, known->json);
     } else {
-      PUT_LITERAL(&o, "\"state\":");
+      put_text(&o, text[T_STATE]);
       put_quoted(&o, state);
     }
     first = 0;
   }
   if ((protocol == 1 || protocol == 58) && source.has_port) {
     if (!first) *o.at++ = ',';
-    PUT_LITERAL(&o, "\"icmp\":{\"type\":");
+    put_text(&o, text[T_ICMP_TYPE]);
     put_integer(&o, source.port);
     if (destination.has_port) {
-      PUT_LITERAL(&o, ",\"code\":");
+      put_text(&o, text[T_ICMP_CODE]);
       put_integer(&o, destination.port);
     }
     *o.at++ = '}';
@@ -866,7 +920,9 @@ static int map_line(mapper_t *m, int length, double now) {
     if (!put_member_value(&o, m, member)) return 0;
     first = 0;
   }
-  PUT_LITERAL(&o, "}}}");
+  *o.at++ = '}';
+  *o.at++ = '}';
+  put_text(&o, text[T_CLOSE]);
   return (int)(o.at - m->out);
 }
 
@@ -899,6 +955,15 @@ static int named(napi_env env, napi_value object, const char *name, napi_value *
 static int string_property(napi_env env, napi_value object, const char *name, text_t *out) {
   napi_value value;
   return named(env, object, name, &value) && copy_string(env, value, out);
+}
+
+/** A string the mapper cannot work without; the error names the missing one. */
+static int required_text(napi_env env, napi_value object, const char *name, text_t *out) {
+  napi_value value;
+  napi_valuetype type;
+  if (!named(env, object, name, &value) || napi_typeof(env, value, &type) != napi_ok || type != napi_string)
+    return throw_config(env, name);
+  return copy_string(env, value, out);
 }
 
 static int int_property(napi_env env, napi_value object, const char *name, int *out) {
@@ -959,6 +1024,8 @@ static void release(mapper_t *m) {
   }
   for (int i = 0; i < m->protocol_count && m->protocols != NULL; i++) free(m->protocols[i].name.text);
   for (int i = 0; i < 256; i++) free(m->transports[i].text);
+  for (int i = 0; i < TEXT_COUNT; i++) free(m->text[i].text);
+  for (int i = 0; i < DIRECTION_COUNT; i++) free(m->directions[i].text);
   free(m->members);
   free(m->states);
   free(m->protocols);
@@ -992,6 +1059,9 @@ static void move_texts(text_t *from, int count, void *to, size_t size, size_t of
  */
 static size_t document_capacity(const mapper_t *m) {
   size_t given = (size_t)m->event_head.length;
+  /* Endpoint pieces are written for both endpoints; the rest once or not at all. */
+  for (int i = 0; i < TEXT_COUNT; i++) given += 2 * (size_t)m->text[i].length;
+  for (int i = 0; i < DIRECTION_COUNT; i++) given += (size_t)m->directions[i].length;
   for (int i = 0; i < m->member_count; i++) given += (size_t)m->members[i].name.length + 8;
   int longest_state = 0, longest_transport = 0;
   for (int i = 0; i < m->state_count; i++)
@@ -1020,6 +1090,18 @@ static int configure(napi_env env, napi_value options, mapper_t *m) {
       !string_property(env, options, "eventHead", &m->event_head) ||
       !string_property(env, options, "dataset", &m->dataset) || !string_property(env, options, "module", &m->module))
     return 0;
+  napi_value text;
+  if (!named(env, options, "text", &text)) return throw_config(env, "text");
+  for (int i = 0; i < TEXT_COUNT; i++)
+    if (!required_text(env, text, TEXT_NAMES[i], &m->text[i])) return 0;
+  text_t *directions = strings_property(env, options, "directions", &count);
+  if (directions == NULL) return 0;
+  if (count != DIRECTION_COUNT) {
+    for (int i = 0; i < count; i++) free(directions[i].text);
+    free(directions);
+    return throw_config(env, "directions");
+  }
+  move_texts(directions, count, m->directions, sizeof(text_t), 0);
   m->separator = (char)separator;
   m->set_separator = (char)set_separator;
   if (m->columns < 1) return throw_config(env, "columns");
