@@ -13,7 +13,6 @@ export default defineConfig({
             'plugins/**/*.test.ts',
             'codecs/**/*.test.ts',
             'app/**/*.test.ts',
-            'test/architecture/**/*.test.ts',
           ],
           testTimeout: 60_000,
         },

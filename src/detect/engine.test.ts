@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FindingAggregator } from '../notify/aggregate.js';
 import { VolumeBaseline } from './baseline.js';
 import { DetectionEngine, type DetectionSettings } from './engine.js';
+import { FindingAggregator } from './notifications.js';
 import { AccessPolicy } from './policy.js';
 import type { FlowSample } from './sample.js';
 

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
+import { localNetworksOf } from '../config/networks.js';
 import type { FlowtrailConfig } from '../config/schema.js';
-import { Notifier } from '../notify/notifier.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import { LocalNetworks } from '../schema/locality.js';
 import { findingToAlert } from './alerts.js';
 import { type Finding, findingTitle } from './finding.js';
+import { FindingNotifier } from './notifications.js';
 
 /** Where findings go: alert documents through the pipeline, notifications, and the log. */
 export interface FindingPublisher {
@@ -18,8 +18,8 @@ export function findingPublisher(
   pipeline: Pipeline,
   logger: Logger,
 ): FindingPublisher {
-  const notifier = new Notifier(config.notifications, logger);
-  const localNetworks = new LocalNetworks(config.local_networks);
+  const notifier = new FindingNotifier(config.notifications, logger);
+  const localNetworks = localNetworksOf(config);
   return {
     async publish(findings) {
       const now = Date.now();

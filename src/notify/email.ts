@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import { type Notification, subjectOf, textOf } from './aggregate.js';
+import type { Message } from './channels.js';
 
 export interface EmailSettings {
   host: string;
@@ -11,20 +11,20 @@ export interface EmailSettings {
   to: string[];
 }
 
-/** One message per notification over SMTP. */
-export function emailSender(settings: EmailSettings): (n: Notification) => Promise<void> {
+/** One mail per message over SMTP. */
+export function emailSender(settings: EmailSettings): (message: Message) => Promise<void> {
   const transport = nodemailer.createTransport({
     host: settings.host,
     port: settings.port,
     secure: settings.secure,
     ...(settings.username ? { auth: { user: settings.username, pass: settings.password ?? '' } } : {}),
   });
-  return async (n) => {
+  return async (message) => {
     await transport.sendMail({
       from: settings.from,
       to: settings.to,
-      subject: subjectOf(n),
-      text: textOf(n),
+      subject: message.subject,
+      text: message.text,
     });
   };
 }

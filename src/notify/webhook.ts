@@ -1,15 +1,15 @@
-import { type Notification, subjectOf } from './aggregate.js';
+import type { Message } from './channels.js';
 
-/** One JSON POST per notification. */
+/** One JSON POST per message. */
 export function webhookSender(settings: {
   url: string;
   headers: Record<string, string>;
-}): (n: Notification) => Promise<void> {
-  return async (n) => {
+}): (message: Message) => Promise<void> {
+  return async (message) => {
     const response = await fetch(settings.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...settings.headers },
-      body: JSON.stringify({ subject: subjectOf(n), source: n.source, kind: n.kind, findings: n.findings }),
+      body: JSON.stringify(message.json),
     });
     if (!response.ok) throw new Error(`webhook ${settings.url}: HTTP ${response.status}`);
   };

@@ -3,11 +3,11 @@ import type { Logger } from 'pino';
 import { detectCapabilities } from '../../../plugins/elasticsearch/capabilities.js';
 import { redactUrl } from '../../../plugins/elasticsearch/client.js';
 import { enforceRetention } from '../../../plugins/elasticsearch/retention.js';
+import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { detectInPipeline } from '../../../src/detect/live.js';
 import { UsageError } from '../../../src/errors.js';
 import { startMetricsServer } from '../../../src/observability/server.js';
-import { LocalNetworks } from '../../../src/schema/locality.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createLogInputs } from '../../wiring/log-inputs.js';
 import { createNetflowInput } from '../../wiring/netflow-input.js';
@@ -42,7 +42,7 @@ async function retentionTask(
 
 /** Runs the live inputs until SIGINT/SIGTERM, then writes (or spools) what is queued and exits. */
 export async function collectCommand(config: FlowtrailConfig, logger: Logger): Promise<number> {
-  const localNetworks = new LocalNetworks(config.local_networks);
+  const localNetworks = localNetworksOf(config);
   const logInputs = createLogInputs(config, localNetworks, logger);
   if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)
     throw new UsageError('inputs: no input is enabled, nothing to collect');

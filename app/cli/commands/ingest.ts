@@ -3,11 +3,12 @@ import { SingleBar } from 'cli-progress';
 import type { Logger } from 'pino';
 import { createIngestSource } from '../../../plugins/files/ingest-source.js';
 import { createPcapIngestSource } from '../../../plugins/netflow/ingest-source.js';
+import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { UsageError } from '../../../src/errors.js';
 import { counterTotal } from '../../../src/observability/metrics.js';
 import type { Source } from '../../../src/pipeline/types.js';
-import { LocalNetworks } from '../../../src/schema/locality.js';
+import type { LocalNetworks } from '../../../src/schema/locality.js';
 import { isTimezone } from '../../../src/util/timezone.js';
 import { CODECS, codecNamed } from '../../wiring/codecs.js';
 import { connect } from '../../wiring/elasticsearch.js';
@@ -51,7 +52,7 @@ export async function ingestCommand(
   if (degraded !== undefined) logger.warn({ codec: kind }, degraded);
   const { client } = await connect(config);
   const { pipeline, metrics, deadLetter } = createRuntime(config, client, logger);
-  const localNetworks = new LocalNetworks(config.local_networks);
+  const localNetworks = localNetworksOf(config);
   const started = Date.now();
   const bar =
     process.stderr.isTTY && !options.json

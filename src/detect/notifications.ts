@@ -1,4 +1,7 @@
-import { type Finding, findingTitle } from '../detect/finding.js';
+import type { Logger } from 'pino';
+import type { FlowtrailConfig } from '../config/schema.js';
+import { Channels, type Message } from '../notify/channels.js';
+import { type Finding, findingTitle } from './finding.js';
 
 /** What goes out as one message: everything found about one source, of one kind, within the aggregation window. */
 export interface Notification {
@@ -59,13 +62,13 @@ export class FindingAggregator {
   }
 }
 
-export function subjectOf(n: Notification): string {
+function subjectOf(n: Notification): string {
   const first = n.findings[0];
   const what = n.kind === 'scan' ? `${first.direction} scan by ${n.source}` : findingTitle(first);
   return `flowtrail: ${what} (${n.findings.length} finding${n.findings.length > 1 ? 's' : ''})`;
 }
 
-export function textOf(n: Notification): string {
+function textOf(n: Notification): string {
   return n.findings
     .map((f) => {
       const e = f.evidence;
@@ -82,4 +85,55 @@ export function textOf(n: Notification): string {
       return `- ${findingTitle(f)}: ${facts.join('; ')}`;
     })
     .join('\n');
+}
+
+/** A notification as the message every channel sends. */
+export function messageOf(n: Notification): Message {
+  const subject = subjectOf(n);
+  return {
+    subject,
+    text: textOf(n),
+    json: { subject, source: n.source, kind: n.kind, findings: n.findings },
+  };
+}
+
+/**
+ * Sends each aggregated notification to every configured channel once its aggregation window has passed (or at
+ * `close`).
+ */
+export class FindingNotifier {
+  private readonly aggregator: FindingAggregator;
+  private readonly channels: Channels;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly config: FlowtrailConfig['notifications'],
+    logger: Logger,
+  ) {
+    this.aggregator = new FindingAggregator(config.aggregate_window);
+    this.channels = new Channels(config, logger);
+  }
+
+  add(findings: readonly Finding[]): void {
+    if (!this.channels.enabled) return;
+    for (const _ of this.aggregator.add(findings, Date.now())) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.send(this.aggregator.due(Date.now()));
+      }, this.config.aggregate_window);
+      this.timers.add(timer);
+    }
+  }
+
+  /** Sends whatever is still being aggregated, and waits for every message under way. */
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.send(this.aggregator.drain());
+    await this.channels.close();
+  }
+
+  private send(notifications: Notification[]): void {
+    for (const n of notifications) this.channels.send(messageOf(n));
+  }
 }
