@@ -101,3 +101,29 @@ export async function openCandidate(candidate: Candidate): Promise<FileHandle | 
   await handle.close();
   return undefined;
 }
+
+/** The candidates of one scan opened so far, each at most once. */
+export class OpenedFiles {
+  private readonly handles = new Map<Candidate, FileHandle>();
+
+  /** The candidate's handle, opened now or earlier in the pass; undefined when it cannot be opened. */
+  async open(c: Candidate): Promise<FileHandle | undefined> {
+    let handle = this.handles.get(c);
+    if (handle === undefined) {
+      handle = await openCandidate(c);
+      if (handle !== undefined) this.handles.set(c, handle);
+    }
+    return handle;
+  }
+
+  /** Hands an opened candidate's handle over to whoever closes it from now on. */
+  take(c: Candidate): FileHandle {
+    const handle = this.handles.get(c)!;
+    this.handles.delete(c);
+    return handle;
+  }
+
+  async close(): Promise<void> {
+    for (const handle of this.handles.values()) await handle.close();
+  }
+}

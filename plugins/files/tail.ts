@@ -10,7 +10,7 @@ import {
   type Candidate,
   findFiles,
   namePattern,
-  openCandidate,
+  OpenedFiles,
   prefixFingerprint,
   watchedDirectories,
 } from './tail-files.js';
@@ -107,112 +107,133 @@ class Tailer {
     }
   }
 
+  /**
+   * Finds the configured files and binds each to what is known of it: its position, and the reader following it.
+   * A pass opens each candidate at most once; handles not taken by a new reader are closed at its end.
+   */
   private async scan(): Promise<void> {
     const now = this.now();
     const candidates = await findFiles(this.options.paths, this.include);
-    const handles = new Map<Candidate, FileHandle>();
-    const openOnce = async (c: Candidate) => {
-      let handle = handles.get(c);
-      if (handle === undefined) {
-        handle = await openCandidate(c);
-        if (handle !== undefined) handles.set(c, handle);
-      }
-      return handle;
-    };
+    const opened = new OpenedFiles();
     const bound = new Map<TrackedFile, Candidate>();
-    const unbound: Candidate[] = [];
     try {
-      // Same device and inode as a known file: still that file if it starts as it did and has not shrunk.
-      for (const c of candidates) {
-        const entry = this.entries.find((e) => e.dev === c.dev && e.ino === c.ino && !bound.has(e));
-        if (entry === undefined) {
-          unbound.push(c);
-          continue;
-        }
-        const handle = await openOnce(c);
-        if (handle === undefined) continue;
-        const reader = this.readers.get(entry);
-        const reached = reader?.readOffset ?? entry.offset;
-        const print = await prefixFingerprint(handle, entry.length);
-        if (print === entry.id && c.size >= reached) {
-          bound.set(entry, c);
-          continue;
-        }
-        // Truncated, or the inode now holds another file: what was read from it is gone from this path
-        // (a copytruncate copy may still hold it, and finds the position by fingerprint below).
-        if (reader !== undefined) await this.close(reader);
-        entry.dev = -1;
-        entry.ino = -1;
-        // Rewritten with the very same first bytes: the old position means nothing for the new content.
-        if (print === entry.id) this.entries = this.entries.filter((e) => e !== entry);
-        unbound.push(c);
-      }
-      // Unknown inode: a renamed or copied known file if its first bytes say so, else a new file.
-      for (const c of unbound) {
-        const handle = await openOnce(c);
-        if (handle === undefined) continue;
-        const prints = new Map<number, string | undefined>();
-        const printOf = async (length: number) => {
-          if (!prints.has(length)) prints.set(length, await prefixFingerprint(handle, length));
-          return prints.get(length);
-        };
-        let match: TrackedFile | undefined;
-        for (const e of this.entries) {
-          if (e.length <= c.size && (await printOf(e.length)) === e.id) {
-            match = e;
-            break;
-          }
-        }
-        if (match !== undefined) {
-          // Otherwise a second file with the same content (a copytruncate copy before the truncation) is being
-          // read already; one of them is enough.
-          if (!bound.has(match)) bound.set(match, c);
-          continue;
-        }
-        if (c.size === 0) continue;
-        const length = Math.min(c.size, FINGERPRINT_BYTES);
-        const id = await printOf(length);
-        if (id === undefined) continue;
-        const entry: TrackedFile = {
-          id,
-          length,
-          offset: 0,
-          number: 1,
-          path: c.path,
-          dev: c.dev,
-          ino: c.ino,
-          seen: now,
-        };
-        this.entries.push(entry);
-        bound.set(entry, c);
-      }
-      for (const [entry, c] of bound) {
-        entry.path = c.path;
-        entry.seen = now;
-        const reader = this.readers.get(entry);
-        if (reader !== undefined && reader.dev === c.dev && reader.ino === c.ino) {
-          reader.rotated = false;
-          entry.dev = c.dev;
-          entry.ino = c.ino;
-          continue;
-        }
-        // The content moved to another inode (copytruncate): continue there from what was read here.
-        const from: ReadPosition = reader?.records.position ?? { offset: entry.offset, number: entry.number };
-        if (reader !== undefined) await this.close(reader);
-        if (c.size < from.offset) continue;
-        const handle = handles.get(c)!;
-        handles.delete(c);
-        entry.dev = c.dev;
-        entry.ino = c.ino;
-        this.readers.set(entry, await this.startReader(entry, handle, c, from));
-      }
+      const unbound = await this.bindByInode(candidates, opened, bound);
+      await this.bindByContent(unbound, opened, bound, now);
+      await this.follow(bound, opened, now);
     } finally {
-      for (const handle of handles.values()) await handle.close();
+      await opened.close();
     }
     for (const [entry, reader] of this.readers) if (!bound.has(entry)) reader.rotated = true;
     this.entries = this.entries.filter(
       (e) => bound.has(e) || this.readers.has(e) || now - e.seen < FORGET_AFTER_MS,
     );
+  }
+
+  /**
+   * Same device and inode as a known file: still that file if it starts as it did and has not shrunk. Returns the
+   * candidates left unbound.
+   */
+  private async bindByInode(
+    candidates: Candidate[],
+    opened: OpenedFiles,
+    bound: Map<TrackedFile, Candidate>,
+  ): Promise<Candidate[]> {
+    const unbound: Candidate[] = [];
+    for (const c of candidates) {
+      const entry = this.entries.find((e) => e.dev === c.dev && e.ino === c.ino && !bound.has(e));
+      if (entry === undefined) {
+        unbound.push(c);
+        continue;
+      }
+      const handle = await opened.open(c);
+      if (handle === undefined) continue;
+      const reader = this.readers.get(entry);
+      const reached = reader?.readOffset ?? entry.offset;
+      const print = await prefixFingerprint(handle, entry.length);
+      if (print === entry.id && c.size >= reached) {
+        bound.set(entry, c);
+        continue;
+      }
+      // Truncated, or the inode now holds another file: what was read from it is gone from this path
+      // (a copytruncate copy may still hold it, and finds the position by fingerprint below).
+      if (reader !== undefined) await this.close(reader);
+      entry.dev = -1;
+      entry.ino = -1;
+      // Rewritten with the very same first bytes: the old position means nothing for the new content.
+      if (print === entry.id) this.entries = this.entries.filter((e) => e !== entry);
+      unbound.push(c);
+    }
+    return unbound;
+  }
+
+  /** Unknown inode: a renamed or copied known file if its first bytes say so, else a new file. */
+  private async bindByContent(
+    unbound: Candidate[],
+    opened: OpenedFiles,
+    bound: Map<TrackedFile, Candidate>,
+    now: number,
+  ): Promise<void> {
+    for (const c of unbound) {
+      const handle = await opened.open(c);
+      if (handle === undefined) continue;
+      const prints = new Map<number, string | undefined>();
+      const printOf = async (length: number) => {
+        if (!prints.has(length)) prints.set(length, await prefixFingerprint(handle, length));
+        return prints.get(length);
+      };
+      let match: TrackedFile | undefined;
+      for (const e of this.entries) {
+        if (e.length <= c.size && (await printOf(e.length)) === e.id) {
+          match = e;
+          break;
+        }
+      }
+      if (match !== undefined) {
+        // Otherwise a second file with the same content (a copytruncate copy before the truncation) is being
+        // read already; one of them is enough.
+        if (!bound.has(match)) bound.set(match, c);
+        continue;
+      }
+      if (c.size === 0) continue;
+      const length = Math.min(c.size, FINGERPRINT_BYTES);
+      const id = await printOf(length);
+      if (id === undefined) continue;
+      const entry: TrackedFile = {
+        id,
+        length,
+        offset: 0,
+        number: 1,
+        path: c.path,
+        dev: c.dev,
+        ino: c.ino,
+        seen: now,
+      };
+      this.entries.push(entry);
+      bound.set(entry, c);
+    }
+  }
+
+  /** Keeps each bound file's reader, or starts one where the file is new or its content moved to another inode. */
+  private async follow(bound: Map<TrackedFile, Candidate>, opened: OpenedFiles, now: number): Promise<void> {
+    for (const [entry, c] of bound) {
+      entry.path = c.path;
+      entry.seen = now;
+      const reader = this.readers.get(entry);
+      if (reader !== undefined && reader.dev === c.dev && reader.ino === c.ino) {
+        reader.rotated = false;
+        entry.dev = c.dev;
+        entry.ino = c.ino;
+        continue;
+      }
+      // The content moved to another inode (copytruncate): continue there from what was read here.
+      const from: ReadPosition = reader?.records.position ?? { offset: entry.offset, number: entry.number };
+      if (reader !== undefined) await this.close(reader);
+      if (c.size < from.offset) continue;
+      const handle = opened.take(c);
+      entry.dev = c.dev;
+      entry.ino = c.ino;
+      this.readers.set(entry, await this.startReader(entry, handle, c, from));
+    }
   }
 
   private async startReader(

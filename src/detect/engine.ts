@@ -26,6 +26,12 @@ interface SourceState {
   ports: Set<number>;
 }
 
+/** The window every finding of one judgement names. */
+interface WindowSpan {
+  windowStart: number;
+  windowEnd: number;
+}
+
 interface WindowState {
   start: number;
   sources: Map<string, SourceState>;
@@ -185,9 +191,18 @@ export class DetectionEngine {
   }
 
   private judge(window: WindowState, windowEnd: number): Finding[] {
-    const { scan } = this.settings;
-    const findings: Finding[] = [];
     const base = { windowStart: window.start, windowEnd };
+    const scanners = this.scanFindings(window, base);
+    return [
+      ...[...scanners.values()].flat(),
+      ...this.policyFindings(window, base, scanners),
+      ...this.volumeFindings(window, base),
+    ];
+  }
+
+  /** Port and address scans, by scanner. */
+  private scanFindings(window: WindowState, base: WindowSpan): Map<string, Finding[]> {
+    const { scan } = this.settings;
     const scanners = new Map<string, Finding[]>();
     for (const [ip, s] of window.sources) {
       const failedShare = s.tcp === 0 ? 0 : s.failed / s.tcp;
@@ -230,11 +245,16 @@ export class DetectionEngine {
         });
       }
       if (found.length > 0) scanners.set(ip, found);
-      findings.push(...found);
     }
+    return scanners;
+  }
 
-    // A scanner that reaches a protected service has broken the policy as much as anyone else: that is its own
-    // alert (the one an operator of the service acts on), and the scan's evidence names the rules it touched.
+  /**
+   * A scanner that reaches a protected service has broken the policy as much as anyone else: that is its own
+   * alert (the one an operator of the service acts on), and the scan's evidence names the rules it touched.
+   */
+  private policyFindings(window: WindowState, base: WindowSpan, scanners: Map<string, Finding[]>): Finding[] {
+    const findings: Finding[] = [];
     for (const hit of window.policy.values()) {
       for (const f of scanners.get(hit.source) ?? [])
         f.evidence.policy = [...new Set([...(f.evidence.policy ?? []), ...hit.rules])].sort();
@@ -249,8 +269,13 @@ export class DetectionEngine {
         evidence: { flows: hit.flows, policy: [...hit.rules].sort(), ports: listed(hit.ports, byNumber) },
       });
     }
+    return findings;
+  }
 
+  /** Local hosts whose bytes in the window exceed their own baseline for that hour. */
+  private volumeFindings(window: WindowState, base: WindowSpan): Finding[] {
     const { volume } = this.settings;
+    const findings: Finding[] = [];
     for (const [ip, v] of window.volume) {
       let sent = 0;
       let received = 0;
