@@ -348,10 +348,15 @@ static napi_value take(napi_env env, napi_callback_info info) {
   size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
   size_t start = tail, bytes = 0;
   uint32_t packets = 0;
-  /* First pass: where the batch starts and how long it is; entries between two wraps are contiguous. */
+  /*
+   * First pass: where the batch starts and how long it is. A batch is copied in one piece, so it ends where the
+   * entries stop being contiguous: at a wrap mark, or at the ring's end itself when an entry fit exactly before
+   * it (the next entry then starts at offset 0 with no mark, since none was needed).
+   */
   size_t at = tail;
   while (at < head && packets < max_packets) {
     size_t offset = at % r->capacity;
+    if (packets > 0 && offset == 0) break;
     size_t to_end = r->capacity - offset;
     uint32_t length;
     if (to_end >= 4) memcpy(&length, r->ring + offset, 4);
