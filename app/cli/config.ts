@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import { parseDocument } from 'yaml';
 import { validateConfig } from '../../src/config/load.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
@@ -11,6 +12,14 @@ export interface ConfigFlags {
   netflow?: string;
   local?: string;
   dataDir?: string;
+}
+
+/** The options of every command that reads the configuration; {@link resolveConfig} applies them. */
+export function withConfig(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'YAML configuration file')
+    .option('--es <url>', 'Elasticsearch URL (overrides elasticsearch.url)')
+    .option('--data-dir <dir>', "flowtrail's data directory (stack, dead letters, spool)");
 }
 
 function readYaml(path: string): Record<string, unknown> {

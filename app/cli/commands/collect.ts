@@ -12,6 +12,8 @@ import { connect } from '../../wiring/elasticsearch.js';
 import { createLogInputs } from '../../wiring/log-inputs.js';
 import { createNetflowInput } from '../../wiring/netflow-input.js';
 import { createRuntime } from '../../wiring/runtime.js';
+import type { CliCommand } from '../command.js';
+import { type ConfigFlags, resolveConfig } from '../config.js';
 
 const RETENTION_INTERVAL_MS = 3_600_000;
 
@@ -41,7 +43,7 @@ async function retentionTask(
 }
 
 /** Runs the live inputs until SIGINT/SIGTERM, then writes (or spools) what is queued and exits. */
-export async function collectCommand(config: FlowtrailConfig, logger: Logger): Promise<number> {
+export async function runCollect(config: FlowtrailConfig, logger: Logger): Promise<number> {
   const localNetworks = localNetworksOf(config);
   const logInputs = createLogInputs(config, localNetworks, logger);
   if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)
@@ -96,3 +98,11 @@ export async function collectCommand(config: FlowtrailConfig, logger: Logger): P
   }
   return 0;
 }
+
+export const collectCommand: CliCommand = (parent, { logger, withConfig, run }) => {
+  withConfig(parent.command('collect'))
+    .description('run the live inputs of the configuration until SIGINT/SIGTERM')
+    .option('--netflow <host:port>', 'NetFlow/IPFIX listen address (overrides inputs.netflow)')
+    .option('--local <cidrs>', 'local networks, comma separated (overrides local_networks)')
+    .action(run((o: ConfigFlags) => runCollect(resolveConfig(o), logger)));
+};

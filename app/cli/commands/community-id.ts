@@ -1,6 +1,7 @@
 import { UsageError } from '../../../src/errors.js';
 import { communityId } from '../../../src/schema/community-id.js';
 import { protocolNumber } from '../../../src/schema/protocols.js';
+import type { CliCommand } from '../command.js';
 import { printResult } from '../output.js';
 
 function portArgument(value: string, name: string): number {
@@ -9,7 +10,7 @@ function portArgument(value: string, name: string): number {
   return Number(value);
 }
 
-export function communityIdCommand(
+function printCommunityId(
   proto: string,
   saddr: string,
   sport: string,
@@ -35,3 +36,18 @@ export function communityIdCommand(
   printResult(Boolean(options.json), { community_id: id }, () => id);
   return 0;
 }
+
+export const communityIdCommand: CliCommand = (parent, { run }) => {
+  parent
+    .command('community-id')
+    .description('print the Community ID v1 of a flow (like pycommunityid)')
+    .argument('<proto>', 'protocol name or number (tcp, udp, icmp, 6…)')
+    .argument('<saddr>')
+    .argument('<sport>', 'source port (ICMP: type)')
+    .argument('<daddr>')
+    .argument('<dport>', 'destination port (ICMP: code)')
+    .option('--seed <n>', 'seed (0-65535)')
+    .option('--no-base64', 'hex digest instead of base64')
+    .option('--json', 'print as JSON')
+    .action(run(printCommunityId));
+};

@@ -6,9 +6,11 @@ import { type Investigation, investigate } from '../../../src/correlate/investig
 import { UsageError } from '../../../src/errors.js';
 import { parseTime } from '../../../src/reports/time.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import type { CliCommand } from '../command.js';
+import { type ConfigFlags, resolveConfig } from '../config.js';
 import { printResult } from '../output.js';
 
-export interface CorrelateFlags {
+interface CorrelateFlags {
   follow?: boolean;
   from?: string;
   json?: boolean;
@@ -44,7 +46,7 @@ function describe(view: Investigation): string {
  * `flowtrail correlate <alert-id>`: that alert, correlated now, with its surroundings.
  * `flowtrail correlate [--from T]`: every alert not yet correlated, once. `--follow`: keeps doing so.
  */
-export async function correlateCommand(
+async function runCorrelate(
   alertId: string | undefined,
   config: FlowtrailConfig,
   logger: Logger,
@@ -103,3 +105,17 @@ export async function correlateCommand(
     await client.close();
   }
 }
+
+export const correlateCommand: CliCommand = (parent, { logger, withConfig, run }) => {
+  withConfig(parent.command('correlate'))
+    .description('match alerts to their flows and write the context onto them; with an id, show one alert')
+    .argument('[alert-id]', 'document id of one alert: correlate it and show its flows and surroundings')
+    .option('--follow', 'keep correlating new alerts (after a delay for late flows) until SIGINT/SIGTERM')
+    .option('--from <time>', 'only alerts from this time on (ISO, "2026-11-21 22:05", -1h)')
+    .option('--json', 'print as JSON')
+    .action(
+      run((id: string | undefined, o: ConfigFlags & CorrelateFlags) =>
+        runCorrelate(id, resolveConfig(o), logger, o),
+      ),
+    );
+};

@@ -12,9 +12,11 @@ import { rollUpHostSummaries } from '../../../src/reports/host-summary.js';
 import { parseRange } from '../../../src/reports/time.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createRuntime } from '../../wiring/runtime.js';
+import type { CliCommand } from '../command.js';
+import { type ConfigFlags, resolveConfig } from '../config.js';
 import { printResult } from '../output.js';
 
-export interface DetectFlags {
+interface DetectFlags {
   from?: string;
   to?: string;
   follow?: boolean;
@@ -49,11 +51,7 @@ async function maintainSummaries(
  * `flowtrail detect --from --to`: the detections over stored flows, once. `--follow`: over new flows as they
  * arrive. Either way findings become alert documents and notifications.
  */
-export async function detectCommand(
-  config: FlowtrailConfig,
-  logger: Logger,
-  flags: DetectFlags,
-): Promise<number> {
+async function runDetect(config: FlowtrailConfig, logger: Logger, flags: DetectFlags): Promise<number> {
   if (flags.follow && (flags.from || flags.to))
     throw new UsageError('--follow reads new flows; give no --from/--to');
   const range = flags.follow ? undefined : parseRange(flags.from, flags.to);
@@ -98,3 +96,13 @@ export async function detectCommand(
     await client.close();
   }
 }
+
+export const detectCommand: CliCommand = (parent, { logger, withConfig, run }) => {
+  withConfig(parent.command('detect'))
+    .description('port/address scans, abnormal volume and access-policy violations: alerts and notifications')
+    .option('--from <time>', 'batch mode over stored flows from (default: an hour ago)')
+    .option('--to <time>', 'batch mode up to (default: now)')
+    .option('--follow', 'live mode over new flows until SIGINT/SIGTERM')
+    .option('--json', 'print the findings as JSON')
+    .action(run((o: ConfigFlags & DetectFlags) => runDetect(resolveConfig(o), logger, o)));
+};

@@ -5,16 +5,18 @@ import { checkAddress } from '../../../src/reports/search.js';
 import { formatTable } from '../../../src/reports/table.js';
 import { parseRange } from '../../../src/reports/time.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import type { CliCommand } from '../command.js';
+import { type ConfigFlags, resolveConfig } from '../config.js';
 import { printResult } from '../output.js';
 
-export interface RangeFlags {
+interface RangeFlags {
   from?: string;
   to?: string;
   json?: boolean;
 }
 
 /** `flowtrail host <ip>`: the per-address log. */
-export async function hostCommand(ip: string, config: FlowtrailConfig, flags: RangeFlags): Promise<number> {
+async function runHost(ip: string, config: FlowtrailConfig, flags: RangeFlags): Promise<number> {
   const range = parseRange(flags.from, flags.to);
   checkAddress(ip, 'ip');
   const { client } = await connect(config);
@@ -48,3 +50,13 @@ export async function hostCommand(ip: string, config: FlowtrailConfig, flags: Ra
     await client.close();
   }
 }
+
+export const hostCommand: CliCommand = (parent, { withConfig, run }) => {
+  withConfig(parent.command('host'))
+    .description("one address's log: what it did, services it used, who accessed it, traffic over time")
+    .argument('<ip>', 'the address')
+    .option('--from <time>', 'start (ISO, "2026-11-21 22:05" in UTC, -1h); default: an hour ago')
+    .option('--to <time>', 'end; default: now')
+    .option('--json', 'print as JSON')
+    .action(run((ip: string, o: ConfigFlags & RangeFlags) => runHost(ip, resolveConfig(o), o)));
+};

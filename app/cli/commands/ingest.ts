@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
+import { Argument, Option } from 'commander';
 import type { Logger } from 'pino';
 import { createIngestSource } from '../../../plugins/files/ingest-source.js';
 import { createPcapIngestSource } from '../../../plugins/netflow/ingest-source.js';
@@ -13,10 +14,12 @@ import { isTimezone } from '../../../src/util/timezone.js';
 import { CODECS, codecNamed } from '../../wiring/codecs.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createRuntime } from '../../wiring/runtime.js';
+import type { CliCommand } from '../command.js';
+import { type ConfigFlags, resolveConfig } from '../config.js';
 import { printResult } from '../output.js';
 
 /** NetFlow exports captured to pcap files, and every log format there is a codec for. */
-export const INGEST_KINDS = ['netflow', ...CODECS.keys()];
+const INGEST_KINDS = ['netflow', ...CODECS.keys()];
 
 function sourceFor(kind: string, file: string, localNetworks: LocalNetworks, timezone: string): Source {
   if (kind === 'netflow') return createPcapIngestSource([file], { localNetworks });
@@ -30,7 +33,7 @@ function sourceFor(kind: string, file: string, localNetworks: LocalNetworks, tim
 }
 
 /** One-shot ingest: every file is read to its end, everything is written (or dead-lettered), then a summary. */
-export async function ingestCommand(
+async function runIngest(
   kind: string,
   files: string[],
   config: FlowtrailConfig,
@@ -102,3 +105,22 @@ export async function ingestCommand(
   );
   return summary.failed > 0 ? 1 : 0;
 }
+
+export const ingestCommand: CliCommand = (parent, { logger, withConfig, run }) => {
+  withConfig(parent.command('ingest'))
+    .description('read files once into Elasticsearch (.gz included) and print a summary')
+    .addArgument(new Argument('<kind>', 'input kind').choices(INGEST_KINDS))
+    .argument('<files...>', 'files to read')
+    .option('--local <cidrs>', 'local networks, comma separated (overrides local_networks)')
+    .addOption(
+      new Option('--timezone <tz>', 'timezone of timestamps without one (Snort alert_fast/full)').default(
+        'UTC',
+      ),
+    )
+    .option('--json', 'print the summary as JSON')
+    .action(
+      run((kind: string, files: string[], o: ConfigFlags & { json?: boolean; timezone: string }) =>
+        runIngest(kind, files, resolveConfig(o), logger, { json: Boolean(o.json), timezone: o.timezone }),
+      ),
+    );
+};

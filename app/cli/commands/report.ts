@@ -1,12 +1,15 @@
+import { Argument } from 'commander';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { UsageError } from '../../../src/errors.js';
-import { reportNamed } from '../../../src/reports/registry.js';
+import { REPORTS, reportNamed } from '../../../src/reports/registry.js';
 import { runReport } from '../../../src/reports/run.js';
 import { formatTable, toCsv } from '../../../src/reports/table.js';
 import { parseRange } from '../../../src/reports/time.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import type { CliCommand } from '../command.js';
+import { type ConfigFlags, resolveConfig } from '../config.js';
 
-export interface ReportFlags {
+interface ReportFlags {
   from?: string;
   to?: string;
   limit?: string;
@@ -16,11 +19,7 @@ export interface ReportFlags {
 }
 
 /** `flowtrail report <name>`: one report over the time range, as a table, JSON or CSV. */
-export async function reportCommand(
-  name: string,
-  config: FlowtrailConfig,
-  flags: ReportFlags,
-): Promise<number> {
+async function showReport(name: string, config: FlowtrailConfig, flags: ReportFlags): Promise<number> {
   if (flags.json && flags.csv) throw new UsageError('--json and --csv: choose one');
   reportNamed(name);
   const range = parseRange(flags.from, flags.to);
@@ -41,3 +40,20 @@ export async function reportCommand(
     await client.close();
   }
 }
+
+export const reportCommand: CliCommand = (parent, { withConfig, run }) => {
+  withConfig(parent.command('report'))
+    .description('a traffic report over a time range')
+    .addArgument(
+      new Argument('<name>', REPORTS.map((r) => `${r.name}: ${r.description}`).join('; ')).choices(
+        REPORTS.map((r) => r.name),
+      ),
+    )
+    .option('--from <time>', 'start (ISO, "2026-11-21 22:05" in UTC, -1d); default: an hour ago')
+    .option('--to <time>', 'end; default: now')
+    .option('--limit <n>', 'rows of ranked reports (default 20)')
+    .option('--interval <period>', 'billing period: hour, day, week, month (default day)')
+    .option('--json', 'print as JSON')
+    .option('--csv', 'print as CSV')
+    .action(run((name: string, o: ConfigFlags & ReportFlags) => showReport(name, resolveConfig(o), o)));
+};

@@ -3,11 +3,15 @@ import { resolveToken } from '../../../src/api/auth.js';
 import { apiRoutes } from '../../../src/api/routes.js';
 import { startApiServer } from '../../../src/api/server.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { parseHostPort } from '../../../src/config/units.js';
 import { correlationSettings } from '../../../src/correlate/correlator.js';
+import { UsageError } from '../../../src/errors.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import type { CliCommand } from '../command.js';
+import { type ConfigFlags, resolveConfig } from '../config.js';
 
 /** `flowtrail serve`: the HTTP API until SIGINT/SIGTERM. */
-export async function serveCommand(config: FlowtrailConfig, logger: Logger): Promise<number> {
+async function runServe(config: FlowtrailConfig, logger: Logger): Promise<number> {
   const { host, port } = config.api;
   const token = resolveToken(host, config.api);
   const { client } = await connect(config);
@@ -26,3 +30,28 @@ export async function serveCommand(config: FlowtrailConfig, logger: Logger): Pro
   await client.close();
   return 0;
 }
+
+function listenAddress(listen: string): { host: string; port: number } {
+  try {
+    return parseHostPort(listen, '127.0.0.1');
+  } catch (err) {
+    throw new UsageError(`--listen: ${(err as Error).message}`);
+  }
+}
+
+export const serveCommand: CliCommand = (parent, { logger, withConfig, run }) => {
+  withConfig(parent.command('serve'))
+    .description('the HTTP API (bearer token required unless bound to loopback) until SIGINT/SIGTERM')
+    .option('--listen <host:port>', 'address to listen on (overrides api.host/api.port)')
+    .action(
+      run((o: ConfigFlags & { listen?: string }) => {
+        const config = resolveConfig(o);
+        if (o.listen) {
+          const target = listenAddress(o.listen);
+          config.api.host = target.host;
+          config.api.port = target.port;
+        }
+        return runServe(config, logger);
+      }),
+    );
+};

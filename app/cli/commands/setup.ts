@@ -1,8 +1,9 @@
-import type { Logger } from 'pino';
 import { type SetupReport, setupElasticsearch } from '../../../plugins/elasticsearch/setup.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { VERSION } from '../../../src/util/package.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import type { CliCommand } from '../command.js';
+import { type ConfigFlags, resolveConfig } from '../config.js';
 import { printResult } from '../output.js';
 
 export async function runSetup(config: FlowtrailConfig): Promise<SetupReport> {
@@ -30,8 +31,15 @@ export function describeSetup(report: SetupReport): string {
   ].join('\n');
 }
 
-export async function setupCommand(config: FlowtrailConfig, _logger: Logger, json: boolean): Promise<number> {
-  const report = await runSetup(config);
-  printResult(json, report, () => describeSetup(report));
-  return 0;
-}
+export const setupCommand: CliCommand = (parent, { withConfig, run }) => {
+  withConfig(parent.command('setup'))
+    .description('install or update index templates and retention (idempotent; says what changed)')
+    .option('--json', 'print the report as JSON')
+    .action(
+      run(async (o: ConfigFlags & { json?: boolean }) => {
+        const report = await runSetup(resolveConfig(o));
+        printResult(Boolean(o.json), report, () => describeSetup(report));
+        return 0;
+      }),
+    );
+};

@@ -1,15 +1,16 @@
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { UsageError } from '../../../src/errors.js';
 import { stackDown, stackStatus } from '../../../src/stack/index.js';
 import { dataDirOf } from '../../wiring/paths.js';
 import { startConfiguredStack } from '../../wiring/stack.js';
+import type { CliCommand } from '../command.js';
+import { type ConfigFlags, resolveConfig } from '../config.js';
 import { printResult } from '../output.js';
 
-export async function stackUpCommand(
-  config: FlowtrailConfig,
-  logger: Logger,
-  json: boolean,
-): Promise<number> {
+type JsonFlag = { json?: boolean };
+
+async function runStackUp(config: FlowtrailConfig, logger: Logger, json: boolean): Promise<number> {
   const state = await startConfiguredStack(config, logger);
   printResult(json, state, () =>
     [
@@ -21,7 +22,7 @@ export async function stackUpCommand(
   return 0;
 }
 
-export async function stackDownCommand(config: FlowtrailConfig, json: boolean): Promise<number> {
+async function runStackDown(config: FlowtrailConfig, json: boolean): Promise<number> {
   const result = await stackDown(dataDirOf(config));
   printResult(json, result, () =>
     result.stopped.length > 0 ? `stopped ${result.stopped.join(', ')}` : 'nothing was running',
@@ -29,7 +30,7 @@ export async function stackDownCommand(config: FlowtrailConfig, json: boolean): 
   return 0;
 }
 
-export async function stackStatusCommand(config: FlowtrailConfig, json: boolean): Promise<number> {
+async function runStackStatus(config: FlowtrailConfig, json: boolean): Promise<number> {
   const status = await stackStatus(dataDirOf(config));
   const value = {
     elasticsearch: { status: status.elasticsearch, url: status.state?.elasticsearch.url },
@@ -44,3 +45,45 @@ export async function stackStatusCommand(config: FlowtrailConfig, json: boolean)
   );
   return status.elasticsearch === 'up' ? 0 : 1;
 }
+
+const stackUpCommand: CliCommand = (parent, { logger, withConfig, run }) => {
+  withConfig(parent.command('up'))
+    .description('start it (Maven resolves Elasticsearch from Maven Central on first use)')
+    .option('--nodes <n>', 'number of Elasticsearch nodes', (v) => Number(v))
+    .option('--kafka', 'also start a single-node KRaft Kafka broker')
+    .option('--json', 'print the stack state as JSON')
+    .action(
+      run((o: ConfigFlags & JsonFlag & { nodes?: number; kafka?: boolean }) => {
+        const config = resolveConfig(o);
+        if (o.nodes !== undefined) {
+          if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 5)
+            throw new UsageError('--nodes: expected 1 to 5');
+          config.stack.nodes = o.nodes;
+        }
+        if (o.kafka) config.stack.kafka = true;
+        return runStackUp(config, logger, Boolean(o.json));
+      }),
+    );
+};
+
+const stackDownCommand: CliCommand = (parent, { withConfig, run }) => {
+  withConfig(parent.command('down'))
+    .description('stop it; no process is left behind')
+    .option('--json', 'print what was stopped as JSON')
+    .action(run((o: ConfigFlags & JsonFlag) => runStackDown(resolveConfig(o), Boolean(o.json))));
+};
+
+const stackStatusCommand: CliCommand = (parent, { withConfig, run }) => {
+  withConfig(parent.command('status'))
+    .description('is it up, and where (exit 1 when Elasticsearch is not up)')
+    .option('--json', 'print the Elasticsearch/Kafka URLs as JSON')
+    .action(run((o: ConfigFlags & JsonFlag) => runStackStatus(resolveConfig(o), Boolean(o.json))));
+};
+
+/** `flowtrail stack up|down|status`: a group whose subcommands register under it as commands do. */
+export const stackCommand: CliCommand = (parent, context) => {
+  const stack = parent
+    .command('stack')
+    .description('the embedded Elasticsearch (and Kafka) that flowtrail provisions');
+  for (const register of [stackUpCommand, stackDownCommand, stackStatusCommand]) register(stack, context);
+};

@@ -2,11 +2,13 @@ import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { dataDirOf } from '../../wiring/paths.js';
 import { startConfiguredStack } from '../../wiring/stack.js';
-import { collectCommand } from './collect.js';
+import type { CliCommand } from '../command.js';
+import { type ConfigFlags, resolveConfig } from '../config.js';
+import { runCollect } from './collect.js';
 import { describeSetup, runSetup } from './setup.js';
 
 /** The quick start: the embedded Elasticsearch (unless a cluster is configured), its templates, then collection. */
-export async function upCommand(config: FlowtrailConfig, logger: Logger): Promise<number> {
+async function runUp(config: FlowtrailConfig, logger: Logger): Promise<number> {
   if (!process.env.FLOWTRAIL_ES_URL && !config.elasticsearch.url) {
     logger.info(
       { data_dir: dataDirOf(config) },
@@ -17,5 +19,22 @@ export async function upCommand(config: FlowtrailConfig, logger: Logger): Promis
   }
   const report = await runSetup(config);
   for (const line of describeSetup(report).split('\n')) logger.info(line);
-  return collectCommand(config, logger);
+  return runCollect(config, logger);
 }
+
+export const upCommand: CliCommand = (parent, { logger, withConfig, run }) => {
+  withConfig(parent.command('up'))
+    .description('start the embedded Elasticsearch, install templates and collect NetFlow (UDP 2055)')
+    .option('--netflow <host:port>', 'NetFlow/IPFIX listen address')
+    .option('--local <cidrs>', 'local networks, comma separated')
+    .option('--nodes <n>', 'nodes of the embedded cluster', (v) => Number(v))
+    .option('--kafka', 'also start the embedded Kafka broker')
+    .action(
+      run((o: ConfigFlags & { nodes?: number; kafka?: boolean }) => {
+        const config = resolveConfig(o);
+        if (o.nodes !== undefined) config.stack.nodes = o.nodes;
+        if (o.kafka) config.stack.kafka = true;
+        return runUp(config, logger);
+      }),
+    );
+};

@@ -1,0 +1,29 @@
+import type { CliCommand } from '../command.js';
+import { collectCommand } from './collect.js';
+import { communityIdCommand } from './community-id.js';
+import { correlateCommand } from './correlate.js';
+import { detectCommand } from './detect.js';
+import { hostCommand } from './host.js';
+import { ingestCommand } from './ingest.js';
+import { reportCommand } from './report.js';
+import { searchCommand } from './search.js';
+import { serveCommand } from './serve.js';
+import { setupCommand } from './setup.js';
+import { stackCommand } from './stack.js';
+import { upCommand } from './up.js';
+
+/** Every command of the CLI, in the order `flowtrail --help` lists them. */
+export const COMMANDS: readonly CliCommand[] = [
+  upCommand,
+  stackCommand,
+  setupCommand,
+  collectCommand,
+  ingestCommand,
+  correlateCommand,
+  hostCommand,
+  searchCommand,
+  reportCommand,
+  detectCommand,
+  serveCommand,
+  communityIdCommand,
+];
