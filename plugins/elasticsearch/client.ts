@@ -56,15 +56,3 @@ export function createClient(
   }
   return new Client(options);
 }
-
-/** The URL with any user:password removed, for logs and status output. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return '<invalid url>';
-  }
-}

@@ -13,9 +13,9 @@ describe('api authentication', () => {
   });
 
   it('needs a token beyond loopback only', () => {
-    expect(resolveToken('127.0.0.1', {}, {})).toBeUndefined();
+    expect(resolveToken('127.0.0.1', {}, {}).token).toBeUndefined();
     expect(() => resolveToken('0.0.0.0', {}, {})).toThrow(/needs a bearer token/);
-    expect(resolveToken('0.0.0.0', {}, { FLOWTRAIL_API_TOKEN: 'from-the-environment' })).toBe(
+    expect(resolveToken('0.0.0.0', {}, { FLOWTRAIL_API_TOKEN: 'from-the-environment' }).token).toBe(
       'from-the-environment',
     );
   });

@@ -1,3 +1,4 @@
+import { urlOrigin } from '../util/url.js';
 import type { Message } from './channels.js';
 
 /** One JSON POST per message. */
@@ -11,6 +12,7 @@ export function webhookSender(settings: {
       headers: { 'content-type': 'application/json', ...settings.headers },
       body: JSON.stringify(message.json),
     });
-    if (!response.ok) throw new Error(`webhook ${settings.url}: HTTP ${response.status}`);
+    // The path and query of a webhook URL are often its secret: the message names only where it points.
+    if (!response.ok) throw new Error(`webhook ${urlOrigin(settings.url)}: HTTP ${response.status}`);
   };
 }

@@ -4,7 +4,13 @@ import { allBuckets, type CompositeBucket } from './composite.js';
 import type { Report } from './context.js';
 
 /** Billing periods: calendar units, so months have their real lengths (UTC). */
-export const PERIODS: Record<string, string> = { hour: '1h', day: '1d', week: '1w', month: '1M' };
+/** Billing periods, by the name users give, to Elasticsearch's calendar interval. */
+export const PERIODS = new Map([
+  ['hour', '1h'],
+  ['day', '1d'],
+  ['week', '1w'],
+  ['month', '1M'],
+]);
 
 type BillBucket = CompositeBucket<{ ip: string; period: number }> & {
   internal: { bytes: Metric };
@@ -29,8 +35,8 @@ export const billing: Report = {
     'total',
   ],
   async run(ctx) {
-    const interval = PERIODS[ctx.interval];
-    if (!interval) throw new UsageError(`--interval: expected one of ${Object.keys(PERIODS).join(', ')}`);
+    const interval = PERIODS.get(ctx.interval);
+    if (!interval) throw new UsageError(`interval: expected one of ${[...PERIODS.keys()].join(', ')}`);
     type Bill = {
       ip: string;
       period: string;

@@ -1,7 +1,9 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { FlowtrailConfig } from '../config/schema.js';
 import { indicesOf } from '../correlate/es.js';
+import { PERIODS } from './billing.js';
 import type { ReportRow } from './context.js';
+import { FLAG_NAMES, integerIn, type Naming, oneOf } from './params.js';
 import { reportNamed } from './registry.js';
 import type { TimeRange } from './time.js';
 
@@ -13,12 +15,34 @@ export interface ReportResult {
   rows: ReportRow[];
 }
 
+export interface ReportOptions {
+  /** Rows of ranked reports. */
+  limit: number;
+  /** Billing period. */
+  interval: string;
+}
+
+/** Rows of a ranked report at most: each is an aggregation bucket of the cluster's work. */
+export const MAX_REPORT_ROWS = 10_000;
+
+/** `limit` and `interval` as given (flags or query), read by their grammars, with their defaults. */
+export function parseReportOptions(
+  given: { limit?: string; interval?: string },
+  naming: Naming = FLAG_NAMES,
+): ReportOptions {
+  return {
+    limit: given.limit === undefined ? 20 : integerIn(given.limit, naming('limit'), 1, MAX_REPORT_ROWS),
+    interval:
+      given.interval === undefined ? 'day' : oneOf(given.interval, naming('interval'), [...PERIODS.keys()]),
+  };
+}
+
 export async function runReport(
   client: Client,
   config: FlowtrailConfig,
   name: string,
   range: TimeRange,
-  options: { limit?: number; interval?: string } = {},
+  options: ReportOptions = { limit: 20, interval: 'day' },
 ): Promise<ReportResult> {
   const report = reportNamed(name);
   const scan = config.detections.scan;
@@ -26,8 +50,8 @@ export async function runReport(
     client,
     flows: indicesOf(config.elasticsearch.namespace).flows,
     range,
-    limit: options.limit ?? 20,
-    interval: options.interval ?? 'day',
+    limit: options.limit,
+    interval: options.interval,
     scan: {
       minPorts: scan.min_ports,
       minDestinations: scan.min_destinations,

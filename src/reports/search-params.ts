@@ -1,5 +1,8 @@
 import { UsageError } from '../errors.js';
-import { checkAddress, type FlowFilter, MAX_LIMIT } from './search.js';
+import { protocolNumber, transportName } from '../schema/protocols.js';
+import { addressOrNetwork, FLAG_NAMES, integerIn, type Naming } from './params.js';
+import type { FlowFilter } from './search.js';
+import { MAX_LIMIT } from './search.js';
 import { parseRange } from './time.js';
 
 /** Flags (or query-string parameters) of a flow search, as given. */
@@ -16,25 +19,28 @@ export interface SearchFlags {
   limit?: string;
 }
 
-function integer(value: string | undefined, what: string, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > max)
-    throw new UsageError(`${what}: expected an integer 0..${max}`);
-  return n;
+/** A protocol as its name (`tcp`, `icmp6`…) or number, to the `network.transport` flow records have. */
+function transport(value: string, name: string): string {
+  const number = protocolNumber(value);
+  if (number === undefined || number > 255)
+    throw new UsageError(
+      `${name}: expected a protocol name (tcp, udp, icmp…) or number 0..255, got "${value}"`,
+    );
+  return transportName(number);
 }
 
-export function parseSearch(flags: SearchFlags, now = Date.now()): FlowFilter {
+export function parseSearch(flags: SearchFlags, now = Date.now(), naming: Naming = FLAG_NAMES): FlowFilter {
+  const optional = <T>(value: string | undefined, read: (value: string) => T) =>
+    value === undefined ? undefined : read(value);
   return {
-    range: parseRange(flags.from, flags.to, now),
-    ip: flags.ip === undefined ? undefined : checkAddress(flags.ip, '--ip'),
-    localPort: integer(flags.localPort, '--local-port', 65535),
-    remotePort: integer(flags.remotePort, '--remote-port', 65535),
-    protocol: flags.protocol,
-    minBytes: integer(flags.minBytes, '--min-bytes', Number.MAX_SAFE_INTEGER),
-    maxBytes: integer(flags.maxBytes, '--max-bytes', Number.MAX_SAFE_INTEGER),
-    firstTalker:
-      flags.firstTalker === undefined ? undefined : checkAddress(flags.firstTalker, '--first-talker'),
-    limit: integer(flags.limit, '--limit', MAX_LIMIT) ?? 100,
+    range: parseRange(flags.from, flags.to, now, naming),
+    ip: optional(flags.ip, (v) => addressOrNetwork(v, naming('ip'))),
+    localPort: optional(flags.localPort, (v) => integerIn(v, naming('localPort'), 0, 65535)),
+    remotePort: optional(flags.remotePort, (v) => integerIn(v, naming('remotePort'), 0, 65535)),
+    protocol: optional(flags.protocol, (v) => transport(v, naming('protocol'))),
+    minBytes: optional(flags.minBytes, (v) => integerIn(v, naming('minBytes'), 0, Number.MAX_SAFE_INTEGER)),
+    maxBytes: optional(flags.maxBytes, (v) => integerIn(v, naming('maxBytes'), 0, Number.MAX_SAFE_INTEGER)),
+    firstTalker: optional(flags.firstTalker, (v) => addressOrNetwork(v, naming('firstTalker'))),
+    limit: optional(flags.limit, (v) => integerIn(v, naming('limit'), 1, MAX_LIMIT)) ?? 100,
   };
 }

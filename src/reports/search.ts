@@ -1,8 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import ipaddr from 'ipaddr.js';
 import { FLOW_SOURCE_FIELDS, type FlowDoc, observerOf } from '../correlate/documents.js';
 import { endedBetween, search } from '../correlate/es.js';
-import { UsageError } from '../errors.js';
 import { SERVICE_IS_DESTINATION, SERVICE_IS_SOURCE } from './scripts.js';
 import type { TimeRange } from './time.js';
 
@@ -13,7 +11,7 @@ export interface FlowFilter {
   /** Port on the side inside the local networks, and on the side outside them. */
   localPort?: number;
   remotePort?: number;
-  /** `network.transport`: tcp, udp, icmp… */
+  /** `network.transport` as flow records write it: tcp, udp, icmp, ipv6-icmp… */
   protocol?: string;
   minBytes?: number;
   maxBytes?: number;
@@ -39,16 +37,6 @@ export interface FlowRow {
 
 export const MAX_LIMIT = 10_000;
 
-export function checkAddress(value: string, what: string): string {
-  try {
-    if (value.includes('/')) ipaddr.parseCIDR(value);
-    else ipaddr.parse(value);
-  } catch {
-    throw new UsageError(`${what}: expected an IP address or CIDR, got "${value}"`);
-  }
-  return value;
-}
-
 function sidePort(locality: 'internal' | 'external', port: number): Record<string, unknown> {
   return {
     bool: {
@@ -68,7 +56,7 @@ export function flowQuery(f: FlowFilter): Record<string, unknown> {
   if (f.ip) filter.push({ term: { 'related.ip': f.ip } });
   if (f.localPort !== undefined) filter.push(sidePort('internal', f.localPort));
   if (f.remotePort !== undefined) filter.push(sidePort('external', f.remotePort));
-  if (f.protocol) filter.push({ term: { 'network.transport': f.protocol.toLowerCase() } });
+  if (f.protocol) filter.push({ term: { 'network.transport': f.protocol } });
   if (f.minBytes !== undefined || f.maxBytes !== undefined)
     filter.push({ range: { 'network.bytes': { gte: f.minBytes, lte: f.maxBytes } } });
   if (f.firstTalker) {

@@ -1,6 +1,9 @@
 import { UsageError } from '../errors.js';
+import { FLAG_NAMES, type Naming } from './params.js';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** The last millisecond of the year 9999: Elasticsearch's dates and ISO text with four-digit years end there. */
+const LATEST = 253_402_300_799_999;
 
 /**
  * A point in time as people type it on the command line or in a query string: ISO 8601 (`2026-11-21T22:05Z`),
@@ -10,9 +13,9 @@ const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_
 export function parseTime(text: string, what: string, now = Date.now()): number {
   const value = text.trim();
   if (value === 'now') return now;
-  const relative = value.match(/^(?:now)?-(\d+)([smhdw])$/);
-  if (relative) return now - Number(relative[1]) * UNITS[relative[2]];
-  if (/^\d{10,}$/.test(value)) return Number(value);
+  const relative = value.match(/^(?:now)?-(\d{1,9})([smhdw])$/);
+  if (relative) return inBounds(now - Number(relative[1]) * UNITS[relative[2]], text, what);
+  if (/^\d{10,15}$/.test(value)) return inBounds(Number(value), text, what);
   const spaced = value.match(/^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(.*)$/);
   const iso = spaced
     ? `${spaced[1]}T${spaced[2]}${spaced[3] || 'Z'}`
@@ -22,6 +25,12 @@ export function parseTime(text: string, what: string, now = Date.now()): number 
   const ms = Date.parse(iso);
   if (Number.isNaN(ms))
     throw new UsageError(`${what}: cannot read "${text}" as a time (e.g. 2026-11-21T22:05Z or -1h)`);
+  return inBounds(ms, text, what);
+}
+
+function inBounds(ms: number, text: string, what: string): number {
+  if (!(ms >= 0 && ms <= LATEST))
+    throw new UsageError(`${what}: "${text}" is outside the years 1970 to 9999`);
   return ms;
 }
 
@@ -30,12 +39,17 @@ export interface TimeRange {
   to: number;
 }
 
-/** `--from`/`--to` with their defaults (the last hour) and a check that the range is not empty. */
-export function parseRange(from: string | undefined, to: string | undefined, now = Date.now()): TimeRange {
+/** `from`/`to` with their defaults (the last hour) and a check that the range is not empty. */
+export function parseRange(
+  from: string | undefined,
+  to: string | undefined,
+  now = Date.now(),
+  naming: Naming = FLAG_NAMES,
+): TimeRange {
   const range = {
-    from: from === undefined ? now - 3_600_000 : parseTime(from, '--from', now),
-    to: to === undefined ? now : parseTime(to, '--to', now),
+    from: from === undefined ? now - 3_600_000 : parseTime(from, naming('from'), now),
+    to: to === undefined ? now : parseTime(to, naming('to'), now),
   };
-  if (range.to <= range.from) throw new UsageError('--to must be after --from');
+  if (range.to <= range.from) throw new UsageError(`${naming('to')} must be after ${naming('from')}`);
   return range;
 }

@@ -22,7 +22,7 @@ let config: FlowtrailConfig;
 let nfcapd: string;
 let argusRmon: Array<Record<string, string>>;
 
-async function report(name: string, limit = 10, interval?: string): Promise<ReportRow[]> {
+async function report(name: string, limit = 10, interval = 'day'): Promise<ReportRow[]> {
   return (await runReport(client, config, name, range, { limit, interval })).rows;
 }
 

@@ -1,13 +1,13 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import { detectCapabilities } from '../../../plugins/elasticsearch/capabilities.js';
-import { redactUrl } from '../../../plugins/elasticsearch/client.js';
 import { enforceRetention } from '../../../plugins/elasticsearch/retention.js';
 import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { detectInPipeline } from '../../../src/detect/live.js';
 import { UsageError } from '../../../src/errors.js';
 import { startMetricsServer } from '../../../src/observability/server.js';
+import { redactUrl } from '../../../src/util/url.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createLogInputs } from '../../wiring/log-inputs.js';
 import { createNetflowInput } from '../../wiring/netflow-input.js';

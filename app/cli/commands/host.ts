@@ -1,7 +1,7 @@
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { indicesOf } from '../../../src/correlate/es.js';
 import { hostLog } from '../../../src/reports/host.js';
-import { checkAddress } from '../../../src/reports/search.js';
+import { address } from '../../../src/reports/params.js';
 import { formatTable } from '../../../src/reports/table.js';
 import { parseRange } from '../../../src/reports/time.js';
 import { connect } from '../../wiring/elasticsearch.js';
@@ -18,7 +18,7 @@ interface RangeFlags {
 /** `flowtrail host <ip>`: the per-address log. */
 async function runHost(ip: string, config: FlowtrailConfig, flags: RangeFlags): Promise<number> {
   const range = parseRange(flags.from, flags.to);
-  checkAddress(ip, 'ip');
+  address(ip, 'ip');
   const { client } = await connect(config);
   try {
     const log = await hostLog(client, indicesOf(config.elasticsearch.namespace).flows, ip, range);

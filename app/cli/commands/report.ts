@@ -2,7 +2,7 @@ import { Argument } from 'commander';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { UsageError } from '../../../src/errors.js';
 import { REPORTS, reportNamed } from '../../../src/reports/registry.js';
-import { runReport } from '../../../src/reports/run.js';
+import { parseReportOptions, runReport } from '../../../src/reports/run.js';
 import { formatTable, toCsv } from '../../../src/reports/table.js';
 import { parseRange } from '../../../src/reports/time.js';
 import { connect } from '../../wiring/elasticsearch.js';
@@ -23,12 +23,10 @@ async function showReport(name: string, config: FlowtrailConfig, flags: ReportFl
   if (flags.json && flags.csv) throw new UsageError('--json and --csv: choose one');
   reportNamed(name);
   const range = parseRange(flags.from, flags.to);
-  const limit = flags.limit === undefined ? 20 : Number(flags.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-    throw new UsageError('--limit: expected 1..10000');
+  const options = parseReportOptions(flags);
   const { client } = await connect(config);
   try {
-    const result = await runReport(client, config, name, range, { limit, interval: flags.interval });
+    const result = await runReport(client, config, name, range, options);
     const text = flags.json
       ? JSON.stringify(result, null, 2)
       : flags.csv

@@ -13,7 +13,8 @@ import { type ConfigFlags, resolveConfig } from '../config.js';
 /** `flowtrail serve`: the HTTP API until SIGINT/SIGTERM. */
 async function runServe(config: FlowtrailConfig, logger: Logger): Promise<number> {
   const { host, port } = config.api;
-  const token = resolveToken(host, config.api);
+  const { token, warnings } = resolveToken(host, config.api);
+  for (const warning of warnings) logger.warn(warning);
   const { client } = await connect(config);
   const api = await startApiServer(apiRoutes(client, config, correlationSettings(config)), {
     host,
