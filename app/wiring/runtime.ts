@@ -22,7 +22,10 @@ export function createRuntime(
   metrics = new Metrics(),
 ): Runtime {
   const es = config.elasticsearch;
-  const deadLetter = new DeadLetterWriter(deadLetterDirOf(config));
+  const deadLetter = new DeadLetterWriter(deadLetterDirOf(config), {
+    maxBytes: config.dead_letter.max_bytes,
+    minFreeBytes: config.dead_letter.min_free_bytes,
+  });
   const pipeline = new Pipeline({
     sinks: [new ElasticsearchSink(client, es.namespace)],
     logger,

@@ -242,7 +242,16 @@ export const configSchema = z
       .object({ max_records: z.number().int().positive().default(100_000) })
       .strict()
       .prefault({}),
-    dead_letter: z.object({ dir: z.string().optional() }).strict().prefault({}),
+    dead_letter: z
+      .object({
+        dir: z.string().optional(),
+        /** Bytes of dead-letter files beyond which further entries are dropped and counted. */
+        max_bytes: byteSize.default(256 * 1024 * 1024),
+        /** Free space on its file system below which entries are dropped and counted. */
+        min_free_bytes: byteSize.default(256 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
       .strict()

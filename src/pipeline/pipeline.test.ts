@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -272,5 +272,38 @@ describe('pipeline', () => {
     await second.pipeline.finish();
     expect(up.stored.size).toBe(30);
     expect(spool.load()).toHaveLength(0);
+  });
+
+  it('at shutdown, never acknowledges records it could neither write nor spool', async () => {
+    const down = new ScriptedSink(() => 'down');
+    const blocked = pipelineWith(down, { shutdownGraceMs: 50 });
+    // A spool directory under a regular file cannot be created: the spool write fails as on a full disk.
+    writeFileSync(join(blocked.dir, 'not-a-directory'), '');
+    const spool = new Spool(join(blocked.dir, 'not-a-directory', 'spool'));
+    const { pipeline, metrics } = pipelineWith(down, { shutdownGraceMs: 50, spool });
+    const acknowledged: number[] = [];
+    await pipeline.start();
+    await pipeline.emit('src', [record(0)], () => acknowledged.push(0));
+    await pipeline.emit('src', [record(1)], () => acknowledged.push(1));
+    await pipeline.finish();
+    expect(acknowledged).toEqual([]);
+    expect(await counterTotal(metrics.recordsDropped)).toBe(2);
+  });
+
+  it('writes what a torn spool file still holds, dead-letters the rest and removes what a crash left', async () => {
+    const { dir } = pipelineWith(new ScriptedSink(() => 'ok'));
+    const spool = new Spool(join(dir, 'spool'));
+    const file = spool.save([record(0), record(1), record(2)]) as string;
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.slice(0, text.length - 10));
+    writeFileSync(`${file}.tmp`, '{"dataset":"test","id":');
+    const up = new ScriptedSink(() => 'ok');
+    const second = pipelineWith(up, { spool });
+    await second.pipeline.start();
+    await second.pipeline.finish();
+    expect([...up.stored.keys()]).toEqual(['id-0', 'id-1']);
+    const dead = readFileSync(second.deadLetter.fileFor('spool'), 'utf8').trim().split('\n');
+    expect(dead.map((line) => JSON.parse(line).reason)).toEqual(['not a spooled record']);
+    expect(readdirSync(join(dir, 'spool'))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import type { HealthSource } from '../observability/server.js';
+import { LogThrottle } from '../observability/throttle.js';
 import { backoffDelay, sleep } from './backoff.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { Spool } from './spool.js';
@@ -33,6 +34,11 @@ export interface PipelineOptions {
 interface Ticket {
   remaining: number;
   onWritten?: () => void;
+  /**
+   * Some of its records were neither written nor kept (the spool could not be written at shutdown): the callback
+   * never runs, nor any later one, so no source saves a position past them and they are read again.
+   */
+  lost?: boolean;
 }
 
 interface Entry {
@@ -62,6 +68,7 @@ export class Pipeline implements HealthSource {
   /** Aborted when the shutdown grace period is over: retry loops give up and their records go to the spool. */
   private readonly hardStop = new AbortController();
   private readonly loggedReasons = new Set<string>();
+  private readonly throttle = new LogThrottle();
   private sinksStarted = false;
   /** Whether the latest write attempt of each sink failed as a whole; drives `/healthz`. */
   private readonly sinkFailing = new Map<string, string>();
@@ -163,8 +170,9 @@ export class Pipeline implements HealthSource {
 
   deadLetter(entries: DeadLetterEntry[]): void {
     if (entries.length === 0) return;
-    this.options.deadLetter.write(entries);
-    for (const entry of entries) {
+    const dropped = this.options.deadLetter.write(entries);
+    const kept = dropped.length === 0 ? entries : this.countUnkept(entries, dropped);
+    for (const entry of kept) {
       this.options.metrics.recordsDeadLettered.inc({ plugin: entry.plugin });
       const key = `${entry.plugin}\u0000${entry.reason.slice(0, 80)}`;
       if (!this.loggedReasons.has(key)) {
@@ -180,6 +188,31 @@ export class Pipeline implements HealthSource {
         );
       }
     }
+  }
+
+  /** The entries the dead-letter writer kept; the others are counted as dropped and logged once a minute. */
+  private countUnkept(
+    entries: DeadLetterEntry[],
+    dropped: ReturnType<DeadLetterWriter['write']>,
+  ): DeadLetterEntry[] {
+    const { metrics, logger } = this.options;
+    for (const { plugin, count, why } of dropped) {
+      metrics.recordsDropped.inc({ plugin, reason: why }, count);
+      const suppressed = this.throttle.admit(`dead-letter ${why}`);
+      if (suppressed !== undefined)
+        logger.warn(
+          {
+            plugin,
+            dropped: count,
+            reason: why,
+            since_last_line: suppressed,
+            dir: this.options.deadLetter.directory,
+          },
+          'dead letters dropped: the dead-letter directory is full or the disk is low',
+        );
+    }
+    const unkept = new Set(dropped.map((d) => d.plugin));
+    return entries.filter((entry) => !unkept.has(entry.plugin));
   }
 
   private dispatch(): void {
@@ -284,7 +317,7 @@ export class Pipeline implements HealthSource {
   /** Runs emit callbacks strictly in emit order, so a source never persists a position past an unwritten record. */
   private completeTickets(): void {
     let done = 0;
-    while (done < this.tickets.length && this.tickets[done].remaining === 0) {
+    while (done < this.tickets.length && this.tickets[done].remaining === 0 && !this.tickets[done].lost) {
       this.tickets[done].onWritten?.();
       done++;
     }
@@ -334,7 +367,19 @@ export class Pipeline implements HealthSource {
   /** Synchronously, before the batch counts as done: the emitter may persist its position right after. */
   private keepUnwritten(sink: Sink, entries: Entry[]): void {
     const records = entries.map((e) => e.item.record);
-    const file = this.options.spool?.save(records);
+    let file: string | undefined;
+    try {
+      file = this.options.spool?.save(records);
+    } catch (err) {
+      for (const entry of entries) entry.ticket.lost = true;
+      this.options.metrics.recordsDropped.inc({ plugin: sink.name, reason: 'spool_failed' }, records.length);
+      this.options.logger.error(
+        { plugin: sink.name, records: records.length, err: (err as Error).message },
+        'sink still unavailable at shutdown and the spool cannot be written: sources that can read again ' +
+          'will, from before these records',
+      );
+      return;
+    }
     if (file) {
       this.options.logger.warn(
         { plugin: sink.name, records: records.length, file },
@@ -354,10 +399,13 @@ export class Pipeline implements HealthSource {
   private replaySpool(): void {
     const spool = this.options.spool;
     if (!spool) return;
-    for (const { file, records } of spool.load()) {
+    for (const { file, records, unreadable } of spool.load()) {
       this.options.logger.info(
-        { file, records: records.length },
+        { file, records: records.length, unreadable: unreadable.length },
         'writing records spooled at the last shutdown',
+      );
+      this.deadLetter(
+        unreadable.map((raw) => ({ plugin: 'spool', reason: 'not a spooled record', origin: file, raw })),
       );
       void this.emit('spool', records, () => spool.remove(file));
     }
