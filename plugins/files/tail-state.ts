@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../../src/util/disk.js';
 
 /** What the tailer knows about one file; persisted so that a restart resumes where the last one stopped. */
 export interface TrackedFile {
@@ -21,27 +22,34 @@ export interface TrackedFile {
 
 const VERSION = 1;
 
-/** The positions of one input, in one small JSON file replaced atomically (write to a temporary, rename). */
+/** The positions of one input, in one small JSON file replaced atomically (see `writeFileAtomic`). */
 export class PositionStore {
   constructor(readonly file: string) {}
 
-  load(): TrackedFile[] {
+  /**
+   * The positions saved last. A file that cannot be read as positions (cut short by a power cut, edited by hand)
+   * is set aside, named in `unreadable`, and reading starts over: records read again keep their ids.
+   */
+  load(): { files: TrackedFile[]; unreadable?: string } {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
     } catch {
-      return [];
+      return { files: [] };
     }
-    const value = JSON.parse(text) as { version: number; files: TrackedFile[] };
-    if (value.version !== VERSION)
-      throw new Error(`${this.file}: unknown position file version ${value.version}`);
-    return value.files;
+    try {
+      const value = JSON.parse(text) as { version: number; files: TrackedFile[] };
+      if (value.version === VERSION && Array.isArray(value.files)) return { files: value.files };
+    } catch {
+      // Set aside below.
+    }
+    const aside = `${this.file}.unreadable-${Date.now()}`;
+    renameSync(this.file, aside);
+    return { files: [], unreadable: aside };
   }
 
   save(files: readonly TrackedFile[]): void {
     mkdirSync(dirname(this.file), { recursive: true });
-    const temporary = `${this.file}.tmp`;
-    writeFileSync(temporary, JSON.stringify({ version: VERSION, files }));
-    renameSync(temporary, this.file);
+    writeFileAtomic(this.file, JSON.stringify({ version: VERSION, files }));
   }
 }

@@ -3,13 +3,15 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { numberedLinesCodec } from '../../test/support/codec.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
@@ -149,5 +151,22 @@ describe('tailing log files', () => {
     h.start();
     expect((await h.until(45)).sort()).toEqual(expected(45).sort());
     await h.stop();
+  });
+
+  it('starts over, without failing, from a position file it cannot read', async () => {
+    const h = harness();
+    const file = join(h.logs, 'eve.json');
+    writeFileSync(file, lines(0, 5));
+    h.start();
+    expect(await h.until(5)).toEqual(expected(5));
+    await h.stop();
+    const saved = readFileSync(h.stateFile, 'utf8');
+    writeFileSync(h.stateFile, saved.slice(0, saved.length / 2));
+    h.start();
+    // Read again from the start: the same records, which keep their ids, so nothing is stored twice.
+    expect(await h.until(10)).toEqual([...expected(5), ...expected(5)]);
+    await h.stop();
+    const aside = readdirSync(dirname(h.stateFile)).filter((name) => name.includes('.unreadable-'));
+    expect(aside).toHaveLength(1);
   });
 });

@@ -81,7 +81,13 @@ class Tailer {
   ) {
     this.include = options.include.map(namePattern);
     this.store = new PositionStore(options.stateFile);
-    this.entries = this.store.load();
+    const saved = this.store.load();
+    this.entries = saved.files;
+    if (saved.unreadable !== undefined)
+      ctx.logger.warn(
+        { file: saved.unreadable },
+        'read positions unreadable: set aside, files are read from their start (records keep their ids)',
+      );
     this.now = options.now ?? Date.now;
   }
 
