@@ -54,6 +54,7 @@ async function ingestBinary(
         plugin: format,
         reason,
         origin: `${stream.name}@${offset}`,
+        stream: stream.identity,
         raw: raw?.toString('base64'),
       });
     },

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ingestFiles, numberedLinesCodec } from '../../test/support/codec.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
 import { BlockGrouper } from './blocks.js';
-import { type Line, readLines } from './lines.js';
+import { type Line, LineSplitter, readLines } from './lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'flowtrail-logfile-'));
 
@@ -84,5 +84,52 @@ describe('createIngestSource', () => {
       [`${path}:3`, '{"m":1}'],
     ]);
     expect((await run()).records[0].id).toBe(first.records[0].id);
+  });
+});
+
+describe('lines that are not UTF-8', () => {
+  it('are marked, one by one, however the chunks cut the bytes', () => {
+    const text = Buffer.concat([
+      Buffer.from('é ok\n'),
+      Buffer.from([0x61, 0xff, 0x62, 0x0a]),
+      Buffer.from('€ ok too\n'),
+      Buffer.from([0xc3, 0x0a]),
+      Buffer.from('last é'),
+    ]);
+    for (let cut = 1; cut < text.length; cut++) {
+      const splitter = new LineSplitter();
+      const lines = [...splitter.push(text.subarray(0, cut)), ...splitter.push(text.subarray(cut))];
+      const last = splitter.end();
+      if (last) lines.push(last);
+      expect(
+        lines.map((l) => [l.text, l.invalidUtf8 ?? false]),
+        `cut at ${cut}`,
+      ).toEqual([
+        ['é ok', false],
+        ['a\ufffdb', true],
+        ['€ ok too', false],
+        ['\ufffd', true],
+        ['last é', false],
+      ]);
+    }
+  });
+
+  it('are decoded and counted, and a dead letter names the file by its fingerprint too', async () => {
+    const path = join(dir, 'mixed.json');
+    writeFileSync(
+      path,
+      Buffer.concat([Buffer.from('{"n":1,"s":"'), Buffer.from([0xff]), Buffer.from('"}\nbad\n')]),
+    );
+    const ctx = recordingContext();
+    let repaired = 0;
+    ctx.counters.repaired = () => {
+      repaired++;
+    };
+    await ingestFiles(numberedLinesCodec, [path], { localNetworks: PRIVATE_NETWORKS, now: () => 0 }).run(ctx);
+    expect(ctx.records.map((r) => r.doc)).toEqual([{ n: 1 }]);
+    expect(repaired).toBe(1);
+    expect(ctx.dead).toEqual([
+      expect.objectContaining({ origin: `${path}:2`, stream: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/) }),
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 
@@ -10,6 +11,8 @@ export interface Line {
   next: number;
   /** 1-based line number. */
   number: number;
+  /** The line's bytes are not all UTF-8: `text` has U+FFFD where they are not. */
+  invalidUtf8?: true;
 }
 
 export interface ReadPosition {
@@ -60,14 +63,20 @@ export class LineSplitter {
     const lines: Line[] = [];
     let start = 0;
     let newline = buffer.indexOf(NEWLINE, start);
+    // One check of all complete lines at once (lines end at a newline, so no character is cut); lines are
+    // checked one by one only in the rare chunk that is not all UTF-8.
+    const last = buffer.lastIndexOf(NEWLINE);
+    const allUtf8 = last === -1 || isUtf8(buffer.subarray(0, last));
     while (newline !== -1) {
       const end = newline > start && buffer[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline;
-      lines.push({
+      const line: Line = {
         text: buffer.toString('utf8', start, end),
         offset: base + start,
         next: base + newline + 1,
         number: this.number++,
-      });
+      };
+      if (!allUtf8 && !isUtf8(buffer.subarray(start, end))) line.invalidUtf8 = true;
+      lines.push(line);
       start = newline + 1;
       newline = buffer.indexOf(NEWLINE, start);
     }
@@ -82,12 +91,13 @@ export class LineSplitter {
     if (carry === undefined) return undefined;
     this.carry = undefined;
     const end = carry[carry.length - 1] === CARRIAGE_RETURN ? carry.length - 1 : carry.length;
-    const line = {
+    const line: Line = {
       text: carry.toString('utf8', 0, end),
       offset: this.position,
       next: this.position + carry.length,
       number: this.number++,
     };
+    if (!isUtf8(carry.subarray(0, end))) line.invalidUtf8 = true;
     this.position = line.next;
     return line;
   }

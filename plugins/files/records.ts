@@ -1,4 +1,5 @@
 import type { Codec, StreamInfo, Unit, UnitDecoder } from '../../src/codec/types.js';
+import { LogThrottle } from '../../src/observability/throttle.js';
 import type { PipelineRecord, SourceContext } from '../../src/pipeline/types.js';
 import { BlockGrouper } from './blocks.js';
 import type { Line, ReadPosition } from './lines.js';
@@ -13,6 +14,7 @@ export class LogRecordReader {
   private decoder: UnitDecoder | undefined;
   private grouper: BlockGrouper | undefined;
   private records: PipelineRecord[] = [];
+  private readonly utf8Log = new LogThrottle();
   position: ReadPosition;
 
   constructor(
@@ -29,6 +31,7 @@ export class LogRecordReader {
   }
 
   push(line: Line): void {
+    if (line.invalidUtf8) this.repairedText(line);
     if (this.decoder === undefined) {
       if (line.text.trim() === '') {
         this.position = { offset: line.next, number: line.number + 1 };
@@ -76,6 +79,21 @@ export class LogRecordReader {
     return this.records.splice(0, max);
   }
 
+  /** Counted, and said once a minute per reader: bytes that are not UTF-8 were read as U+FFFD. */
+  private repairedText(line: Line): void {
+    this.ctx.counters.repaired('invalid_utf8');
+    const suppressed = this.utf8Log.admit('');
+    if (suppressed !== undefined)
+      this.ctx.logger.warn(
+        {
+          origin: `${this.stream.name}:${line.number}`,
+          stream: this.stream.identity,
+          since_last_line: suppressed,
+        },
+        'a line is not UTF-8: its invalid bytes were read as U+FFFD',
+      );
+  }
+
   private start(firstLine: string): void {
     this.decoder = this.codec.open(this.stream, firstLine);
     if (this.decoder.blockStart !== undefined) this.grouper = new BlockGrouper(this.decoder.blockStart);
@@ -91,6 +109,7 @@ export class LogRecordReader {
         plugin: this.codec.name,
         reason: (error as Error).message,
         origin: `${this.stream.name}:${unit.number}`,
+        stream: this.stream.identity,
         raw: unit.text,
       });
     }

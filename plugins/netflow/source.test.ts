@@ -33,6 +33,7 @@ function context(controller: AbortController, gate?: Promise<void>, writeGate?: 
       recordsFailed: (n = 1) => {
         counts.failed += n;
       },
+      repaired: () => {},
     },
     emit: async (records, onWritten) => {
       emitted.push(...records);

@@ -46,6 +46,7 @@ export class Metrics {
   readonly recordsFailed: Counter<'plugin'>;
   readonly recordsDeadLettered: Counter<'plugin'>;
   readonly recordsDropped: Counter<'plugin' | 'reason'>;
+  readonly inputRepaired: Counter<'plugin' | 'reason'>;
   readonly retries: Counter<'plugin' | 'reason'>;
   readonly queueDepth: Gauge;
   readonly bulkDuration: Histogram<'plugin'>;
@@ -80,7 +81,13 @@ export class Metrics {
     });
     this.recordsDropped = new Counter({
       name: 'flowtrail_records_dropped_total',
-      help: 'Records dropped because the queue was full (only inputs that cannot slow down, such as UDP)',
+      help: 'Records dropped, by reason: the queue was full (inputs that cannot slow down), the disk was full',
+      labelNames: ['plugin', 'reason'],
+      registers,
+    });
+    this.inputRepaired = new Counter({
+      name: 'flowtrail_input_repaired_total',
+      help: 'Input units read with a repair, by reason (invalid_utf8: bytes replaced by U+FFFD)',
       labelNames: ['plugin', 'reason'],
       registers,
     });

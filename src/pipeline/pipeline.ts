@@ -122,6 +122,7 @@ export class Pipeline implements HealthSource {
       counters: {
         recordsIn: (n = 1) => metrics.recordsIn.inc({ plugin }, n),
         recordsFailed: (n = 1) => metrics.recordsFailed.inc({ plugin }, n),
+        repaired: (reason, n = 1) => metrics.inputRepaired.inc({ plugin, reason }, n),
       },
       emit: (records, onWritten) => this.emit(plugin, records, onWritten),
       deadLetter: (entry) => this.deadLetter([entry]),

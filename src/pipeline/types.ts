@@ -21,6 +21,11 @@ export interface DeadLetterEntry {
   reason: string;
   /** Where the bad input came from: `file:line`, exporter address, topic/partition/offset… */
   origin?: string;
+  /**
+   * What identifies the stream `origin` points into where its name alone may not (a rotated file: its
+   * fingerprint).
+   */
+  stream?: string;
   /** The raw input (text, or base64 for binary) when no document could be built. */
   raw?: string;
   record?: PipelineRecord;
@@ -31,6 +36,8 @@ export interface PluginCounters {
   recordsIn(n?: number): void;
   /** Inputs that could not be decoded or parsed. */
   recordsFailed(n?: number): void;
+  /** Inputs read with a repair (`invalid_utf8`: bytes that are not UTF-8 replaced by U+FFFD). */
+  repaired(reason: string, n?: number): void;
 }
 
 export interface SourceContext {

@@ -21,7 +21,7 @@ export function recordingContext(signal = new AbortController().signal): SourceC
   const ctx = {
     logger: pino({ level: 'silent' }),
     signal,
-    counters: { recordsIn() {}, recordsFailed() {} },
+    counters: { recordsIn() {}, recordsFailed() {}, repaired() {} },
     records,
     dead,
     batches: 0,
