@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { setupElasticsearch } from '../plugins/elasticsearch/setup.js';
+import { elasticsearchStore } from '../plugins/elasticsearch/store-client.js';
 import { validateConfig } from '../src/config/load.js';
 import { correlateAlert, correlationSettings, writeContext } from '../src/correlate/correlator.js';
 import type { AlertDoc } from '../src/correlate/documents.js';
@@ -265,6 +266,7 @@ async function main(): Promise<void> {
   const dataDir = join(tmpdir(), 'flowtrail-bench-correlate');
   if (!url) url = (await stackUp({ dataDir, esHttpPort: 19710, esHeapMb: 2048 })).elasticsearch.url;
   const client = new Client({ node: url, maxRetries: 0, requestTimeout: 600_000 });
+  const store = elasticsearchStore(client);
   try {
     await setupElasticsearch(client, {
       retentionMs: { flows: 3650 * 86_400_000, alerts: 3650 * 86_400_000, events: 3650 * 86_400_000 },
@@ -286,7 +288,7 @@ async function main(): Promise<void> {
     } else {
       console.log(`reusing ${present} flows in ${flows}`);
     }
-    const alerts = await search<AlertDoc>(client, settings.indices.alerts, { size: ALERTS });
+    const alerts = await search<AlertDoc>(store, settings.indices.alerts, { size: ALERTS });
     // Results of an earlier run's identical searches must not answer this one's.
     await client.indices.clearCache({
       index: `${flows},${settings.indices.alerts}`,
@@ -296,7 +298,7 @@ async function main(): Promise<void> {
     // A node that has just started runs its first searches on a cold JIT and cold caches, which a collector's
     // long-running cluster does not: alerts other than the measured ones warm it first.
     for (const hit of alerts.hits.hits.slice(RUNS, RUNS + WARMUP))
-      await correlateAlert(client, hit._source, settings);
+      await correlateAlert(store, hit._source, settings);
     const correlate: number[] = [];
     const writeBack: number[] = [];
     let matched = 0;
@@ -306,11 +308,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       const hit = alerts.hits.hits[i % alerts.hits.hits.length];
       const started = performance.now();
-      const { context } = await correlateAlert(client, hit._source, settings);
+      const { context } = await correlateAlert(store, hit._source, settings);
       correlate.push(performance.now() - started);
       await writing;
       const writeStarted = performance.now();
-      writing = writeContext(client, hit, context).then(() => {
+      writing = writeContext(store, hit, context).then(() => {
         writeBack.push(performance.now() - writeStarted);
       });
       if (context.flow_count > 0) matched++;
@@ -322,11 +324,23 @@ async function main(): Promise<void> {
       // A different start each run, so that the node's request cache cannot answer from an earlier run.
       const from = DAY + i * 1_800_000;
       const started = performance.now();
-      await runReport(client, config, 'top-senders', { from, to: from + 4 * 3_600_000 }, { limit: 20, interval: 'day' });
+      await runReport(
+        store,
+        config,
+        'top-senders',
+        { from, to: from + 4 * 3_600_000 },
+        { limit: 20, interval: 'day' },
+      );
       if (i >= 2) report.push(performance.now() - started);
     }
     const day = performance.now();
-    await runReport(client, config, 'top-senders', { from: DAY, to: DAY + 86_400_000 }, { limit: 20, interval: 'day' });
+    await runReport(
+      store,
+      config,
+      'top-senders',
+      { from: DAY, to: DAY + 86_400_000 },
+      { limit: 20, interval: 'day' },
+    );
     const wholeDay = performance.now() - day;
     const count = (await client.count({ index: flows })).body.count;
     console.log(

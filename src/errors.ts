@@ -1,6 +1,7 @@
 /**
  * flowtrail's errors, by what the caller does with them: the CLI exits with code 2 on the first two, inputs
- * dead-letter the third and go on, the pipeline retries on the last.
+ * dead-letter a ParseError and go on, the API answers a StoreError with 502, the pipeline retries a
+ * RetryableError.
  */
 
 /** Wrong usage: the CLI prints the message and exits with code 2. */
@@ -16,6 +17,11 @@ export class ConfigError extends Error {
 /** Input that cannot become a document; the reader dead-letters it with its position and goes on. */
 export class ParseError extends Error {
   override readonly name = 'ParseError';
+}
+
+/** The document store failed to answer (unreachable, refused the request, timed out). */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
 }
 
 /** A sink could write nothing of a batch now (connection lost, cluster unavailable); the pipeline retries it. */

@@ -1,8 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
 import { createClient, type ElasticsearchConnection } from '../../plugins/elasticsearch/client.js';
+import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { UsageError } from '../../src/errors.js';
 import { stackStatus } from '../../src/stack/index.js';
+import type { StoreClient } from '../../src/store/client.js';
 import { dataDirOf } from './paths.js';
 
 export interface ResolvedElasticsearch {
@@ -44,7 +46,8 @@ export async function resolveElasticsearch(
 
 export async function connect(
   config: FlowtrailConfig,
-): Promise<{ client: Client; resolved: ResolvedElasticsearch }> {
+): Promise<{ client: Client; store: StoreClient; resolved: ResolvedElasticsearch }> {
   const resolved = await resolveElasticsearch(config);
-  return { client: createClient(resolved.connection), resolved };
+  const client = createClient(resolved.connection);
+  return { client, store: elasticsearchStore(client), resolved };
 }

@@ -1,4 +1,3 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { FlowtrailConfig } from '../config/schema.js';
 import { type CorrelationSettings, findAlert } from '../correlate/correlator.js';
 import { investigate } from '../correlate/investigate.js';
@@ -9,6 +8,7 @@ import { parseReportOptions, runReport } from '../reports/run.js';
 import { searchFlows } from '../reports/search.js';
 import { parseSearch } from '../reports/search-params.js';
 import { parseRange } from '../reports/time.js';
+import type { StoreClient } from '../store/client.js';
 import type { Route } from './server.js';
 
 function param(query: URLSearchParams, name: string): string | undefined {
@@ -16,7 +16,11 @@ function param(query: URLSearchParams, name: string): string | undefined {
 }
 
 /** The API's routes over one namespace; each returns what the CLI command of the same name prints with --json. */
-export function apiRoutes(client: Client, config: FlowtrailConfig, settings: CorrelationSettings): Route[] {
+export function apiRoutes(
+  client: StoreClient,
+  config: FlowtrailConfig,
+  settings: CorrelationSettings,
+): Route[] {
   return [
     {
       pattern: /^\/api\/alerts\/([^/]+)\/context$/,

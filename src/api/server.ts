@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errors as elasticsearchErrors } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import { UsageError } from '../errors.js';
+import { StoreError, UsageError } from '../errors.js';
 import { authorized, isLoopback, namesThisMachine, sameOrigin } from './auth.js';
 
 /** A handler gets the path's parameters and the query string and returns the JSON body, or undefined for 404. */
@@ -61,7 +60,7 @@ function failure(err: Error, path: string, logger: Logger): [number, unknown] {
   if (err instanceof UsageError) return [400, { error: err.message }];
   const id = randomUUID();
   logger.error({ err, path, id }, 'api request failed');
-  return err instanceof elasticsearchErrors.ElasticsearchClientError
+  return err instanceof StoreError
     ? [502, { error: 'Elasticsearch could not answer the request', id }]
     : [500, { error: 'the request failed', id }];
 }

@@ -1,5 +1,5 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { FlowtrailConfig } from '../config/schema.js';
+import type { StoreClient } from '../store/client.js';
 import {
   type ActivityPlan,
   type EndpointActivity,
@@ -81,7 +81,7 @@ type FlowResult = SearchResult<FlowDoc, unknown>;
  * if they had been tried in turn).
  */
 export async function correlateAlert(
-  client: Client,
+  client: StoreClient,
   alert: AlertDoc,
   settings: CorrelationSettings,
   now = Date.now(),
@@ -144,22 +144,16 @@ export async function correlateAlert(
 
 /** Written as a partial update of the alert document, in the index it is in. */
 export async function writeContext(
-  client: Client,
+  client: StoreClient,
   alert: Hit<AlertDoc>,
   context: AlertContext,
 ): Promise<void> {
-  await client.update({
-    index: alert._index,
-    id: alert._id,
-    // A concurrent writer (another correlator, an analyst's update) is retried over rather than lost.
-    retry_on_conflict: 3,
-    body: { doc: { flowtrail: { context } } },
-  });
+  await client.update(alert._index, alert._id, { flowtrail: { context } });
 }
 
 /** An alert by its document id, from whichever index of the namespace holds it. */
 export async function findAlert(
-  client: Client,
+  client: StoreClient,
   indices: Indices,
   id: string,
 ): Promise<Hit<AlertDoc> | undefined> {

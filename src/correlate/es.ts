@@ -1,7 +1,7 @@
-import type { Client } from '@elastic/elasticsearch';
 import { UsageError } from '../errors.js';
 import { ALERT_DATASET } from '../schema/alert.js';
 import { FLOW_DATASET } from '../schema/flow.js';
+import type { StoreClient } from '../store/client.js';
 import { searchPattern } from '../store/naming.js';
 
 /** The index patterns of one namespace: daily indices and data streams alike. */
@@ -50,31 +50,25 @@ export class NoDataError extends UsageError {
   }
 }
 
-/** Queries that read nothing the caller did not ask for (a missing index pattern is simply empty). */
-const LENIENT = { ignore_unavailable: true, allow_no_indices: true } as const;
-
 export async function search<T, A = Record<string, never>>(
-  client: Client,
+  client: StoreClient,
   index: string,
   body: Record<string, unknown>,
 ): Promise<SearchResult<T, A>> {
-  const response = await client.search({ index, body, ...LENIENT });
-  const result = response.body as SearchResult<T, A>;
+  const result = (await client.search(index, body)) as SearchResult<T, A>;
   if (body.aggs !== undefined && result.aggregations === undefined) throw new NoDataError(index);
   return result;
 }
 
 /** Several searches in one round trip; each element of the result is a search response or throws its error. */
 export async function msearch<T, A>(
-  client: Client,
+  client: StoreClient,
   requests: Array<{ index: string; body: Record<string, unknown> }>,
 ): Promise<Array<SearchResult<T, A>>> {
   if (requests.length === 0) return [];
-  const body = requests.flatMap((r) => [{ index: r.index, ...LENIENT }, r.body]);
-  const response = await client.msearch({ body });
-  const { responses } = response.body as {
-    responses: Array<SearchResult<T, A> & { error?: { reason?: string; type?: string } }>;
-  };
+  const responses = (await client.msearch(requests)) as Array<
+    SearchResult<T, A> & { error?: { reason?: string; type?: string } }
+  >;
   return responses.map((r, i) => {
     if (r.error) throw new Error(`search failed: ${r.error.type}: ${r.error.reason}`);
     if (requests[i].body.aggs !== undefined && r.aggregations === undefined)

@@ -1,6 +1,6 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import { sleep } from '../pipeline/backoff.js';
+import type { StoreClient } from '../store/client.js';
 import { type CorrelationSettings, correlateAlert, writeContext } from './correlator.js';
 import type { AlertDoc } from './documents.js';
 import { type Hit, iso, search } from './es.js';
@@ -47,7 +47,7 @@ export interface PendingResult {
 
 /** Correlates every alert that is due, oldest first, and makes the updates visible. */
 export async function correlatePending(
-  client: Client,
+  client: StoreClient,
   settings: CorrelationSettings,
   options: PendingOptions,
   now = Date.now(),
@@ -80,7 +80,7 @@ export async function correlatePending(
     }
     await writing;
     if (page.hits.hits.length === 0) return result;
-    await client.indices.refresh({ index: settings.indices.alerts, ignore_unavailable: true });
+    await client.refresh(settings.indices.alerts);
     if (page.hits.hits.length < PAGE) return result;
   }
 }
@@ -93,7 +93,7 @@ export interface FollowOptions {
 
 /** `flowtrail correlate --follow`: a pass every poll interval until the signal aborts. */
 export async function followAlerts(
-  client: Client,
+  client: StoreClient,
   settings: CorrelationSettings,
   options: FollowOptions,
   signal: AbortSignal,

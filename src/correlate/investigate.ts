@@ -1,4 +1,4 @@
-import type { Client } from '@elastic/elasticsearch';
+import type { StoreClient } from '../store/client.js';
 import { type AlertContext, type CorrelationSettings, correlateAlert, writeContext } from './correlator.js';
 import type { AlertDoc, FlowDoc } from './documents.js';
 import { type Bucket, endedBetween, type Hit, type Metric, msearch, type Terms } from './es.js';
@@ -100,7 +100,7 @@ function peers(result: { aggregations: PeerAggs }): PeerRow[] {
  * meanwhile.
  */
 export async function investigate(
-  client: Client,
+  client: StoreClient,
   alert: Hit<AlertDoc>,
   settings: CorrelationSettings,
 ): Promise<Investigation> {

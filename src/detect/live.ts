@@ -1,7 +1,7 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../config/schema.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
+import type { StoreClient } from '../store/client.js';
 import { VolumeBaseline } from './baseline.js';
 import { findingPublisher } from './publish.js';
 import { createEngine } from './run.js';
@@ -15,7 +15,7 @@ import { StreamingDetections } from './stream.js';
 export async function detectInPipeline(
   pipeline: Pipeline,
   config: FlowtrailConfig,
-  client: Client,
+  client: StoreClient,
   logger: Logger,
 ): Promise<void> {
   const baseline = new VolumeBaseline();

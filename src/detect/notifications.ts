@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../config/schema.js';
-import { Channels, type Message } from '../notify/channels.js';
+import { Channels } from '../notify/channels.js';
+import type { Message } from '../notify/message.js';
 import { type Finding, findingTitle } from './finding.js';
 
 /** What goes out as one message: everything found about one source, of one kind, within the aggregation window. */

@@ -1,10 +1,10 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../config/schema.js';
 import { FLOW_SOURCE_FIELDS, type FlowDoc } from '../correlate/documents.js';
 import { endedBetween, type Hit, iso } from '../correlate/es.js';
 import { sleep } from '../pipeline/backoff.js';
 import type { TimeRange } from '../reports/time.js';
+import type { StoreClient } from '../store/client.js';
 import { VolumeBaseline } from './baseline.js';
 import { DetectionEngine } from './engine.js';
 import type { Finding } from './finding.js';
@@ -42,34 +42,29 @@ type Page = { _scroll_id?: string; hits: { hits: Array<Hit<FlowDoc>> } };
 
 /** Every flow of a query in @timestamp order, page by page (scroll: a consistent view of a large range). */
 async function* flowPages(
-  client: Client,
+  client: StoreClient,
   index: string,
   query: Record<string, unknown>,
 ): AsyncGenerator<Array<Hit<FlowDoc>>> {
-  let response = await client.search({
+  let page = (await client.search(
     index,
-    scroll: SCROLL,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    body: { size: PAGE, query, sort: [{ '@timestamp': 'asc' }], _source: FLOW_SOURCE_FIELDS },
-  });
-  let page = response.body as Page;
+    { size: PAGE, query, sort: [{ '@timestamp': 'asc' }], _source: FLOW_SOURCE_FIELDS },
+    { scroll: SCROLL },
+  )) as Page;
   try {
     while (page.hits.hits.length > 0) {
       yield page.hits.hits;
       if (!page._scroll_id) return;
-      response = await client.scroll({ body: { scroll_id: page._scroll_id, scroll: SCROLL } });
-      page = response.body as Page;
+      page = (await client.scroll(page._scroll_id, SCROLL)) as Page;
     }
   } finally {
-    if (page._scroll_id)
-      await client.clearScroll({ body: { scroll_id: page._scroll_id } }).catch(() => undefined);
+    if (page._scroll_id) await client.clearScroll(page._scroll_id).catch(() => undefined);
   }
 }
 
 /** Batch mode: the detections over every flow of a time range, baselines started from the summaries before it. */
 export async function detectRange(
-  client: Client,
+  client: StoreClient,
   config: FlowtrailConfig,
   flows: string,
   range: TimeRange,
@@ -91,7 +86,7 @@ export async function detectRange(
  * `settleMs` before the newest record seen and skips the ids it already has.
  */
 export async function followDetections(
-  client: Client,
+  client: StoreClient,
   config: FlowtrailConfig,
   flows: string,
   options: { pollMs: number; since: number; settleMs: number },

@@ -1,8 +1,8 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { FlowtrailConfig } from '../config/schema.js';
 import { endedBetween, type Metric, NoDataError } from '../correlate/es.js';
 import { allBuckets, type CompositeBucket } from '../reports/composite.js';
 import { HOST_SUMMARY_DATASET } from '../reports/host-summary.js';
+import type { StoreClient } from '../store/client.js';
 import { searchPattern } from '../store/naming.js';
 import type { VolumeBaseline } from './baseline.js';
 
@@ -17,7 +17,7 @@ const BYTE_FIELDS = ['bytes_out_internal', 'bytes_out_external', 'bytes_in_inter
  * Returns how many host-intervals were read.
  */
 export async function seedBaseline(
-  client: Client,
+  client: StoreClient,
   config: FlowtrailConfig,
   baseline: VolumeBaseline,
   before: number,

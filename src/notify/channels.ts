@@ -1,14 +1,8 @@
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../config/schema.js';
 import { emailSender } from './email.js';
+import type { Message } from './message.js';
 import { webhookSender } from './webhook.js';
-
-/** What a channel sends: a subject and text for people, the same as JSON for machines. */
-export interface Message {
-  subject: string;
-  text: string;
-  json: Record<string, unknown>;
-}
 
 type Send = (message: Message) => Promise<void>;
 

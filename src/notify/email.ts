@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { Message } from './channels.js';
+import type { Message } from './message.js';
 
 export interface EmailSettings {
   host: string;

@@ -1,5 +1,5 @@
 import { urlOrigin } from '../util/url.js';
-import type { Message } from './channels.js';
+import type { Message } from './message.js';
 
 /** One JSON POST per message. */
 export function webhookSender(settings: {

@@ -1,5 +1,5 @@
-import type { Client } from '@elastic/elasticsearch';
 import { search } from '../correlate/es.js';
+import type { StoreClient } from '../store/client.js';
 
 export interface CompositeBucket<K> {
   key: K;
@@ -13,7 +13,7 @@ const PAGE = 1000;
  * flows sees all pairs/hosts/periods rather than the top of one shard's guess.
  */
 export async function allBuckets<K, B extends CompositeBucket<K>>(
-  client: Client,
+  client: StoreClient,
   index: string,
   query: Record<string, unknown>,
   sources: Array<Record<string, unknown>>,

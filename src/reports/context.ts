@@ -1,10 +1,10 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { ScanThresholds } from '../correlate/activity.js';
+import type { StoreClient } from '../store/client.js';
 import type { TimeRange } from './time.js';
 
 /** What every report is given. */
 export interface ReportContext {
-  client: Client;
+  client: StoreClient;
   /** The flow index pattern of the namespace. */
   flows: string;
   range: TimeRange;

@@ -1,8 +1,8 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { FlowtrailConfig } from '../config/schema.js';
 import { endedBetween, indicesOf, type Metric, NoDataError, search } from '../correlate/es.js';
 import type { PipelineRecord } from '../pipeline/types.js';
 import { documentId } from '../schema/ids.js';
+import type { StoreClient } from '../store/client.js';
 import { searchPattern } from '../store/naming.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
 import type { TimeRange } from './time.js';
@@ -41,7 +41,7 @@ type SideBucket = CompositeBucket<{ ip: string; interval: number }> & {
  * host as receiver), so it scales to any number of hosts.
  */
 export async function summarizeHosts(
-  client: Client,
+  client: StoreClient,
   flows: string,
   intervalMs: number,
   range: TimeRange,
@@ -152,7 +152,7 @@ export function summaryRecord(s: HostSummary, intervalMs: number, now: number): 
  * interval that ended at least `settleMs` ago, so that late flows are in before an interval is summarized once.
  */
 export async function pendingIntervals(
-  client: Client,
+  client: StoreClient,
   namespace: string,
   intervalMs: number,
   now: number,
@@ -185,7 +185,7 @@ export async function pendingIntervals(
  * Deterministic ids make a repeated rollup of the same interval a no-op.
  */
 export async function rollUpHostSummaries(
-  client: Client,
+  client: StoreClient,
   config: FlowtrailConfig,
   emit: (records: PipelineRecord[]) => Promise<void>,
   now = Date.now(),

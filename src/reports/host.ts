@@ -1,5 +1,5 @@
-import type { Client } from '@elastic/elasticsearch';
 import { type Bucket, endedBetween, type Metric, search, type Terms } from '../correlate/es.js';
+import type { StoreClient } from '../store/client.js';
 import { histogramInterval, SERVICE_IS_DESTINATION } from './scripts.js';
 import type { TimeRange } from './time.js';
 
@@ -30,7 +30,12 @@ type Aggs = {
 };
 
 /** `flowtrail host <ip>`: what one address did, what it used, who used it, and its traffic over time. */
-export async function hostLog(client: Client, flows: string, ip: string, range: TimeRange): Promise<HostLog> {
+export async function hostLog(
+  client: StoreClient,
+  flows: string,
+  ip: string,
+  range: TimeRange,
+): Promise<HostLog> {
   const asSource = { term: { 'source.ip': ip } };
   const asDestination = { term: { 'destination.ip': ip } };
   const bytes = { sum: { field: 'network.bytes' } };

@@ -1,6 +1,6 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { FlowtrailConfig } from '../config/schema.js';
 import { indicesOf } from '../correlate/es.js';
+import type { StoreClient } from '../store/client.js';
 import { PERIODS } from './billing.js';
 import type { ReportRow } from './context.js';
 import { FLAG_NAMES, integerIn, type Naming, oneOf } from './params.js';
@@ -38,7 +38,7 @@ export function parseReportOptions(
 }
 
 export async function runReport(
-  client: Client,
+  client: StoreClient,
   config: FlowtrailConfig,
   name: string,
   range: TimeRange,

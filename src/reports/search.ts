@@ -1,6 +1,6 @@
-import type { Client } from '@elastic/elasticsearch';
 import { FLOW_SOURCE_FIELDS, type FlowDoc, observerOf } from '../correlate/documents.js';
 import { endedBetween, search } from '../correlate/es.js';
+import type { StoreClient } from '../store/client.js';
 import { SERVICE_IS_DESTINATION, SERVICE_IS_SOURCE } from './scripts.js';
 import type { TimeRange } from './time.js';
 
@@ -74,7 +74,7 @@ export function flowQuery(f: FlowFilter): Record<string, unknown> {
   return { bool: { filter } };
 }
 
-export async function searchFlows(client: Client, flows: string, f: FlowFilter): Promise<FlowRow[]> {
+export async function searchFlows(client: StoreClient, flows: string, f: FlowFilter): Promise<FlowRow[]> {
   const result = await search<FlowDoc>(client, flows, {
     size: Math.min(f.limit, MAX_LIMIT),
     query: flowQuery(f),

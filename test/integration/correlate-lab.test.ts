@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
+import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import { apiRoutes } from '../../src/api/routes.js';
 import { startApiServer } from '../../src/api/server.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
@@ -15,6 +16,8 @@ import { quietLogger, testClient } from '../support/es.js';
 import { configFile, LAB_EXPORTS, LAB_LOCAL, loadLab } from '../support/lab.js';
 
 const client = testClient();
+
+const store = elasticsearchStore(client);
 let config: FlowtrailConfig;
 let settings: CorrelationSettings;
 
@@ -36,12 +39,12 @@ type Context = {
 type Alert = AlertDoc & { flowtrail: { context: Context } };
 
 async function alerts(): Promise<Array<{ id: string; doc: Alert }>> {
-  const result = await search<Alert>(client, settings.indices.alerts, { size: 100, sort: ['@timestamp'] });
+  const result = await search<Alert>(store, settings.indices.alerts, { size: 100, sort: ['@timestamp'] });
   return result.hits.hits.map((h) => ({ id: h._id, doc: h._source }));
 }
 
 async function flowsById(ids: string[]): Promise<FlowDoc[]> {
-  const result = await search<FlowDoc>(client, settings.indices.flows, {
+  const result = await search<FlowDoc>(store, settings.indices.flows, {
     size: 1000,
     query: { ids: { values: ids } },
   });
@@ -62,7 +65,7 @@ describe('alert ↔ flow correlation on the lab capture', () => {
   it('matches every IDS alert to its flows and writes the context onto it', async () => {
     const now = Date.now();
     const done = await correlatePending(
-      client,
+      store,
       settings,
       { until: now, retrySince: 0, retryAttemptBefore: now },
       now,
@@ -122,7 +125,7 @@ describe('alert ↔ flow correlation on the lab capture', () => {
   it('a second pass finds nothing left to correlate', async () => {
     const now = Date.now();
     expect(
-      await correlatePending(client, settings, { until: now, retrySince: 0, retryAttemptBefore: now }, now),
+      await correlatePending(store, settings, { until: now, retrySince: 0, retryAttemptBefore: now }, now),
     ).toEqual({ correlated: 0, failed: [] });
   });
 
@@ -147,7 +150,7 @@ describe('alert ↔ flow correlation on the lab capture', () => {
     const controller = new AbortController();
     let passes = 0;
     const following = followAlerts(
-      client,
+      store,
       settings,
       { delayMs: 0, retryForMs: 3_600_000, pollMs: 200 },
       controller.signal,
@@ -199,13 +202,13 @@ describe('alert ↔ flow correlation on the lab capture', () => {
     const where = new Map((await alerts()).map((a) => [a.id, a]));
     expect(where.has(stuck.id) && where.has(fine.id)).toBe(true);
     const readOnly = (
-      await search(client, settings.indices.alerts, { query: { ids: { values: [stuck.id] } } })
+      await search(store, settings.indices.alerts, { query: { ids: { values: [stuck.id] } } })
     ).hits.hits[0]._index;
     await client.indices.putSettings({ index: readOnly, body: { 'index.blocks.write': true } });
     try {
       const now = Date.now();
       const result = await correlatePending(
-        client,
+        store,
         settings,
         { until: now, retrySince: 0, retryAttemptBefore: now },
         now,
@@ -238,7 +241,7 @@ describe('alert ↔ flow correlation on the lab capture', () => {
 
   it('GET /api/alerts/:id/context answers the same, with a bearer token when not on loopback', async () => {
     const [sweep] = byRule(await alerts(), 'Portsweep');
-    const routes = apiRoutes(client, config, settings);
+    const routes = apiRoutes(store, config, settings);
     const open = await startApiServer(routes, {
       host: '127.0.0.1',
       port: 0,

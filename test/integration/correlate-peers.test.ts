@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
+import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import {
   type AlertContext,
   type CorrelationSettings,
@@ -16,6 +17,8 @@ import { LocalNetworks } from '../../src/schema/locality.js';
 import { quietLogger, testClient, testConfig } from '../support/es.js';
 
 const client = testClient();
+
+const store = elasticsearchStore(client);
 const local = new LocalNetworks(['10.1.0.0/16']);
 const T = Date.parse('2026-11-21T12:00:00.000Z');
 const MINUTE = 60_000;
@@ -115,8 +118,8 @@ describe('peers never seen before, around an alert', () => {
     await pipeline.emit('test', [...records(), alert]);
     await pipeline.finish();
     await client.indices.refresh({ index: `${settings.indices.flows},${settings.indices.alerts}` });
-    const [hit] = (await search<AlertDoc>(client, settings.indices.alerts, { size: 1 })).hits.hits;
-    context = (await correlateAlert(client, hit._source, settings)).context;
+    const [hit] = (await search<AlertDoc>(store, settings.indices.alerts, { size: 1 })).hits.hits;
+    context = (await correlateAlert(store, hit._source, settings)).context;
   });
   afterAll(() => client.close());
 

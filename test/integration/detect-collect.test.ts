@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import { readPcapFile } from '../../plugins/netflow/pcap-file.js';
 import type { AlertDoc } from '../../src/correlate/documents.js';
 import { search } from '../../src/correlate/es.js';
@@ -24,6 +25,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('flowtrail collect runs the detections on the flows it collects', () => {
   const es = testClient();
+  const store = elasticsearchStore(es);
   const root = mkdtempSync(join(tmpdir(), 'flowtrail-detect-collect-'));
   const namespace = `dc${Date.now().toString(36)}`;
   const posts: Array<{ kind: string; source: string; findings: Finding[] }> = [];
@@ -84,7 +86,7 @@ describe('flowtrail collect runs the detections on the flows it collects', () =>
     const alerts = searchPattern('flowtrail.alerts', namespace);
     let found: Detection[] = [];
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(250)) {
-      const result = await search<Detection>(es, alerts, {
+      const result = await search<Detection>(store, alerts, {
         size: 100,
         query: { term: { 'event.module': 'flowtrail' } },
       }).catch(() => undefined);

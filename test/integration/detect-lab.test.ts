@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
+import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import { createPcapIngestSource } from '../../plugins/netflow/ingest-source.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import type { AlertDoc } from '../../src/correlate/documents.js';
@@ -28,6 +29,8 @@ import {
 } from '../support/lab.js';
 
 const client = testClient();
+
+const store = elasticsearchStore(client);
 const range = parseRange('2026-11-21 22:00', '2026-11-21 23:00');
 const policies = [LAB_SSH_POLICY];
 const POLICY = `detections:\n  policies: ${JSON.stringify(policies)}\n`;
@@ -43,12 +46,7 @@ describe('detections on the lab capture', () => {
   afterAll(() => client.close());
 
   it("find exactly the scenario: both incoming scans, the outgoing tcp/445 scan, the heavy talker, the SSH violation and the scanner's own", async () => {
-    const findings = await detectRange(
-      client,
-      config,
-      indicesOf(config.elasticsearch.namespace).flows,
-      range,
-    );
+    const findings = await detectRange(store, config, indicesOf(config.elasticsearch.namespace).flows, range);
     expect(summary(findings)).toEqual(LAB_SCENARIO);
     const by = (type: string, source: string) =>
       findings.find((f) => f.type === type && f.source === source)!;
@@ -87,7 +85,7 @@ describe('detections on the lab capture', () => {
     const alerts = indicesOf(config.elasticsearch.namespace).alerts;
     await countDocs(client, alerts);
     const ours = await search<AlertDoc & { flowtrail: { detection: { type: string; ports?: number[] } } }>(
-      client,
+      store,
       alerts,
       { size: 100, query: { term: { 'event.module': 'flowtrail' } } },
     );
@@ -102,7 +100,7 @@ describe('detections on the lab capture', () => {
     const controller = new AbortController();
     const found: Finding[] = [];
     const following = followDetections(
-      client,
+      store,
       live,
       indicesOf(live.elasticsearch.namespace).flows,
       { pollMs: 250, since: Date.now() - 1000, settleMs: 60_000 },
@@ -153,7 +151,7 @@ describe('detections on the lab capture', () => {
     await pipeline.emit('test', history);
     await pipeline.finish();
     await countDocs(client, searchPattern(HOST_SUMMARY_DATASET, usual.elasticsearch.namespace));
-    const findings = await detectRange(client, usual, indicesOf(usual.elasticsearch.namespace).flows, range);
+    const findings = await detectRange(store, usual, indicesOf(usual.elasticsearch.namespace).flows, range);
     expect(summary(findings)).toEqual(LAB_SCENARIO.filter((f) => !f.startsWith('volume')));
   });
 

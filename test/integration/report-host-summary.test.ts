@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
+import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { search } from '../../src/correlate/es.js';
 import { HOST_SUMMARY_DATASET, rollUpHostSummaries } from '../../src/reports/host-summary.js';
@@ -10,6 +11,8 @@ import { configFile, loadLab } from '../support/lab.js';
 import { nfdumpFlows } from '../support/nfdump-csv.js';
 
 const client = testClient();
+
+const store = elasticsearchStore(client);
 const PROBE = 'softflowd-ipfix';
 const reference = nfdumpFlows(PROBE);
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -20,7 +23,7 @@ type SummaryDoc = { host: { ip: string }; flowtrail: { summary: Record<string, n
 async function rollUp(c: FlowtrailConfig, now: number): Promise<number> {
   const { pipeline } = createRuntime(c, client, quietLogger);
   await pipeline.start();
-  const written = await rollUpHostSummaries(client, c, (records) => pipeline.emit('test', records), now);
+  const written = await rollUpHostSummaries(store, c, (records) => pipeline.emit('test', records), now);
   await pipeline.finish();
   return written;
 }
@@ -44,7 +47,7 @@ describe('host summaries', () => {
     expect(written).toBe(
       new Set(reference.flatMap((f) => [f.sa, f.da]).filter((ip) => ip.startsWith('10.77.0.'))).size,
     );
-    const docs = await search<SummaryDoc>(client, index, {
+    const docs = await search<SummaryDoc>(store, index, {
       size: 1000,
       query: { term: { 'host.ip': '10.77.0.5' } },
     });

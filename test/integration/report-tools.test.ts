@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import type { ReportRow } from '../../src/reports/context.js';
 import { runReport } from '../../src/reports/run.js';
@@ -12,6 +13,8 @@ import { configFile, LAB, loadLab } from '../support/lab.js';
 import { nfcapdFromExport, parseCsv, tool } from '../support/tools.js';
 
 const client = testClient();
+
+const store = elasticsearchStore(client);
 /** One export, read by flowtrail and by nfdump alike. */
 const PROBE = 'softflowd-ipfix';
 /** The capture's whole hour, so that no flow falls outside. */
@@ -23,7 +26,7 @@ let nfcapd: string;
 let argusRmon: Array<Record<string, string>>;
 
 async function report(name: string, limit = 10, interval = 'day'): Promise<ReportRow[]> {
-  return (await runReport(client, config, name, range, { limit, interval })).rows;
+  return (await runReport(store, config, name, range, { limit, interval })).rows;
 }
 
 function nfdumpStat(stat: string, filter: string[] = [], n = 10): Array<Record<string, string>> {

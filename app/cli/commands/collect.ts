@@ -48,9 +48,9 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
   const logInputs = createLogInputs(config, localNetworks, logger);
   if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)
     throw new UsageError('inputs: no input is enabled, nothing to collect');
-  const { client, resolved } = await connect(config);
+  const { client, store, resolved } = await connect(config);
   const runtime = createRuntime(config, client, logger);
-  if (config.detections.in_collector) await detectInPipeline(runtime.pipeline, config, client, logger);
+  if (config.detections.in_collector) await detectInPipeline(runtime.pipeline, config, store, logger);
   const netflow = config.inputs.netflow.enabled
     ? createNetflowInput(config, localNetworks, logger, runtime.metrics)
     : undefined;

@@ -53,7 +53,7 @@ async function runCorrelate(
   flags: CorrelateFlags,
 ): Promise<number> {
   if (alertId && flags.follow) throw new UsageError('--follow correlates every new alert; give no alert id');
-  const { client } = await connect(config);
+  const { store: client } = await connect(config);
   const settings = correlationSettings(config);
   try {
     if (alertId) {

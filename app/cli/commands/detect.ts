@@ -1,4 +1,3 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { indicesOf } from '../../../src/correlate/es.js';
@@ -10,6 +9,7 @@ import { sleep } from '../../../src/pipeline/backoff.js';
 import type { Pipeline } from '../../../src/pipeline/pipeline.js';
 import { rollUpHostSummaries } from '../../../src/reports/host-summary.js';
 import { parseRange } from '../../../src/reports/time.js';
+import type { StoreClient } from '../../../src/store/client.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createRuntime } from '../../wiring/runtime.js';
 import type { CliCommand } from '../command.js';
@@ -28,7 +28,7 @@ const SETTLE_MS = 60_000;
 
 /** The host summary stream, kept up to date next to the live detections (both read every new flow's interval). */
 async function maintainSummaries(
-  client: Client,
+  client: StoreClient,
   config: FlowtrailConfig,
   pipeline: Pipeline,
   signal: AbortSignal,
@@ -55,7 +55,7 @@ async function runDetect(config: FlowtrailConfig, logger: Logger, flags: DetectF
   if (flags.follow && (flags.from || flags.to))
     throw new UsageError('--follow reads new flows; give no --from/--to');
   const range = flags.follow ? undefined : parseRange(flags.from, flags.to);
-  const { client } = await connect(config);
+  const { client, store } = await connect(config);
   const { pipeline } = createRuntime(config, client, logger);
   const publisher = findingPublisher(config, pipeline, logger);
   const flows = indicesOf(config.elasticsearch.namespace).flows;
@@ -63,7 +63,7 @@ async function runDetect(config: FlowtrailConfig, logger: Logger, flags: DetectF
   await pipeline.start();
   try {
     if (range) {
-      const findings = await detectRange(client, config, flows, range);
+      const findings = await detectRange(store, config, flows, range);
       await publish(findings);
       await pipeline.finish();
       await publisher.close();
@@ -78,9 +78,9 @@ async function runDetect(config: FlowtrailConfig, logger: Logger, flags: DetectF
     process.once('SIGINT', () => controller.abort());
     process.once('SIGTERM', () => controller.abort());
     logger.info({ flows, window_ms: config.detections.window }, 'detecting on new flows');
-    const summaries = maintainSummaries(client, config, pipeline, controller.signal, logger);
+    const summaries = maintainSummaries(store, config, pipeline, controller.signal, logger);
     await followDetections(
-      client,
+      store,
       config,
       flows,
       { pollMs: config.correlation.poll_interval, since: Date.now() - SETTLE_MS, settleMs: SETTLE_MS },

@@ -19,7 +19,7 @@ interface RangeFlags {
 async function runHost(ip: string, config: FlowtrailConfig, flags: RangeFlags): Promise<number> {
   const range = parseRange(flags.from, flags.to);
   address(ip, 'ip');
-  const { client } = await connect(config);
+  const { store: client } = await connect(config);
   try {
     const log = await hostLog(client, indicesOf(config.elasticsearch.namespace).flows, ip, range);
     printResult(Boolean(flags.json), log, () =>

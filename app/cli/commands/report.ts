@@ -24,7 +24,7 @@ async function showReport(name: string, config: FlowtrailConfig, flags: ReportFl
   reportNamed(name);
   const range = parseRange(flags.from, flags.to);
   const options = parseReportOptions(flags);
-  const { client } = await connect(config);
+  const { store: client } = await connect(config);
   try {
     const result = await runReport(client, config, name, range, options);
     const text = flags.json

@@ -11,7 +11,7 @@ import { printResult } from '../output.js';
 /** `flowtrail search`: flow records matching the filters, oldest first. */
 async function runSearch(config: FlowtrailConfig, flags: SearchFlags & { json?: boolean }): Promise<number> {
   const filter = parseSearch(flags);
-  const { client } = await connect(config);
+  const { store: client } = await connect(config);
   try {
     const rows = await searchFlows(client, indicesOf(config.elasticsearch.namespace).flows, filter);
     printResult(Boolean(flags.json), rows, () =>

@@ -15,7 +15,7 @@ async function runServe(config: FlowtrailConfig, logger: Logger): Promise<number
   const { host, port } = config.api;
   const { token, warnings } = resolveToken(host, config.api);
   for (const warning of warnings) logger.warn(warning);
-  const { client } = await connect(config);
+  const { store: client } = await connect(config);
   const api = await startApiServer(apiRoutes(client, config, correlationSettings(config)), {
     host,
     port,

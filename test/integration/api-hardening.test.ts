@@ -6,12 +6,13 @@ import { Writable } from 'node:stream';
 import { Client } from '@elastic/elasticsearch';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateConfig } from '../config/load.js';
-import { correlationSettings } from '../correlate/correlator.js';
-import { ConfigError } from '../errors.js';
-import { resolveToken } from './auth.js';
-import { apiRoutes } from './routes.js';
-import { type ApiServer, startApiServer } from './server.js';
+import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
+import { resolveToken } from '../../src/api/auth.js';
+import { apiRoutes } from '../../src/api/routes.js';
+import { type ApiServer, startApiServer } from '../../src/api/server.js';
+import { validateConfig } from '../../src/config/load.js';
+import { correlationSettings } from '../../src/correlate/correlator.js';
+import { ConfigError } from '../../src/errors.js';
 
 interface Answer {
   status: number;
@@ -41,6 +42,7 @@ function get(api: ApiServer, path: string, headers: Record<string, string> = {})
 function start(host: string, token: string | undefined, logs: string[]): Promise<ApiServer> {
   const config = validateConfig({});
   const client = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0, requestTimeout: 2000 });
+  const store = elasticsearchStore(client);
   const logger = pino(
     { level: 'info' },
     new Writable({
@@ -50,7 +52,7 @@ function start(host: string, token: string | undefined, logs: string[]): Promise
       },
     }),
   );
-  return startApiServer(apiRoutes(client, config, correlationSettings(config)), {
+  return startApiServer(apiRoutes(store, config, correlationSettings(config)), {
     host,
     port: 0,
     token,
