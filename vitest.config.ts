@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // that test/setup/stack.ts provisions once per run.
 export default defineConfig({
   test: {
+    // Lists what was skipped and why; with FLOWTRAIL_REQUIRE_ALL=1 (CI) a skipped test fails the run.
+    reporters: ['default', './test/setup/skip-reporter.ts'],
     projects: [
       {
         test: {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Codec } from '../src/codec/types.js';
 import { ingestFiles } from '../test/support/codec.js';
 import { FIXTURES } from '../test/support/fixtures.js';
+import { describeNeeding, fixturesMissing } from '../test/support/requirements.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../test/support/source-context.js';
 import { snortCodec } from './snort/codec.js';
 import { suricataCodec } from './suricata/codec.js';
@@ -220,7 +221,7 @@ async function mapFile(c: Case) {
   return ctx;
 }
 
-describe('conformance with Elastic expected outputs', () => {
+describeNeeding(fixturesMissing())('conformance with Elastic expected outputs', () => {
   const used = new Set<Difference>();
 
   for (const c of CASES) {

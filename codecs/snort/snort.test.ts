@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../test/support/codec.js';
 import { FIXTURES } from '../../test/support/fixtures.js';
+import { describeNeeding, fixturesMissing } from '../../test/support/requirements.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
 import { snortCodec } from './codec.js';
 import { parseFast } from './fast.js';
@@ -47,7 +48,7 @@ describe('snort year inference', () => {
   });
 });
 
-describe('snort alert_fast', () => {
+describeNeeding(fixturesMissing())('snort alert_fast', () => {
   it('parses a portscan line without ports', () => {
     const alert = parseFast(
       '11/21-22:05:42.757828  [**] [122:3:1] (portscan) TCP Portsweep [**] [Classification: Attempted Information Leak] [Priority: 2] {PROTO:255} 203.0.113.66 -> 10.77.0.20',

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../test/support/codec.js';
 import { FIXTURES } from '../../test/support/fixtures.js';
+import { fixturesMissing, itNeeding } from '../../test/support/requirements.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
 import { suricataCodec } from './codec.js';
 import { parseEve, parseEveTime } from './eve.js';
@@ -24,7 +25,7 @@ describe('suricata eve', () => {
     );
   });
 
-  it('maps the lab alerts with their flow and community ids', async () => {
+  itNeeding(fixturesMissing())('maps the lab alerts with their flow and community ids', async () => {
     const { records, dead } = await ingest(join(FIXTURES, 'lab', 'suricata-eve.json'));
     expect(dead).toEqual([]);
     expect(records).toHaveLength(3);
@@ -38,7 +39,7 @@ describe('suricata eve', () => {
     });
   });
 
-  it('reads the beats alert file, ending with an empty line', async () => {
+  itNeeding(fixturesMissing())('reads the beats alert file, ending with an empty line', async () => {
     const { records, dead } = await ingest(join(FIXTURES, 'ids', 'suricata-beats', 'eve-alerts.log'));
     expect(dead).toEqual([]);
     expect(records.map((r) => r.dataset).filter((d) => d === 'flowtrail.alerts')).toHaveLength(21);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from '../../test/support/fixtures.js';
+import { fixturesMissing, itNeeding } from '../../test/support/requirements.js';
 import { communityId } from './community-id.js';
 
 interface Vector {
@@ -23,7 +24,7 @@ describe('community id v1', () => {
     ['baseline_nob64.json', { base64: false }],
   ];
   for (const [file, options] of suites) {
-    it(`matches every vector of ${file}`, () => {
+    itNeeding(fixturesMissing())(`matches every vector of ${file}`, () => {
       const vectors = load(file);
       expect(vectors.length).toBeGreaterThan(20);
       for (const v of vectors) {
@@ -34,7 +35,7 @@ describe('community id v1', () => {
     });
   }
 
-  it("matches the spec README's hand-picked tables (default, seed 1, hex)", () => {
+  itNeeding(fixturesMissing())("matches the spec README's hand-picked tables (default, seed 1, hex)", () => {
     const readme = readFileSync(join(baselineDir, 'README.md'), 'utf8');
     const sections = readme.split('###').slice(1);
     const optionsBySection: Array<{ seed?: number; base64?: boolean }> = [{}, { seed: 1 }, { base64: false }];
@@ -59,7 +60,7 @@ describe('community id v1', () => {
     expect(checked).toBeGreaterThanOrEqual(48);
   });
 
-  it("agrees with Zeek's run over the spec pcaps", () => {
+  itNeeding(fixturesMissing())("agrees with Zeek's run over the spec pcaps", () => {
     const dir = join(FIXTURES, 'community-id', 'zeek-run-pcaps');
     const protoNames: Record<string, number> = { tcp: 6, udp: 17, icmp: 1 };
     let checked = 0;

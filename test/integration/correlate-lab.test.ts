@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
 import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import { apiRoutes } from '../../src/api/routes.js';
@@ -14,6 +14,7 @@ import { LocalNetworks } from '../../src/schema/locality.js';
 import { runCli } from '../support/cli.js';
 import { quietLogger, testClient } from '../support/es.js';
 import { configFile, LAB_EXPORTS, LAB_LOCAL, loadLab } from '../support/lab.js';
+import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 const client = testClient();
 
@@ -55,7 +56,7 @@ function byRule<T extends { doc: Alert }>(list: T[], name: string): T[] {
   return list.filter((a) => a.doc.rule?.name?.includes(name));
 }
 
-describe('alert ↔ flow correlation on the lab capture', () => {
+describeNeeding(fixturesMissing())('alert ↔ flow correlation on the lab capture', () => {
   beforeAll(async () => {
     config = await loadLab(client);
     settings = correlationSettings(config);

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import { readPcapFile } from '../../plugins/netflow/pcap-file.js';
 import type { AlertDoc } from '../../src/correlate/documents.js';
@@ -15,6 +15,7 @@ import { searchPattern } from '../../src/store/naming.js';
 import { exited, runCli, startCli } from '../support/cli.js';
 import { countDocs, testClient } from '../support/es.js';
 import { LAB, LAB_NOTIFICATIONS, LAB_SCENARIO, LAB_SSH_POLICY } from '../support/lab.js';
+import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 type Detection = AlertDoc & {
   rule: { id: string };
@@ -23,7 +24,7 @@ type Detection = AlertDoc & {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('flowtrail collect runs the detections on the flows it collects', () => {
+describeNeeding(fixturesMissing())('flowtrail collect runs the detections on the flows it collects', () => {
   const es = testClient();
   const store = elasticsearchStore(es);
   const root = mkdtempSync(join(tmpdir(), 'flowtrail-detect-collect-'));

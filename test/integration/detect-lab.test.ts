@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
 import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import { createPcapIngestSource } from '../../plugins/netflow/ingest-source.js';
@@ -27,6 +27,7 @@ import {
   LAB_SSH_POLICY,
   loadLab,
 } from '../support/lab.js';
+import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 const client = testClient();
 
@@ -39,7 +40,7 @@ const summary = (findings: Finding[]) =>
 
 let config: FlowtrailConfig;
 
-describe('detections on the lab capture', () => {
+describeNeeding(fixturesMissing())('detections on the lab capture', () => {
   beforeAll(async () => {
     config = await loadLab(client, { config: { detections: { policies } } });
   });

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Client } from '@elastic/elasticsearch';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { searchPattern } from '../../src/store/naming.js';
 import { runCli } from '../support/cli.js';
 import { countDocs, testClient } from '../support/es.js';
-
-const FIXTURES = process.env.FLOWTRAIL_FIXTURES ?? '/work/shared/fixtures';
+import { FIXTURES } from '../support/fixtures.js';
+import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 interface Summary {
   kind: string;
@@ -20,7 +20,7 @@ interface Summary {
   dead_letter_dir: string;
 }
 
-describe('flowtrail ingest zeek|suricata|snort', () => {
+describeNeeding(fixturesMissing())('flowtrail ingest zeek|suricata|snort', () => {
   let es: Client;
   const root = mkdtempSync(join(tmpdir(), 'flowtrail-logs-ingest-'));
 

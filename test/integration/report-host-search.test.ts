@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import { apiRoutes } from '../../src/api/routes.js';
 import { startApiServer } from '../../src/api/server.js';
@@ -14,21 +14,23 @@ import { runCli } from '../support/cli.js';
 import { quietLogger, testClient } from '../support/es.js';
 import { configFile, loadLab } from '../support/lab.js';
 import { nfdumpFlows } from '../support/nfdump-csv.js';
+import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 const client = testClient();
 
 const store = elasticsearchStore(client);
 /** One export, so that every flow is in the index once, as in nfdump's reading of it. */
 const PROBE = 'softflowd-ipfix';
-const reference = nfdumpFlows(PROBE);
+let reference: ReturnType<typeof nfdumpFlows>;
 const range = { from: '2026-11-21 22:05', to: '2026-11-21 22:06' };
 let config: FlowtrailConfig;
 let flows: string;
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-describe('flowtrail host and search on the lab capture', () => {
+describeNeeding(fixturesMissing())('flowtrail host and search on the lab capture', () => {
   beforeAll(async () => {
+    reference = nfdumpFlows(PROBE);
     config = await loadLab(client, { exports: [PROBE], alerts: false });
     flows = indicesOf(config.elasticsearch.namespace).flows;
   });
@@ -103,7 +105,9 @@ describe('flowtrail host and search on the lab capture', () => {
       expect(report.rows.map((r) => r.ip)).toEqual(['10.77.0.5', '203.0.113.80', '10.77.0.1']);
       const bad = await fetch(`${api.url}/api/flows?${query}&local_port=99999`);
       expect(bad.status).toBe(400);
-      expect(((await bad.json()) as { error: string }).error).toMatch(/^local_port: expected an integer 0..65535$/);
+      expect(((await bad.json()) as { error: string }).error).toMatch(
+        /^local_port: expected an integer 0..65535$/,
+      );
       expect((await fetch(`${api.url}/api/reports/nonsense`)).status).toBe(400);
     } finally {
       await api.close();

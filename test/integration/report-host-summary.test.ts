@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
 import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
@@ -9,12 +9,13 @@ import { exited, startCli } from '../support/cli.js';
 import { countDocs, quietLogger, testClient } from '../support/es.js';
 import { configFile, loadLab } from '../support/lab.js';
 import { nfdumpFlows } from '../support/nfdump-csv.js';
+import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 const client = testClient();
 
 const store = elasticsearchStore(client);
 const PROBE = 'softflowd-ipfix';
-const reference = nfdumpFlows(PROBE);
+let reference: ReturnType<typeof nfdumpFlows>;
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 let config: FlowtrailConfig;
 
@@ -28,8 +29,9 @@ async function rollUp(c: FlowtrailConfig, now: number): Promise<number> {
   return written;
 }
 
-describe('host summaries', () => {
+describeNeeding(fixturesMissing())('host summaries', () => {
   beforeAll(async () => {
+    reference = nfdumpFlows(PROBE);
     config = await loadLab(client, {
       exports: [PROBE],
       alerts: false,

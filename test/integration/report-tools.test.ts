@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import type { ReportRow } from '../../src/reports/context.js';
@@ -10,6 +10,7 @@ import { parseRange } from '../../src/reports/time.js';
 import { runCli } from '../support/cli.js';
 import { testClient } from '../support/es.js';
 import { configFile, LAB, loadLab } from '../support/lab.js';
+import { describeNeeding, firstMissing, fixturesMissing, toolsMissing } from '../support/requirements.js';
 import { nfcapdFromExport, parseCsv, tool } from '../support/tools.js';
 
 const client = testClient();
@@ -33,7 +34,9 @@ function nfdumpStat(stat: string, filter: string[] = [], n = 10): Array<Record<s
   return parseCsv(tool('nfdump', ['-R', nfcapd, '-s', stat, '-n', String(n), '-o', 'csv', '-q', ...filter]));
 }
 
-describe('reports agree with nfdump and Argus on the lab capture', () => {
+describeNeeding(
+  firstMissing(fixturesMissing(), toolsMissing('nfcapd', 'nfdump', 'argus', 'racluster', 'rasort')),
+)('reports agree with nfdump and Argus on the lab capture', () => {
   beforeAll(async () => {
     config = await loadLab(client, { exports: [PROBE], alerts: false });
     nfcapd = await nfcapdFromExport(

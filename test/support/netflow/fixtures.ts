@@ -1,16 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ExportPayload } from '../../../plugins/netflow/offline.js';
 import { parsePcap } from '../../../plugins/netflow/pcap-file.js';
 import type { FlowFacts } from '../../../src/schema/flow.js';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-/** The shared fixtures beside the checkout (`../shared/fixtures`); FLOWTRAIL_FIXTURES overrides. */
-export const FIXTURES = process.env.FLOWTRAIL_FIXTURES ?? join(repoRoot, '..', 'shared', 'fixtures');
-if (!existsSync(FIXTURES))
-  throw new Error(`shared fixtures not found at ${FIXTURES} (set FLOWTRAIL_FIXTURES)`);
+import { FIXTURES } from '../fixtures.js';
 
 export const VENDOR = join(FIXTURES, 'netflow-vendor');
 export const LAB_FLOWS = join(FIXTURES, 'lab', 'flows');
