@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { RetryableError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HealthSource } from '../observability/server.js';
 import { LogThrottle } from '../observability/throttle.js';
@@ -28,6 +29,11 @@ export interface PipelineOptions {
   maxQueuedRecords: number;
   /** How long `stop` keeps trying to write what is queued before it spools the rest to disk. */
   shutdownGraceMs?: number;
+  /**
+   * How many records each source may read again after a restart (from its last saved position: what was queued
+   * or in flight when the process ended). That many of each source's first records are marked `replayed`.
+   */
+  replayWindow?: number;
 }
 
 /** Completion of one `emit` call: its callback runs once all its records are written, in emit order. */
@@ -74,6 +80,9 @@ export class Pipeline implements HealthSource {
   private readonly sinkFailing = new Map<string, string>();
   private dropsLogged = 0;
   private readonly taps: RecordTap[] = [];
+  private readonly emittedSinceStart = new Map<string, number>();
+  /** A sink's refusal that no retry can cure: the pipeline stops, keeps what is unwritten and `finish` throws it. */
+  private fatal: Error | undefined;
 
   constructor(private readonly options: PipelineOptions) {}
 
@@ -138,6 +147,7 @@ export class Pipeline implements HealthSource {
     const hardLimit = this.options.maxQueuedRecords * 2;
     const ticket: Ticket = { remaining: 0, onWritten };
     const tapped: OutgoingRecord[] | undefined = this.taps.length > 0 ? [] : undefined;
+    this.markReplayWindow(plugin, records);
     let dropped = 0;
     for (const record of records) {
       if (this.queued >= hardLimit) {
@@ -159,6 +169,14 @@ export class Pipeline implements HealthSource {
     this.dispatch();
     if (this.queued < this.options.maxQueuedRecords) return Promise.resolve();
     return new Promise((resolve) => this.capacityWaiters.push(resolve));
+  }
+
+  private markReplayWindow(plugin: string, records: PipelineRecord[]): void {
+    const window = this.options.replayWindow ?? 0;
+    const before = this.emittedSinceStart.get(plugin) ?? 0;
+    if (before >= window) return;
+    for (let i = 0; i < records.length && before + i < window; i++) records[i].replayed = true;
+    this.emittedSinceStart.set(plugin, before + records.length);
   }
 
   private countDropped(plugin: string, n: number): void {
@@ -282,6 +300,13 @@ export class Pipeline implements HealthSource {
         outcome = await sink.write(pending.map((e) => e.item));
       } catch (err) {
         timer();
+        if (!(err instanceof RetryableError)) {
+          this.failWith(sink, err as Error);
+          this.keepUnwritten(sink, pending);
+          return;
+        }
+        // The batch may have been stored before the failure was seen (a timeout): its next send checks first.
+        for (const entry of pending) entry.item.record.replayed = true;
         this.sinkFailing.set(sink.name, (err as Error).message);
         metrics.retries.inc({ plugin: sink.name, reason: 'unavailable' }, pending.length);
         if (attempt === 0)
@@ -313,6 +338,15 @@ export class Pipeline implements HealthSource {
       pending = pending.filter((e) => retried.has(e.item));
       await sleep(backoffDelay(attempt++, retry.initialBackoffMs, retry.maxBackoffMs), this.hardStop.signal);
     }
+  }
+
+  private failWith(sink: Sink, err: Error): void {
+    if (this.fatal) return;
+    this.fatal = err;
+    this.sinkFailing.set(sink.name, err.message);
+    this.options.logger.error({ plugin: sink.name, err: err.message }, 'sink refused to write: stopping');
+    this.controller.abort();
+    this.hardStop.abort();
   }
 
   /** Runs emit callbacks strictly in emit order, so a source never persists a position past an unwritten record. */
@@ -363,6 +397,7 @@ export class Pipeline implements HealthSource {
     await this.whenIdle();
     clearTimeout(timeout);
     for (const sink of this.options.sinks) await sink.close?.();
+    if (this.fatal) throw this.fatal;
   }
 
   /** Synchronously, before the batch counts as done: the emitter may persist its position right after. */
@@ -408,6 +443,7 @@ export class Pipeline implements HealthSource {
       this.deadLetter(
         unreadable.map((raw) => ({ plugin: 'spool', reason: 'not a spooled record', origin: file, raw })),
       );
+      for (const record of records) record.replayed = true;
       void this.emit('spool', records, () => spool.remove(file));
     }
   }

@@ -2,11 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { searchPattern } from '../../src/store/naming.js';
 import { runCli } from '../support/cli.js';
-import { countDocs, testClient } from '../support/es.js';
+import { countDocs, type TestClient, testClient } from '../support/es.js';
 
 const FIXTURES = process.env.FLOWTRAIL_FIXTURES ?? '/work/shared/fixtures';
 
@@ -21,7 +20,7 @@ interface Summary {
 }
 
 describe('flowtrail ingest zeek|suricata|snort', () => {
-  let es: Client;
+  let es: TestClient;
   const root = mkdtempSync(join(tmpdir(), 'flowtrail-logs-ingest-'));
 
   beforeAll(async () => {
