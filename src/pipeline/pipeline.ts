@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import { RetryableError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HealthSource } from '../observability/server.js';
-import { LogThrottle } from '../observability/throttle.js';
 import { backoffDelay, sleep } from './backoff.js';
 import type { DeadLetterWriter } from './dead-letter.js';
+import { DeadLetterLog } from './dead-letter-log.js';
+import { ReplayWindow } from './replay-window.js';
 import type { Spool } from './spool.js';
 import type {
   DeadLetterEntry,
@@ -73,18 +74,20 @@ export class Pipeline implements HealthSource {
   private readonly controller = new AbortController();
   /** Aborted when the shutdown grace period is over: retry loops give up and their records go to the spool. */
   private readonly hardStop = new AbortController();
-  private readonly loggedReasons = new Set<string>();
-  private readonly throttle = new LogThrottle();
   private sinksStarted = false;
   /** Whether the latest write attempt of each sink failed as a whole; drives `/healthz`. */
   private readonly sinkFailing = new Map<string, string>();
   private dropsLogged = 0;
   private readonly taps: RecordTap[] = [];
-  private readonly emittedSinceStart = new Map<string, number>();
+  private readonly replayWindow: ReplayWindow;
+  private readonly deadLetters: DeadLetterLog;
   /** A sink's refusal that no retry can cure: the pipeline stops, keeps what is unwritten and `finish` throws it. */
   private fatal: Error | undefined;
 
-  constructor(private readonly options: PipelineOptions) {}
+  constructor(private readonly options: PipelineOptions) {
+    this.replayWindow = new ReplayWindow(options.replayWindow ?? 0);
+    this.deadLetters = new DeadLetterLog(options.deadLetter, options.metrics, options.logger);
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -147,7 +150,7 @@ export class Pipeline implements HealthSource {
     const hardLimit = this.options.maxQueuedRecords * 2;
     const ticket: Ticket = { remaining: 0, onWritten };
     const tapped: OutgoingRecord[] | undefined = this.taps.length > 0 ? [] : undefined;
-    this.markReplayWindow(plugin, records);
+    this.replayWindow.mark(plugin, records);
     let dropped = 0;
     for (const record of records) {
       if (this.queued >= hardLimit) {
@@ -171,14 +174,6 @@ export class Pipeline implements HealthSource {
     return new Promise((resolve) => this.capacityWaiters.push(resolve));
   }
 
-  private markReplayWindow(plugin: string, records: PipelineRecord[]): void {
-    const window = this.options.replayWindow ?? 0;
-    const before = this.emittedSinceStart.get(plugin) ?? 0;
-    if (before >= window) return;
-    for (let i = 0; i < records.length && before + i < window; i++) records[i].replayed = true;
-    this.emittedSinceStart.set(plugin, before + records.length);
-  }
-
   private countDropped(plugin: string, n: number): void {
     this.options.metrics.recordsDropped.inc({ plugin, reason: 'queue_full' }, n);
     this.dropsLogged++;
@@ -188,50 +183,7 @@ export class Pipeline implements HealthSource {
   }
 
   deadLetter(entries: DeadLetterEntry[]): void {
-    if (entries.length === 0) return;
-    const dropped = this.options.deadLetter.write(entries);
-    const kept = dropped.length === 0 ? entries : this.countUnkept(entries, dropped);
-    for (const entry of kept) {
-      this.options.metrics.recordsDeadLettered.inc({ plugin: entry.plugin });
-      const key = `${entry.plugin}\u0000${entry.reason.slice(0, 80)}`;
-      if (!this.loggedReasons.has(key)) {
-        this.loggedReasons.add(key);
-        this.options.logger.warn(
-          {
-            plugin: entry.plugin,
-            origin: entry.origin,
-            reason: entry.reason,
-            file: this.options.deadLetter.fileFor(entry.plugin),
-          },
-          'dead-lettered (further entries like this are counted, not logged)',
-        );
-      }
-    }
-  }
-
-  /** The entries the dead-letter writer kept; the others are counted as dropped and logged once a minute. */
-  private countUnkept(
-    entries: DeadLetterEntry[],
-    dropped: ReturnType<DeadLetterWriter['write']>,
-  ): DeadLetterEntry[] {
-    const { metrics, logger } = this.options;
-    for (const { plugin, count, why } of dropped) {
-      metrics.recordsDropped.inc({ plugin, reason: why }, count);
-      const suppressed = this.throttle.admit(`dead-letter ${why}`);
-      if (suppressed !== undefined)
-        logger.warn(
-          {
-            plugin,
-            dropped: count,
-            reason: why,
-            since_last_line: suppressed,
-            dir: this.options.deadLetter.directory,
-          },
-          'dead letters dropped: the dead-letter directory is full or the disk is low',
-        );
-    }
-    const unkept = new Set(dropped.map((d) => d.plugin));
-    return entries.filter((entry) => !unkept.has(entry.plugin));
+    this.deadLetters.write(entries);
   }
 
   private dispatch(): void {
