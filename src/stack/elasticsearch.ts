@@ -33,6 +33,10 @@ const ENGINES: Record<StackEngine, { pom: string; launcher: string; name: string
   opensearch: { pom: 'opensearch-pom.xml', launcher: 'FlowtrailOpenSearch', name: 'OpenSearch' },
 };
 
+export function engineName(engine: StackEngine): string {
+  return ENGINES[engine].name;
+}
+
 export interface EsSpec {
   nodes: number;
   httpPort: number;

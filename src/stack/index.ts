@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
   ES_START_TIMEOUT_MS,
+  engineName,
   esAlive,
   esHealthy,
   startElasticsearch,
@@ -100,7 +101,7 @@ async function ensureElasticsearch(
   const engine = o.engine ?? 'elasticsearch';
   if (running.nodes !== nodes || running.httpPorts[0] !== httpPort || running.launch.engine !== engine) {
     throw new Error(
-      `the stack in ${paths.root} already runs ${running.launch.engine} with ${running.nodes} node(s) at ${running.url}; ` +
+      `the stack in ${paths.root} already runs ${engineName(running.launch.engine)} with ${running.nodes} node(s) at ${running.url}; ` +
         'stop it (flowtrail stack down) before starting it with other options',
     );
   }
