@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
 import { detectCapabilities } from '../../plugins/elasticsearch/capabilities.js';
@@ -12,7 +10,7 @@ import { LocalNetworks } from '../../src/schema/locality.js';
 import { dataStreamName } from '../../src/store/naming.js';
 import { testStackDir } from '../setup/stack.js';
 import { clientFor, countDocs, quietLogger, type TestClient, testConfig } from '../support/es.js';
-import { type Es9Node, JAVA21_HOME, startElasticsearch9 } from '../support/es9.js';
+import { HAS_JAVA21, type JvmNode, startJvmNode } from '../support/es-jvm.js';
 
 const local = new LocalNetworks(['10.0.0.0/8']);
 const base = Date.parse('2026-11-21T00:00:00Z');
@@ -41,77 +39,78 @@ function flows(from: number, count: number): PipelineRecord[] {
 }
 
 /**
- * Elasticsearch 9 as far as Maven Central has it (test/support/es9): the server and its HTTP layer, without
+ * Elasticsearch 9 as far as Maven Central has it (test/support/es-jvm/es9): the server and its HTTP layer, without
  * security, the data-streams module (so no _data_stream API and no lifecycle runs) and rest-root (GET / is answered
  * by a plugin of ours with the server's own build).
  */
-describe.skipIf(!existsSync(join(JAVA21_HOME, 'bin', 'java')))(
-  'Elasticsearch 9.0 (in a JVM of its own)',
-  () => {
-    let node: Es9Node;
-    let client: TestClient;
+describe.skipIf(!HAS_JAVA21)('Elasticsearch 9.0 (in a JVM of its own)', () => {
+  let node: JvmNode;
+  let client: TestClient;
 
-    beforeAll(async () => {
-      const port = Number(new URL(inject('esUrl')).port) + 5;
-      node = await startElasticsearch9(testStackDir(`es9-${port}`), port);
-      client = clientFor(node.url);
-    }, 300_000);
-    afterAll(async () => {
-      await client?.close();
-      await node?.stop();
-    });
+  beforeAll(async () => {
+    const port = Number(new URL(inject('esUrl')).port) + 5;
+    node = await startJvmNode(
+      { folder: 'es9', mainClass: 'Elasticsearch9Node', prefix: 'es9' },
+      testStackDir(`es9-${port}`),
+      port,
+    );
+    client = clientFor(node.url);
+  }, 300_000);
+  afterAll(async () => {
+    await client?.close();
+    await node?.stop();
+  });
 
-    it('is read as Elasticsearch 9 with data streams and lifecycle retention', async () => {
-      expect(await detectCapabilities(client)).toMatchObject({
-        distribution: 'elasticsearch',
-        version: '9.0.0',
-        indexMode: 'data_stream',
-        retentionMode: 'lifecycle',
-      });
+  it('is read as Elasticsearch 9 with data streams and lifecycle retention', async () => {
+    expect(await detectCapabilities(client)).toMatchObject({
+      distribution: 'elasticsearch',
+      version: '9.0.0',
+      indexMode: 'data_stream',
+      retentionMode: 'lifecycle',
     });
+  });
 
-    it("refuses the 7.x compatibility media type of the 7.17 client, and takes flowtrail's", async () => {
-      const compat = 'application/vnd.elasticsearch+json; compatible-with=7';
-      const refused = await fetch(`${node.url}/_cluster/health`, {
-        headers: { accept: compat, 'content-type': compat },
-      });
-      expect(refused.status).toBe(400);
-      expect(await refused.text()).toMatch(/compatible-with=7|Version/i);
-      expect((await client.cluster.health()).statusCode).toBe(200);
+  it("refuses the 7.x compatibility media type of the 7.17 client, and takes flowtrail's", async () => {
+    const compat = 'application/vnd.elasticsearch+json; compatible-with=7';
+    const refused = await fetch(`${node.url}/_cluster/health`, {
+      headers: { accept: compat, 'content-type': compat },
     });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/compatible-with=7|Version/i);
+    expect((await client.cluster.health()).statusCode).toBe(200);
+  });
 
-    it('takes the templates with their lifecycle, and says privileges were not checked (no security)', async () => {
-      const report = await setupElasticsearch(client, { retentionMs, version: 'test' });
-      expect(report.changes.filter((c) => c.change === 'created').length).toBeGreaterThan(0);
-      expect(report.privileges).toEqual({ checked: false, why: 'security is not enabled on this cluster' });
-      const { body } = await client.transport.request({
-        method: 'GET',
-        path: '/_index_template/logs-flowtrail.flows',
-      });
-      expect(body.index_templates[0].index_template.template.lifecycle.data_retention).toBe('30d');
+  it('takes the templates with their lifecycle, and says privileges were not checked (no security)', async () => {
+    const report = await setupElasticsearch(client, { retentionMs, version: 'test' });
+    expect(report.changes.filter((c) => c.change === 'created').length).toBeGreaterThan(0);
+    expect(report.privileges).toEqual({ checked: false, why: 'security is not enabled on this cluster' });
+    const { body } = await client.transport.request({
+      method: 'GET',
+      path: '/_index_template/logs-flowtrail.flows',
     });
+    expect(body.index_templates[0].index_template.template.lifecycle.data_retention).toBe('30d');
+  });
 
-    it('writes create-only into a data stream, gzipped, and stores nothing twice across a rollover', async () => {
-      const config = testConfig({ elasticsearch: { url: node.url } });
-      const namespace = config.elasticsearch.namespace;
-      const gzip = createClient({ url: node.url, compression: true });
-      const first = createRuntime(config, gzip, quietLogger).pipeline;
-      await first.start();
-      await first.emit('test', flows(0, 300));
-      await first.finish();
-      const stream = dataStreamName('flowtrail.flows', namespace);
-      expect((await client.indices.rollover({ alias: stream })).body.rolled_over).toBe(true);
-      const second = createRuntime(config, gzip, quietLogger).pipeline;
-      await second.start();
-      await second.emit('test', flows(0, 400));
-      await second.finish();
-      expect(await countDocs(client, stream)).toBe(400);
-      // Without the lookup the same resend is stored twice: the check is what holds.
-      await new ElasticsearchSink(gzip, namespace).write(
-        flows(0, 10).map((record) => ({ record, json: JSON.stringify(record.doc) })),
-      );
-      expect(await countDocs(client, stream)).toBe(410);
-      await gzip.close();
-    });
-  },
-);
+  it('writes create-only into a data stream, gzipped, and stores nothing twice across a rollover', async () => {
+    const config = testConfig({ elasticsearch: { url: node.url } });
+    const namespace = config.elasticsearch.namespace;
+    const gzip = createClient({ url: node.url, compression: true });
+    const first = createRuntime(config, gzip, quietLogger).pipeline;
+    await first.start();
+    await first.emit('test', flows(0, 300));
+    await first.finish();
+    const stream = dataStreamName('flowtrail.flows', namespace);
+    expect((await client.indices.rollover({ alias: stream })).body.rolled_over).toBe(true);
+    const second = createRuntime(config, gzip, quietLogger).pipeline;
+    await second.start();
+    await second.emit('test', flows(0, 400));
+    await second.finish();
+    expect(await countDocs(client, stream)).toBe(400);
+    // Without the lookup the same resend is stored twice: the check is what holds.
+    await new ElasticsearchSink(gzip, namespace).write(
+      flows(0, 10).map((record) => ({ record, json: JSON.stringify(record.doc) })),
+    );
+    expect(await countDocs(client, stream)).toBe(410);
+    await gzip.close();
+  });
+});

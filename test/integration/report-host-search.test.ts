@@ -103,7 +103,9 @@ describe('flowtrail host and search on the lab capture', () => {
       expect(report.rows.map((r) => r.ip)).toEqual(['10.77.0.5', '203.0.113.80', '10.77.0.1']);
       const bad = await fetch(`${api.url}/api/flows?${query}&local_port=99999`);
       expect(bad.status).toBe(400);
-      expect(((await bad.json()) as { error: string }).error).toMatch(/^local_port: expected an integer 0..65535$/);
+      expect(((await bad.json()) as { error: string }).error).toMatch(
+        /^local_port: expected an integer 0..65535$/,
+      );
       expect((await fetch(`${api.url}/api/reports/nonsense`)).status).toBe(400);
     } finally {
       await api.close();
