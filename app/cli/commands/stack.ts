@@ -15,7 +15,7 @@ async function runStackUp(config: FlowtrailConfig, logger: Logger, json: boolean
   const state = await startConfiguredStack(config, logger);
   printResult(json, state, () =>
     [
-      `elasticsearch ${state.elasticsearch.url} (${state.elasticsearch.nodes} node${state.elasticsearch.nodes > 1 ? 's' : ''}, pid ${state.elasticsearch.pid})`,
+      `${config.stack.engine} ${state.elasticsearch.url} (${state.elasticsearch.nodes} node${state.elasticsearch.nodes > 1 ? 's' : ''}, pid ${state.elasticsearch.pid})`,
       ...(state.kafka ? [`kafka ${state.kafka.bootstrap} (pid ${state.kafka.pid})`] : []),
       `logs in ${state.dataDir}`,
     ].join('\n'),
