@@ -19,7 +19,6 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@elastic/elasticsearch';
 import { setupElasticsearch } from '../plugins/elasticsearch/setup.js';
 import { elasticsearchStore } from '../plugins/elasticsearch/store-client.js';
 import { validateConfig } from '../src/config/load.js';
@@ -33,6 +32,7 @@ import { type FlowFacts, toFlowRecord } from '../src/schema/flow.js';
 import { LocalNetworks } from '../src/schema/locality.js';
 import { stackDown, stackUp } from '../src/stack/index.js';
 import { dailyIndexName, searchPattern } from '../src/store/naming.js';
+import { clientFor, type TestClient } from '../test/support/es-client.js';
 import { seededRandom } from '../test/support/random.js';
 
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 5_000_000);
@@ -168,7 +168,7 @@ function session(i: number): FlowFacts[] {
   ];
 }
 
-async function bulk(client: Client, records: PipelineRecord[], namespace: string): Promise<void> {
+async function bulk(client: TestClient, records: PipelineRecord[], namespace: string): Promise<void> {
   const lines: string[] = [];
   for (const r of records) {
     lines.push(
@@ -185,7 +185,7 @@ async function bulk(client: Client, records: PipelineRecord[], namespace: string
   if (failed.length > 0) throw new Error(`bulk: ${JSON.stringify(failed[0])}`);
 }
 
-async function load(client: Client, flows: string): Promise<void> {
+async function load(client: TestClient, flows: string): Promise<void> {
   const started = performance.now();
   let written = 0;
   let next = 0;
@@ -234,7 +234,7 @@ async function load(client: Client, flows: string): Promise<void> {
 }
 
 /** Alerts on sampled sessions: most with a 5-tuple (and Community ID), some portless like Snort's portscan. */
-async function loadAlerts(client: Client): Promise<void> {
+async function loadAlerts(client: TestClient): Promise<void> {
   const records: PipelineRecord[] = [];
   for (let a = 0; a < ALERTS; a++) {
     // Sessions 1, 98, 195…: spread over the whole day (start times are random), never a scanner's (i % 97 === 0).
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
   let url = process.env.FLOWTRAIL_ES_URL;
   const dataDir = join(tmpdir(), 'flowtrail-bench-correlate');
   if (!url) url = (await stackUp({ dataDir, esHttpPort: 19710, esHeapMb: 2048 })).elasticsearch.url;
-  const client = new Client({ node: url, maxRetries: 0, requestTimeout: 600_000 });
+  const client = clientFor(url, 600_000);
   const store = elasticsearchStore(client);
   try {
     await setupElasticsearch(client, {

@@ -10,7 +10,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { createRuntime } from '../app/wiring/runtime.js';
 import { setupElasticsearch } from '../plugins/elasticsearch/setup.js';
@@ -20,6 +19,7 @@ import { toFlowRecord } from '../src/schema/flow.js';
 import { LocalNetworks } from '../src/schema/locality.js';
 import { stackDown, stackUp } from '../src/stack/index.js';
 import { dailyIndexName } from '../src/store/naming.js';
+import { clientFor, type TestClient } from '../test/support/es-client.js';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -53,7 +53,7 @@ function makeRecords(n: number): PipelineRecord[] {
   );
 }
 
-async function rawBulk(client: Client, records: PipelineRecord[], namespace: string): Promise<number> {
+async function rawBulk(client: TestClient, records: PipelineRecord[], namespace: string): Promise<number> {
   const bodies: string[] = [];
   for (let i = 0; i < records.length; i += BATCH) {
     const lines: string[] = [];
@@ -77,7 +77,7 @@ async function rawBulk(client: Client, records: PipelineRecord[], namespace: str
 }
 
 async function flowtrailWriter(
-  client: Client,
+  client: TestClient,
   records: PipelineRecord[],
   namespace: string,
   url: string,
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     dataDir = mkdtempSync(join(tmpdir(), 'flowtrail-bench-stack-'));
     url = (await stackUp({ dataDir, esHttpPort: 19700, esHeapMb: 1024 })).elasticsearch.url;
   }
-  const client = new Client({ node: url, maxRetries: 0, requestTimeout: 120_000 });
+  const client = clientFor(url, 120_000);
   try {
     await setupElasticsearch(client, {
       retentionMs: { flows: 3650 * 86_400_000, alerts: 3650 * 86_400_000, events: 3650 * 86_400_000 },

@@ -1,5 +1,9 @@
-import type { Client } from '@elastic/elasticsearch';
-import { createClient, type ElasticsearchConnection } from '../../plugins/elasticsearch/client.js';
+import type { Logger } from 'pino';
+import {
+  createClient,
+  type ElasticsearchConnection,
+  type EsClient,
+} from '../../plugins/elasticsearch/client.js';
 import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { UsageError } from '../../src/errors.js';
@@ -29,25 +33,30 @@ export async function resolveElasticsearch(
     password: es.password,
     passwordFile: es.password_file,
     caFile: es.ca_file,
+    caFingerprint: es.ca_fingerprint,
     tlsVerify: es.tls_verify,
+    compression: es.compression,
     requestTimeoutMs: es.request_timeout,
   };
   const url = env.FLOWTRAIL_ES_URL || es.url;
   if (url) return { connection: { url, ...common }, embedded: false };
+  if (es.cloud_id) return { connection: { cloudId: es.cloud_id, ...common }, embedded: false };
   const status = await stackStatus(dataDirOf(config));
   if (!status.state || status.elasticsearch === 'down') {
     throw new UsageError(
-      'no Elasticsearch to write to: set elasticsearch.url in the config or FLOWTRAIL_ES_URL, ' +
+      'no Elasticsearch to write to: set elasticsearch.url (or cloud_id) in the config or FLOWTRAIL_ES_URL, ' +
         'or start the embedded one with `flowtrail stack up` (or use `flowtrail up`)',
     );
   }
   return { connection: { url: status.state.elasticsearch.url, ...common }, embedded: true };
 }
 
+/** Secret files that others can read are warned about through `logger` (the secret itself never is). */
 export async function connect(
   config: FlowtrailConfig,
-): Promise<{ client: Client; store: StoreClient; resolved: ResolvedElasticsearch }> {
+  logger?: Logger,
+): Promise<{ client: EsClient; store: StoreClient; resolved: ResolvedElasticsearch }> {
   const resolved = await resolveElasticsearch(config);
-  const client = createClient(resolved.connection);
+  const client = createClient(resolved.connection, { warn: (message) => logger?.warn(message) });
   return { client, store: elasticsearchStore(client), resolved };
 }

@@ -1,5 +1,5 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
+import type { EsClient } from '../../plugins/elasticsearch/client.js';
 import { ElasticsearchSink } from '../../plugins/elasticsearch/sink.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { Metrics } from '../../src/observability/metrics.js';
@@ -17,7 +17,7 @@ export interface Runtime {
 /** One pipeline writing to Elasticsearch, configured from the `elasticsearch`, `queue` and `dead_letter` sections. */
 export function createRuntime(
   config: FlowtrailConfig,
-  client: Client,
+  client: EsClient,
   logger: Logger,
   metrics = new Metrics(),
 ): Runtime {
@@ -40,6 +40,9 @@ export function createRuntime(
     },
     retry: { initialBackoffMs: es.retry.initial_backoff, maxBackoffMs: es.retry.max_backoff },
     maxQueuedRecords: config.queue.max_records,
+    // What can be unwritten when a process ends: queued (up to twice the limit, past which records are dropped)
+    // and in flight. A source resumes from a position no further back.
+    replayWindow: 2 * config.queue.max_records + es.bulk.concurrency * es.bulk.max_docs,
   });
   return { pipeline, metrics, deadLetter };
 }

@@ -7,6 +7,7 @@ import { dataDirOf } from './paths.js';
 export function startConfiguredStack(config: FlowtrailConfig, logger: Logger): Promise<StackState> {
   return stackUp({
     dataDir: dataDirOf(config),
+    engine: config.stack.engine,
     nodes: config.stack.nodes,
     kafka: config.stack.kafka,
     esHttpPort: config.stack.elasticsearch_port,

@@ -1,7 +1,8 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { RetentionKind } from '../../src/schema/fields.js';
-import { type ClusterCapabilities, detectCapabilities } from './capabilities.js';
-import { enforceRetention } from './retention.js';
+import { type ClusterCapabilities, detectCapabilities, rethrowAccess } from './capabilities.js';
+import type { EsClient } from './client.js';
+import { checkPrivileges, type PrivilegeCheck, setupPrivileges } from './privileges.js';
+import { enforceRetention, type RetentionRun } from './retention.js';
 import { buildTemplates, type TemplateSet } from './templates.js';
 
 export type ChangeKind = 'created' | 'updated' | 'unchanged';
@@ -15,8 +16,10 @@ export interface SetupChange {
 export interface SetupReport {
   cluster: ClusterCapabilities;
   changes: SetupChange[];
-  /** Expired daily indices deleted, on clusters where flowtrail enforces retention itself. */
-  deletedIndices: string[];
+  /** What was deleted and rolled over, on clusters where flowtrail enforces retention itself. */
+  retention: RetentionRun;
+  /** Whether the privileges of `setup` and of the writer could be checked (see the README's "Privileges"). */
+  privileges: PrivilegeCheck;
 }
 
 type Meta = { hash?: string } | undefined;
@@ -52,14 +55,10 @@ const RESOURCES: Record<SetupChange['kind'], Resource> = {
   },
 };
 
-async function installedHash(client: Client, path: string, resource: Resource): Promise<string | null> {
-  try {
-    const response = await client.transport.request({ method: 'GET', path });
-    return resource.installedMeta(response.body as Json)?.hash ?? '';
-  } catch (err) {
-    if ((err as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return null;
-    throw err;
-  }
+async function installedHash(client: EsClient, path: string, resource: Resource): Promise<string | null> {
+  const response = await client.request<Json>({ method: 'GET', path, ignore: [404] });
+  if (response.status === 404) return null;
+  return resource.installedMeta(response.body)?.hash ?? '';
 }
 
 /**
@@ -67,10 +66,28 @@ async function installedHash(client: Client, path: string, resource: Resource): 
  * object whose content hash matches is left alone, and the report says what was created, updated or unchanged.
  */
 export async function setupElasticsearch(
-  client: Client,
+  client: EsClient,
   options: { retentionMs: Record<RetentionKind, number>; version: string },
 ): Promise<SetupReport> {
   const cluster = await detectCapabilities(client);
+  const privileges = await checkPrivileges(client, cluster, setupPrivileges(cluster), '`flowtrail setup`');
+  try {
+    const changes = await install(client, cluster, options);
+    const retention =
+      cluster.retentionMode === 'flowtrail'
+        ? await enforceRetention(client, cluster, options.retentionMs)
+        : { deleted: [], rolledOver: [] };
+    return { cluster, changes, retention, privileges };
+  } catch (err) {
+    rethrowAccess(err, client.target, 'installing templates or enforcing retention');
+  }
+}
+
+async function install(
+  client: EsClient,
+  cluster: ClusterCapabilities,
+  options: { retentionMs: Record<RetentionKind, number>; version: string },
+): Promise<SetupChange[]> {
   const templates: TemplateSet = buildTemplates(
     { retentionMs: options.retentionMs, retentionMode: cluster.retentionMode, indexMode: cluster.indexMode },
     options.version,
@@ -91,11 +108,9 @@ export async function setupElasticsearch(
         changes.push({ kind, name, change: 'unchanged' });
         continue;
       }
-      await client.transport.request({ method: 'PUT', path, body });
+      await client.request({ method: 'PUT', path, body });
       changes.push({ kind, name, change: existing === null ? 'created' : 'updated' });
     }
   }
-  const deletedIndices =
-    cluster.retentionMode === 'flowtrail' ? await enforceRetention(client, options.retentionMs) : [];
-  return { cluster, changes, deletedIndices };
+  return changes;
 }

@@ -1,42 +1,61 @@
-import type { Client } from '@elastic/elasticsearch';
 import { StoreError } from '../../src/errors.js';
 import type { StoreClient } from '../../src/store/client.js';
+import type { EsClient, EsRequest } from './client.js';
 
 /** Searches read nothing the caller did not ask for: an index pattern that matches no index yet is empty. */
 const LENIENT = { ignore_unavailable: true, allow_no_indices: true } as const;
 
-async function storeCall<T>(call: () => Promise<T>): Promise<T> {
+async function storeCall(client: EsClient, request: EsRequest): Promise<unknown> {
   try {
-    return await call();
+    return (await client.request(request)).body;
   } catch (err) {
     throw new StoreError((err as Error).message, { cause: err });
   }
 }
 
-/** The core's `StoreClient` over an Elasticsearch client. */
-export function elasticsearchStore(client: Client): StoreClient {
+function indexPath(index: string): string {
+  return index.split(',').map(encodeURIComponent).join(',');
+}
+
+/** The core's `StoreClient` over flowtrail's HTTP client, for Elasticsearch and OpenSearch alike. */
+export function elasticsearchStore(client: EsClient): StoreClient {
   return {
     search: (index, body, options = {}) =>
-      storeCall(async () => (await client.search({ index, body, ...LENIENT, ...options })).body),
+      storeCall(client, {
+        method: 'POST',
+        path: `/${indexPath(index)}/_search`,
+        query: { ...LENIENT, ...(options.scroll ? { scroll: options.scroll } : {}) },
+        body,
+      }),
     scroll: (scrollId, keepAlive) =>
-      storeCall(async () => (await client.scroll({ body: { scroll_id: scrollId, scroll: keepAlive } })).body),
-    clearScroll: (scrollId) =>
-      storeCall(async () => {
-        await client.clearScroll({ body: { scroll_id: scrollId } });
+      storeCall(client, {
+        method: 'POST',
+        path: '/_search/scroll',
+        body: { scroll_id: scrollId, scroll: keepAlive },
       }),
-    msearch: (requests) =>
-      storeCall(async () => {
-        const body = requests.flatMap((r) => [{ index: r.index, ...LENIENT }, r.body]);
-        return ((await client.msearch({ body })).body as { responses: unknown[] }).responses;
-      }),
-    update: (index, id, doc) =>
-      storeCall(async () => {
-        await client.update({ index, id, retry_on_conflict: 3, body: { doc } });
-      }),
-    refresh: (index) =>
-      storeCall(async () => {
-        await client.indices.refresh({ index, ignore_unavailable: true });
-      }),
+    clearScroll: async (scrollId) => {
+      await storeCall(client, { method: 'DELETE', path: '/_search/scroll', body: { scroll_id: scrollId } });
+    },
+    msearch: async (requests) => {
+      const ndjson = requests.flatMap((r) => [{ index: r.index, ...LENIENT }, r.body]);
+      const body = await storeCall(client, { method: 'POST', path: '/_msearch', ndjson });
+      return (body as { responses: unknown[] }).responses;
+    },
+    update: async (index, id, doc) => {
+      await storeCall(client, {
+        method: 'POST',
+        path: `/${encodeURIComponent(index)}/_update/${encodeURIComponent(id)}`,
+        query: { retry_on_conflict: 3 },
+        body: { doc },
+      });
+    },
+    refresh: async (index) => {
+      await storeCall(client, {
+        method: 'POST',
+        path: `/${indexPath(index)}/_refresh`,
+        query: { ignore_unavailable: true },
+      });
+    },
     close: () => client.close(),
   };
 }

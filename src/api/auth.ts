@@ -42,7 +42,8 @@ export function resolveToken(
     const file = readSecretFile(config.token_file, key);
     token = file.value;
     if (file.exposed) warnings.push(file.exposed);
-  } else if (env.FLOWTRAIL_API_TOKEN !== undefined) {
+  } else if (env.FLOWTRAIL_API_TOKEN) {
+    // Set but empty reads as unset, as shells and service managers often leave variables; blank is an error.
     key = 'FLOWTRAIL_API_TOKEN';
     token = env.FLOWTRAIL_API_TOKEN.trim();
   }

@@ -20,8 +20,13 @@ const timezone = z
 
 const elasticsearch = z
   .object({
-    /** Absent: flowtrail provisions and uses its embedded local node. */
+    /** Absent (and no cloud_id): flowtrail provisions and uses its embedded local node. */
     url: z.url().optional(),
+    /** Elastic Cloud deployment id (`name:base64…`), instead of `url`. */
+    cloud_id: z
+      .string()
+      .regex(/^[^:]*:[A-Za-z0-9+/=]+$/, 'expected the Cloud ID shown by Elastic Cloud (name:base64)')
+      .optional(),
     namespace: z
       .string()
       .regex(/^[a-z0-9_]+$/, 'lower-case letters, digits and _ only (it becomes part of data stream names)')
@@ -32,6 +37,13 @@ const elasticsearch = z
     password: z.string().min(1).optional(),
     password_file: z.string().min(1).optional(),
     ca_file: z.string().min(1).optional(),
+    /** SHA-256 fingerprint of the CA, as Elasticsearch 8+ prints it at its first start (hex, colons allowed). */
+    ca_fingerprint: z
+      .string()
+      .regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'expected 64 hex digits (colons allowed)')
+      .optional(),
+    /** gzip request bodies: less traffic to a remote cluster for some CPU. */
+    compression: z.boolean().default(false),
     tls_verify: z.boolean().default(true),
     request_timeout: duration.default(30_000),
     bulk: z
@@ -60,6 +72,10 @@ const elasticsearch = z
       .prefault({}),
   })
   .strict()
+  .refine((v) => !(v.url && v.cloud_id), {
+    message: 'set url or cloud_id, not both',
+    path: ['cloud_id'],
+  })
   .refine((v) => !(v.api_key && v.api_key_file), {
     message: 'set api_key or api_key_file, not both',
     path: ['api_key'],
@@ -223,6 +239,8 @@ export const configSchema = z
     stack: z
       .object({
         data_dir: z.string().optional(),
+        /** What the embedded node runs: Elasticsearch 7.10 (OSS) or OpenSearch 2.19 (data streams). */
+        engine: z.enum(['elasticsearch', 'opensearch']).default('elasticsearch'),
         nodes: z.number().int().min(1).max(5).default(1),
         elasticsearch_port: port.default(9200),
         kafka: z.boolean().default(false),

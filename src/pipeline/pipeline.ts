@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
+import { RetryableError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HealthSource } from '../observability/server.js';
-import { LogThrottle } from '../observability/throttle.js';
 import { backoffDelay, sleep } from './backoff.js';
 import type { DeadLetterWriter } from './dead-letter.js';
+import { DeadLetterLog } from './dead-letter-log.js';
+import { ReplayWindow } from './replay-window.js';
 import type { Spool } from './spool.js';
 import type {
   DeadLetterEntry,
@@ -28,6 +30,11 @@ export interface PipelineOptions {
   maxQueuedRecords: number;
   /** How long `stop` keeps trying to write what is queued before it spools the rest to disk. */
   shutdownGraceMs?: number;
+  /**
+   * How many records each source may read again after a restart (from its last saved position: what was queued
+   * or in flight when the process ended). That many of each source's first records are marked `replayed`.
+   */
+  replayWindow?: number;
 }
 
 /** Completion of one `emit` call: its callback runs once all its records are written, in emit order. */
@@ -67,15 +74,20 @@ export class Pipeline implements HealthSource {
   private readonly controller = new AbortController();
   /** Aborted when the shutdown grace period is over: retry loops give up and their records go to the spool. */
   private readonly hardStop = new AbortController();
-  private readonly loggedReasons = new Set<string>();
-  private readonly throttle = new LogThrottle();
   private sinksStarted = false;
   /** Whether the latest write attempt of each sink failed as a whole; drives `/healthz`. */
   private readonly sinkFailing = new Map<string, string>();
   private dropsLogged = 0;
   private readonly taps: RecordTap[] = [];
+  private readonly replayWindow: ReplayWindow;
+  private readonly deadLetters: DeadLetterLog;
+  /** A sink's refusal that no retry can cure: the pipeline stops, keeps what is unwritten and `finish` throws it. */
+  private fatal: Error | undefined;
 
-  constructor(private readonly options: PipelineOptions) {}
+  constructor(private readonly options: PipelineOptions) {
+    this.replayWindow = new ReplayWindow(options.replayWindow ?? 0);
+    this.deadLetters = new DeadLetterLog(options.deadLetter, options.metrics, options.logger);
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -138,6 +150,7 @@ export class Pipeline implements HealthSource {
     const hardLimit = this.options.maxQueuedRecords * 2;
     const ticket: Ticket = { remaining: 0, onWritten };
     const tapped: OutgoingRecord[] | undefined = this.taps.length > 0 ? [] : undefined;
+    this.replayWindow.mark(plugin, records);
     let dropped = 0;
     for (const record of records) {
       if (this.queued >= hardLimit) {
@@ -170,50 +183,7 @@ export class Pipeline implements HealthSource {
   }
 
   deadLetter(entries: DeadLetterEntry[]): void {
-    if (entries.length === 0) return;
-    const dropped = this.options.deadLetter.write(entries);
-    const kept = dropped.length === 0 ? entries : this.countUnkept(entries, dropped);
-    for (const entry of kept) {
-      this.options.metrics.recordsDeadLettered.inc({ plugin: entry.plugin });
-      const key = `${entry.plugin}\u0000${entry.reason.slice(0, 80)}`;
-      if (!this.loggedReasons.has(key)) {
-        this.loggedReasons.add(key);
-        this.options.logger.warn(
-          {
-            plugin: entry.plugin,
-            origin: entry.origin,
-            reason: entry.reason,
-            file: this.options.deadLetter.fileFor(entry.plugin),
-          },
-          'dead-lettered (further entries like this are counted, not logged)',
-        );
-      }
-    }
-  }
-
-  /** The entries the dead-letter writer kept; the others are counted as dropped and logged once a minute. */
-  private countUnkept(
-    entries: DeadLetterEntry[],
-    dropped: ReturnType<DeadLetterWriter['write']>,
-  ): DeadLetterEntry[] {
-    const { metrics, logger } = this.options;
-    for (const { plugin, count, why } of dropped) {
-      metrics.recordsDropped.inc({ plugin, reason: why }, count);
-      const suppressed = this.throttle.admit(`dead-letter ${why}`);
-      if (suppressed !== undefined)
-        logger.warn(
-          {
-            plugin,
-            dropped: count,
-            reason: why,
-            since_last_line: suppressed,
-            dir: this.options.deadLetter.directory,
-          },
-          'dead letters dropped: the dead-letter directory is full or the disk is low',
-        );
-    }
-    const unkept = new Set(dropped.map((d) => d.plugin));
-    return entries.filter((entry) => !unkept.has(entry.plugin));
+    this.deadLetters.write(entries);
   }
 
   private dispatch(): void {
@@ -282,6 +252,13 @@ export class Pipeline implements HealthSource {
         outcome = await sink.write(pending.map((e) => e.item));
       } catch (err) {
         timer();
+        if (!(err instanceof RetryableError)) {
+          this.failWith(sink, err as Error);
+          this.keepUnwritten(sink, pending);
+          return;
+        }
+        // The batch may have been stored before the failure was seen (a timeout): its next send checks first.
+        for (const entry of pending) entry.item.record.replayed = true;
         this.sinkFailing.set(sink.name, (err as Error).message);
         metrics.retries.inc({ plugin: sink.name, reason: 'unavailable' }, pending.length);
         if (attempt === 0)
@@ -313,6 +290,15 @@ export class Pipeline implements HealthSource {
       pending = pending.filter((e) => retried.has(e.item));
       await sleep(backoffDelay(attempt++, retry.initialBackoffMs, retry.maxBackoffMs), this.hardStop.signal);
     }
+  }
+
+  private failWith(sink: Sink, err: Error): void {
+    if (this.fatal) return;
+    this.fatal = err;
+    this.sinkFailing.set(sink.name, err.message);
+    this.options.logger.error({ plugin: sink.name, err: err.message }, 'sink refused to write: stopping');
+    this.controller.abort();
+    this.hardStop.abort();
   }
 
   /** Runs emit callbacks strictly in emit order, so a source never persists a position past an unwritten record. */
@@ -363,6 +349,7 @@ export class Pipeline implements HealthSource {
     await this.whenIdle();
     clearTimeout(timeout);
     for (const sink of this.options.sinks) await sink.close?.();
+    if (this.fatal) throw this.fatal;
   }
 
   /** Synchronously, before the batch counts as done: the emitter may persist its position right after. */
@@ -408,6 +395,7 @@ export class Pipeline implements HealthSource {
       this.deadLetter(
         unreadable.map((raw) => ({ plugin: 'spool', reason: 'not a spooled record', origin: file, raw })),
       );
+      for (const record of records) record.replayed = true;
       void this.emit('spool', records, () => spool.remove(file));
     }
   }

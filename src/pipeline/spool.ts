@@ -17,12 +17,16 @@ export interface SpooledFile {
  * not count the records as kept.
  */
 export class Spool {
+  /** Several batches are spooled within one millisecond at shutdown: each gets a file of its own. */
+  private saved = 0;
+
   constructor(readonly directory: string) {}
 
   save(records: readonly PipelineRecord[]): string | undefined {
     if (records.length === 0) return undefined;
     mkdirSync(this.directory, { recursive: true });
-    const file = join(this.directory, `spool-${Date.now()}-${process.pid}.ndjson`);
+    const sequence = String(this.saved++).padStart(6, '0');
+    const file = join(this.directory, `spool-${Date.now()}-${process.pid}-${sequence}.ndjson`);
     writeFileAtomic(file, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
     return file;
   }

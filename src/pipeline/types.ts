@@ -13,6 +13,11 @@ export interface PipelineRecord {
    * sends it as is instead of serializing `doc`. Must be `JSON.stringify(doc)`.
    */
   json?: string;
+  /**
+   * The record may be stored already (sent again after a restart or a failure whose outcome is unknown): a sink
+   * whose ids are unique only in part of the store (a data stream's current backing index) looks it up first.
+   */
+  replayed?: boolean;
 }
 
 /** Something a user can inspect later: input that could not be turned into a document, or a document a sink refused. */

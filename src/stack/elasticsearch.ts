@@ -2,12 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { jdkTool } from './exec.js';
-import { compileEsLauncher, esLauncherClass } from './launcher.js';
+import { compileEsLauncher } from './launcher.js';
 import { resolveClasspath } from './maven.js';
 import { type StackPaths, stackAssetsDir } from './paths.js';
 import { assertPortsFree } from './ports.js';
 import { isAlive, killGroup, spawnDetached } from './process.js';
-import type { EsLaunch, StoredEs } from './state.js';
+import type { EsLaunch, StackEngine, StoredEs } from './state.js';
 import { waitUntilReady } from './wait.js';
 
 export const ES_START_TIMEOUT_MS = 180_000;
@@ -26,6 +26,16 @@ appender.console.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}][%t] %m%n
 rootLogger.level = info
 rootLogger.appenderRef.console.ref = console
 `;
+
+/** What each engine is started from: its pom under stack/ and its launcher under stack/java. */
+const ENGINES: Record<StackEngine, { pom: string; launcher: string; name: string }> = {
+  elasticsearch: { pom: 'pom.xml', launcher: 'FlowtrailElasticsearch', name: 'Elasticsearch' },
+  opensearch: { pom: 'opensearch-pom.xml', launcher: 'FlowtrailOpenSearch', name: 'OpenSearch' },
+};
+
+export function engineName(engine: StackEngine): string {
+  return ENGINES[engine].name;
+}
 
 export interface EsSpec {
   nodes: number;
@@ -68,9 +78,10 @@ export async function startElasticsearch(
     })),
   ]);
 
+  const engine = ENGINES[launch.engine];
   const assets = stackAssetsDir();
-  const classpath = await resolveClasspath(join(assets, 'pom.xml'), paths.cacheDir, logger);
-  const launcherDir = await compileEsLauncher(assets, paths.cacheDir, classpath);
+  const classpath = await resolveClasspath(join(assets, engine.pom), paths.cacheDir, logger);
+  const launcherDir = await compileEsLauncher(assets, paths.cacheDir, classpath, engine.launcher);
   await writeLoggingConfig(launch.home, nodes);
   await mkdir(paths.logsDir, { recursive: true });
 
@@ -78,9 +89,7 @@ export async function startElasticsearch(
     `-Xms${launch.heapMb}m`,
     `-Xmx${launch.heapMb}m`,
     '-XX:+ExitOnOutOfMemoryError',
-    // The Node client (7.17) refuses servers < 7.14 unless they report the "default" flavor.
-    '-Des.distribution.flavor=default',
-    // What ES's own jvm.options sets on JDK 9+: COMPAT keeps 7.x date parsing, the rest keeps netty and log4j sane.
+    // What the engines' own jvm.options set on JDK 9+: COMPAT keeps 7.x date parsing, the rest keeps netty and log4j sane.
     '-Djava.locale.providers=SPI,COMPAT',
     '-Dio.netty.noUnsafe=true',
     '-Dio.netty.noKeySetOptimization=true',
@@ -90,15 +99,15 @@ export async function startElasticsearch(
     '-Dfile.encoding=UTF-8',
     '-cp',
     `${launcherDir}:${classpath}`,
-    esLauncherClass,
+    engine.launcher,
     launch.home,
     launch.clusterName,
     String(nodes),
     String(httpPort),
     String(launch.transportPort),
   ];
-  logger?.info({ nodes, httpPorts, home: launch.home }, 'starting Elasticsearch');
-  const pid = spawnDetached(jdkTool('java'), args, paths.esLog, `elasticsearch (${nodes} node(s))`);
+  logger?.info({ engine: launch.engine, nodes, httpPorts, home: launch.home }, `starting ${engine.name}`);
+  const pid = spawnDetached(jdkTool('java'), args, paths.esLog, `${launch.engine} (${nodes} node(s))`);
   const es: StoredEs = {
     url: `http://127.0.0.1:${httpPort}`,
     pid,
@@ -110,7 +119,7 @@ export async function startElasticsearch(
   try {
     await waitUntilReady(
       {
-        what: 'Elasticsearch',
+        what: engine.name,
         pid,
         marker: launch.home,
         logFile: paths.esLog,
@@ -122,7 +131,7 @@ export async function startElasticsearch(
     await killGroup(pid);
     throw err;
   }
-  logger?.info({ url: es.url, pid }, 'Elasticsearch is up');
+  logger?.info({ url: es.url, pid }, `${engine.name} is up`);
   return es;
 }
 

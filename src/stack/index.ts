@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
   ES_START_TIMEOUT_MS,
+  engineName,
   esAlive,
   esHealthy,
   startElasticsearch,
@@ -15,6 +16,7 @@ import { killGroup, stopGroup } from './process.js';
 import {
   readState,
   removeState,
+  type StackEngine,
   type StackState,
   type StoredEs,
   type StoredKafka,
@@ -24,10 +26,12 @@ import {
 import { waitUntilReady } from './wait.js';
 
 export { defaultDataDir } from './paths.js';
-export type { StackState } from './state.js';
+export type { StackEngine, StackState } from './state.js';
 
 export interface StackOptions {
   dataDir: string;
+  /** What the node runs: Elasticsearch 7.10 OSS (default) or OpenSearch 2.19. */
+  engine?: StackEngine;
   /** Nodes of the ES cluster, all in one JVM. Default 1. */
   nodes?: number;
   kafka?: boolean;
@@ -84,17 +88,20 @@ async function ensureElasticsearch(
   const nodes = o.nodes ?? 1;
   const httpPort = o.esHttpPort ?? 9200;
   if (!running || !esAlive(running)) {
+    const engine = o.engine ?? 'elasticsearch';
     const launch = {
-      home: paths.esHome,
+      engine,
+      home: engine === 'opensearch' ? paths.openSearchHome : paths.esHome,
       clusterName: 'flowtrail',
       transportPort: transportPortFor(httpPort),
       heapMb: o.esHeapMb ?? 512,
     };
     return startElasticsearch(paths, { nodes, httpPort, launch }, o.logger);
   }
-  if (running.nodes !== nodes || running.httpPorts[0] !== httpPort) {
+  const engine = o.engine ?? 'elasticsearch';
+  if (running.nodes !== nodes || running.httpPorts[0] !== httpPort || running.launch.engine !== engine) {
     throw new Error(
-      `the stack in ${paths.root} already runs Elasticsearch with ${running.nodes} node(s) at ${running.url}; ` +
+      `the stack in ${paths.root} already runs ${engineName(running.launch.engine)} with ${running.nodes} node(s) at ${running.url}; ` +
         'stop it (flowtrail stack down) before starting it with other options',
     );
   }

@@ -16,6 +16,8 @@ export interface StackPaths {
   esLog: string;
   kafkaLog: string;
   esHome: string;
+  /** The OpenSearch node's home: apart from Elasticsearch's, so that switching engines mixes no data. */
+  openSearchHome: string;
   kafkaHome: string;
   /** Resolved classpaths and the compiled launcher: cheap to rebuild, kept across `stack down`. */
   cacheDir: string;
@@ -31,6 +33,7 @@ export function stackPaths(dataDir: string): StackPaths {
     esLog: join(logsDir, 'elasticsearch.log'),
     kafkaLog: join(logsDir, 'kafka.log'),
     esHome: join(root, 'es'),
+    openSearchHome: join(root, 'opensearch'),
     kafkaHome: join(root, 'kafka'),
     cacheDir: join(root, 'cache'),
   };

@@ -11,6 +11,8 @@ export interface StackState {
 
 /** What a restart needs to relaunch a JVM exactly as before; stored next to the public fields. */
 const esLaunch = z.object({
+  /** Absent in state files written before OpenSearch could be chosen. */
+  engine: z.enum(['elasticsearch', 'opensearch']).default('elasticsearch'),
   home: z.string(),
   clusterName: z.string(),
   transportPort: z.number(),
@@ -40,6 +42,7 @@ const stateSchema = z.object({
 });
 
 export type EsLaunch = z.infer<typeof esLaunch>;
+export type StackEngine = EsLaunch['engine'];
 export type KafkaLaunch = z.infer<typeof kafkaLaunch>;
 export type StoredState = z.infer<typeof stateSchema>;
 export type StoredEs = StoredState['elasticsearch'];

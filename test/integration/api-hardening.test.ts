@@ -3,9 +3,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Client } from '@elastic/elasticsearch';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../plugins/elasticsearch/client.js';
 import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import { resolveToken } from '../../src/api/auth.js';
 import { apiRoutes } from '../../src/api/routes.js';
@@ -41,7 +41,7 @@ function get(api: ApiServer, path: string, headers: Record<string, string> = {})
 /** The API as `flowtrail serve` builds it, in front of a cluster that is not there (nothing listens on port 1). */
 function start(host: string, token: string | undefined, logs: string[]): Promise<ApiServer> {
   const config = validateConfig({});
-  const client = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0, requestTimeout: 2000 });
+  const client = createClient({ url: 'http://127.0.0.1:1', requestTimeoutMs: 2000 });
   const store = elasticsearchStore(client);
   const logger = pino(
     { level: 'info' },

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { searchPattern } from '../../src/store/naming.js';
 import { BIN, exited, runCli, startCli } from '../support/cli.js';
-import { countDocs } from '../support/es.js';
+import { clientFor, countDocs } from '../support/es.js';
 
 describe('flowtrail community-id', () => {
   it('prints the Community ID like pycommunityid', async () => {
@@ -155,7 +155,7 @@ describe('flowtrail up on a fresh data directory', () => {
         (await runCli(['stack', 'status', '--json', '--data-dir', dataDir], env)).stdout,
       );
       expect(status.elasticsearch.status).toBe('up');
-      const es = new (await import('@elastic/elasticsearch')).Client({ node: status.elasticsearch.url });
+      const es = clientFor(status.elasticsearch.url);
       let count = 0;
       for (let attempt = 0; attempt < 50 && count === 0; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, 200));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
+import { detectCapabilities } from '../../plugins/elasticsearch/capabilities.js';
 import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import { apiRoutes } from '../../src/api/routes.js';
 import { startApiServer } from '../../src/api/server.js';
@@ -11,6 +12,7 @@ import { correlatePending, followAlerts } from '../../src/correlate/follow.js';
 import type { Investigation } from '../../src/correlate/investigate.js';
 import { toAlertRecord } from '../../src/schema/alert.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
+import { dataStreamName } from '../../src/store/naming.js';
 import { runCli } from '../support/cli.js';
 import { quietLogger, testClient } from '../support/es.js';
 import { configFile, LAB_EXPORTS, LAB_LOCAL, loadLab } from '../support/lab.js';
@@ -195,10 +197,18 @@ describeNeeding(fixturesMissing())('alert ↔ flow correlation on the lab captur
       );
     const stuck = alert('2026-11-20', 'alert in a read-only index');
     const fine = alert('2026-11-21', 'alert in a writable index');
-    const { pipeline } = createRuntime(config, client, quietLogger);
-    await pipeline.start();
-    await pipeline.emit('test', [stuck, fine]);
-    await pipeline.finish();
+    // Each alert in an index of its own: daily indices by their day, a data stream's backing indices by a rollover.
+    const { indexMode } = await detectCapabilities(client);
+    for (const record of [stuck, fine]) {
+      const { pipeline } = createRuntime(config, client, quietLogger);
+      await pipeline.start();
+      await pipeline.emit('test', [record]);
+      await pipeline.finish();
+      if (indexMode === 'data_stream' && record === stuck)
+        await client.indices.rollover({
+          alias: dataStreamName('flowtrail.alerts', config.elasticsearch.namespace),
+        });
+    }
     await client.indices.refresh({ index: settings.indices.alerts });
     const where = new Map((await alerts()).map((a) => [a.id, a]));
     expect(where.has(stuck.id) && where.has(fine.id)).toBe(true);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
+import { createClient } from '../../plugins/elasticsearch/client.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
 import { ElasticsearchSink } from '../../plugins/elasticsearch/sink.js';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
@@ -138,42 +139,11 @@ describe('elasticsearch output', () => {
   });
 
   it('the sink turns a connection failure into a retryable error', async () => {
-    const { Client } = await import('@elastic/elasticsearch');
-    const unreachable = new Client({ node: 'http://127.0.0.1:1', maxRetries: 0, requestTimeout: 2000 });
+    const unreachable = createClient({ url: 'http://127.0.0.1:1', requestTimeoutMs: 2000 });
     const sink = new ElasticsearchSink(unreachable, 'default');
     await expect(sink.write([{ record: flow(1), json: JSON.stringify(flow(1).doc) }])).rejects.toMatchObject({
       name: 'RetryableError',
     });
     await unreachable.close();
-  });
-});
-
-describe('retention on a cluster without lifecycle or ILM', () => {
-  const retentionClient = testClient();
-  afterAll(() => retentionClient.close());
-
-  it('setup deletes daily indices older than the configured retention and keeps the rest', async () => {
-    const { detectCapabilities } = await import('../../plugins/elasticsearch/capabilities.js');
-    const capabilities = await detectCapabilities(retentionClient);
-    if (capabilities.retentionMode !== 'flowtrail') return;
-    const config = testConfig();
-    const { pipeline } = createRuntime(config, retentionClient, quietLogger);
-    const day = 86_400_000;
-    const now = Date.now();
-    await pipeline.start();
-    await pipeline.emit('test', [
-      flow(1, { start: now - 40 * day, end: now - 40 * day, identity: 'old' }),
-      flow(2, { start: now - 60_000, end: now - 60_000, identity: 'new' }),
-    ]);
-    await pipeline.finish();
-    const pattern = searchPattern('flowtrail.flows', config.elasticsearch.namespace);
-    expect(await countDocs(retentionClient, pattern)).toBe(2);
-    const report = await setupElasticsearch(retentionClient, {
-      retentionMs: { flows: 30 * day, alerts: 365 * day, events: 30 * day },
-      version: 'test',
-    });
-    const ours = report.deletedIndices.filter((i) => i.includes(`-${config.elasticsearch.namespace}-`));
-    expect(ours).toHaveLength(1);
-    expect(await countDocs(retentionClient, pattern)).toBe(1);
   });
 });

@@ -2,11 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { searchPattern } from '../../src/store/naming.js';
 import { runCli } from '../support/cli.js';
-import { countDocs, testClient } from '../support/es.js';
+import { countDocs, type TestClient, testClient } from '../support/es.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
@@ -21,7 +20,7 @@ interface Summary {
 }
 
 describeNeeding(fixturesMissing())('flowtrail ingest zeek|suricata|snort', () => {
-  let es: Client;
+  let es: TestClient;
   const root = mkdtempSync(join(tmpdir(), 'flowtrail-logs-ingest-'));
 
   beforeAll(async () => {

@@ -12,11 +12,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { searchPattern } from '../../src/store/naming.js';
 import { exited, runCli, startCli } from '../support/cli.js';
-import { countDocs, testClient } from '../support/es.js';
+import { countDocs, type TestClient, testClient } from '../support/es.js';
 
 const ZEEK_FIELDS = [
   'ts',
@@ -143,7 +142,7 @@ class LogWriter {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('flowtrail collect tailing Zeek and Suricata logs', () => {
-  let es: Client;
+  let es: TestClient;
   const root = mkdtempSync(join(tmpdir(), 'flowtrail-logs-tail-'));
   const namespace = `tail${Date.now().toString(36)}`;
   const config = join(root, 'flowtrail.yml');

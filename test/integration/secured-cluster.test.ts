@@ -14,7 +14,7 @@ import { ElasticsearchSink } from '../../plugins/elasticsearch/sink.js';
  * sends and whether it trusts the CA, not Elasticsearch's behaviour.
  */
 const dir = mkdtempSync(join(tmpdir(), 'flowtrail-tls-'));
-const seen: Array<{ path: string; authorization?: string }> = [];
+const seen: Array<{ path: string; authorization?: string; encoding?: string }> = [];
 let server: Server;
 let url: string;
 
@@ -69,9 +69,17 @@ beforeAll(async () => {
     'ext.cnf',
   );
   server = createServer(
-    { key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) },
+    // The chain up to the CA, as Elasticsearch 8 sends it: a client pinning the CA's fingerprint needs it.
+    {
+      key: readFileSync(join(dir, 'server.key')),
+      cert: Buffer.concat([readFileSync(join(dir, 'server.pem')), readFileSync(join(dir, 'ca.pem'))]),
+    },
     (req, res) => {
-      seen.push({ path: req.url ?? '', authorization: req.headers.authorization });
+      seen.push({
+        path: req.url ?? '',
+        authorization: req.headers.authorization,
+        encoding: req.headers['content-encoding'],
+      });
       res.setHeader('content-type', 'application/json');
       res.setHeader('x-elastic-product', 'Elasticsearch');
       if (req.url?.startsWith('/_bulk')) {
@@ -100,7 +108,10 @@ const batch = [{ record, json: JSON.stringify(record.doc) }];
 describe('secured clusters', () => {
   it('trusts the configured CA and sends the API key read from a file', async () => {
     writeFileSync(join(dir, 'api-key'), 'c2VjcmV0LWtleQ==\n');
-    const client = createClient({ url, caFile: join(dir, 'ca.pem'), apiKeyFile: join(dir, 'api-key') }, {});
+    const client = createClient(
+      { url, caFile: join(dir, 'ca.pem'), apiKeyFile: join(dir, 'api-key') },
+      { env: {} },
+    );
     const sink = new ElasticsearchSink(client, 'default', 'daily');
     seen.length = 0;
     expect(await sink.write(batch)).toEqual({ retry: [], rejected: [] });
@@ -111,7 +122,7 @@ describe('secured clusters', () => {
   it('sends basic auth with the password from the environment', async () => {
     const client = createClient(
       { url, caFile: join(dir, 'ca.pem'), username: 'flowtrail' },
-      { FLOWTRAIL_ES_PASSWORD: 'pa55' },
+      { env: { FLOWTRAIL_ES_PASSWORD: 'pa55' } },
     );
     const sink = new ElasticsearchSink(client, 'default', 'daily');
     seen.length = 0;
@@ -122,15 +133,61 @@ describe('secured clusters', () => {
   });
 
   it('refuses a certificate it was not told to trust (and says so as a retryable failure)', async () => {
-    const client = createClient({ url }, {});
+    const client = createClient({ url }, { env: {} });
     const sink = new ElasticsearchSink(client, 'default', 'daily');
     await expect(sink.write(batch)).rejects.toThrow(/certificate|self.signed|unable to verify/i);
     await client.close();
   });
 
   it('reports a missing secret file clearly', () => {
-    expect(() => createClient({ url, apiKeyFile: join(dir, 'nope') }, {})).toThrow(
-      /cannot read api key file .*nope/,
+    expect(() => createClient({ url, apiKeyFile: join(dir, 'nope') }, { env: {} })).toThrow(
+      /elasticsearch.api_key_file: cannot read .*nope/,
     );
+  });
+
+  it('trusts a CA given by its SHA-256 fingerprint alone, and no other', async () => {
+    const fingerprint = execFileSync('openssl', [
+      'x509',
+      '-in',
+      join(dir, 'ca.pem'),
+      '-noout',
+      '-fingerprint',
+      '-sha256',
+    ])
+      .toString()
+      .trim()
+      .replace(/^.*=/, '');
+    const trusted = createClient({ url, caFingerprint: fingerprint }, { env: {} });
+    expect(await new ElasticsearchSink(trusted, 'default', 'daily').write(batch)).toEqual({
+      retry: [],
+      rejected: [],
+    });
+    await trusted.close();
+    const other = createClient({ url, caFingerprint: 'AB'.repeat(32) }, { env: {} });
+    await expect(new ElasticsearchSink(other, 'default', 'daily').write(batch)).rejects.toThrow(
+      /fingerprint/,
+    );
+    await other.close();
+  });
+
+  it('gzips the bulk body when compression is on', async () => {
+    const client = createClient({ url, caFile: join(dir, 'ca.pem'), compression: true }, { env: {} });
+    seen.length = 0;
+    await new ElasticsearchSink(client, 'default', 'daily').write(batch);
+    expect(seen.find((r) => r.path.startsWith('/_bulk'))?.encoding).toBe('gzip');
+    await client.close();
+  });
+
+  it('warns about a key file that others can read, without its content', () => {
+    writeFileSync(join(dir, 'open-key'), 'c2VjcmV0LWtleQ==\n', { mode: 0o644 });
+    const warnings: string[] = [];
+    const client = createClient(
+      { url, apiKeyFile: join(dir, 'open-key') },
+      { env: {}, warn: (message) => warnings.push(message) },
+    );
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/api_key_file: .*open-key can be read by other users/);
+    expect(warnings[0]).not.toContain('c2VjcmV0');
+    void client.close();
   });
 });

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -13,10 +12,11 @@ import {
   stackUp,
 } from '../../src/stack/index.js';
 import { freshStackDir } from '../setup/stack.js';
+import { clientFor, type TestClient } from '../support/es.js';
 
 const esUrl = inject('esUrl');
 const kafkaBootstrap = inject('kafkaBootstrap');
-const es = new Client({ node: esUrl });
+const es = clientFor(esUrl);
 
 /** Pids of running processes whose command line mentions `needle` (our JVMs carry their data dir). */
 function processesMentioning(needle: string): number[] {
@@ -150,12 +150,12 @@ describe('a separate 3-node stack', () => {
   const HTTP_PORT = 19400;
   let dataDir: string;
   let state: StackState;
-  let client: Client;
+  let client: TestClient;
 
   beforeAll(async () => {
     dataDir = await freshStackDir('three-nodes');
     state = await stackUp({ dataDir, nodes: 3, esHttpPort: HTTP_PORT, esHeapMb: 768 });
-    client = new Client({ node: state.elasticsearch.url });
+    client = clientFor(state.elasticsearch.url);
   });
 
   afterAll(async () => {
@@ -166,9 +166,7 @@ describe('a separate 3-node stack', () => {
     expect(state.elasticsearch.httpPorts).toEqual([HTTP_PORT, HTTP_PORT + 1, HTTP_PORT + 2]);
     const { body } = await client.cluster.health({ wait_for_nodes: '3', timeout: '30s' });
     expect(body.number_of_nodes).toBe(3);
-    const { body: viaNode3 } = await new Client({
-      node: `http://127.0.0.1:${HTTP_PORT + 2}`,
-    }).cluster.health();
+    const { body: viaNode3 } = await clientFor(`http://127.0.0.1:${HTTP_PORT + 2}`).cluster.health();
     expect(viaNode3.cluster_name).toBe(body.cluster_name);
   });
 

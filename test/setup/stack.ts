@@ -3,13 +3,16 @@ import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { stackDown, stackUp } from '../../src/stack/index.js';
+import { type StackEngine, stackDown, stackUp } from '../../src/stack/index.js';
 import { isFree } from '../../src/stack/ports.js';
 import { isAlive } from '../../src/stack/process.js';
 
 /** Ports of the shared test stack; well away from a developer's own 9200/9092 stack. */
 export const TEST_ES_PORT = Number(process.env.FLOWTRAIL_TEST_ES_PORT ?? 19200);
 export const TEST_KAFKA_PORT = Number(process.env.FLOWTRAIL_TEST_KAFKA_PORT ?? 19092);
+/** What the test node runs: `npm test` runs the store's tests once per engine (see package.json). */
+export const TEST_ENGINE: StackEngine =
+  process.env.FLOWTRAIL_TEST_ENGINE === 'opensearch' ? 'opensearch' : 'elasticsearch';
 
 /**
  * A fixed directory rather than a new mkdtemp per run: its stack/cache (resolved classpath, compiled
@@ -24,7 +27,7 @@ export function testStackDir(name: string): string {
 export async function freshStackDir(name: string): Promise<string> {
   const dataDir = testStackDir(name);
   await stackDown(dataDir);
-  for (const part of ['es', 'kafka', 'logs'])
+  for (const part of ['es', 'opensearch', 'kafka', 'logs'])
     await rm(join(dataDir, 'stack', part), { recursive: true, force: true });
   return dataDir;
 }
@@ -73,6 +76,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     const state = await stackUp({
       dataDir,
+      engine: TEST_ENGINE,
       esHttpPort: slot.esPort,
       kafka,
       kafkaPort: slot.kafkaPort,

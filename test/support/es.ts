@@ -1,14 +1,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { inject } from 'vitest';
+import { clientFor, type TestClient } from './es-client.js';
+
+export { clientFor, type TestClient } from './es-client.js';
+
 import { validateConfig } from '../../src/config/load.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 
-export function testClient(): Client {
-  return new Client({ node: inject('esUrl'), maxRetries: 0, requestTimeout: 30_000 });
+export function testClient(): TestClient {
+  return clientFor(inject('esUrl'));
 }
 
 /** A config for one test: its own namespace (so its data streams are its own) and its own data dir. */
@@ -26,7 +29,7 @@ export function testConfig(extra: Record<string, unknown> = {}): FlowtrailConfig
 
 export const quietLogger = pino({ level: process.env.FLOWTRAIL_TEST_LOG ?? 'silent' });
 
-export async function countDocs(client: Client, index: string): Promise<number> {
+export async function countDocs(client: TestClient, index: string): Promise<number> {
   await client.indices.refresh({ index });
   const { body } = await client.count({ index });
   return (body as { count: number }).count;

@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@elastic/elasticsearch';
 import { createRuntime } from '../../app/wiring/runtime.js';
 import { snortCodec } from '../../codecs/snort/codec.js';
 import { suricataCodec } from '../../codecs/suricata/codec.js';
@@ -11,6 +10,7 @@ import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { searchPattern } from '../../src/store/naming.js';
 import { ingestFiles } from './codec.js';
+import type { TestClient } from './es.js';
 import { quietLogger, testConfig } from './es.js';
 import { FIXTURES } from './fixtures.js';
 
@@ -54,7 +54,7 @@ export const LAB_NOTIFICATIONS = [
  * and Suricata alerts, read by the same ingest sources `flowtrail ingest` uses.
  */
 export async function loadLab(
-  client: Client,
+  client: TestClient,
   options: { exports?: string[]; alerts?: boolean; config?: Record<string, unknown> } = {},
 ): Promise<FlowtrailConfig> {
   await setupElasticsearch(client, {

@@ -1,13 +1,12 @@
-import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import { detectCapabilities } from '../../../plugins/elasticsearch/capabilities.js';
+import type { EsClient } from '../../../plugins/elasticsearch/client.js';
 import { enforceRetention } from '../../../plugins/elasticsearch/retention.js';
 import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { detectInPipeline } from '../../../src/detect/live.js';
 import { UsageError } from '../../../src/errors.js';
 import { startMetricsServer } from '../../../src/observability/server.js';
-import { redactUrl } from '../../../src/util/url.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createLogInputs } from '../../wiring/log-inputs.js';
 import { createNetflowInput } from '../../wiring/netflow-input.js';
@@ -17,15 +16,18 @@ import { type ConfigFlags, resolveConfig } from '../config.js';
 
 const RETENTION_INTERVAL_MS = 3_600_000;
 
-/** On clusters with neither lifecycle nor ILM, expired daily indices are deleted hourly by the collector. */
+/**
+ * On clusters with neither lifecycle nor ILM, the collector rolls data streams over and deletes expired indices
+ * hourly.
+ */
 async function retentionTask(
   config: FlowtrailConfig,
-  client: Client,
+  client: EsClient,
   logger: Logger,
 ): Promise<NodeJS.Timeout | undefined> {
-  let mode: string;
+  let cluster: Awaited<ReturnType<typeof detectCapabilities>>;
   try {
-    mode = (await detectCapabilities(client)).retentionMode;
+    cluster = await detectCapabilities(client);
   } catch (err) {
     logger.warn(
       { err: (err as Error).message },
@@ -33,10 +35,12 @@ async function retentionTask(
     );
     return undefined;
   }
-  if (mode !== 'flowtrail') return undefined;
+  if (cluster.retentionMode !== 'flowtrail') return undefined;
   const run = () =>
-    enforceRetention(client, config.elasticsearch.retention).then(
-      (deleted) => deleted.length > 0 && logger.info({ deleted }, 'deleted expired daily indices'),
+    enforceRetention(client, cluster, config.elasticsearch.retention).then(
+      ({ deleted, rolledOver }) =>
+        (deleted.length > 0 || rolledOver.length > 0) &&
+        logger.info({ deleted, rolled_over: rolledOver }, 'retention: expired indices deleted'),
       (err: Error) => logger.warn({ err: err.message }, 'retention run failed; next try in an hour'),
     );
   return setInterval(run, RETENTION_INTERVAL_MS).unref();
@@ -48,7 +52,7 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
   const logInputs = createLogInputs(config, localNetworks, logger);
   if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)
     throw new UsageError('inputs: no input is enabled, nothing to collect');
-  const { client, store, resolved } = await connect(config);
+  const { client, store, resolved } = await connect(config, logger);
   const runtime = createRuntime(config, client, logger);
   if (config.detections.in_collector) await detectInPipeline(runtime.pipeline, config, store, logger);
   const netflow = config.inputs.netflow.enabled
@@ -79,7 +83,7 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
             ? `udp ${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`
             : undefined,
           ...logInputs.describe,
-          elasticsearch: redactUrl(resolved.connection.url),
+          elasticsearch: client.target,
           embedded: resolved.embedded,
           metrics: metricsServer ? `${metricsServer.url}/metrics` : undefined,
           local_networks: config.local_networks,

@@ -13,6 +13,7 @@ import type { LocalNetworks } from '../../../src/schema/locality.js';
 import { isTimezone } from '../../../src/util/timezone.js';
 import { CODECS, codecNamed } from '../../wiring/codecs.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import { OldDataCounter } from '../../wiring/old-data.js';
 import { createRuntime } from '../../wiring/runtime.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
@@ -53,8 +54,10 @@ async function runIngest(
   }
   const degraded = kind === 'netflow' ? undefined : codecNamed(kind).degraded?.();
   if (degraded !== undefined) logger.warn({ codec: kind }, degraded);
-  const { client } = await connect(config);
+  const { client } = await connect(config, logger);
   const { pipeline, metrics, deadLetter } = createRuntime(config, client, logger);
+  const old = new OldDataCounter(config.elasticsearch.retention);
+  pipeline.tap(old);
   const localNetworks = localNetworksOf(config);
   const started = Date.now();
   const bar =
@@ -93,6 +96,7 @@ async function runIngest(
     failed: await counterTotal(metrics.recordsFailed),
     dead_lettered: await counterTotal(metrics.recordsDeadLettered),
     dead_letter_dir: deadLetter.directory,
+    older_than_retention: old.summary(),
     seconds: (Date.now() - started) / 1000,
   };
   printResult(options.json, summary, () =>
@@ -101,6 +105,11 @@ async function runIngest(
       ...(summary.dead_lettered > 0
         ? [`${summary.dead_lettered} dead-lettered: see ${summary.dead_letter_dir}`]
         : []),
+      ...summary.older_than_retention.map(
+        (o) =>
+          `${o.documents} ${o.kind} document(s) are older than their retention (${o.retention_days} d); ` +
+          `retention counts from when data is stored, so they are kept until at least ${o.kept_until}`,
+      ),
     ].join('\n'),
   );
   return summary.failed > 0 ? 1 : 0;

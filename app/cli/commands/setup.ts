@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { type SetupReport, setupElasticsearch } from '../../../plugins/elasticsearch/setup.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { VERSION } from '../../../src/util/package.js';
@@ -6,8 +7,8 @@ import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
 import { printResult } from '../output.js';
 
-export async function runSetup(config: FlowtrailConfig): Promise<SetupReport> {
-  const { client } = await connect(config);
+export async function runSetup(config: FlowtrailConfig, logger?: Logger): Promise<SetupReport> {
+  const { client } = await connect(config, logger);
   try {
     return await setupElasticsearch(client, {
       retentionMs: config.elasticsearch.retention,
@@ -22,12 +23,14 @@ export function describeSetup(report: SetupReport): string {
   const retention: Record<string, string> = {
     lifecycle: 'data stream lifecycle',
     ilm: 'ILM policies',
-    flowtrail: 'flowtrail itself (this cluster has neither data stream lifecycle nor ILM)',
+    flowtrail: 'flowtrail itself (this server has neither data stream lifecycle nor ILM)',
   };
   return [
-    `elasticsearch ${report.cluster.version} (${report.cluster.distribution}); retention by ${retention[report.cluster.retentionMode]}`,
+    `${report.cluster.distribution} ${report.cluster.version}; ${report.cluster.indexMode.replace('_', ' ')} mode; retention by ${retention[report.cluster.retentionMode]}`,
+    report.privileges.checked ? 'privileges checked' : `privileges not checked: ${report.privileges.why}`,
     ...report.changes.map((c) => `${c.change.padEnd(9)} ${c.kind.replace('_', ' ')} ${c.name}`),
-    ...report.deletedIndices.map((index) => `deleted   expired index ${index}`),
+    ...report.retention.rolledOver.map((stream) => `rolled    over data stream ${stream}`),
+    ...report.retention.deleted.map((index) => `deleted   expired index ${index}`),
   ].join('\n');
 }
 

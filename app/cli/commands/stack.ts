@@ -1,7 +1,8 @@
+import { Option } from 'commander';
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { UsageError } from '../../../src/errors.js';
-import { stackDown, stackStatus } from '../../../src/stack/index.js';
+import { type StackEngine, stackDown, stackStatus } from '../../../src/stack/index.js';
 import { dataDirOf } from '../../wiring/paths.js';
 import { startConfiguredStack } from '../../wiring/stack.js';
 import type { CliCommand } from '../command.js';
@@ -14,7 +15,7 @@ async function runStackUp(config: FlowtrailConfig, logger: Logger, json: boolean
   const state = await startConfiguredStack(config, logger);
   printResult(json, state, () =>
     [
-      `elasticsearch ${state.elasticsearch.url} (${state.elasticsearch.nodes} node${state.elasticsearch.nodes > 1 ? 's' : ''}, pid ${state.elasticsearch.pid})`,
+      `${config.stack.engine} ${state.elasticsearch.url} (${state.elasticsearch.nodes} node${state.elasticsearch.nodes > 1 ? 's' : ''}, pid ${state.elasticsearch.pid})`,
       ...(state.kafka ? [`kafka ${state.kafka.bootstrap} (pid ${state.kafka.pid})`] : []),
       `logs in ${state.dataDir}`,
     ].join('\n'),
@@ -46,15 +47,25 @@ async function runStackStatus(config: FlowtrailConfig, json: boolean): Promise<n
   return status.elasticsearch === 'up' ? 0 : 1;
 }
 
+/** `--engine`: what the embedded node runs (overrides stack.engine). */
+export function engineOption(): Option {
+  return new Option('--engine <engine>', 'embedded engine (overrides stack.engine)').choices([
+    'elasticsearch',
+    'opensearch',
+  ]);
+}
+
 const stackUpCommand: CliCommand = (parent, { logger, withConfig, run }) => {
   withConfig(parent.command('up'))
     .description('start it (Maven resolves Elasticsearch from Maven Central on first use)')
     .option('--nodes <n>', 'number of Elasticsearch nodes', (v) => Number(v))
     .option('--kafka', 'also start a single-node KRaft Kafka broker')
+    .addOption(engineOption())
     .option('--json', 'print the stack state as JSON')
     .action(
-      run((o: ConfigFlags & JsonFlag & { nodes?: number; kafka?: boolean }) => {
+      run((o: ConfigFlags & JsonFlag & { nodes?: number; kafka?: boolean; engine?: StackEngine }) => {
         const config = resolveConfig(o);
+        if (o.engine) config.stack.engine = o.engine;
         if (o.nodes !== undefined) {
           if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 5)
             throw new UsageError('--nodes: expected 1 to 5');

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import type { StackEngine } from '../../../src/stack/index.js';
 import { dataDirOf } from '../../wiring/paths.js';
 import { startConfiguredStack } from '../../wiring/stack.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
 import { runCollect } from './collect.js';
 import { describeSetup, runSetup } from './setup.js';
+import { engineOption } from './stack.js';
 
 /** The quick start: the embedded Elasticsearch (unless a cluster is configured), its templates, then collection. */
 async function runUp(config: FlowtrailConfig, logger: Logger): Promise<number> {
@@ -17,7 +19,7 @@ async function runUp(config: FlowtrailConfig, logger: Logger): Promise<number> {
     const state = await startConfiguredStack(config, logger);
     logger.info({ elasticsearch: state.elasticsearch.url, kafka: state.kafka?.bootstrap }, 'stack up');
   }
-  const report = await runSetup(config);
+  const report = await runSetup(config, logger);
   for (const line of describeSetup(report).split('\n')) logger.info(line);
   return runCollect(config, logger);
 }
@@ -29,9 +31,11 @@ export const upCommand: CliCommand = (parent, { logger, withConfig, run }) => {
     .option('--local <cidrs>', 'local networks, comma separated')
     .option('--nodes <n>', 'nodes of the embedded cluster', (v) => Number(v))
     .option('--kafka', 'also start the embedded Kafka broker')
+    .addOption(engineOption())
     .action(
-      run((o: ConfigFlags & { nodes?: number; kafka?: boolean }) => {
+      run((o: ConfigFlags & { nodes?: number; kafka?: boolean; engine?: StackEngine }) => {
         const config = resolveConfig(o);
+        if (o.engine) config.stack.engine = o.engine;
         if (o.nodes !== undefined) config.stack.nodes = o.nodes;
         if (o.kafka) config.stack.kafka = true;
         return runUp(config, logger);

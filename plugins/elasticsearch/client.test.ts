@@ -1,0 +1,45 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cloudIdUrl, credentialsOf, EsError } from './client.js';
+
+describe('elasticsearch connection settings', () => {
+  it('derives the deployment URL from a Cloud ID, with or without a port', () => {
+    const encode = (text: string) => Buffer.from(text).toString('base64');
+    expect(cloudIdUrl(`prod:${encode('europe-west1.gcp.cloud.es.io$abc123$kib456')}`)).toBe(
+      'https://abc123.europe-west1.gcp.cloud.es.io',
+    );
+    expect(cloudIdUrl(`prod:${encode('us-east-1.aws.found.io:9243$abc123$kib456')}`)).toBe(
+      'https://abc123.us-east-1.aws.found.io:9243',
+    );
+  });
+
+  it('names the key of a Cloud ID it cannot read', () => {
+    expect(() => cloudIdUrl('prod:bm90IGEgY2xvdWQgaWQ=')).toThrow(/^elasticsearch.cloud_id: /);
+  });
+
+  it('takes an API key before basic auth, from config, file or environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtrail-secret-'));
+    writeFileSync(join(dir, 'key'), 'from-file\n', { mode: 0o600 });
+    expect(credentialsOf({ apiKeyFile: join(dir, 'key'), username: 'u', password: 'p' }, {})).toEqual({
+      auth: { apiKey: 'from-file' },
+      warnings: [],
+    });
+    expect(credentialsOf({}, { FLOWTRAIL_ES_USERNAME: 'u', FLOWTRAIL_ES_PASSWORD: 'p' }).auth).toEqual({
+      username: 'u',
+      password: 'p',
+    });
+    expect(credentialsOf({ username: 'u' }, {}).auth).toBeUndefined();
+  });
+
+  it('retries outages and overload, never a refusal', () => {
+    expect(new EsError('x', 'unreachable').retryable).toBe(true);
+    expect(new EsError('x', 'timeout').retryable).toBe(true);
+    expect(new EsError('x', 'refused', 429).retryable).toBe(true);
+    expect(new EsError('x', 'refused', 503).retryable).toBe(true);
+    expect(new EsError('x', 'unauthorized', 401).retryable).toBe(false);
+    expect(new EsError('x', 'forbidden', 403).retryable).toBe(false);
+    expect(new EsError('x', 'refused', 400).retryable).toBe(false);
+  });
+});

@@ -1,0 +1,71 @@
+import java.util.ArrayList;
+import java.util.List;
+
+import org.codelibs.opensearch.runner.OpenSearchRunner;
+
+/**
+ * Starts N OpenSearch nodes in this JVM through the cluster runner.
+ *
+ * The runner's own main() cannot be used: it refuses HTTP ports above 9299, silently moves to the next
+ * port when one is taken, and leaves transport ports and discovery to the defaults (9300-9305 seed hosts),
+ * so two local stacks with the same cluster name would merge. Here every port is fixed.
+ *
+ * Args: basePath clusterName nodes httpPort transportPort
+ * Node i (1-based) listens on httpPort+i-1 and transportPort+i-1.
+ */
+public final class FlowtrailOpenSearch {
+    public static void main(final String[] args) throws Exception {
+        if (args.length != 5) {
+            System.err.println("usage: FlowtrailOpenSearch basePath clusterName nodes httpPort transportPort");
+            System.exit(2);
+        }
+        final String basePath = args[0];
+        final String clusterName = args[1];
+        final int nodes = Integer.parseInt(args[2]);
+        final int httpPort = Integer.parseInt(args[3]);
+        final int transportPort = Integer.parseInt(args[4]);
+
+        final List<String> seedHosts = new ArrayList<>();
+        final List<String> masters = new ArrayList<>();
+        for (int i = 1; i <= nodes; i++) {
+            seedHosts.add("127.0.0.1:" + (transportPort + i - 1));
+            masters.add(nodeName(i));
+        }
+
+        final OpenSearchRunner runner = new OpenSearchRunner();
+        runner.setMaxHttpPort(-1);
+        runner.onBuild((id, settings) -> {
+            settings.put("node.name", nodeName(id));
+            settings.put("network.host", "127.0.0.1");
+            settings.put("http.port", httpPort + id - 1);
+            settings.put("transport.port", transportPort + id - 1);
+            // The runner defaults to master+data only, which would reject every ingest pipeline.
+            settings.putList("node.roles", "cluster_manager", "data", "ingest");
+            // A developer disk that is 90% full must not turn every index read-only.
+            settings.put("cluster.routing.allocation.disk.threshold_enabled", false);
+            if (nodes == 1) {
+                settings.put("discovery.type", "single-node");
+            } else {
+                settings.putList("discovery.seed_hosts", seedHosts);
+                // Only read on the very first start; later starts reuse the persisted cluster state.
+                settings.putList("cluster.initial_cluster_manager_nodes", masters);
+                // The runner starts nodes one after another and start() waits for a master; node-1 alone is
+                // no quorum, so the default 30 s wait would stall every multi-node start.
+                settings.put("discovery.initial_state_timeout", "0s");
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                runner.close();
+            } catch (final Exception e) {
+                System.err.println("failed to close nodes: " + e);
+            }
+        }));
+        runner.build("-basePath", basePath, "-clusterName", clusterName, "-numOfNode", String.valueOf(nodes));
+        Thread.currentThread().join();
+    }
+
+    private static String nodeName(final int id) {
+        return "node-" + id;
+    }
+}

@@ -1,0 +1,97 @@
+import type { ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { detectCapabilities } from '../../plugins/elasticsearch/capabilities.js';
+import { dataStreamName, searchPattern } from '../../src/store/naming.js';
+import { exited, runCli, startCli } from '../support/cli.js';
+import { countDocs, type TestClient, testClient } from '../support/es.js';
+import { LAB_FLOWS, pcapPayloads } from '../support/netflow/fixtures.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  return new Promise((resolve) =>
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    }),
+  );
+}
+
+describe('the NetFlow journal replayed into a data stream that rolled over', () => {
+  let es: TestClient;
+  let child: ChildProcess | undefined;
+  let dataStreams = false;
+  beforeAll(async () => {
+    es = testClient();
+    dataStreams = (await detectCapabilities(es)).indexMode === 'data_stream';
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await es.close();
+  });
+
+  it('stores every flow once after a SIGKILL, a lost journal cursor and a rollover', async (ctx) => {
+    if (!dataStreams) ctx.skip();
+    const root = mkdtempSync(join(tmpdir(), 'flowtrail-journal-rollover-'));
+    const namespace = `jroll${Date.now().toString(36)}`;
+    const netflowPort = await freeUdpPort();
+    const config = join(root, 'flowtrail.yml');
+    writeFileSync(
+      config,
+      [
+        `elasticsearch: { url: "${inject('esUrl')}", namespace: ${namespace}, bulk: { flush_interval: 100ms, max_docs: 200 } }`,
+        `stack: { data_dir: "${join(root, 'data')}" }`,
+        'metrics: { enabled: false }',
+        'inputs:',
+        `  netflow: { host: 127.0.0.1, port: ${netflowPort} }`,
+        '',
+      ].join('\n'),
+    );
+    expect((await runCli(['setup', '--config', config])).code).toBe(0);
+    const count = () => countDocs(es, searchPattern('flowtrail.flows', namespace)).catch(() => 0);
+    const until = async (wanted: number) => {
+      const deadline = Date.now() + 60_000;
+      while ((await count()) < wanted && Date.now() < deadline) await sleep(200);
+    };
+    let output = () => '';
+    const start = async () => {
+      ({ child, output } = await startCli(['collect', '--config', config], /"collecting"/));
+    };
+
+    await start();
+    const sender = dgram.createSocket('udp4');
+    for (const { data } of pcapPayloads(join(LAB_FLOWS, 'softflowd-v9.pcap'))) {
+      await new Promise<void>((resolve, reject) =>
+        sender.send(data, netflowPort, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+      );
+      await sleep(2);
+    }
+    sender.close();
+    await until(2900);
+    expect(await count()).toBe(2900);
+    child!.kill('SIGKILL');
+    await exited(child!);
+    // A crash before the journal's cursor reached the disk: the next start decodes the whole journal again.
+    rmSync(join(root, 'data', 'netflow', 'journal', 'written.json'), { force: true });
+    const stream = dataStreamName('flowtrail.flows', namespace);
+    expect((await es.indices.rollover({ alias: stream })).body.rolled_over).toBe(true);
+
+    await start();
+    // Time for the journal to be decoded and written again, then a clean stop.
+    await sleep(5000);
+    child!.kill('SIGTERM');
+    expect(await exited(child!)).toBe(0);
+    // The journal really was decoded again: all of it was sent a second time, and found stored.
+    const replay = output().match(/"bytes":(\d+)[^\n]*decoding what the last run had not written/);
+    expect(Number(replay?.[1])).toBeGreaterThan(100_000);
+    expect(await count()).toBe(2900);
+    const { body } = await es.transport.request({ method: 'GET', path: `/_data_stream/${stream}` });
+    const indices = body.data_streams[0].indices as Array<{ index_name: string }>;
+    expect(await countDocs(es, indices[indices.length - 1].index_name)).toBe(0);
+  }, 180_000);
+});
