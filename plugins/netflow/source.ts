@@ -5,8 +5,8 @@ import type { NetflowExporterSample, NetflowSample } from '../../src/observabili
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import { JsonRecord } from '../../src/schema/json-record.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
-import type { DecoderSnapshot } from './decode/decoder.js';
-import type { ExporterStats } from './decode/types.js';
+import type { ExporterStats } from './decode/exporter-stats.js';
+import type { DecoderSnapshot } from './decode/snapshot.js';
 import { DropCounts } from './drop-counts.js';
 import { JournalReader } from './journal.js';
 import { kernelDrops } from './socket-drops.js';

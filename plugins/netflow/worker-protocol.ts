@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { DecoderOptions, DecoderSnapshot } from './decode/decoder.js';
-import type { ExporterStats } from './decode/types.js';
+import type { ExporterStats } from './decode/exporter-stats.js';
+import type { DecoderOptions } from './decode/settings.js';
+import type { DecoderSnapshot } from './decode/snapshot.js';
 
 /** What the decode worker is started with (`workerData`). */
 export interface WorkerInit {
