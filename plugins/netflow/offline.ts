@@ -1,7 +1,8 @@
 import type { FlowFacts } from '../../src/schema/flow.js';
-import type { DecoderOptions } from './decode/decoder.js';
 import { NetflowDecoder } from './decode/decoder.js';
-import type { DecodeErrorKind, ExporterStats } from './decode/types.js';
+import type { ExporterStats } from './decode/exporter-stats.js';
+import type { DecoderOptions } from './decode/settings.js';
+import type { DecodeErrorKind } from './decode/types.js';
 import type { NetflowOptionsRecord } from './producer.js';
 import { produce } from './producer.js';
 

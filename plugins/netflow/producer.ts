@@ -1,7 +1,7 @@
 import type { FlowFacts } from '../../src/schema/flow.js';
 import { jsonNumber, jsonString, RawJson } from '../../src/schema/json.js';
-import { type CompiledTemplate, FIELD_DATE, FIELD_PADDING } from './decode/template.js';
-import type { DecodedRecord, FieldValue, PacketInfo } from './decode/types.js';
+import { type CompiledTemplate, FIELD_DATE, FIELD_PADDING, type FieldValue } from './decode/template.js';
+import type { DecodedRecord, PacketInfo } from './decode/types.js';
 
 /** An options record (exporter statistics, sampler configuration…), in Filebeat's `netflow.{scope,options}` shape. */
 export interface NetflowOptionsRecord {

@@ -10,7 +10,8 @@ import { LocalNetworks } from '../../src/schema/locality.js';
 import { LAB_FLOWS, pcapPayloads } from '../../test/support/netflow/fixtures.js';
 import { kernelDrops } from './socket-drops.js';
 import type { NetflowSourceOptions } from './source.js';
-import { createNetflowSource, netflowSample } from './source.js';
+import { createNetflowSource } from './source.js';
+import { netflowSample } from './source-stats.js';
 
 /**
  * A pipeline stand-in that records what it is given. With `gate`, it pushes back as a full pipeline does: `emit`

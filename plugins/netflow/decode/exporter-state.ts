@@ -1,6 +1,6 @@
+import type { ExporterStats } from './exporter-stats.js';
+import { emptyStats } from './exporter-stats.js';
 import type { CompiledTemplate } from './template.js';
-import type { ExporterStats } from './types.js';
-import { emptyStats } from './types.js';
 
 /** A data set kept until its template arrives. */
 export interface PendingSet {

@@ -1,7 +1,9 @@
 import type { ElementInfo } from '../registry/index.js';
 import { lookupElement, REVERSE_PEN } from '../registry/index.js';
 import { formatHex, formatIpv4, formatIpv6, formatMac } from './format.js';
-import type { FieldValue } from './types.js';
+
+/** A decoded field: numbers (counters, ids, epoch ms for dateTime types), text (addresses, strings, hex), booleans. */
+export type FieldValue = number | string | boolean | undefined;
 
 /** IPFIX/v9 field length meaning "variable": the record carries a 1-byte (or 0xFF + 2-byte) length prefix. */
 export const VARIABLE_LENGTH = 0xffff;

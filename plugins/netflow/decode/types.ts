@@ -1,8 +1,5 @@
 import type { DomainState } from './exporter-state.js';
-import type { CompiledTemplate } from './template.js';
-
-/** A decoded field: numbers (counters, ids, epoch ms for dateTime types), text (addresses, strings, hex), booleans. */
-export type FieldValue = number | string | boolean | undefined;
+import type { CompiledTemplate, FieldValue } from './template.js';
 
 /** What every record of one export packet (NetFlow/IPFIX message) shares. */
 export interface PacketInfo {
@@ -45,51 +42,4 @@ export interface DecodeResult {
   records: DecodedRecord[];
   /** Set when (part of) the packet was rejected; records decoded before the problem are still returned. */
   error?: DecodeErrorKind;
-}
-
-/** Counters per exporter (ip:port). */
-export interface ExporterStats {
-  packets: number;
-  /** Flow records decoded. */
-  records: number;
-  optionsRecords: number;
-  templates: number;
-  templateWithdrawals: number;
-  /** Templates refused because the exporter reached `maxTemplatesPerExporter`. */
-  templatesRejected: number;
-  templatesExpired: number;
-  /** Data sets that arrived before their template. */
-  templateMisses: number;
-  /** Of those, sets kept to decode once the template arrives, and how many were decoded that way. */
-  buffered: number;
-  bufferedDecoded: number;
-  /** Buffered sets dropped unread: aged out, or pushed out by newer ones. */
-  expired: number;
-  malformed: number;
-  /** Estimated from sequence gaps: packets for v9, records for v5/v7 and IPFIX. */
-  lostPackets: number;
-  lostRecords: number;
-  sequenceResets: number;
-  outOfOrder: number;
-}
-
-export function emptyStats(): ExporterStats {
-  return {
-    packets: 0,
-    records: 0,
-    optionsRecords: 0,
-    templates: 0,
-    templateWithdrawals: 0,
-    templatesRejected: 0,
-    templatesExpired: 0,
-    templateMisses: 0,
-    buffered: 0,
-    bufferedDecoded: 0,
-    expired: 0,
-    malformed: 0,
-    lostPackets: 0,
-    lostRecords: 0,
-    sequenceResets: 0,
-    outOfOrder: 0,
-  };
 }

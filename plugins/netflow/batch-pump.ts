@@ -1,0 +1,93 @@
+import type { SourceContext } from '../../src/pipeline/types.js';
+import { JsonRecord } from '../../src/schema/json-record.js';
+import type { BatchQueue } from './batch-queue.js';
+import type { DecodeResults } from './decode-protocol.js';
+import type { DecodeWorkerHandle } from './decode-worker-handle.js';
+import type { BatchArrival } from './receive-protocol.js';
+
+/**
+ * Batches handed to the decode worker and not answered yet: one being decoded and one waiting keep it busy (a batch
+ * takes tens of milliseconds), and every further one is megabytes of documents alive at once.
+ */
+const MAX_IN_FLIGHT = 2;
+
+/**
+ * The back-pressure between the queue, the decode worker and the pipeline: batches go to the worker only while it
+ * has room, the pipeline is not pushing back and not too many of the source's documents wait in it unwritten, so
+ * that a burst or a slow output makes the queue grow, not the heap. The worker's documents go to the pipeline.
+ */
+export class BatchPump {
+  private inFlight = 0;
+  private emitsWaiting = 0;
+  /** Documents emitted and not yet written by the sinks. */
+  private unwrittenDocs = 0;
+  private closing = false;
+
+  constructor(
+    private readonly queue: BatchQueue,
+    private readonly decoder: DecodeWorkerHandle,
+    private readonly ctx: SourceContext,
+    private readonly maxUnwrittenDocs: number,
+  ) {}
+
+  arrived(arrival: BatchArrival): void {
+    this.queue.arrived(arrival);
+    this.pump();
+  }
+
+  /** Hands queued batches to the decode worker while the bounds allow. */
+  pump(): void {
+    while (
+      this.closing ||
+      (this.inFlight < MAX_IN_FLIGHT && this.emitsWaiting === 0 && this.unwrittenDocs < this.maxUnwrittenDocs)
+    ) {
+      const next = this.queue.next(this.closing);
+      if (!next) return;
+      this.inFlight++;
+      this.decoder.decode(next);
+    }
+  }
+
+  /** The source stops: what the queue would lose goes to the decode worker, whatever the bounds. */
+  close(): void {
+    this.closing = true;
+    this.pump();
+  }
+
+  /** Emits documents the decode worker sent back; the last part of a batch frees its place. */
+  results(message: DecodeResults): void {
+    const { ctx } = this;
+    let release: (() => void) | undefined;
+    if (message.done) {
+      this.inFlight--;
+      release = this.queue.decoded(message.done);
+    }
+    for (const dead of message.deadLetters) {
+      ctx.counters.recordsFailed(1);
+      ctx.deadLetter({ plugin: 'netflow', reason: dead.reason, origin: dead.origin, raw: dead.raw });
+    }
+    const n = message.ids.length;
+    if (n === 0 && !release) {
+      this.pump();
+      return;
+    }
+    const records = new Array<JsonRecord>(n);
+    for (let i = 0; i < n; i++) {
+      records[i] = new JsonRecord(message.datasets[i], message.ids[i], message.jsons[i]);
+    }
+    if (n > 0) ctx.counters.recordsIn(n);
+    this.emitsWaiting++;
+    this.unwrittenDocs += n;
+    ctx
+      .emit(records, () => {
+        this.unwrittenDocs -= n;
+        release?.();
+        this.pump();
+      })
+      .catch((err: unknown) => ctx.logger.error({ err }, 'netflow: emit failed'))
+      .finally(() => {
+        this.emitsWaiting--;
+        this.pump();
+      });
+  }
+}

@@ -1,0 +1,63 @@
+/** Messages between the NetFlow source and its decode worker (`decode-worker.ts`). */
+import type { PackedBatch } from './datagram-batch.js';
+import type { ExporterStats } from './decode/exporter-stats.js';
+import type { DecoderOptions } from './decode/settings.js';
+import type { DecoderSnapshot } from './decode/snapshot.js';
+
+/** What the decode worker is started with. */
+export interface DecodeInit {
+  decoder: DecoderOptions;
+  snapshot: DecoderSnapshot;
+  /** CIDRs of `LocalNetworks`: the instance itself cannot cross the thread boundary. */
+  localNetworks: readonly string[];
+}
+
+/** The decoder's counters, as the worker last reported them. */
+export interface DecodeStats {
+  exporters: Record<string, ExporterStats>;
+  /** Datagrams refused because too many exporters are tracked. */
+  exporterLimit: number;
+}
+
+export const NO_DECODE_STATS: DecodeStats = { exporters: {}, exporterLimit: 0 };
+
+export interface DecodeDeadLetter {
+  origin: string;
+  reason: string;
+  /** The datagram, base64. */
+  raw: string;
+}
+
+/** The size of a batch the worker is done with, to release it from the in-flight bounds. */
+export interface DecodedBatch {
+  packets: number;
+  bytes: number;
+}
+
+export type ToDecodeWorker =
+  | ({ type: 'batch' } & PackedBatch)
+  | { type: 'snapshot'; id: number }
+  /** Sent after the last batch: the worker answers `closed` once everything before it is decoded. */
+  | { type: 'close' };
+
+/**
+ * Documents of a batch, in parts of at most `RESULT_PART_DOCS` so that a batch's documents are never all alive at
+ * once; the batch's last part says so with `done`.
+ */
+export interface DecodeResults {
+  type: 'results';
+  done?: DecodedBatch;
+  /** One entry per document, in parallel arrays: cheaper to clone than one object per document. */
+  datasets: string[];
+  ids: string[];
+  jsons: string[];
+  deadLetters: DecodeDeadLetter[];
+  stats?: DecodeStats;
+}
+
+export type FromDecodeWorker =
+  | { type: 'ready' }
+  | DecodeResults
+  | { type: 'stats'; stats: DecodeStats }
+  | { type: 'snapshot'; id: number; snapshot: DecoderSnapshot }
+  | { type: 'closed'; stats: DecodeStats; snapshot: DecoderSnapshot };

@@ -1,0 +1,46 @@
+/** Counters per exporter (ip:port). */
+export interface ExporterStats {
+  packets: number;
+  /** Flow records decoded. */
+  records: number;
+  optionsRecords: number;
+  templates: number;
+  templateWithdrawals: number;
+  /** Templates refused because the exporter reached `maxTemplatesPerExporter`. */
+  templatesRejected: number;
+  templatesExpired: number;
+  /** Data sets that arrived before their template. */
+  templateMisses: number;
+  /** Of those, sets kept to decode once the template arrives, and how many were decoded that way. */
+  buffered: number;
+  bufferedDecoded: number;
+  /** Buffered sets dropped unread: aged out, or pushed out by newer ones. */
+  expired: number;
+  malformed: number;
+  /** Estimated from sequence gaps: packets for v9, records for v5/v7 and IPFIX. */
+  lostPackets: number;
+  lostRecords: number;
+  sequenceResets: number;
+  outOfOrder: number;
+}
+
+export function emptyStats(): ExporterStats {
+  return {
+    packets: 0,
+    records: 0,
+    optionsRecords: 0,
+    templates: 0,
+    templateWithdrawals: 0,
+    templatesRejected: 0,
+    templatesExpired: 0,
+    templateMisses: 0,
+    buffered: 0,
+    bufferedDecoded: 0,
+    expired: 0,
+    malformed: 0,
+    lostPackets: 0,
+    lostRecords: 0,
+    sequenceResets: 0,
+    outOfOrder: 0,
+  };
+}

@@ -1,0 +1,91 @@
+/** The decoder's state as JSON: what a restarted collector needs to decode at once, without waiting for templates. */
+import { ExporterState } from './exporter-state.js';
+import { MAX_SAMPLERS_PER_DOMAIN } from './sampling.js';
+import type { DecoderSettings } from './settings.js';
+import { compileTemplate } from './template.js';
+
+/** Persistable state: templates and what options data taught about sampling and time. */
+export interface DecoderSnapshot {
+  version: 1;
+  exporters: Array<{
+    address: string;
+    port: number;
+    domains: Array<{
+      version: number;
+      id: number;
+      systemInitMs: number;
+      defaultRate: number;
+      samplerRates: Array<[number, number]>;
+      templates: Array<{
+        id: number;
+        scopeCount: number;
+        isOptions: boolean;
+        fields: Array<[pen: number, id: number, length: number]>;
+        updatedAt: number;
+      }>;
+    }>;
+  }>;
+}
+
+export function snapshotOf(exporters: Iterable<ExporterState>): DecoderSnapshot {
+  const saved: DecoderSnapshot['exporters'] = [];
+  for (const state of exporters) {
+    const domains: DecoderSnapshot['exporters'][number]['domains'] = [];
+    for (const domain of state.domains.values()) {
+      domains.push({
+        version: domain.version,
+        id: domain.id,
+        systemInitMs: domain.systemInitMs,
+        defaultRate: domain.defaultRate,
+        samplerRates: [...domain.samplerRates],
+        templates: [...domain.templates.values()].map(({ template, updatedAt }) => ({
+          id: template.id,
+          scopeCount: template.scopeCount,
+          isOptions: template.isOptions,
+          fields: template.fields.map((f) => [f.pen, f.id, f.length] as [number, number, number]),
+          updatedAt,
+        })),
+      });
+    }
+    saved.push({ address: state.address, port: state.port, domains });
+  }
+  return { version: 1, exporters: saved };
+}
+
+/**
+ * Loads a snapshot (e.g. read back from JSON at start-up) into `exporters`, keyed `ip:port`, within the
+ * settings' bounds; templates older than their time to live at `now` are skipped.
+ */
+export function restoreSnapshot(
+  exporters: Map<string, ExporterState>,
+  snapshot: DecoderSnapshot,
+  settings: DecoderSettings,
+  now: number,
+): void {
+  if (snapshot?.version !== 1 || !Array.isArray(snapshot.exporters)) return;
+  for (const exporter of snapshot.exporters) {
+    const key = `${exporter.address}:${exporter.port}`;
+    let state = exporters.get(key);
+    if (!state) {
+      if (exporters.size >= settings.maxExporters) continue;
+      state = new ExporterState(exporter.address, exporter.port);
+      exporters.set(key, state);
+    }
+    for (const saved of exporter.domains) {
+      const domain = state.domain(saved.version, saved.id);
+      domain.systemInitMs = saved.systemInitMs;
+      domain.defaultRate = saved.defaultRate;
+      for (const [sampler, rate] of saved.samplerRates.slice(0, MAX_SAMPLERS_PER_DOMAIN)) {
+        domain.samplerRates.set(sampler, rate);
+      }
+      for (const t of saved.templates) {
+        if (now - t.updatedAt > settings.templateTtlMs || state.templateCount >= settings.maxTemplates)
+          continue;
+        const fields = t.fields.map(([pen, id, length]) => ({ pen, id, length }));
+        const template = compileTemplate(t.id, fields, t.scopeCount, t.isOptions, saved.version === 9);
+        if (!domain.templates.has(t.id)) state.templateCount++;
+        domain.templates.set(t.id, { template, updatedAt: t.updatedAt });
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { Worker } from 'node:worker_threads';
+
+/**
+ * The first of the source's workers to die before it was closed: it fails the run, so every wait of the run races
+ * it rather than waiting for an answer that will never come.
+ */
+export class WorkerDeath {
+  private readonly promise: Promise<never>;
+  private reject: (err: Error) => void = () => {};
+
+  constructor() {
+    this.promise = new Promise<never>((_, reject) => {
+      this.reject = reject;
+    });
+    this.promise.catch(() => {});
+  }
+
+  /** Reports `worker`'s error or exit; `name` says which worker in the message of the latter. */
+  watch(worker: Worker, name: string): void {
+    worker.on('error', (err) => this.reject(err));
+    worker.on('exit', (code) => this.reject(new Error(`netflow: ${name} exited (code ${code})`)));
+  }
+
+  /** `promise`, unless a worker dies first. */
+  race<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.promise]);
+  }
+}
