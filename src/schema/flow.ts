@@ -1,9 +1,10 @@
 import { tryCommunityId } from './community-id.js';
 import type { MappingContext } from './context.js';
+import { ECS_VERSION } from './ecs.js';
 import { binaryDocumentId } from './ids.js';
 import { jsonNumber, jsonString, RawJson } from './json.js';
 import { JsonRecord } from './json-record.js';
-import type { Direction, Locality } from './locality.js';
+import type { Direction } from './locality.js';
 import { mergeInto } from './merge.js';
 import { tcpFlagNames, transportName } from './protocols.js';
 
@@ -53,6 +54,11 @@ export interface FlowFacts {
   direction?: Direction;
   /** `network.protocol` (application protocol such as http, dns). */
   applicationProtocol?: string;
+  /**
+   * `input.type`: the Elastic input that would have read this flow (`netflow` for NetFlow/IPFIX), which the
+   * Elastic integration's dashboards filter on.
+   */
+  input?: string;
   /** Fields in the source's own namespace, e.g. `{ netflow: {...} }` or `{ zeek: {...} }`. */
   extra?: Record<string, unknown>;
   /** Raw input, kept only when the user asks for it. */
@@ -151,12 +157,27 @@ export const FLOW_TEXT = {
   /** The addresses follow, comma separated, then `relatedEnd`. */
   related: '},"related":{"ip":[',
   relatedEnd: ']}',
+  /** Client and server are source and destination without `locality`, which is Filebeat's NetFlow field only. */
   client: ',"client":',
   server: ',"server":',
+  /**
+   * `message`, e.g. `tcp 10.0.0.1:40000 -> 192.0.2.7:443`: the transport's name follows, then `messageFrom`, the
+   * source, `messageTo`, the destination and `quote`. An IPv6 address with a port is put in brackets; ICMP's type
+   * and code are not shown as ports.
+   */
+  message: ',"message":"',
+  messageFrom: ' ',
+  messageTo: ' -> ',
+  messagePort: ':',
+  messageV6Open: '[',
+  messageV6Close: ']',
+  ecs: `,"ecs":{"version":${JSON.stringify(ECS_VERSION)}}`,
   observer: ',"observer":',
   tcpFlags: ',"flowtrail":{"tcp_flags":',
+  /** The input type follows, quoted, then `close`. */
+  input: ',"input":{"type":',
   close: '}',
-  /** An endpoint (source, destination, client, server): its address follows, then its locality and counters. */
+  /** An endpoint: its address follows, then its counters, then (source and destination) its locality. */
   ip: '{"ip":',
   internal: ',"locality":"internal"',
   external: ',"locality":"external"',
@@ -172,20 +193,49 @@ export function memberText(key: string): string {
   return `,${jsonString(key)}:`;
 }
 
-function endpoint(
+/** An endpoint's members without its locality and closing brace: source and client share it. */
+function endpointBody(
   quotedIp: string,
   port: number | undefined,
   bytes: number | undefined,
   packets: number | undefined,
   mac: string | undefined,
-  locality: Locality,
 ): string {
-  let json = `${FLOW_TEXT.ip}${quotedIp}${locality === 'internal' ? FLOW_TEXT.internal : FLOW_TEXT.external}`;
+  let json = `${FLOW_TEXT.ip}${quotedIp}`;
   if (port !== undefined) json += `${FLOW_TEXT.port}${jsonNumber(port)}`;
   if (bytes !== undefined) json += `${FLOW_TEXT.bytes}${jsonNumber(bytes)}`;
   if (packets !== undefined) json += `${FLOW_TEXT.packets}${jsonNumber(packets)}`;
   if (mac !== undefined) json += `${FLOW_TEXT.mac}${jsonString(mac)}`;
-  return `${json}${FLOW_TEXT.close}`;
+  return json;
+}
+
+/** `tcp ` and the like: the start of `message` by protocol number, as for networkHeads. */
+const messageHeads: string[] = [];
+
+function messageHead(protocol: number): string {
+  if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) {
+    return `${FLOW_TEXT.message}${transportName(protocol)}${FLOW_TEXT.messageFrom}`;
+  }
+  messageHeads[protocol] ??= `${FLOW_TEXT.message}${transportName(protocol)}${FLOW_TEXT.messageFrom}`;
+  return messageHeads[protocol];
+}
+
+/** One side of `message`: the address, and the port where it is one (not ICMP's type or code). */
+function messageEndpoint(ip: string, port: number | undefined, ported: boolean): string {
+  if (port === undefined || !ported) return ip;
+  const T = FLOW_TEXT;
+  return ip.includes(':')
+    ? `${T.messageV6Open}${ip}${T.messageV6Close}${T.messagePort}${jsonNumber(port)}`
+    : `${ip}${T.messagePort}${jsonNumber(port)}`;
+}
+
+/** `message` of a flow: its transport and its two ends, readable at a glance in Discover and alert views. */
+function flowMessage(f: FlowFacts): string {
+  const ported = f.protocol !== 1 && f.protocol !== 58;
+  const text = `${messageEndpoint(f.sourceIp, f.sourcePort, ported)}${FLOW_TEXT.messageTo}${messageEndpoint(f.destinationIp, f.destinationPort, ported)}`;
+  // Addresses from the sources are plain ASCII; anything else is escaped as any JSON string.
+  const quoted = jsonString(text);
+  return `${messageHead(f.protocol)}${quoted.slice(1)}`;
 }
 
 /** From the end of `@timestamp` to the start of `event.created`'s text: see EventHead. */
@@ -250,6 +300,8 @@ const ALWAYS_WRITTEN = new Set([
   'network',
   'flow',
   'related',
+  'message',
+  'ecs',
 ]);
 
 /** Whether the mapping wrote `key`, so that a source's `extra` under it has to be merged in. */
@@ -262,6 +314,8 @@ function written(key: string, f: FlowFacts): boolean {
       return f.observer !== undefined;
     case 'flowtrail':
       return f.tcpFlags !== undefined;
+    case 'input':
+      return f.input !== undefined;
     default:
       return ALWAYS_WRITTEN.has(key);
   }
@@ -325,21 +379,22 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
 
   const sourceIp = jsonString(f.sourceIp);
   const destinationIp = jsonString(f.destinationIp);
-  const source = endpoint(sourceIp, f.sourcePort, f.bytes, f.packets, f.sourceMac, sourceLocality);
-  const destination = endpoint(
+  const sourceBody = endpointBody(sourceIp, f.sourcePort, f.bytes, f.packets, f.sourceMac);
+  const destinationBody = endpointBody(
     destinationIp,
     f.destinationPort,
     f.reverseBytes,
     f.reversePackets,
     f.destinationMac,
-    destinationLocality,
   );
   if (f.sourceIsInitiator) {
     // Written twice (again as client and server): flattened pieces are walked once, not once per copy.
-    flat(source);
-    flat(destination);
+    flat(sourceBody);
+    flat(destinationBody);
   }
-  json += `${T.source}${source}${T.destination}${destination}${networkHead(f.protocol, f.sourceIp.includes(':'), direction)}`;
+  json += `${T.source}${sourceBody}${sourceLocality === 'internal' ? T.internal : T.external}${T.close}`;
+  json += `${T.destination}${destinationBody}${destinationLocality === 'internal' ? T.internal : T.external}${T.close}`;
+  json += networkHead(f.protocol, f.sourceIp.includes(':'), direction);
   const totalBytes = sum(f.bytes, f.reverseBytes);
   const totalPackets = sum(f.packets, f.reversePackets);
   if (totalBytes !== undefined) json += `${T.bytes}${jsonNumber(totalBytes)}`;
@@ -354,9 +409,13 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
     f.sourceIp === f.destinationIp
       ? `${T.related}${sourceIp}${T.relatedEnd}`
       : `${T.related}${sourceIp},${destinationIp}${T.relatedEnd}`;
-  if (f.sourceIsInitiator) json += `${T.client}${source}${T.server}${destination}`;
+  if (f.sourceIsInitiator) {
+    json += `${T.client}${sourceBody}${T.close}${T.server}${destinationBody}${T.close}`;
+  }
+  json += `${flowMessage(f)}${T.ecs}`;
   if (f.observer !== undefined) json += `${T.observer}${JSON.stringify(f.observer)}`;
   if (f.tcpFlags !== undefined) json += `${T.tcpFlags}${tcpFlags(f.tcpFlags)}${T.close}`;
+  if (f.input !== undefined) json += `${T.input}${jsonString(f.input)}${T.close}`;
 
   const id = binaryDocumentId(
     dataset,
