@@ -2,12 +2,12 @@ import type { Client } from '@elastic/elasticsearch';
 import type { RetentionKind } from '../../src/schema/fields.js';
 import { type ClusterCapabilities, detectCapabilities } from './capabilities.js';
 import { enforceRetention } from './retention.js';
-import { buildTemplates, type TemplateSet } from './templates.js';
+import { buildTemplates, descriptionHash, type TemplateSet } from './templates.js';
 
 export type ChangeKind = 'created' | 'updated' | 'unchanged';
 
 export interface SetupChange {
-  kind: 'ilm_policy' | 'component_template' | 'index_template';
+  kind: 'ilm_policy' | 'ingest_pipeline' | 'component_template' | 'index_template';
   name: string;
   change: ChangeKind;
 }
@@ -42,6 +42,10 @@ const RESOURCES: Record<SetupChange['kind'], Resource> = {
     path: '/_ilm/policy/',
     installedMeta: (b) => dig(Object.values(b)[0], 'policy', '_meta') as Meta,
   },
+  ingest_pipeline: {
+    path: '/_ingest/pipeline/',
+    installedMeta: (b) => ({ hash: descriptionHash(dig(Object.values(b)[0], 'description')) }),
+  },
   component_template: {
     path: '/_component_template/',
     installedMeta: (b) => dig(b, 'component_templates', 0, 'component_template', '_meta') as Meta,
@@ -62,9 +66,17 @@ async function installedHash(client: Client, path: string, resource: Resource): 
   }
 }
 
+/** Names of the cluster's component templates, so flowtrail's templates compose the hooks that exist. */
+async function componentTemplateNames(client: Client): Promise<Set<string>> {
+  const response = await client.transport.request({ method: 'GET', path: '/_component_template' });
+  const list = dig(response.body, 'component_templates');
+  return new Set(Array.isArray(list) ? list.map((t) => String(dig(t, 'name'))) : []);
+}
+
 /**
- * Installs flowtrail's ILM policies (where the cluster has ILM), component and index templates. Idempotent: an
- * object whose content hash matches is left alone, and the report says what was created, updated or unchanged.
+ * Installs flowtrail's ILM policies (where the cluster has ILM), ingest pipeline, component and index templates.
+ * Idempotent: an object whose content hash matches is left alone, and the report says what was created, updated
+ * or unchanged.
  */
 export async function setupElasticsearch(
   client: Client,
@@ -72,12 +84,19 @@ export async function setupElasticsearch(
 ): Promise<SetupReport> {
   const cluster = await detectCapabilities(client);
   const templates: TemplateSet = buildTemplates(
-    { retentionMs: options.retentionMs, retentionMode: cluster.retentionMode, indexMode: cluster.indexMode },
+    {
+      retentionMs: options.retentionMs,
+      retentionMode: cluster.retentionMode,
+      indexMode: cluster.indexMode,
+      existingComponents: await componentTemplateNames(client),
+      constantKeyword: cluster.distribution !== 'opensearch',
+    },
     options.version,
   );
   const changes: SetupChange[] = [];
   const groups: Array<[SetupChange['kind'], Record<string, Record<string, unknown>>]> = [
     ['ilm_policy', templates.ilmPolicies],
+    ['ingest_pipeline', templates.ingestPipelines],
     ['component_template', templates.componentTemplates],
     ['index_template', templates.indexTemplates],
   ];
