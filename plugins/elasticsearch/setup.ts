@@ -26,6 +26,8 @@ interface Resource {
   path: string;
   /** Where the installed copy keeps our `_meta`, given the GET response body. */
   installedMeta: (body: Json) => Meta;
+  /** The same in the body flowtrail sends. */
+  ownMeta: (body: Json) => Meta;
 }
 
 function dig(value: unknown, ...keys: Array<string | number>): unknown {
@@ -41,18 +43,22 @@ const RESOURCES: Record<SetupChange['kind'], Resource> = {
   ilm_policy: {
     path: '/_ilm/policy/',
     installedMeta: (b) => dig(Object.values(b)[0], 'policy', '_meta') as Meta,
+    ownMeta: (b) => dig(b, 'policy', '_meta') as Meta,
   },
   ingest_pipeline: {
     path: '/_ingest/pipeline/',
     installedMeta: (b) => ({ hash: descriptionHash(dig(Object.values(b)[0], 'description')) }),
+    ownMeta: (b) => ({ hash: descriptionHash(b.description) }),
   },
   component_template: {
     path: '/_component_template/',
     installedMeta: (b) => dig(b, 'component_templates', 0, 'component_template', '_meta') as Meta,
+    ownMeta: (b) => b._meta as Meta,
   },
   index_template: {
     path: '/_index_template/',
     installedMeta: (b) => dig(b, 'index_templates', 0, 'index_template', '_meta') as Meta,
+    ownMeta: (b) => b._meta as Meta,
   },
 };
 
@@ -104,7 +110,7 @@ export async function setupElasticsearch(
     const resource = RESOURCES[kind];
     for (const [name, body] of Object.entries(objects)) {
       const path = `${resource.path}${encodeURIComponent(name)}`;
-      const wanted = (dig(body, 'policy', '_meta', 'hash') ?? dig(body, '_meta', 'hash')) as string;
+      const wanted = resource.ownMeta(body)?.hash;
       const existing = await installedHash(client, path, resource);
       if (existing === wanted) {
         changes.push({ kind, name, change: 'unchanged' });
