@@ -92,7 +92,9 @@ export function toAlertRecord(a: AlertFacts, ctx: MappingContext): PipelineRecor
   const doc: Record<string, unknown> = {
     '@timestamp': new Date(a.time).toISOString(),
     // The rule's message: what the Security app titles a promoted alert with, and what an analyst reads first.
-    message: a.rule.name ?? a.rule.description ?? a.action,
+    // Snort's msg and Zeek's notice msg are the description (a notice's name is its note, `Scan::Port_Scan`);
+    // Suricata's signature and a detection's title are the name.
+    message: a.rule.description ?? a.rule.name ?? a.action,
     event,
     rule,
     flowtrail: { severity: level },
