@@ -63,11 +63,12 @@ function mappingFor(spec: FieldSpec): MappingNode {
 function dataStreamProperties(stream: DataStreamSpec, constantKeyword: boolean): Record<string, MappingNode> {
   const properties = toProperties(DATA_STREAM_FIELDS);
   const members = (properties.data_stream as MappingNode).properties as Record<string, MappingNode>;
-  for (const member of Object.values(members)) if (!constantKeyword) member.type = 'keyword';
-  if (constantKeyword) {
-    members.type.value = 'logs';
-    if (!stream.family) members.dataset.value = stream.dataset;
+  if (!constantKeyword) {
+    for (const member of Object.values(members)) member.type = 'keyword';
+    return properties;
   }
+  members.type.value = 'logs';
+  if (!stream.family) members.dataset.value = stream.dataset;
   return properties;
 }
 

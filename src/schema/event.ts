@@ -2,8 +2,8 @@ import type { PipelineRecord } from '../pipeline/types.js';
 import { tryCommunityId } from './community-id.js';
 import type { MappingContext } from './context.js';
 import { ECS_VERSION } from './ecs.js';
-import { IsoFormatter } from './flow.js';
 import { documentId } from './ids.js';
+import { IsoFormatter } from './iso-time.js';
 import { mergeInto } from './merge.js';
 import { transportName } from './protocols.js';
 
