@@ -631,15 +631,20 @@ typedef struct {
   int has_port, has_bytes, has_packets, has_mac;
   double port, bytes, packets;
   text_t mac;
+  /* The port as put_endpoint_body wrote it, which `message` copies. */
+  const char *port_text;
+  int port_length;
 } endpoint_t;
 
 /* An endpoint's members up to its locality (endpointBody in flow.ts): source and client share them. */
-static void put_endpoint_body(out_t *o, const mapper_t *m, const endpoint_t *e) {
+static void put_endpoint_body(out_t *o, const mapper_t *m, endpoint_t *e) {
   put_text(o, m->text[T_IP]);
   put_quoted(o, e->ip);
   if (e->has_port) {
     put_text(o, m->text[T_PORT]);
+    e->port_text = o->at;
     put_integer(o, e->port);
+    e->port_length = (int)(o->at - e->port_text);
   }
   if (e->has_bytes) {
     put_text(o, m->text[T_BYTES]);
@@ -666,7 +671,7 @@ static void put_message_endpoint(out_t *o, const mapper_t *m, const endpoint_t *
   put(o, e->ip.text, e->ip.length);
   if (v6) put_text(o, m->text[T_MESSAGE_V6_CLOSE]);
   put_text(o, m->text[T_MESSAGE_PORT]);
-  put_integer(o, e->port);
+  put(o, e->port_text, e->port_length);
 }
 
 /** A member of `zeek.connection` (ConnTsvReader.valueJson); 0 when the TypeScript must write it. */
@@ -770,8 +775,8 @@ static int map_line(mapper_t *m, int length, double now) {
   int protocol = protocol_of(m, proto, source_ip);
   if (protocol < 0) return 0;
 
-  endpoint_t source = {source_ip, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}};
-  endpoint_t destination = {destination_ip, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}};
+  endpoint_t source = {source_ip, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, NULL, 0};
+  endpoint_t destination = {destination_ip, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, NULL, 0};
   double vlan = 0, duration = 0;
   int has_vlan;
   if (!optional_integer(m, at[ORIG_P], &source.port, &source.has_port) ||
