@@ -85,6 +85,23 @@ const DIFFERENCES: Difference[] = [
     reason: 'fileinfo events are ["network","file"]: they describe a file seen on the wire',
   },
   {
+    field: 'ecs.version',
+    how: 'ignore',
+    reason:
+      'each expected file says the ECS version of its integration release (8.3.0 to 8.17.0); flowtrail the one its field types are checked against (8.11.0)',
+  },
+  {
+    field: 'message',
+    files: [
+      'suricata-integrations/test-eve-6-0.log',
+      'suricata-integrations/test-eve-metadata.log',
+      'suricata-integrations/test-eve-small.log',
+    ],
+    how: 'ignore',
+    reason:
+      "an alert's message is its rule's message (the signature), what the Security app titles it with; Elastic writes the alert category",
+  },
+  {
     field: 'suricata.eve.tls.sni',
     how: 'ignore',
     reason:
@@ -119,17 +136,11 @@ const DIFFERENCES: Difference[] = [
   },
 ];
 
-/** Fields outside the mapping's scope: enrichment (geo/as), pipeline bookkeeping and the harness's own inputs. */
-const OUT_OF_SCOPE = [
-  /\.geo\./,
-  /\.as\./,
-  /^ecs\.version$/,
-  /^event\.ingested$/,
-  /^agent\./,
-  /^input\./,
-  /^log\./,
-  /^tags$/,
-];
+/**
+ * Fields outside the mapping's scope: enrichment (geo/as), what the store sets at index time (event.ingested) and
+ * the harness's own inputs.
+ */
+const OUT_OF_SCOPE = [/\.geo\./, /\.as\./, /^event\.ingested$/, /^agent\./, /^input\./, /^log\./, /^tags$/];
 
 interface Case {
   codec: Codec;

@@ -3,12 +3,12 @@ import { type ClusterCapabilities, detectCapabilities, rethrowAccess } from './c
 import type { EsClient } from './client.js';
 import { checkPrivileges, type PrivilegeCheck, setupPrivileges } from './privileges.js';
 import { enforceRetention, type RetentionRun } from './retention.js';
-import { buildTemplates, type TemplateSet } from './templates.js';
+import { buildTemplates, descriptionHash, type TemplateSet } from './templates.js';
 
 export type ChangeKind = 'created' | 'updated' | 'unchanged';
 
 export interface SetupChange {
-  kind: 'ilm_policy' | 'component_template' | 'index_template';
+  kind: 'ilm_policy' | 'ingest_pipeline' | 'component_template' | 'index_template';
   name: string;
   change: ChangeKind;
 }
@@ -29,6 +29,8 @@ interface Resource {
   path: string;
   /** Where the installed copy keeps our `_meta`, given the GET response body. */
   installedMeta: (body: Json) => Meta;
+  /** The same in the body flowtrail sends. */
+  ownMeta: (body: Json) => Meta;
 }
 
 function dig(value: unknown, ...keys: Array<string | number>): unknown {
@@ -44,14 +46,22 @@ const RESOURCES: Record<SetupChange['kind'], Resource> = {
   ilm_policy: {
     path: '/_ilm/policy/',
     installedMeta: (b) => dig(Object.values(b)[0], 'policy', '_meta') as Meta,
+    ownMeta: (b) => dig(b, 'policy', '_meta') as Meta,
+  },
+  ingest_pipeline: {
+    path: '/_ingest/pipeline/',
+    installedMeta: (b) => ({ hash: descriptionHash(dig(Object.values(b)[0], 'description')) }),
+    ownMeta: (b) => ({ hash: descriptionHash(b.description) }),
   },
   component_template: {
     path: '/_component_template/',
     installedMeta: (b) => dig(b, 'component_templates', 0, 'component_template', '_meta') as Meta,
+    ownMeta: (b) => b._meta as Meta,
   },
   index_template: {
     path: '/_index_template/',
     installedMeta: (b) => dig(b, 'index_templates', 0, 'index_template', '_meta') as Meta,
+    ownMeta: (b) => b._meta as Meta,
   },
 };
 
@@ -61,9 +71,17 @@ async function installedHash(client: EsClient, path: string, resource: Resource)
   return resource.installedMeta(response.body)?.hash ?? '';
 }
 
+/** Names of the cluster's component templates, so flowtrail's templates compose the hooks that exist. */
+async function componentTemplateNames(client: EsClient): Promise<Set<string>> {
+  const response = await client.request<Json>({ method: 'GET', path: '/_component_template' });
+  const list = dig(response.body, 'component_templates');
+  return new Set(Array.isArray(list) ? list.map((t) => String(dig(t, 'name'))) : []);
+}
+
 /**
- * Installs flowtrail's ILM policies (where the cluster has ILM), component and index templates. Idempotent: an
- * object whose content hash matches is left alone, and the report says what was created, updated or unchanged.
+ * Installs flowtrail's ILM policies (where the cluster has ILM), ingest pipeline, component and index templates.
+ * Idempotent: an object whose content hash matches is left alone, and the report says what was created, updated
+ * or unchanged.
  */
 export async function setupElasticsearch(
   client: EsClient,
@@ -89,12 +107,19 @@ async function install(
   options: { retentionMs: Record<RetentionKind, number>; version: string },
 ): Promise<SetupChange[]> {
   const templates: TemplateSet = buildTemplates(
-    { retentionMs: options.retentionMs, retentionMode: cluster.retentionMode, indexMode: cluster.indexMode },
+    {
+      retentionMs: options.retentionMs,
+      retentionMode: cluster.retentionMode,
+      indexMode: cluster.indexMode,
+      existingComponents: await componentTemplateNames(client),
+      constantKeyword: cluster.distribution !== 'opensearch',
+    },
     options.version,
   );
   const changes: SetupChange[] = [];
   const groups: Array<[SetupChange['kind'], Record<string, Record<string, unknown>>]> = [
     ['ilm_policy', templates.ilmPolicies],
+    ['ingest_pipeline', templates.ingestPipelines],
     ['component_template', templates.componentTemplates],
     ['index_template', templates.indexTemplates],
   ];
@@ -102,7 +127,7 @@ async function install(
     const resource = RESOURCES[kind];
     for (const [name, body] of Object.entries(objects)) {
       const path = `${resource.path}${encodeURIComponent(name)}`;
-      const wanted = (dig(body, 'policy', '_meta', 'hash') ?? dig(body, '_meta', 'hash')) as string;
+      const wanted = resource.ownMeta(body)?.hash;
       const existing = await installedHash(client, path, resource);
       if (existing === wanted) {
         changes.push({ kind, name, change: 'unchanged' });

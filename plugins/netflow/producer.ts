@@ -226,6 +226,7 @@ export function toFlowFacts(r: DecodedRecord): FlowFacts | undefined {
   const facts: FlowFacts = {
     module: 'netflow',
     action: 'netflow_flow',
+    input: 'netflow',
     protocol,
     sourceIp,
     destinationIp,

@@ -1,6 +1,7 @@
 import type { FlowtrailConfig } from '../config/schema.js';
 import { endedBetween, indicesOf, type Metric, NoDataError, search } from '../correlate/es.js';
 import type { PipelineRecord } from '../pipeline/types.js';
+import { ECS_VERSION } from '../schema/ecs.js';
 import { documentId } from '../schema/ids.js';
 import type { StoreClient } from '../store/client.js';
 import { searchPattern } from '../store/naming.js';
@@ -135,8 +136,10 @@ export function summaryRecord(s: HostSummary, intervalMs: number, now: number): 
         module: 'flowtrail',
         created: new Date(now).toISOString(),
       },
-      host: { ip, locality: 'internal' },
+      host: { ip },
+      ecs: { version: ECS_VERSION },
       flowtrail: {
+        host: { locality: 'internal' },
         summary: {
           interval_start: new Date(interval_start).toISOString(),
           interval_end: new Date(interval_start + intervalMs).toISOString(),

@@ -1,6 +1,7 @@
 import type { PipelineRecord } from '../pipeline/types.js';
 import { tryCommunityId } from './community-id.js';
 import type { MappingContext } from './context.js';
+import { ECS_VERSION } from './ecs.js';
 import { documentId } from './ids.js';
 import type { Direction } from './locality.js';
 import { mergeInto } from './merge.js';
@@ -90,9 +91,14 @@ export function toAlertRecord(a: AlertFacts, ctx: MappingContext): PipelineRecor
 
   const doc: Record<string, unknown> = {
     '@timestamp': new Date(a.time).toISOString(),
+    // The rule's message: what the Security app titles a promoted alert with, and what an analyst reads first.
+    // Snort's msg and Zeek's notice msg are the description (a notice's name is its note, `Scan::Port_Scan`);
+    // Suricata's signature and a detection's title are the name.
+    message: a.rule.description ?? a.rule.name ?? a.action,
     event,
     rule,
     flowtrail: { severity: level },
+    ecs: { version: ECS_VERSION },
   };
 
   const related: string[] = [];

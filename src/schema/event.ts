@@ -1,8 +1,9 @@
 import type { PipelineRecord } from '../pipeline/types.js';
 import { tryCommunityId } from './community-id.js';
 import type { MappingContext } from './context.js';
-import { IsoFormatter } from './flow.js';
+import { ECS_VERSION } from './ecs.js';
 import { documentId } from './ids.js';
+import { IsoFormatter } from './iso-time.js';
 import { mergeInto } from './merge.js';
 import { transportName } from './protocols.js';
 
@@ -55,6 +56,7 @@ export function toEventRecord(e: EventFacts, ctx: MappingContext): PipelineRecor
       module: e.module,
       created: createdIso.format(ctx.now),
     },
+    ecs: { version: ECS_VERSION },
   };
   const network: Record<string, unknown> = {};
   if (e.protocol !== undefined) {

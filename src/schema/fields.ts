@@ -1,28 +1,29 @@
 /**
- * The Elasticsearch type of every ECS field flowtrail writes, defined once: the index templates in `mappings/`
- * are generated from this table (`npm run gen:mappings`) and a test keeps them in step.
+ * The type of every field flowtrail writes outside the tools' own namespaces (zeek.*, suricata.*, snort.*,
+ * netflow.*), and the datasets it writes, defined once: the index templates in `mappings/` are generated from this
+ * table (`npm run gen:mappings`) and a test keeps them in step.
  */
-export type FieldType =
-  | 'ip'
-  | 'keyword'
-  | 'long'
-  | 'double'
-  | 'date'
-  | 'boolean'
-  | 'text'
-  | 'float'
-  | 'wildcard';
+import { APPLICATION_FIELDS, SURICATA_EVENT_TYPES, ZEEK_LOGS } from './dataset-fields.js';
+import type { FieldSpec } from './field-spec.js';
 
-export interface FieldSpec {
-  type: FieldType;
-  /** Kept in _source only (e.g. event.original): not searchable, no doc values. */
-  stored_only?: boolean;
-}
+export type { FieldSpec, FieldType } from './field-spec.js';
 
 const keyword: FieldSpec = { type: 'keyword' };
 const long: FieldSpec = { type: 'long' };
 const ip: FieldSpec = { type: 'ip' };
 const date: FieldSpec = { type: 'date' };
+
+/** Where an address is: filled by enrichment, mapped now so that `location` is a geo_point from the first document. */
+function geo(prefix: string): Record<string, FieldSpec> {
+  return {
+    [`${prefix}.geo.location`]: { type: 'geo_point' },
+    [`${prefix}.geo.continent_name`]: keyword,
+    [`${prefix}.geo.country_iso_code`]: keyword,
+    [`${prefix}.geo.country_name`]: keyword,
+    [`${prefix}.geo.region_name`]: keyword,
+    [`${prefix}.geo.city_name`]: keyword,
+  };
+}
 
 function endpoint(prefix: string): Record<string, FieldSpec> {
   return {
@@ -31,11 +32,13 @@ function endpoint(prefix: string): Record<string, FieldSpec> {
     [`${prefix}.mac`]: keyword,
     [`${prefix}.bytes`]: long,
     [`${prefix}.packets`]: long,
-    [`${prefix}.locality`]: keyword,
     [`${prefix}.domain`]: keyword,
     [`${prefix}.address`]: keyword,
     [`${prefix}.nat.ip`]: ip,
     [`${prefix}.nat.port`]: long,
+    [`${prefix}.as.number`]: long,
+    [`${prefix}.as.organization.name`]: keyword,
+    ...geo(prefix),
   };
 }
 
@@ -64,8 +67,9 @@ export const BASE_FIELDS: Record<string, FieldSpec> = {
   'event.original': { type: 'keyword', stored_only: true },
   ...endpoint('source'),
   ...endpoint('destination'),
-  ...endpoint('client'),
-  ...endpoint('server'),
+  // Filebeat's NetFlow fields (not ECS): whether an address is in the configured local networks.
+  'source.locality': keyword,
+  'destination.locality': keyword,
   'network.transport': keyword,
   'network.iana_number': keyword,
   'network.type': keyword,
@@ -92,10 +96,26 @@ export const BASE_FIELDS: Record<string, FieldSpec> = {
   'flow.locality': keyword,
   'related.ip': ip,
   'related.hosts': keyword,
-  'flowtrail.tcp_flags': keyword,
-  'flowtrail.severity': keyword,
   'log.file.path': keyword,
   'log.offset': long,
+};
+
+/**
+ * `data_stream.*`, on clusters with data streams only: set at index time from the stream's name (the ingest
+ * pipeline, see templates.ts), a constant per stream.
+ */
+export const DATA_STREAM_FIELDS: Record<string, FieldSpec> = {
+  'data_stream.type': { type: 'constant_keyword' },
+  'data_stream.dataset': { type: 'constant_keyword' },
+  'data_stream.namespace': { type: 'constant_keyword' },
+};
+
+/** Fields of flow documents, on top of the base. */
+export const FLOW_FIELDS: Record<string, FieldSpec> = {
+  ...endpoint('client'),
+  ...endpoint('server'),
+  'input.type': keyword,
+  'flowtrail.tcp_flags': keyword,
 };
 
 /** What one endpoint of an alert did in the window before or after it (`flowtrail correlate`). */
@@ -161,6 +181,7 @@ const DETECTION_EVIDENCE_FIELDS: Record<string, FieldSpec> = {
 
 /** Fields of alert documents, on top of the base. */
 export const ALERT_FIELDS: Record<string, FieldSpec> = {
+  'flowtrail.severity': keyword,
   'rule.id': keyword,
   'rule.uuid': keyword,
   'rule.name': keyword,
@@ -172,12 +193,15 @@ export const ALERT_FIELDS: Record<string, FieldSpec> = {
   'rule.author': keyword,
   ...alertContextFields(),
   ...DETECTION_EVIDENCE_FIELDS,
+  // Suricata alerts carry the application objects of the traffic they are about.
+  ...APPLICATION_FIELDS,
 };
 
 /** One host in one interval (`flowtrail.host_summary`): host.ip plus its traffic split by direction and locality. */
 export const HOST_SUMMARY_FIELDS: Record<string, FieldSpec> = {
   'host.ip': ip,
-  'host.locality': keyword,
+  ...geo('host'),
+  'flowtrail.host.locality': keyword,
   'flowtrail.summary.interval_start': date,
   'flowtrail.summary.interval_end': date,
   'flowtrail.summary.bytes_out_internal': long,
@@ -198,18 +222,36 @@ export const HOST_SUMMARY_FIELDS: Record<string, FieldSpec> = {
 export type RetentionKind = 'flows' | 'alerts' | 'events';
 
 export interface DataStreamSpec {
-  /** ECS dataset; the stream is `logs-<dataset>-<namespace>`. */
+  /**
+   * ECS dataset; the stream is `logs-<dataset>-<namespace>`. For a family, what its datasets start with
+   * (`flowtrail.zeek_`).
+   */
   dataset: string;
+  /** Set for the template of a family: every dataset starting with `dataset` that has no template of its own. */
+  family?: true;
   retention: RetentionKind;
   fields: Record<string, FieldSpec>;
   description: string;
+}
+
+function zeekLog(log: string, fields: Record<string, FieldSpec>): DataStreamSpec {
+  return { dataset: `flowtrail.zeek_${log}`, retention: 'events', fields, description: `Zeek ${log}.log` };
+}
+
+function suricataEvents(type: string): DataStreamSpec {
+  return {
+    dataset: `flowtrail.suricata_${type}`,
+    retention: 'events',
+    fields: APPLICATION_FIELDS,
+    description: `Suricata EVE ${type} events`,
+  };
 }
 
 export const DATA_STREAMS: DataStreamSpec[] = [
   {
     dataset: 'flowtrail.flows',
     retention: 'flows',
-    fields: {},
+    fields: FLOW_FIELDS,
     description: 'normalized flows from every source',
   },
   {
@@ -224,4 +266,35 @@ export const DATA_STREAMS: DataStreamSpec[] = [
     fields: HOST_SUMMARY_FIELDS,
     description: 'per-host, per-interval traffic rollups maintained by flowtrail',
   },
+  ...Object.entries(ZEEK_LOGS).map(([log, fields]) => zeekLog(log, fields)),
+  {
+    dataset: 'flowtrail.zeek_',
+    family: true,
+    retention: 'events',
+    fields: APPLICATION_FIELDS,
+    description: 'Zeek logs without a template of their own',
+  },
+  ...SURICATA_EVENT_TYPES.map(suricataEvents),
+  {
+    dataset: 'flowtrail.suricata_',
+    family: true,
+    retention: 'events',
+    fields: APPLICATION_FIELDS,
+    description: 'Suricata EVE event types without a template of their own',
+  },
 ];
+
+/** The template's stream spec for a dataset: its own, else its family's; undefined when flowtrail has none. */
+export function streamOf(dataset: string): DataStreamSpec | undefined {
+  return (
+    DATA_STREAMS.find((s) => !s.family && s.dataset === dataset) ??
+    DATA_STREAMS.find((s) => s.family && dataset.startsWith(s.dataset))
+  );
+}
+
+/** Every field of every template, with its type: what the ECS check (ecs-types.test.ts) looks at. */
+export function allMappedFields(): Record<string, FieldSpec> {
+  const all: Record<string, FieldSpec> = { ...BASE_FIELDS, ...DATA_STREAM_FIELDS };
+  for (const stream of DATA_STREAMS) Object.assign(all, stream.fields);
+  return all;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom as random } from '../../test/support/random.js';
 import { tryCommunityId } from './community-id.js';
+import { ECS_VERSION } from './ecs.js';
 import { type FlowFacts, toFlowRecord } from './flow.js';
 import { binaryDocumentId } from './ids.js';
 import { jsonNumber, jsonString, RawJson } from './json.js';
@@ -151,11 +152,19 @@ function referenceDoc(f: FlowFacts): Record<string, unknown> {
     related: { ip: f.sourceIp === f.destinationIp ? [f.sourceIp] : [f.sourceIp, f.destinationIp] },
   };
   if (f.sourceIsInitiator) {
-    doc.client = { ...source };
-    doc.server = { ...destination };
+    const { locality: _source, ...client } = source;
+    const { locality: _destination, ...server } = destination;
+    doc.client = client;
+    doc.server = server;
   }
+  const ported = f.protocol !== 1 && f.protocol !== 58;
+  const side = (ip: string, port: number | undefined) =>
+    port === undefined || !ported ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+  doc.message = `${transportName(f.protocol)} ${side(f.sourceIp, f.sourcePort)} -> ${side(f.destinationIp, f.destinationPort)}`;
+  doc.ecs = { version: ECS_VERSION };
   if (f.observer !== undefined) doc.observer = { ...f.observer };
   if (f.tcpFlags !== undefined) doc.flowtrail = { tcp_flags: tcpFlagNames(f.tcpFlags) };
+  if (f.input !== undefined) doc.input = { type: f.input };
   // A pre-written value merges as the value it stands for.
   if (f.extra !== undefined) mergeInto(doc, JSON.parse(JSON.stringify(f.extra)));
   return JSON.parse(JSON.stringify(doc));
@@ -195,6 +204,7 @@ function generatedFacts(next: () => number): FlowFacts {
     { zeek: new RawJson(`{"session_id":${JSON.stringify(text(next))},"connection":{"n":[1,"x"]}}`) },
     { observer: new RawJson('{"vendor":"Zeek","ingress":{"interface":{"name":"eth0"}}}') },
     { client: { domain: text(next) }, server: { domain: 'b' }, flowtrail: { note: 1 } },
+    { input: { note: text(next) }, ecs: { note: 1 }, message: text(next) },
   ];
   const sourceIp = address(next, v6);
   return {
@@ -223,6 +233,7 @@ function generatedFacts(next: () => number): FlowFacts {
     direction: maybe(next, 'inbound' as const),
     applicationProtocol: maybe(next, text(next, 4)),
     extra: extras[Math.floor(next() * extras.length)],
+    input: maybe(next, next() < 0.8 ? 'netflow' : text(next)),
     original: maybe(next, text(next, 30)),
     identity: text(next),
   };

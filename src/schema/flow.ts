@@ -1,9 +1,11 @@
 import { tryCommunityId } from './community-id.js';
 import type { MappingContext } from './context.js';
+import { ECS_VERSION } from './ecs.js';
 import { binaryDocumentId } from './ids.js';
+import { IsoFormatter } from './iso-time.js';
 import { jsonNumber, jsonString, RawJson } from './json.js';
 import { JsonRecord } from './json-record.js';
-import type { Direction, Locality } from './locality.js';
+import type { Direction } from './locality.js';
 import { mergeInto } from './merge.js';
 import { tcpFlagNames, transportName } from './protocols.js';
 
@@ -53,6 +55,11 @@ export interface FlowFacts {
   direction?: Direction;
   /** `network.protocol` (application protocol such as http, dns). */
   applicationProtocol?: string;
+  /**
+   * `input.type`: the Elastic input that would have read this flow (`netflow` for NetFlow/IPFIX), which the
+   * Elastic integration's dashboards filter on.
+   */
+  input?: string;
   /** Fields in the source's own namespace, e.g. `{ netflow: {...} }` or `{ zeek: {...} }`. */
   extra?: Record<string, unknown>;
   /** Raw input, kept only when the user asks for it. */
@@ -62,44 +69,6 @@ export interface FlowFacts {
    * flow key to build the document id.
    */
   identity: string;
-}
-
-/** `000Z` to `999Z`: the end of an ISO time, from its milliseconds. */
-const MILLISECONDS = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, '0')}Z`);
-
-/** Seconds an IsoFormatter remembers: a flow's end is mostly within a minute of the ends before it. */
-const SECONDS_REMEMBERED = 64;
-
-/**
- * `new Date(ms).toISOString()`, remembering the text of the last seconds formatted: the records of a batch mostly
- * share their seconds, and Date formatting is among the costliest steps of the mapping. One instance per field,
- * so that `event.created` (now) and the flow's own times do not evict each other.
- */
-export class IsoFormatter {
-  /** Each remembered second (epoch ms) at its slot, and its text up to the milliseconds. */
-  private readonly seconds = new Float64Array(SECONDS_REMEMBERED).fill(Number.NaN);
-  private readonly prefixes: string[] = new Array(SECONDS_REMEMBERED).fill('');
-  /** The last millisecond formatted and its text: `event.created` of a batch is mostly one `now`. */
-  private millisecond = Number.NaN;
-  private text = '';
-
-  format(ms: number): string {
-    if (!(ms >= 0) || !Number.isFinite(ms)) return new Date(ms).toISOString();
-    const whole = Math.trunc(ms);
-    if (whole === this.millisecond) return this.text;
-    const millis = whole % 1000;
-    const second = whole - millis;
-    const slot = (second / 1000) % SECONDS_REMEMBERED;
-    if (this.seconds[slot] !== second) {
-      // Everything up to the milliseconds: `YYYY-MM-DDTHH:MM:SS.` (or the extended-year form). Remembered only
-      // once formatted: a time out of Date's range throws, and must throw again the next time.
-      this.prefixes[slot] = new Date(second).toISOString().slice(0, -4);
-      this.seconds[slot] = second;
-    }
-    this.millisecond = whole;
-    this.text = `${this.prefixes[slot]}${MILLISECONDS[millis]}`;
-    return this.text;
-  }
 }
 
 const createdIso = new IsoFormatter();
@@ -151,12 +120,27 @@ export const FLOW_TEXT = {
   /** The addresses follow, comma separated, then `relatedEnd`. */
   related: '},"related":{"ip":[',
   relatedEnd: ']}',
+  /** Client and server are source and destination without `locality`, which is Filebeat's NetFlow field only. */
   client: ',"client":',
   server: ',"server":',
+  /**
+   * `message`, e.g. `tcp 10.0.0.1:40000 -> 192.0.2.7:443`: the transport's name follows, then `messageFrom`, the
+   * source, `messageTo`, the destination and `quote`. An IPv6 address with a port is put in brackets; ICMP's type
+   * and code are not shown as ports.
+   */
+  message: ',"message":"',
+  messageFrom: ' ',
+  messageTo: ' -> ',
+  messagePort: ':',
+  messageV6Open: '[',
+  messageV6Close: ']',
+  ecs: `,"ecs":{"version":${JSON.stringify(ECS_VERSION)}}`,
   observer: ',"observer":',
   tcpFlags: ',"flowtrail":{"tcp_flags":',
+  /** The input type follows, quoted, then `close`. */
+  input: ',"input":{"type":',
   close: '}',
-  /** An endpoint (source, destination, client, server): its address follows, then its locality and counters. */
+  /** An endpoint: its address follows, then its counters, then (source and destination) its locality. */
   ip: '{"ip":',
   internal: ',"locality":"internal"',
   external: ',"locality":"external"',
@@ -172,20 +156,62 @@ export function memberText(key: string): string {
   return `,${jsonString(key)}:`;
 }
 
-function endpoint(
+/** An endpoint's members without its locality and closing brace: source and client share it. */
+function endpointBody(
   quotedIp: string,
-  port: number | undefined,
+  port: string | undefined,
   bytes: number | undefined,
   packets: number | undefined,
   mac: string | undefined,
-  locality: Locality,
 ): string {
-  let json = `${FLOW_TEXT.ip}${quotedIp}${locality === 'internal' ? FLOW_TEXT.internal : FLOW_TEXT.external}`;
-  if (port !== undefined) json += `${FLOW_TEXT.port}${jsonNumber(port)}`;
+  let json = `${FLOW_TEXT.ip}${quotedIp}`;
+  if (port !== undefined) json += `${FLOW_TEXT.port}${port}`;
   if (bytes !== undefined) json += `${FLOW_TEXT.bytes}${jsonNumber(bytes)}`;
   if (packets !== undefined) json += `${FLOW_TEXT.packets}${jsonNumber(packets)}`;
   if (mac !== undefined) json += `${FLOW_TEXT.mac}${jsonString(mac)}`;
-  return `${json}${FLOW_TEXT.close}`;
+  return json;
+}
+
+/** `,"message":"tcp ` and the like, by protocol number, as for networkHeads. */
+const messageHeads: string[] = [];
+
+function messageHead(protocol: number): string {
+  if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) {
+    return `${FLOW_TEXT.message}${transportName(protocol)}${FLOW_TEXT.messageFrom}`;
+  }
+  messageHeads[protocol] ??= `${FLOW_TEXT.message}${transportName(protocol)}${FLOW_TEXT.messageFrom}`;
+  return messageHeads[protocol];
+}
+
+/**
+ * One side of `message`: the address as the document has it escaped (the address itself when it needed no
+ * escaping, as nearly always), and the port where it is one (not ICMP's type or code). Reusing the document's
+ * text of both costs no second escape or number formatting per flow.
+ */
+function messageEndpoint(
+  address: string,
+  quotedIp: string,
+  port: string | undefined,
+  ported: boolean,
+): string {
+  const ip = quotedIp.length === address.length + 2 ? address : quotedIp.slice(1, -1);
+  if (port === undefined || !ported) return ip;
+  const T = FLOW_TEXT;
+  return ip.includes(':')
+    ? `${T.messageV6Open}${ip}${T.messageV6Close}${T.messagePort}${port}`
+    : `${ip}${T.messagePort}${port}`;
+}
+
+/** `input.type`'s member by input name: one input per reader, so the last one is nearly always it. */
+let inputName: string | undefined;
+let inputText = '';
+
+function inputMember(name: string): string {
+  if (name !== inputName) {
+    inputName = name;
+    inputText = `${FLOW_TEXT.input}${jsonString(name)}${FLOW_TEXT.close}`;
+  }
+  return inputText;
 }
 
 /** From the end of `@timestamp` to the start of `event.created`'s text: see EventHead. */
@@ -250,6 +276,8 @@ const ALWAYS_WRITTEN = new Set([
   'network',
   'flow',
   'related',
+  'message',
+  'ecs',
 ]);
 
 /** Whether the mapping wrote `key`, so that a source's `extra` under it has to be merged in. */
@@ -262,6 +290,8 @@ function written(key: string, f: FlowFacts): boolean {
       return f.observer !== undefined;
     case 'flowtrail':
       return f.tcpFlags !== undefined;
+    case 'input':
+      return f.input !== undefined;
     default:
       return ALWAYS_WRITTEN.has(key);
   }
@@ -325,21 +355,24 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
 
   const sourceIp = jsonString(f.sourceIp);
   const destinationIp = jsonString(f.destinationIp);
-  const source = endpoint(sourceIp, f.sourcePort, f.bytes, f.packets, f.sourceMac, sourceLocality);
-  const destination = endpoint(
+  const sourcePort = f.sourcePort === undefined ? undefined : jsonNumber(f.sourcePort);
+  const destinationPort = f.destinationPort === undefined ? undefined : jsonNumber(f.destinationPort);
+  const sourceBody = endpointBody(sourceIp, sourcePort, f.bytes, f.packets, f.sourceMac);
+  const destinationBody = endpointBody(
     destinationIp,
-    f.destinationPort,
+    destinationPort,
     f.reverseBytes,
     f.reversePackets,
     f.destinationMac,
-    destinationLocality,
   );
   if (f.sourceIsInitiator) {
     // Written twice (again as client and server): flattened pieces are walked once, not once per copy.
-    flat(source);
-    flat(destination);
+    flat(sourceBody);
+    flat(destinationBody);
   }
-  json += `${T.source}${source}${T.destination}${destination}${networkHead(f.protocol, f.sourceIp.includes(':'), direction)}`;
+  json += `${T.source}${sourceBody}${sourceLocality === 'internal' ? T.internal : T.external}${T.close}`;
+  json += `${T.destination}${destinationBody}${destinationLocality === 'internal' ? T.internal : T.external}${T.close}`;
+  json += networkHead(f.protocol, f.sourceIp.includes(':'), direction);
   const totalBytes = sum(f.bytes, f.reverseBytes);
   const totalPackets = sum(f.packets, f.reversePackets);
   if (totalBytes !== undefined) json += `${T.bytes}${jsonNumber(totalBytes)}`;
@@ -354,9 +387,15 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
     f.sourceIp === f.destinationIp
       ? `${T.related}${sourceIp}${T.relatedEnd}`
       : `${T.related}${sourceIp},${destinationIp}${T.relatedEnd}`;
-  if (f.sourceIsInitiator) json += `${T.client}${source}${T.server}${destination}`;
+  if (f.sourceIsInitiator) {
+    json += `${T.client}${sourceBody}${T.close}${T.server}${destinationBody}${T.close}`;
+  }
+  // `message`, e.g. `tcp 10.0.0.1:40000 -> 192.0.2.7:443`: readable at a glance in Discover and alert views.
+  const ported = f.protocol !== 1 && f.protocol !== 58;
+  json += `${messageHead(f.protocol)}${messageEndpoint(f.sourceIp, sourceIp, sourcePort, ported)}${T.messageTo}${messageEndpoint(f.destinationIp, destinationIp, destinationPort, ported)}${T.quote}${T.ecs}`;
   if (f.observer !== undefined) json += `${T.observer}${JSON.stringify(f.observer)}`;
   if (f.tcpFlags !== undefined) json += `${T.tcpFlags}${tcpFlags(f.tcpFlags)}${T.close}`;
+  if (f.input !== undefined) json += inputMember(f.input);
 
   const id = binaryDocumentId(
     dataset,

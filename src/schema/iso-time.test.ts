@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/support/random.js';
-import { IsoFormatter } from './flow.js';
+import { IsoFormatter } from './iso-time.js';
 
 describe('IsoFormatter', () => {
   it('formats exactly as Date#toISOString, fractional, repeated and far-off times included', () => {

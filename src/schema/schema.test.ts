@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toAlertRecord } from './alert.js';
+import { ECS_VERSION } from './ecs.js';
 import { toFlowRecord } from './flow.js';
 import { parseIPv4 } from './ipv4.js';
 import { LocalNetworks } from './locality.js';
@@ -101,6 +102,8 @@ describe('flow and alert documents', () => {
       destination: { ip: '10.77.0.1', port: 22, bytes: 300, packets: 3, locality: 'internal' },
       client: { ip: '198.51.100.30' },
       server: { ip: '10.77.0.1' },
+      message: 'tcp 198.51.100.30:60533 -> 10.77.0.1:22',
+      ecs: { version: ECS_VERSION },
       network: {
         transport: 'tcp',
         iana_number: '6',
@@ -116,6 +119,9 @@ describe('flow and alert documents', () => {
       zeek: { session_id: 'uid-1' },
     });
     expect((doc.network as { community_id: string }).community_id).toMatch(/^1:[A-Za-z0-9+/]{27}=$/);
+    // Locality is Filebeat's NetFlow field of source, destination and flow; ECS's client and server have none.
+    expect(doc.client).not.toHaveProperty('locality');
+    expect(doc.server).not.toHaveProperty('locality');
     expect(toFlowRecord(facts, { localNetworks: local, now: now + 1000 }).id).toBe(id);
     expect(toFlowRecord({ ...facts, identity: 'uid-2' }, { localNetworks: local, now }).id).not.toBe(id);
   });
@@ -147,6 +153,20 @@ describe('flow and alert documents', () => {
       network: { direction: 'inbound' },
     });
     expect((doc.source as Record<string, unknown>).port).toBeUndefined();
+  });
+
+  it("gives an alert its rule's message: the description where the tool has one, else the name", () => {
+    const alert = (rule: { name?: string; description?: string }) =>
+      toAlertRecord(
+        { module: 'zeek', action: 'notice', time: now, rule, identity: 'x' },
+        { localNetworks: local, now },
+      ).doc;
+    expect(alert({ name: 'Scan::Port_Scan', description: '10.0.0.1 scanned 15 ports' })).toMatchObject({
+      message: '10.0.0.1 scanned 15 ports',
+      ecs: { version: ECS_VERSION },
+    });
+    expect(alert({ name: 'ET POLICY curl User-Agent' }).message).toBe('ET POLICY curl User-Agent');
+    expect(alert({}).message).toBe('notice');
   });
 
   it('merges nested extra fields instead of replacing objects', () => {

@@ -59,6 +59,9 @@ export function clientFor(url: string, requestTimeoutMs = 30_000) {
       putIndexTemplate: call(client, 'PUT', (p) => `/_index_template/${segment(p.name)}`),
       deleteIndexTemplate: call(client, 'DELETE', (p) => `/_index_template/${segment(p.name)}`),
     },
+    ingest: {
+      simulate: call(client, 'POST', () => '/_ingest/pipeline/_simulate'),
+    },
     cluster: {
       health: call(
         client,

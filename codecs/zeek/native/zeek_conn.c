@@ -83,6 +83,13 @@ enum Text {
   T_RELATED_END,
   T_CLIENT,
   T_SERVER,
+  T_MESSAGE,
+  T_MESSAGE_FROM,
+  T_MESSAGE_TO,
+  T_MESSAGE_PORT,
+  T_MESSAGE_V6_OPEN,
+  T_MESSAGE_V6_CLOSE,
+  T_ECS,
   T_CLOSE,
   T_IP,
   T_INTERNAL,
@@ -102,7 +109,8 @@ static const char *const TEXT_NAMES[TEXT_COUNT] = {
     "open",     "quote",         "start",        "end",          "duration",  "source",    "destination",
     "network",  "ianaNumber",    "ipv4",         "ipv6",         "bytes",     "packets",   "communityId",
     "protocol", "vlan",          "flowInternal", "flowExternal", "flowId",    "related",   "relatedEnd",
-    "client",   "server",        "close",        "ip",           "internal",  "external",  "port",
+    "client",   "server",        "message",      "messageFrom",  "messageTo", "messagePort", "messageV6Open",
+    "messageV6Close", "ecs",     "close",        "ip",           "internal",  "external",  "port",
     "mac",      "namespace",     "sessionId",    "connection",   "state",     "icmpType",  "icmpCode"};
 
 /* `network.direction`'s values, quoted, in the order of DIRECTIONS in src/schema/flow.ts. */
@@ -623,15 +631,20 @@ typedef struct {
   int has_port, has_bytes, has_packets, has_mac;
   double port, bytes, packets;
   text_t mac;
+  /* The port as put_endpoint_body wrote it, which `message` copies. */
+  const char *port_text;
+  int port_length;
 } endpoint_t;
 
-static void put_endpoint(out_t *o, const mapper_t *m, const endpoint_t *e) {
+/* An endpoint's members up to its locality (endpointBody in flow.ts): source and client share them. */
+static void put_endpoint_body(out_t *o, const mapper_t *m, endpoint_t *e) {
   put_text(o, m->text[T_IP]);
   put_quoted(o, e->ip);
-  put_text(o, m->text[e->internal ? T_INTERNAL : T_EXTERNAL]);
   if (e->has_port) {
     put_text(o, m->text[T_PORT]);
+    e->port_text = o->at;
     put_integer(o, e->port);
+    e->port_length = (int)(o->at - e->port_text);
   }
   if (e->has_bytes) {
     put_text(o, m->text[T_BYTES]);
@@ -645,7 +658,20 @@ static void put_endpoint(out_t *o, const mapper_t *m, const endpoint_t *e) {
     put_text(o, m->text[T_MAC]);
     put_quoted(o, e->mac);
   }
-  put_text(o, m->text[T_CLOSE]);
+}
+
+/* One side of `message` (messageEndpoint in flow.ts): the address, and the port unless it is ICMP's type or code. */
+static void put_message_endpoint(out_t *o, const mapper_t *m, const endpoint_t *e, int ported) {
+  if (!e->has_port || !ported) {
+    put(o, e->ip.text, e->ip.length);
+    return;
+  }
+  int v6 = memchr(e->ip.text, ':', e->ip.length) != NULL;
+  if (v6) put_text(o, m->text[T_MESSAGE_V6_OPEN]);
+  put(o, e->ip.text, e->ip.length);
+  if (v6) put_text(o, m->text[T_MESSAGE_V6_CLOSE]);
+  put_text(o, m->text[T_MESSAGE_PORT]);
+  put(o, e->port_text, e->port_length);
 }
 
 /** A member of `zeek.connection` (ConnTsvReader.valueJson); 0 when the TypeScript must write it. */
@@ -749,8 +775,8 @@ static int map_line(mapper_t *m, int length, double now) {
   int protocol = protocol_of(m, proto, source_ip);
   if (protocol < 0) return 0;
 
-  endpoint_t source = {source_ip, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}};
-  endpoint_t destination = {destination_ip, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}};
+  endpoint_t source = {source_ip, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, NULL, 0};
+  endpoint_t destination = {destination_ip, 0, 0, 0, 0, 0, 0, 0, 0, {0, 0}, NULL, 0};
   double vlan = 0, duration = 0;
   int has_vlan;
   if (!optional_integer(m, at[ORIG_P], &source.port, &source.has_port) ||
@@ -821,12 +847,16 @@ static int map_line(mapper_t *m, int length, double now) {
   }
   put_text(&o, text[T_SOURCE]);
   char *source_json = o.at;
-  put_endpoint(&o, m, &source);
+  put_endpoint_body(&o, m, &source);
   int source_json_length = (int)(o.at - source_json);
+  put_text(&o, text[source.internal ? T_INTERNAL : T_EXTERNAL]);
+  put_text(&o, text[T_CLOSE]);
   put_text(&o, text[T_DESTINATION]);
   char *destination_json = o.at;
-  put_endpoint(&o, m, &destination);
+  put_endpoint_body(&o, m, &destination);
   int destination_json_length = (int)(o.at - destination_json);
+  put_text(&o, text[destination.internal ? T_INTERNAL : T_EXTERNAL]);
+  put_text(&o, text[T_CLOSE]);
 
   put_text(&o, text[T_NETWORK]);
   put_quoted(&o, m->transports[protocol]);
@@ -879,8 +909,19 @@ static int map_line(mapper_t *m, int length, double now) {
   put_text(&o, text[T_RELATED_END]);
   put_text(&o, text[T_CLIENT]);
   put(&o, source_json, source_json_length);
+  put_text(&o, text[T_CLOSE]);
   put_text(&o, text[T_SERVER]);
   put(&o, destination_json, destination_json_length);
+  put_text(&o, text[T_CLOSE]);
+  put_text(&o, text[T_MESSAGE]);
+  put(&o, m->transports[protocol].text, m->transports[protocol].length);
+  put_text(&o, text[T_MESSAGE_FROM]);
+  int ported = protocol != 1 && protocol != 58;
+  put_message_endpoint(&o, m, &source, ported);
+  put_text(&o, text[T_MESSAGE_TO]);
+  put_message_endpoint(&o, m, &destination, ported);
+  put_text(&o, text[T_QUOTE]);
+  put_text(&o, text[T_ECS]);
 
   put_text(&o, text[T_NAMESPACE]);
   put_text(&o, text[T_SESSION_ID]);
@@ -1053,9 +1094,9 @@ static void move_texts(text_t *from, int count, void *to, size_t size, size_t of
 }
 
 /**
- * The longest document a line of LINE_CAP can give. A field of the line is written three times at most (addresses:
- * source, client, related; a set's items with their quotes and commas), integers are never written longer than
- * the line has them, and the rest is text this mapper was given, written once, or a few fixed members.
+ * The longest document a line of LINE_CAP can give. A field of the line is written four times at most (addresses:
+ * source, client, related, message; a set's items with their quotes and commas), integers are never written longer
+ * than the line has them, and the rest is text this mapper was given, written once, or a few fixed members.
  */
 static size_t document_capacity(const mapper_t *m) {
   size_t given = (size_t)m->event_head.length;
@@ -1068,7 +1109,7 @@ static size_t document_capacity(const mapper_t *m) {
     if (m->states[i].json.length > longest_state) longest_state = m->states[i].json.length;
   for (int i = 0; i < 256; i++)
     if (m->transports[i].length > longest_transport) longest_transport = m->transports[i].length;
-  return 3 * (size_t)LINE_CAP + given + (size_t)longest_state + (size_t)longest_transport + 4096;
+  return 4 * (size_t)LINE_CAP + given + (size_t)longest_state + 2 * (size_t)longest_transport + 4096;
 }
 
 /** Every column the mapper reads is one the header has. */
