@@ -152,6 +152,8 @@ function flowRecord(eve: Eve, c: Common, identity: string, deps: StreamInfo): Pi
       end: parseEveTime(flow.end),
       tcpFlags: tcpFlags === undefined ? undefined : Number.parseInt(tcpFlags, 16),
       sourceIsInitiator: bidirectional,
+      // The sensor's name where EVE carries it, so that two sensors on one link count as two observers.
+      observerId: str(eve.host) ?? 'suricata',
       flowId: c.flowId,
       communityId: c.communityId,
       applicationProtocol: c.applicationProtocol,

@@ -251,6 +251,7 @@ export function toFlowFacts(r: DecodedRecord): FlowFacts | undefined {
   if (start !== undefined) facts.start = start;
   if (end !== undefined) facts.end = end;
   facts.observer = { ip: p.exporter };
+  facts.observerId = `${p.exporter}:${p.port}`;
   facts.extra = { netflow };
   const tcpFlags = num(v, at.tcpFlags);
   if (tcpFlags !== undefined && protocol === TCP) facts.tcpFlags = tcpFlags & 0x1ff;

@@ -115,6 +115,7 @@ export const FLOW_FIELDS: Record<string, FieldSpec> = {
   ...endpoint('client'),
   ...endpoint('server'),
   'input.type': keyword,
+  'flowtrail.observer': keyword,
   'flowtrail.tcp_flags': keyword,
 };
 

@@ -9,6 +9,7 @@ import { JsonRecord } from './json-record.js';
 import { LocalNetworks } from './locality.js';
 import { mergeInto } from './merge.js';
 import { tcpFlagNames, transportName } from './protocols.js';
+import { initiatorOf } from './roles.js';
 
 const AWKWARD = [
   '"',
@@ -151,19 +152,20 @@ function referenceDoc(f: FlowFacts): Record<string, unknown> {
     },
     related: { ip: f.sourceIp === f.destinationIp ? [f.sourceIp] : [f.sourceIp, f.destinationIp] },
   };
-  if (f.sourceIsInitiator) {
-    const { locality: _source, ...client } = source;
-    const { locality: _destination, ...server } = destination;
-    doc.client = client;
-    doc.server = server;
-  }
+  const { locality: _source, ...sourceEnd } = source;
+  const { locality: _destination, ...destinationEnd } = destination;
+  const sourceInitiated = initiatorOf(f) === 'source';
+  doc.client = sourceInitiated ? sourceEnd : destinationEnd;
+  doc.server = sourceInitiated ? destinationEnd : sourceEnd;
   const ported = f.protocol !== 1 && f.protocol !== 58;
   const side = (ip: string, port: number | undefined) =>
     port === undefined || !ported ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
   doc.message = `${transportName(f.protocol)} ${side(f.sourceIp, f.sourcePort)} -> ${side(f.destinationIp, f.destinationPort)}`;
   doc.ecs = { version: ECS_VERSION };
   if (f.observer !== undefined) doc.observer = { ...f.observer };
-  if (f.tcpFlags !== undefined) doc.flowtrail = { tcp_flags: tcpFlagNames(f.tcpFlags) };
+  doc.flowtrail = { observer: f.observerId ?? f.module };
+  if (f.tcpFlags !== undefined)
+    (doc.flowtrail as Record<string, unknown>).tcp_flags = tcpFlagNames(f.tcpFlags);
   if (f.input !== undefined) doc.input = { type: f.input };
   // A pre-written value merges as the value it stands for.
   if (f.extra !== undefined) mergeInto(doc, JSON.parse(JSON.stringify(f.extra)));
@@ -235,6 +237,7 @@ function generatedFacts(next: () => number): FlowFacts {
     extra: extras[Math.floor(next() * extras.length)],
     input: maybe(next, next() < 0.8 ? 'netflow' : text(next)),
     original: maybe(next, text(next, 30)),
+    observerId: maybe(next, text(next)),
     identity: text(next),
   };
 }

@@ -8,6 +8,7 @@ import { JsonRecord } from './json-record.js';
 import type { Direction } from './locality.js';
 import { mergeInto } from './merge.js';
 import { tcpFlagNames, transportName } from './protocols.js';
+import { initiatorOf } from './roles.js';
 
 export const FLOW_DATASET = 'flowtrail.flows';
 
@@ -65,6 +66,11 @@ export interface FlowFacts {
   /** Raw input, kept only when the user asks for it. */
   original?: string;
   /**
+   * `flowtrail.observer`: which observer reported the record (a NetFlow exporter's `ip:port`, a sensor's name),
+   * so that traffic several observers saw is counted once; the module's name when the source cannot tell.
+   */
+  observerId?: string;
+  /**
    * What makes this record unique at its source (exporter + domain + sequence + index, Zeek uid, …). Used with the
    * flow key to build the document id.
    */
@@ -120,7 +126,7 @@ export const FLOW_TEXT = {
   /** The addresses follow, comma separated, then `relatedEnd`. */
   related: '},"related":{"ip":[',
   relatedEnd: ']}',
-  /** Client and server are source and destination without `locality`, which is Filebeat's NetFlow field only. */
+  /** Client (the initiator, see roles.ts) and server: endpoints without `locality` (a Filebeat NetFlow field). */
   client: ',"client":',
   server: ',"server":',
   /**
@@ -136,7 +142,9 @@ export const FLOW_TEXT = {
   messageV6Close: ']',
   ecs: `,"ecs":{"version":${JSON.stringify(ECS_VERSION)}}`,
   observer: ',"observer":',
-  tcpFlags: ',"flowtrail":{"tcp_flags":',
+  /** The observer's identity follows, quoted, then `tcp_flags` where there are some, then `close`. */
+  flowtrail: ',"flowtrail":{"observer":',
+  tcpFlags: ',"tcp_flags":',
   /** The input type follows, quoted, then `close`. */
   input: ',"input":{"type":',
   close: '}',
@@ -285,11 +293,10 @@ function written(key: string, f: FlowFacts): boolean {
   switch (key) {
     case 'client':
     case 'server':
-      return Boolean(f.sourceIsInitiator);
+    case 'flowtrail':
+      return true;
     case 'observer':
       return f.observer !== undefined;
-    case 'flowtrail':
-      return f.tcpFlags !== undefined;
     case 'input':
       return f.input !== undefined;
     default:
@@ -365,11 +372,9 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
     f.reversePackets,
     f.destinationMac,
   );
-  if (f.sourceIsInitiator) {
-    // Written twice (again as client and server): flattened pieces are walked once, not once per copy.
-    flat(sourceBody);
-    flat(destinationBody);
-  }
+  // Written twice (again as client and server): flattened pieces are walked once, not once per copy.
+  flat(sourceBody);
+  flat(destinationBody);
   json += `${T.source}${sourceBody}${sourceLocality === 'internal' ? T.internal : T.external}${T.close}`;
   json += `${T.destination}${destinationBody}${destinationLocality === 'internal' ? T.internal : T.external}${T.close}`;
   json += networkHead(f.protocol, f.sourceIp.includes(':'), direction);
@@ -387,14 +392,17 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
     f.sourceIp === f.destinationIp
       ? `${T.related}${sourceIp}${T.relatedEnd}`
       : `${T.related}${sourceIp},${destinationIp}${T.relatedEnd}`;
-  if (f.sourceIsInitiator) {
-    json += `${T.client}${sourceBody}${T.close}${T.server}${destinationBody}${T.close}`;
-  }
+  json +=
+    initiatorOf(f) === 'source'
+      ? `${T.client}${sourceBody}${T.close}${T.server}${destinationBody}${T.close}`
+      : `${T.client}${destinationBody}${T.close}${T.server}${sourceBody}${T.close}`;
   // `message`, e.g. `tcp 10.0.0.1:40000 -> 192.0.2.7:443`: readable at a glance in Discover and alert views.
   const ported = f.protocol !== 1 && f.protocol !== 58;
   json += `${messageHead(f.protocol)}${messageEndpoint(f.sourceIp, sourceIp, sourcePort, ported)}${T.messageTo}${messageEndpoint(f.destinationIp, destinationIp, destinationPort, ported)}${T.quote}${T.ecs}`;
   if (f.observer !== undefined) json += `${T.observer}${JSON.stringify(f.observer)}`;
-  if (f.tcpFlags !== undefined) json += `${T.tcpFlags}${tcpFlags(f.tcpFlags)}${T.close}`;
+  json += `${T.flowtrail}${jsonString(f.observerId ?? f.module)}`;
+  if (f.tcpFlags !== undefined) json += `${T.tcpFlags}${tcpFlags(f.tcpFlags)}`;
+  json += T.close;
   if (f.input !== undefined) json += inputMember(f.input);
 
   const id = binaryDocumentId(

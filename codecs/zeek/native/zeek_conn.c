@@ -102,6 +102,7 @@ enum Text {
   T_STATE,
   T_ICMP_TYPE,
   T_ICMP_CODE,
+  T_FLOWTRAIL,
   TEXT_COUNT
 };
 
@@ -111,7 +112,8 @@ static const char *const TEXT_NAMES[TEXT_COUNT] = {
     "protocol", "vlan",          "flowInternal", "flowExternal", "flowId",    "related",   "relatedEnd",
     "client",   "server",        "message",      "messageFrom",  "messageTo", "messagePort", "messageV6Open",
     "messageV6Close", "ecs",     "close",        "ip",           "internal",  "external",  "port",
-    "mac",      "namespace",     "sessionId",    "connection",   "state",     "icmpType",  "icmpCode"};
+    "mac",      "namespace",     "sessionId",    "connection",   "state",     "icmpType",  "icmpCode",
+    "flowtrail"};
 
 /* `network.direction`'s values, quoted, in the order of DIRECTIONS in src/schema/flow.ts. */
 enum Direction { INBOUND, OUTBOUND, INTERNAL, EXTERNAL, DIRECTION_COUNT };
@@ -922,6 +924,9 @@ static int map_line(mapper_t *m, int length, double now) {
   put_message_endpoint(&o, m, &destination, ported);
   put_text(&o, text[T_QUOTE]);
   put_text(&o, text[T_ECS]);
+  put_text(&o, text[T_FLOWTRAIL]);
+  put_quoted(&o, m->module);
+  put_text(&o, text[T_CLOSE]);
 
   put_text(&o, text[T_NAMESPACE]);
   put_text(&o, text[T_SESSION_ID]);
