@@ -21,7 +21,9 @@ export interface FlowDoc {
   };
   observer?: { ip?: string; name?: string };
   netflow?: { exporter?: { address?: string } };
-  flowtrail?: { tcp_flags?: string[] };
+  /** The initiator and the other end (src/schema/roles.ts); absent on documents of older versions. */
+  client?: { ip?: string };
+  flowtrail?: { tcp_flags?: string[]; observer?: string };
 }
 
 export interface AlertDoc {
@@ -67,7 +69,12 @@ export function flowEnd(doc: FlowDoc): number {
  */
 export function observerOf(doc: FlowDoc): string {
   return (
-    doc.netflow?.exporter?.address ?? doc.observer?.name ?? doc.observer?.ip ?? doc.event?.module ?? 'unknown'
+    doc.flowtrail?.observer ??
+    doc.netflow?.exporter?.address ??
+    doc.observer?.name ??
+    doc.observer?.ip ??
+    doc.event?.module ??
+    'unknown'
   );
 }
 

@@ -24,6 +24,7 @@ function sample(over: Partial<FlowSample>): FlowSample {
     sourceInternal: false,
     destinationInternal: true,
     failed: true,
+    initiated: true,
     observer: 'a',
     ...over,
   };
@@ -82,6 +83,28 @@ describe('DetectionEngine', () => {
       '198.51.100.2',
       '198.51.100.3',
     ]);
+  });
+
+  it("does not take a host's replies to a scanner for probes of its own", () => {
+    const e = engine();
+    const infected = { source: '10.77.0.9', sourceInternal: true, destinationInternal: false };
+    // 10.77.0.9 scans tcp/445 outward, and refuses the scanner's probes of its ports 22 and 3389 meanwhile.
+    for (let i = 1; i <= 40; i++)
+      e.push(sample({ ...infected, destination: `198.51.100.${i}`, destinationPort: 445 }));
+    for (const port of [34311, 34312])
+      e.push(sample({ ...infected, destination: '203.0.113.66', destinationPort: port, initiated: false }));
+    const findings = e.flush().filter((f) => f.source === '10.77.0.9');
+    expect(findings).toHaveLength(1);
+    expect(findings[0].evidence).toMatchObject({ distinct_destinations: 40, ports: [445], flows: 40 });
+  });
+
+  it('counts the flows of a scan once, however many exporters reported them', () => {
+    const e = engine();
+    for (let p = 1; p <= 60; p++)
+      for (const observer of ['127.0.0.1:9905', '127.0.0.1:9909', '127.0.0.1:9910'])
+        e.push(sample({ destinationPort: p, observer }));
+    const [finding] = e.flush();
+    expect(finding).toMatchObject({ type: 'port_scan', evidence: { flows: 60, distinct_ports: 60 } });
   });
 
   it('closes a window once flows past its end plus the lateness arrive, and drops flows later than that', () => {

@@ -15,14 +15,29 @@ export interface DetectionSettings {
 const SET_CAP = 65_536;
 const LISTED = 100;
 
+/** Flow records by observer: several exporters on one link report the same flows, which count once (the most). */
+class ObservedFlows {
+  private readonly byObserver = new Map<string, number>();
+
+  add(observer: string): void {
+    this.byObserver.set(observer, (this.byObserver.get(observer) ?? 0) + 1);
+  }
+
+  get count(): number {
+    let most = 0;
+    for (const n of this.byObserver.values()) most = Math.max(most, n);
+    return most;
+  }
+}
+
 interface SourceState {
   internal: boolean;
-  flows: number;
+  flows: ObservedFlows;
   tcp: number;
   failed: number;
   last: number;
   /** Destination → its distinct ports. */
-  destinations: Map<string, { internal: boolean; ports: Set<number>; last: number; flows: number }>;
+  destinations: Map<string, { internal: boolean; ports: Set<number>; last: number; flows: ObservedFlows }>;
   ports: Set<number>;
 }
 
@@ -38,7 +53,7 @@ interface WindowState {
   /** Local host → observer → bytes. */
   volume: Map<
     string,
-    { last: number; flows: number; byObserver: Map<string, { sent: number; received: number }> }
+    { last: number; flows: ObservedFlows; byObserver: Map<string, { sent: number; received: number }> }
   >;
   /** rule, source, destination → flows. */
   policy: Map<
@@ -49,7 +64,7 @@ interface WindowState {
       destination: string;
       sourceInternal: boolean;
       destinationInternal: boolean;
-      flows: number;
+      flows: ObservedFlows;
       ports: Set<number>;
       last: number;
     }
@@ -103,11 +118,18 @@ export class DetectionEngine {
   }
 
   private count(window: WindowState, flow: FlowSample): void {
+    // A reply (the destination opened the conversation) is not a probe of its sender's.
+    if (flow.initiated) this.countProbe(window, flow);
+    if (this.settings.volume.enabled) this.countVolume(window, flow);
+    this.countPolicy(window, flow);
+  }
+
+  private countProbe(window: WindowState, flow: FlowSample): void {
     let source = window.sources.get(flow.source);
     if (!source) {
       source = {
         internal: flow.sourceInternal,
-        flows: 0,
+        flows: new ObservedFlows(),
         tcp: 0,
         failed: 0,
         last: 0,
@@ -116,46 +138,53 @@ export class DetectionEngine {
       };
       window.sources.set(flow.source, source);
     }
-    source.flows++;
+    source.flows.add(flow.observer);
     source.last = Math.max(source.last, flow.time);
     if (flow.transport === 'tcp') source.tcp++;
     if (flow.failed) source.failed++;
     let destination = source.destinations.get(flow.destination);
     if (!destination && source.destinations.size < SET_CAP) {
-      destination = { internal: flow.destinationInternal, ports: new Set(), last: 0, flows: 0 };
+      destination = {
+        internal: flow.destinationInternal,
+        ports: new Set(),
+        last: 0,
+        flows: new ObservedFlows(),
+      };
       source.destinations.set(flow.destination, destination);
     }
     if (destination) {
-      destination.flows++;
+      destination.flows.add(flow.observer);
       destination.last = Math.max(destination.last, flow.time);
       if (flow.destinationPort !== undefined && (flow.transport === 'tcp' || flow.transport === 'udp'))
         capAdd(destination.ports, flow.destinationPort);
     }
     if (flow.destinationPort !== undefined && (flow.transport === 'tcp' || flow.transport === 'udp'))
       capAdd(source.ports, flow.destinationPort);
+  }
 
-    if (this.settings.volume.enabled) {
-      for (const [ip, internal] of [
-        [flow.source, flow.sourceInternal],
-        [flow.destination, flow.destinationInternal],
-      ] as const) {
-        if (!internal) continue;
-        const volume = window.volume.get(ip) ?? {
-          last: 0,
-          flows: 0,
-          byObserver: new Map<string, { sent: number; received: number }>(),
-        };
-        volume.flows++;
-        volume.last = Math.max(volume.last, flow.time);
-        const seen = volume.byObserver.get(flow.observer) ?? { sent: 0, received: 0 };
-        if (ip === flow.source) seen.sent += flow.bytes;
-        else seen.received += flow.bytes;
-        volume.byObserver.set(flow.observer, seen);
-        window.volume.set(ip, volume);
-        if (flow.source === flow.destination) break;
-      }
+  private countVolume(window: WindowState, flow: FlowSample): void {
+    for (const [ip, internal] of [
+      [flow.source, flow.sourceInternal],
+      [flow.destination, flow.destinationInternal],
+    ] as const) {
+      if (!internal) continue;
+      const volume = window.volume.get(ip) ?? {
+        last: 0,
+        flows: new ObservedFlows(),
+        byObserver: new Map<string, { sent: number; received: number }>(),
+      };
+      volume.flows.add(flow.observer);
+      volume.last = Math.max(volume.last, flow.time);
+      const seen = volume.byObserver.get(flow.observer) ?? { sent: 0, received: 0 };
+      if (ip === flow.source) seen.sent += flow.bytes;
+      else seen.received += flow.bytes;
+      volume.byObserver.set(flow.observer, seen);
+      window.volume.set(ip, volume);
+      if (flow.source === flow.destination) break;
     }
+  }
 
+  private countPolicy(window: WindowState, flow: FlowSample): void {
     const broken = this.policy.violations(flow);
     if (broken.length > 0) {
       const key = `${flow.source} ${flow.destination}`;
@@ -165,12 +194,12 @@ export class DetectionEngine {
         destination: flow.destination,
         sourceInternal: flow.sourceInternal,
         destinationInternal: flow.destinationInternal,
-        flows: 0,
+        flows: new ObservedFlows(),
         ports: new Set<number>(),
         last: 0,
       };
       for (const rule of broken) hit.rules.add(rule);
-      hit.flows++;
+      hit.flows.add(flow.observer);
       hit.last = Math.max(hit.last, flow.time);
       if (flow.destinationPort !== undefined) capAdd(hit.ports, flow.destinationPort);
       window.policy.set(key, hit);
@@ -219,7 +248,7 @@ export class DetectionEngine {
           time: d.last,
           level: 'medium',
           evidence: {
-            flows: d.flows,
+            flows: d.flows.count,
             failed_share: round(failedShare),
             distinct_ports: d.ports.size,
             ports: listed(d.ports, byNumber),
@@ -235,7 +264,7 @@ export class DetectionEngine {
           time: s.last,
           level: 'medium',
           evidence: {
-            flows: s.flows,
+            flows: s.flows.count,
             failed_share: round(failedShare),
             distinct_destinations: s.destinations.size,
             distinct_ports: s.ports.size,
@@ -266,7 +295,11 @@ export class DetectionEngine {
         destination: hit.destination,
         time: hit.last,
         level: 'high',
-        evidence: { flows: hit.flows, policy: [...hit.rules].sort(), ports: listed(hit.ports, byNumber) },
+        evidence: {
+          flows: hit.flows.count,
+          policy: [...hit.rules].sort(),
+          ports: listed(hit.ports, byNumber),
+        },
       });
     }
     return findings;
@@ -298,7 +331,7 @@ export class DetectionEngine {
         time: v.last,
         level: 'medium',
         evidence: {
-          flows: v.flows,
+          flows: v.flows.count,
           bytes,
           bytes_sent: sent,
           bytes_received: received,

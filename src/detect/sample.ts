@@ -13,6 +13,8 @@ export interface FlowSample {
   sourceInternal: boolean;
   destinationInternal: boolean;
   failed: boolean;
+  /** The source opened the conversation (it is the flow's client): a reply is not its own probe. */
+  initiated: boolean;
   observer: string;
 }
 
@@ -27,6 +29,7 @@ export function sampleOf(doc: FlowDoc): FlowSample {
     sourceInternal: doc.source.locality === 'internal',
     destinationInternal: doc.destination.locality === 'internal',
     failed: isFailedAttempt(doc.network?.transport, doc.flowtrail?.tcp_flags),
+    initiated: doc.client?.ip === undefined || doc.client.ip === doc.source.ip,
     observer: observerOf(doc),
   };
 }
@@ -45,6 +48,8 @@ const SAMPLE_PATHS = [
   'observer.name',
   'netflow.exporter.address',
   'flowtrail.tcp_flags',
+  'client.ip',
+  'flowtrail.observer',
 ] as const;
 const SAMPLE_TREE = pathTree(SAMPLE_PATHS);
 
@@ -64,6 +69,8 @@ function sampledDoc(json: string): FlowDoc {
     observerName,
     exporter,
     flags,
+    clientIp,
+    observerId,
   ] = readPaths(json, SAMPLE_TREE, SAMPLE_PATHS.length) as never[];
   return {
     '@timestamp': time,
@@ -73,7 +80,8 @@ function sampledDoc(json: string): FlowDoc {
     network: { transport, bytes },
     observer: { ip: observerIp, name: observerName },
     netflow: { exporter: { address: exporter } },
-    flowtrail: { tcp_flags: flags },
+    client: { ip: clientIp },
+    flowtrail: { tcp_flags: flags, observer: observerId },
   };
 }
 
