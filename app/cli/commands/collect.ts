@@ -7,6 +7,7 @@ import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { detectInPipeline } from '../../../src/detect/live.js';
 import { UsageError } from '../../../src/errors.js';
 import { startMetricsServer } from '../../../src/observability/server.js';
+import { checkListenAddresses, type ListenAddress } from '../../../src/util/listen-check.js';
 import { redactUrl } from '../../../src/util/url.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createLogInputs } from '../../wiring/log-inputs.js';
@@ -42,8 +43,29 @@ async function retentionTask(
   return setInterval(run, RETENTION_INTERVAL_MS).unref();
 }
 
+/** The addresses `collect` listens on, with the keys that set them. */
+export function collectorAddresses(config: FlowtrailConfig): ListenAddress[] {
+  const { netflow } = config.inputs;
+  return [
+    ...(netflow.enabled
+      ? [{ protocol: 'udp' as const, host: netflow.host, port: netflow.port, key: 'inputs.netflow.port' }]
+      : []),
+    ...(config.metrics.enabled
+      ? [
+          {
+            protocol: 'tcp' as const,
+            host: config.metrics.host,
+            port: config.metrics.port,
+            key: 'metrics.port',
+          },
+        ]
+      : []),
+  ];
+}
+
 /** Runs the live inputs until SIGINT/SIGTERM, then writes (or spools) what is queued and exits. */
 export async function runCollect(config: FlowtrailConfig, logger: Logger): Promise<number> {
+  await checkListenAddresses(collectorAddresses(config));
   const localNetworks = localNetworksOf(config);
   const logInputs = createLogInputs(config, localNetworks, logger);
   if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)

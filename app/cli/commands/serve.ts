@@ -6,6 +6,7 @@ import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { parseHostPort } from '../../../src/config/units.js';
 import { correlationSettings } from '../../../src/correlate/correlator.js';
 import { UsageError } from '../../../src/errors.js';
+import { checkListenAddresses } from '../../../src/util/listen-check.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
@@ -15,6 +16,7 @@ async function runServe(config: FlowtrailConfig, logger: Logger): Promise<number
   const { host, port } = config.api;
   const { token, warnings } = resolveToken(host, config.api);
   for (const warning of warnings) logger.warn(warning);
+  await checkListenAddresses([{ protocol: 'tcp', host, port, key: 'api.port' }]);
   const { store: client } = await connect(config);
   const api = await startApiServer(apiRoutes(client, config, correlationSettings(config)), {
     host,

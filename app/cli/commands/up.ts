@@ -1,14 +1,17 @@
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { checkListenAddresses } from '../../../src/util/listen-check.js';
 import { dataDirOf } from '../../wiring/paths.js';
 import { startConfiguredStack } from '../../wiring/stack.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
-import { runCollect } from './collect.js';
+import { collectorAddresses, runCollect } from './collect.js';
 import { describeSetup, runSetup } from './setup.js';
 
 /** The quick start: the embedded Elasticsearch (unless a cluster is configured), its templates, then collection. */
 async function runUp(config: FlowtrailConfig, logger: Logger): Promise<number> {
+  // Before the stack, setup and retention: a second `up` beside a running one stops here, saying why.
+  await checkListenAddresses(collectorAddresses(config));
   if (!process.env.FLOWTRAIL_ES_URL && !config.elasticsearch.url) {
     logger.info(
       { data_dir: dataDirOf(config) },
