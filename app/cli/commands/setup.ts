@@ -18,6 +18,16 @@ export async function runSetup(config: FlowtrailConfig): Promise<SetupReport> {
   }
 }
 
+/** The report as `setup --json` prints it: snake_case keys, as every JSON flowtrail prints. */
+export function setupView(report: SetupReport): Record<string, unknown> {
+  const { version, distribution, indexMode, retentionMode } = report.cluster;
+  return {
+    cluster: { version, distribution, index_mode: indexMode, retention_mode: retentionMode },
+    changes: report.changes,
+    deleted_indices: report.deletedIndices,
+  };
+}
+
 export function describeSetup(report: SetupReport): string {
   const retention: Record<string, string> = {
     lifecycle: 'data stream lifecycle',
@@ -38,7 +48,7 @@ export const setupCommand: CliCommand = (parent, { withConfig, run }) => {
     .action(
       run(async (o: ConfigFlags & { json?: boolean }) => {
         const report = await runSetup(resolveConfig(o));
-        printResult(Boolean(o.json), report, () => describeSetup(report));
+        printResult(Boolean(o.json), setupView(report), () => describeSetup(report));
         return 0;
       }),
     );
