@@ -12,7 +12,9 @@ export function formatTable(rows: readonly object[], columns: readonly string[])
   const cells = [[...columns], ...rows.map((r) => columns.map((c) => cell(r, c)))];
   // A column is numeric by its first value: columns without a value in some rows (stats) skip those.
   const numeric = columns.map((c) => {
-    const first = rows.map((r) => (r as Record<string, unknown>)[c]).find((v) => v !== null && v !== undefined);
+    const first = rows
+      .map((r) => (r as Record<string, unknown>)[c])
+      .find((v) => v !== null && v !== undefined);
     return typeof first === 'number';
   });
   const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i].length)));

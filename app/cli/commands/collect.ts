@@ -6,6 +6,8 @@ import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { detectInPipeline } from '../../../src/detect/live.js';
 import { UsageError } from '../../../src/errors.js';
+import { ActivitySummary } from '../../../src/observability/activity.js';
+import type { Metrics } from '../../../src/observability/metrics.js';
 import { startMetricsServer } from '../../../src/observability/server.js';
 import { checkListenAddresses, type ListenAddress } from '../../../src/util/listen-check.js';
 import { redactUrl } from '../../../src/util/url.js';
@@ -41,6 +43,22 @@ async function retentionTask(
       (err: Error) => logger.warn({ err: err.message }, 'retention run failed; next try in an hour'),
     );
   return setInterval(run, RETENTION_INTERVAL_MS).unref();
+}
+
+/** A line every `metrics.summary_interval`: what came in, per input, and what was written since the last one. */
+async function activityTask(
+  config: FlowtrailConfig,
+  metrics: Metrics,
+  logger: Logger,
+): Promise<NodeJS.Timeout | undefined> {
+  const every = config.metrics.summary_interval;
+  if (every === 0) return undefined;
+  const activity = new ActivitySummary(metrics);
+  await activity.start();
+  return setInterval(
+    () => void activity.next().then(({ msg, fields }) => logger.info(fields, msg)),
+    every,
+  ).unref();
 }
 
 /** The addresses `collect` listens on, with the keys that set them. */
@@ -87,6 +105,7 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const retention = await retentionTask(config, client, logger);
+  let summary: NodeJS.Timeout | undefined;
   try {
     const sources = netflow ? [netflow.source, ...logInputs.sources] : logInputs.sources;
     const running = runtime.pipeline.run(sources);
@@ -109,8 +128,10 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
         'collecting',
       );
     }
+    summary = await activityTask(config, runtime.metrics, logger);
     await running;
   } finally {
+    if (summary) clearInterval(summary);
     netflow?.close();
     if (retention) clearInterval(retention);
     process.removeListener('SIGINT', stop);
