@@ -16,6 +16,7 @@ import {
   watchedDirectories,
 } from './tail-files.js';
 import { PositionStore, type TrackedFile } from './tail-state.js';
+import { Wakeup } from './wakeup.js';
 
 export interface TailOptions {
   /** The input's name in metrics and logs. */
@@ -73,8 +74,7 @@ class Tailer {
   private readonly include: RegExp[];
   private readonly store: PositionStore;
   private readonly now: () => number;
-  private woken = false;
-  private wake: (() => void) | undefined;
+  private readonly wakeup = new Wakeup();
   private saveTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -105,7 +105,7 @@ class Tailer {
           if (reader.rotated && read === 0) await this.finish(reader);
         }
         await this.watch();
-        await this.sleep();
+        await this.wakeup.sleep(this.options.pollIntervalMs, this.ctx.signal);
       }
     } finally {
       this.stopped = true;
@@ -377,7 +377,7 @@ class Tailer {
     for (const dir of await watchedDirectories(this.options.paths)) {
       if (this.watchers.has(dir)) continue;
       try {
-        const watcher = watch(dir, () => this.poke());
+        const watcher = watch(dir, () => this.wakeup.poke());
         watcher.on('error', () => {
           watcher.close();
           this.watchers.delete(dir);
@@ -387,29 +387,6 @@ class Tailer {
         // The directory does not exist yet; polling looks for it and the next pass tries again.
       }
     }
-  }
-
-  private poke(): void {
-    if (this.wake !== undefined) this.wake();
-    else this.woken = true;
-  }
-
-  private sleep(): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        this.ctx.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.options.pollIntervalMs);
-      this.wake = done;
-      this.ctx.signal.addEventListener('abort', done, { once: true });
-    });
   }
 }
 
