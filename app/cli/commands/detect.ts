@@ -25,7 +25,7 @@ interface DetectFlags {
 }
 
 /** Findings for people: when, how severe, what, and on the next line the evidence. */
-function describeFindings(findings: readonly Finding[]): string {
+export function describeFindings(findings: readonly Finding[]): string {
   if (findings.length === 0) return 'nothing found';
   const lines = findings.map((f) => {
     const v = findingView(f);
