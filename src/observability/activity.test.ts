@@ -10,9 +10,8 @@ describe('ActivitySummary', () => {
       exporters: Object.fromEntries(Object.entries(packets).map(([e, p]) => [e, { packets: p }])),
     });
     let now = 0;
-    const summary = new ActivitySummary(metrics, () => now);
     metrics.recordsIn.inc({ plugin: 'netflow' }, 7);
-    await summary.start();
+    const summary = await ActivitySummary.start(metrics, () => now);
 
     metrics.recordsIn.inc({ plugin: 'netflow' }, 100);
     metrics.recordsIn.inc({ plugin: 'zeek-files' }, 20);

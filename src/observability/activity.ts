@@ -31,6 +31,20 @@ function listed(values: Record<string, number>): string {
     .join(', ');
 }
 
+async function snapshot(metrics: Metrics, now: () => number): Promise<Snapshot> {
+  const exporters: Totals = new Map();
+  for (const [exporter, sample] of Object.entries(metrics.netflow?.().exporters ?? {}))
+    exporters.set(exporter, sample.packets ?? 0);
+  return {
+    in: await byPlugin(metrics.recordsIn),
+    out: await byPlugin(metrics.recordsOut),
+    failed: await byPlugin(metrics.recordsFailed),
+    dropped: await byPlugin(metrics.recordsDropped),
+    exporters,
+    at: now(),
+  };
+}
+
 interface Snapshot {
   in: Totals;
   out: Totals;
@@ -58,43 +72,21 @@ export interface ActivityLine {
  * sink, failed and dropped, and NetFlow exporters heard from, each since the previous line.
  */
 export class ActivitySummary {
-  private last: Snapshot | undefined;
-
-  constructor(
+  private constructor(
     private readonly metrics: Metrics,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
+    private last: Snapshot,
   ) {}
 
-  private async snapshot(): Promise<Snapshot> {
-    const exporters: Totals = new Map();
-    for (const [exporter, sample] of Object.entries(this.metrics.netflow?.().exporters ?? {}))
-      exporters.set(exporter, sample.packets ?? 0);
-    return {
-      in: await byPlugin(this.metrics.recordsIn),
-      out: await byPlugin(this.metrics.recordsOut),
-      failed: await byPlugin(this.metrics.recordsFailed),
-      dropped: await byPlugin(this.metrics.recordsDropped),
-      exporters,
-      at: this.now(),
-    };
+  /** A summary that counts from now. */
+  static async start(metrics: Metrics, now: () => number = Date.now): Promise<ActivitySummary> {
+    return new ActivitySummary(metrics, now, await snapshot(metrics, now));
   }
 
-  /** Starts counting from now. */
-  async start(): Promise<void> {
-    this.last = await this.snapshot();
-  }
-
-  /** The line for what happened since `start` or the previous line. */
+  /** The line for what happened since the summary started or since the previous line. */
   async next(): Promise<ActivityLine> {
-    const now = await this.snapshot();
-    const before = this.last ?? {
-      in: new Map(),
-      out: new Map(),
-      failed: new Map(),
-      dropped: new Map(),
-      exporters: new Map(),
-      at: now.at,
-    };
+    const now = await snapshot(this.metrics, this.now);
+    const before = this.last;
     this.last = now;
     const fields = {
       seconds: Math.round((now.at - before.at) / 1000),

@@ -53,8 +53,7 @@ async function activityTask(
 ): Promise<NodeJS.Timeout | undefined> {
   const every = config.metrics.summary_interval;
   if (every === 0) return undefined;
-  const activity = new ActivitySummary(metrics);
-  await activity.start();
+  const activity = await ActivitySummary.start(metrics);
   return setInterval(
     () => void activity.next().then(({ msg, fields }) => logger.info(fields, msg)),
     every,
