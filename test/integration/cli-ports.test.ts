@@ -80,5 +80,18 @@ describe('ports already in use', () => {
     const result = await runCli(['serve', '-c', config, '--data-dir', dataDir, '--es', NO_CLUSTER]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(`tcp/127.0.0.1:${tcpPort} (api.port) is already in use`);
+    const listen = await runCli([
+      'serve',
+      '-c',
+      config,
+      '--data-dir',
+      dataDir,
+      '--es',
+      NO_CLUSTER,
+      '--listen',
+      `127.0.0.1:${tcpPort}`,
+    ]);
+    expect(listen.code).toBe(1);
+    expect(listen.stderr).toMatch(`tcp/127.0.0.1:${tcpPort} (--listen) is already in use`);
   });
 });
