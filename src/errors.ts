@@ -28,3 +28,11 @@ export class StoreError extends Error {
 export class RetryableError extends Error {
   override readonly name = 'RetryableError';
 }
+
+/**
+ * Something the command needs is held by another process (a port in use): the CLI prints the message, which
+ * says what and where, and exits with code 1 without a stack trace.
+ */
+export class UnavailableError extends Error {
+  override readonly name = 'UnavailableError';
+}

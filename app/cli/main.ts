@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import type { Logger } from 'pino';
-import { ConfigError, UsageError } from '../../src/errors.js';
+import { ConfigError, UnavailableError, UsageError } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { VERSION } from '../../src/util/package.js';
 import type { CliContext } from './command.js';
@@ -44,6 +44,10 @@ function failureCode(err: unknown, logger: Logger): number {
   if (err instanceof UsageError || err instanceof ConfigError) {
     process.stderr.write(`flowtrail: ${err.message}\n`);
     return 2;
+  }
+  if (err instanceof UnavailableError) {
+    process.stderr.write(`flowtrail: ${err.message}\n`);
+    return 1;
   }
   logger.error({ err }, (err as Error).message);
   process.stderr.write(`flowtrail: ${(err as Error).message}\n`);

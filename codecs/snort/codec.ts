@@ -1,4 +1,4 @@
-import type { Codec } from '../../src/codec/types.js';
+import { type Codec, notText } from '../../src/codec/types.js';
 import { detectSnortFormat, SnortDecoder } from './decoder.js';
 import { isUnified2 } from './unified2.js';
 import { Unified2Decoder } from './unified2-decoder.js';
@@ -7,6 +7,10 @@ import { Unified2Decoder } from './unified2-decoder.js';
 export const snortCodec: Codec = {
   name: 'snort',
   open: (stream, firstLine) => new SnortDecoder(stream, detectSnortFormat(firstLine)),
+  refuses(head) {
+    const binary = notText(head);
+    return binary === undefined ? undefined : `not a Snort alert file: ${binary}`;
+  },
   binary: {
     recognizes: isUnified2,
     open: (stream) => new Unified2Decoder(stream),

@@ -1,4 +1,4 @@
-import type { Codec } from '../../src/codec/types.js';
+import { type Codec, notText } from '../../src/codec/types.js';
 import { nativeConnUnavailable } from './conn-native.js';
 import { ZeekDecoder } from './decoder.js';
 
@@ -6,6 +6,15 @@ import { ZeekDecoder } from './decoder.js';
 export const zeekCodec: Codec = {
   name: 'zeek',
   open: (stream) => new ZeekDecoder(stream),
+  refuses(head) {
+    const binary = notText(head);
+    if (binary !== undefined) return `not a Zeek log: ${binary}`;
+    // Zeek's TSV logs start with their header (#separator), its JSON logs with an object.
+    const first = head.toString('utf8').trimStart()[0];
+    return first === undefined || first === '#' || first === '{'
+      ? undefined
+      : 'not a Zeek log: neither a TSV header (#separator…) nor a JSON object';
+  },
   degraded() {
     const reason = nativeConnUnavailable();
     return reason === undefined

@@ -1,10 +1,11 @@
 import { basename } from 'node:path';
-import { type StreamInfo, type Unit, type UnitDecoder, unitIdentity } from '../../src/codec/types.js';
+import type { StreamInfo, Unit, UnitDecoder } from '../../src/codec/types.js';
 import { ParseError } from '../../src/errors.js';
 import type { PipelineRecord } from '../../src/pipeline/types.js';
 import { addedMembers, connFlowFacts } from './conn.js';
 import { NativeConnMapper } from './conn-native.js';
 import { ConnTsvReader } from './conn-tsv.js';
+import { recordIdentity, zeekIdentity } from './identity.js';
 import { parseZeekJson } from './json.js';
 import { connRecord, guessLog, mapZeek } from './map.js';
 import { type TsvLayout, ZeekTsvParser } from './tsv.js';
@@ -52,15 +53,15 @@ export class ZeekDecoder implements UnitDecoder {
   decode(unit: Unit): PipelineRecord | undefined {
     const line = unit.text;
     const first = line.charCodeAt(0);
-    if (first === 123 /* { */) return this.map(parseZeekJson(line), unit);
+    if (first === 123 /* { */) return this.map(parseZeekJson(line));
     // A line that starts with a printable ASCII character is not blank: only the others need trimming.
     if (!(first > 32 && first < 127) && line.trim() === '') return undefined;
     if (first !== 35 /* # */) {
       const reader = this.connReader();
-      if (reader !== undefined) return this.connRecord(reader, line, unit);
+      if (reader !== undefined) return this.connRecord(reader, line);
     }
     const entry = this.tsv.parse(line);
-    return entry === undefined ? undefined : this.map(entry, unit);
+    return entry === undefined ? undefined : this.map(entry);
   }
 
   /** Header lines set the layout of the lines after them; the header block ends at the first other line. */
@@ -74,10 +75,14 @@ export class ZeekDecoder implements UnitDecoder {
     return true;
   }
 
-  private map(entry: ZeekEntry, unit: Unit): PipelineRecord {
+  /**
+   * A conn record is known by its uid; any other record (and a conn record without one) by its content, so that
+   * the TSV and the JSON copy of a log, or a record read again from elsewhere, become one document.
+   */
+  private map(entry: ZeekEntry): PipelineRecord {
     const log = entry.path ?? this.fileLog ?? guessLog(entry.record);
     if (log === undefined) throw new ParseError('zeek: cannot tell which log this record belongs to');
-    return mapZeek(log, entry.record, unitIdentity(this.stream, unit), this.stream);
+    return mapZeek(log, entry.record, zeekIdentity(log, entry.record), this.stream);
   }
 
   /** The fast path for the current header, when it is conn.log's and the reader covers it. */
@@ -94,14 +99,14 @@ export class ZeekDecoder implements UnitDecoder {
     return this.reader;
   }
 
-  private connRecord(reader: ConnTsvReader, line: string, unit: Unit): PipelineRecord {
+  private connRecord(reader: ConnTsvReader, line: string): PipelineRecord {
     const mapped = this.nativeMapper?.map(line, this.stream.now());
     if (mapped !== undefined) return mapped;
     reader.read(line);
     const fields = reader.conn();
     const connection = reader.connection(addedMembers(fields));
-    // The unit's identity only stands in for a missing uid, and costs a string per line.
-    const identity = fields.uid ?? unitIdentity(this.stream, unit);
+    // The content's identity only stands in for a missing uid (rare), and costs a second reading of the line.
+    const identity = fields.uid ?? recordIdentity('conn', this.tsv.parse(line)!.record);
     return connRecord(connFlowFacts(fields, connection, identity), this.stream);
   }
 }

@@ -5,7 +5,7 @@ import { toEventRecord } from '../../src/schema/event.js';
 import { type FlowFacts, toFlowRecord } from '../../src/schema/flow.js';
 import { connFacts } from './conn.js';
 import { ecsFields, profile } from './ecs-fields.js';
-import { CONNECTION_KEYS, number, protocol, text, timestamp } from './fields.js';
+import { CONNECTION_KEYS, microsecondTimestamp, number, protocol, text } from './fields.js';
 import { noticeFacts } from './notice.js';
 import { nest, type ZeekRecord } from './values.js';
 
@@ -35,7 +35,7 @@ function eventRecord(log: string, record: ZeekRecord, identity: string, deps: St
       action: log === 'weird' ? (text(record, 'name') ?? log) : log,
       category: p.category,
       type: p.type,
-      time: timestamp(record),
+      time: microsecondTimestamp(record),
       protocol: protocol(record),
       sourceIp: text(record, 'id.orig_h'),
       sourcePort: number(record, 'id.orig_p'),

@@ -1,5 +1,5 @@
 import type { AlertFacts } from '../../src/schema/alert.js';
-import { CONNECTION_KEYS, direction, number, protocol, text, timestamp } from './fields.js';
+import { CONNECTION_KEYS, direction, microsecondTimestamp, number, protocol, text } from './fields.js';
 import { nest, type ZeekRecord } from './values.js';
 
 const MAPPED = new Set(CONNECTION_KEYS);
@@ -12,7 +12,7 @@ export function noticeFacts(record: ZeekRecord, identity: string): AlertFacts {
   return {
     module: 'zeek',
     action: 'notice',
-    time: timestamp(record),
+    time: microsecondTimestamp(record),
     rule: { name: note, description: text(record, 'msg') },
     protocol: protocol(record),
     sourceIp: text(record, 'id.orig_h') ?? text(record, 'src'),

@@ -136,20 +136,28 @@ describe('zeek TSV and JSON', () => {
     : readdirSync(join(ZED, 'zeek-default')).filter((f) => f.endsWith('.log'));
 
   for (const log of logs) {
-    itNeeding(fixturesMissing())(`${log} gives the same documents from TSV and JSON`, async () => {
-      const name = log.replace(/\.log$/, '');
-      const tsv = await ingest(join(ZED, 'zeek-default', log));
-      const json = await ingest(join(ZED, 'zeek-json', `${name}.json`));
-      expect(tsv.dead).toEqual([]);
-      expect(json.dead).toEqual([]);
-      expect(tsv.records.length).toBeGreaterThan(0);
-      expect(json.records).toHaveLength(tsv.records.length);
-      const differing = tsv.records.findIndex((r, i) => !close(r.doc, json.records[i].doc));
-      expect(
-        differing === -1 ? undefined : [tsv.records[differing].doc, json.records[differing].doc],
-      ).toBeUndefined();
-      expect(tsv.records[0].dataset).toBe(name === 'notice' ? 'flowtrail.alerts' : `flowtrail.zeek_${name}`);
-    });
+    itNeeding(fixturesMissing())(
+      `${log} gives the same documents, with the same ids, from TSV and JSON`,
+      async () => {
+        const name = log.replace(/\.log$/, '');
+        const tsv = await ingest(join(ZED, 'zeek-default', log));
+        const json = await ingest(join(ZED, 'zeek-json', `${name}.json`));
+        expect(tsv.dead).toEqual([]);
+        expect(json.dead).toEqual([]);
+        expect(tsv.records.length).toBeGreaterThan(0);
+        expect(json.records).toHaveLength(tsv.records.length);
+        const differing = tsv.records.findIndex((r, i) => !close(r.doc, json.records[i].doc));
+        expect(
+          differing === -1 ? undefined : [tsv.records[differing].doc, json.records[differing].doc],
+        ).toBeUndefined();
+        expect(tsv.records[0].dataset).toBe(
+          name === 'notice' ? 'flowtrail.alerts' : `flowtrail.zeek_${name}`,
+        );
+        // One record in two formats is one document; and no two records of a log are taken for one.
+        expect(json.records.map((r) => r.id)).toEqual(tsv.records.map((r) => r.id));
+        expect(new Set(tsv.records.map((r) => r.id)).size).toBe(tsv.records.length);
+      },
+    );
   }
 
   itNeeding(fixturesMissing())('maps dns.log to ECS dns fields', async () => {

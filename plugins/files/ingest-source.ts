@@ -5,6 +5,7 @@ import type { LocalNetworks } from '../../src/schema/locality.js';
 import { fileHead, fingerprintOf } from './fingerprint.js';
 import { openStream, readLines } from './lines.js';
 import { LogRecordReader } from './records.js';
+import { accepts } from './refuse.js';
 
 export interface IngestOptions {
   /** The source's name in metrics and logs, e.g. `zeek-files`. */
@@ -15,13 +16,20 @@ export interface IngestOptions {
   /** Zone of timestamps that carry none (Snort): IANA name or `±HH:MM`; default UTC. */
   timezone?: string;
   now?: () => number;
+  /** Hears how many bytes of the files were read, as they are read (compressed bytes of `.gz` files). */
+  onRead?: (bytes: number) => void;
 }
 
 /** Records handed to the pipeline per `emit`, so backpressure applies while a large file is read. */
 const EMIT_BATCH = 1000;
 
 /** Reads a text file to its end: decoding errors are dead-lettered with `file:line` and reading goes on. */
-async function ingestText(codec: Codec, stream: StreamInfo, ctx: SourceContext): Promise<void> {
+async function ingestText(
+  codec: Codec,
+  stream: StreamInfo,
+  ctx: SourceContext,
+  onRead?: (bytes: number) => void,
+): Promise<void> {
   const reader = new LogRecordReader(codec, stream, ctx);
   const flush = async (minimum: number) => {
     while (reader.pending >= minimum && reader.pending > 0) {
@@ -30,7 +38,7 @@ async function ingestText(codec: Codec, stream: StreamInfo, ctx: SourceContext):
       await ctx.emit(batch);
     }
   };
-  for await (const lines of readLines(stream.name)) {
+  for await (const lines of readLines(stream.name, undefined, onRead)) {
     for (const line of lines) reader.push(line);
     await flush(EMIT_BATCH);
     if (ctx.signal.aborted) return;
@@ -45,6 +53,7 @@ async function ingestBinary(
   decoder: ByteDecoder,
   stream: StreamInfo,
   ctx: SourceContext,
+  onRead?: (bytes: number) => void,
 ): Promise<void> {
   const out: ByteOutput = {
     records: [],
@@ -65,7 +74,7 @@ async function ingestBinary(
     ctx.counters.recordsIn(batch.length);
     await ctx.emit(batch);
   };
-  for await (const chunk of openStream(stream.name, 0)) {
+  for await (const chunk of openStream(stream.name, 0, onRead)) {
     const readable = decoder.push(chunk, out);
     if (out.records.length >= EMIT_BATCH) await flush();
     if (ctx.signal.aborted) return;
@@ -95,9 +104,13 @@ export function createIngestSource(options: IngestOptions): Source {
           localNetworks,
           now,
         };
+        if (!accepts(codec, stream, head, ctx)) {
+          options.onRead?.(info.size);
+          continue;
+        }
         if (codec.binary?.recognizes(head))
-          await ingestBinary(codec.name, codec.binary.open(stream), stream, ctx);
-        else await ingestText(codec, stream, ctx);
+          await ingestBinary(codec.name, codec.binary.open(stream), stream, ctx, options.onRead);
+        else await ingestText(codec, stream, ctx, options.onRead);
       }
     },
   };

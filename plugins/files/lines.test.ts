@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -131,5 +131,23 @@ describe('lines that are not UTF-8', () => {
     expect(ctx.dead).toEqual([
       expect.objectContaining({ origin: `${path}:2`, stream: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/) }),
     ]);
+  });
+});
+
+describe('readLines progress', () => {
+  it('hears every byte of the file read, compressed bytes for .gz', async () => {
+    const text = Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 50)}`).join('\n');
+    writeFileSync(join(dir, 'plain.log'), text);
+    writeFileSync(join(dir, 'packed.log.gz'), gzipSync(text));
+    for (const name of ['plain.log', 'packed.log.gz']) {
+      let heard = 0;
+      let lines = 0;
+      for await (const batch of readLines(join(dir, name), undefined, (n) => {
+        heard += n;
+      }))
+        lines += batch.length;
+      expect(lines, name).toBe(20_000);
+      expect(heard, name).toBe(statSync(join(dir, name)).size);
+    }
   });
 });

@@ -30,11 +30,20 @@ export function isGzip(path: string): boolean {
   return path.endsWith('.gz');
 }
 
-/** The bytes of a plain file from `offset`, or of a gzip file decompressed from its start (the caller skips). */
-export function openStream(path: string, offset: number): AsyncIterable<Buffer> {
-  if (!isGzip(path)) return createReadStream(path, { start: offset, highWaterMark: CHUNK_SIZE });
+/**
+ * The bytes of a plain file from `offset`, or of a gzip file decompressed from its start (the caller skips).
+ * `onRead` hears how many bytes of the file itself (compressed, for gzip) each read took, for progress.
+ */
+export function openStream(
+  path: string,
+  offset: number,
+  onRead?: (bytes: number) => void,
+): AsyncIterable<Buffer> {
+  const file = createReadStream(path, { start: isGzip(path) ? 0 : offset, highWaterMark: CHUNK_SIZE });
+  if (onRead) file.on('data', (chunk) => onRead(chunk.length));
+  if (!isGzip(path)) return file;
   // A gzip stream cannot seek: decompress from the start and drop what lies before the offset.
-  return createReadStream(path, { highWaterMark: CHUNK_SIZE }).pipe(createGunzip({ chunkSize: CHUNK_SIZE }));
+  return file.pipe(createGunzip({ chunkSize: CHUNK_SIZE }));
 }
 
 /**
@@ -111,10 +120,11 @@ export class LineSplitter {
 export async function* readLines(
   path: string,
   from: ReadPosition = { offset: 0, number: 1 },
+  onRead?: (bytes: number) => void,
 ): AsyncGenerator<Line[]> {
   let skip = isGzip(path) ? from.offset : 0;
   const splitter = new LineSplitter(from);
-  for await (let chunk of openStream(path, from.offset)) {
+  for await (let chunk of openStream(path, from.offset, onRead)) {
     if (skip > 0) {
       if (chunk.length <= skip) {
         skip -= chunk.length;

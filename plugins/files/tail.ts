@@ -6,6 +6,7 @@ import type { LocalNetworks } from '../../src/schema/locality.js';
 import { FINGERPRINT_BYTES } from './fingerprint.js';
 import { LineSplitter, type ReadPosition } from './lines.js';
 import { LogRecordReader } from './records.js';
+import { accepts } from './refuse.js';
 import {
   type Candidate,
   findFiles,
@@ -15,6 +16,7 @@ import {
   watchedDirectories,
 } from './tail-files.js';
 import { PositionStore, type TrackedFile } from './tail-state.js';
+import { Wakeup } from './wakeup.js';
 
 export interface TailOptions {
   /** The input's name in metrics and logs. */
@@ -66,12 +68,13 @@ interface Reader {
 class Tailer {
   private entries: TrackedFile[];
   private readonly readers = new Map<TrackedFile, Reader>();
+  /** Files the codec refused; known by content, so a rename does not bring them back. */
+  private readonly refused = new Set<TrackedFile>();
   private readonly watchers = new Map<string, FSWatcher>();
   private readonly include: RegExp[];
   private readonly store: PositionStore;
   private readonly now: () => number;
-  private woken = false;
-  private wake: (() => void) | undefined;
+  private readonly wakeup = new Wakeup();
   private saveTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -102,7 +105,7 @@ class Tailer {
           if (reader.rotated && read === 0) await this.finish(reader);
         }
         await this.watch();
-        await this.sleep();
+        await this.wakeup.sleep(this.options.pollIntervalMs, this.ctx.signal);
       }
     } finally {
       this.stopped = true;
@@ -235,19 +238,26 @@ class Tailer {
       const from: ReadPosition = reader?.records.position ?? { offset: entry.offset, number: entry.number };
       if (reader !== undefined) await this.close(reader);
       if (c.size < from.offset) continue;
+      if (this.refused.has(entry)) continue;
       const handle = opened.take(c);
       entry.dev = c.dev;
       entry.ino = c.ino;
-      this.readers.set(entry, await this.startReader(entry, handle, c, from));
+      const started = await this.startReader(entry, handle, c, from);
+      if (started !== undefined) this.readers.set(entry, started);
+      else {
+        this.refused.add(entry);
+        await handle.close();
+      }
     }
   }
 
+  /** A reader of the file from `from`; undefined for a new file the codec refuses (said once, then left alone). */
   private async startReader(
     entry: TrackedFile,
     handle: FileHandle,
     c: Candidate,
     from: ReadPosition,
-  ): Promise<Reader> {
+  ): Promise<Reader | undefined> {
     const { localNetworks, timezone } = this.options;
     const now = this.now;
     const stream: StreamInfo = {
@@ -261,6 +271,11 @@ class Tailer {
       localNetworks,
       now,
     };
+    if (from.offset === 0) {
+      const head = Buffer.alloc(FINGERPRINT_BYTES);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      if (!accepts(this.options.codec, stream, head.subarray(0, bytesRead), this.ctx)) return undefined;
+    }
     const records = new LogRecordReader(this.options.codec, stream, this.ctx, from);
     if (from.offset > 0) await this.prime(handle, records, from.offset);
     return {
@@ -362,7 +377,7 @@ class Tailer {
     for (const dir of await watchedDirectories(this.options.paths)) {
       if (this.watchers.has(dir)) continue;
       try {
-        const watcher = watch(dir, () => this.poke());
+        const watcher = watch(dir, () => this.wakeup.poke());
         watcher.on('error', () => {
           watcher.close();
           this.watchers.delete(dir);
@@ -372,29 +387,6 @@ class Tailer {
         // The directory does not exist yet; polling looks for it and the next pass tries again.
       }
     }
-  }
-
-  private poke(): void {
-    if (this.wake !== undefined) this.wake();
-    else this.woken = true;
-  }
-
-  private sleep(): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        this.ctx.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.options.pollIntervalMs);
-      this.wake = done;
-      this.ctx.signal.addEventListener('abort', done, { once: true });
-    });
   }
 }
 

@@ -3,17 +3,23 @@ import { type CorrelationSettings, findAlert } from '../correlate/correlator.js'
 import { investigate } from '../correlate/investigate.js';
 import { hostLog } from '../reports/host.js';
 import { address, QUERY_NAMES } from '../reports/params.js';
-import { reportNamed } from '../reports/registry.js';
+import { REPORTS, reportNamed } from '../reports/registry.js';
 import { parseReportOptions, runReport } from '../reports/run.js';
 import { searchFlows } from '../reports/search.js';
 import { parseSearch } from '../reports/search-params.js';
 import { parseRange } from '../reports/time.js';
 import type { StoreClient } from '../store/client.js';
-import type { Route } from './server.js';
+import { VERSION } from '../util/package.js';
+import type { Route, RouteParameter } from './server.js';
 
 function param(query: URLSearchParams, name: string): string | undefined {
   return query.get(name) ?? undefined;
 }
+
+const RANGE: RouteParameter[] = [
+  { name: 'from', in: 'query', description: 'start: ISO 8601, epoch ms or -1h (default: an hour ago)' },
+  { name: 'to', in: 'query', description: 'end, likewise (default: now)' },
+];
 
 /** The API's routes over one namespace; each returns what the CLI command of the same name prints with --json. */
 export function apiRoutes(
@@ -21,8 +27,12 @@ export function apiRoutes(
   config: FlowtrailConfig,
   settings: CorrelationSettings,
 ): Route[] {
-  return [
+  const routes: Route[] = [
     {
+      path: '/api/alerts/{id}/context',
+      description:
+        'one alert, correlated now: its flows, both endpoints before and after, peers (correlate <id>)',
+      parameters: [{ name: 'id', in: 'path', description: 'document id of the alert' }],
       pattern: /^\/api\/alerts\/([^/]+)\/context$/,
       handler: async ([id]) => {
         const alert = await findAlert(client, settings.indices, id);
@@ -30,6 +40,9 @@ export function apiRoutes(
       },
     },
     {
+      path: '/api/hosts/{ip}',
+      description: "one address's log: whom it talked to, services it used, who accessed it (host <ip>)",
+      parameters: [{ name: 'ip', in: 'path', description: 'IPv4 or IPv6 address' }, ...RANGE],
       pattern: /^\/api\/hosts\/([^/]+)$/,
       handler: async ([ip], query) =>
         hostLog(
@@ -40,6 +53,19 @@ export function apiRoutes(
         ),
     },
     {
+      path: '/api/flows',
+      description: 'flow records matching filters, oldest first (search)',
+      parameters: [
+        ...RANGE,
+        { name: 'ip', in: 'query', description: 'an address or CIDR on either side' },
+        { name: 'local_port', in: 'query', description: 'port on the side inside local_networks' },
+        { name: 'remote_port', in: 'query', description: 'port on the side outside local_networks' },
+        { name: 'protocol', in: 'query', description: 'tcp, udp, icmp… or a protocol number' },
+        { name: 'min_bytes', in: 'query', description: 'at least this many bytes' },
+        { name: 'max_bytes', in: 'query', description: 'at most this many bytes' },
+        { name: 'first_talker', in: 'query', description: 'only sessions this address started' },
+        { name: 'limit', in: 'query', description: 'at most this many flows (default 100)' },
+      ],
       pattern: /^\/api\/flows$/,
       handler: async (_, query) => {
         const get = (name: string) => param(query, name);
@@ -63,6 +89,14 @@ export function apiRoutes(
       },
     },
     {
+      path: '/api/reports/{name}',
+      description: 'a traffic report over a time range (report <name>)',
+      parameters: [
+        { name: 'name', in: 'path', description: REPORTS.map((r) => r.name).join(', ') },
+        ...RANGE,
+        { name: 'limit', in: 'query', description: 'rows of ranked reports (default 20)' },
+        { name: 'interval', in: 'query', description: 'billing period: hour, day, week, month' },
+      ],
       pattern: /^\/api\/reports\/([^/]+)$/,
       handler: async ([name], query) => {
         reportNamed(name);
@@ -78,5 +112,39 @@ export function apiRoutes(
         );
       },
     },
+  ];
+  return [...routes, ...indexRoutes(routes)];
+}
+
+/** What the API offers, read off the routes themselves so that it cannot fall behind them. */
+export function apiIndex(routes: readonly Route[]): Record<string, unknown> {
+  return {
+    name: 'flowtrail',
+    version: VERSION,
+    routes: routes
+      .filter((r) => r.path !== undefined)
+      .map((r) => ({
+        method: 'GET',
+        path: r.path,
+        description: r.description,
+        parameters: r.parameters ?? [],
+      })),
+  };
+}
+
+/**
+ * The index at `/api`; `/` answers it too until a page is served there. Every answer is JSON with snake_case
+ * keys, ISO 8601 UTC times, arrays for lists; errors are `{"error": …}`.
+ */
+export function indexRoutes(routes: readonly Route[]): Route[] {
+  const index = apiIndex(routes);
+  return [
+    {
+      path: '/api',
+      description: 'this index: the routes and their parameters',
+      pattern: /^\/api\/?$/,
+      handler: async () => index,
+    },
+    { pattern: /^\/$/, handler: async () => index },
   ];
 }

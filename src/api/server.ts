@@ -8,9 +8,19 @@ import { authorized, isLoopback, namesThisMachine, sameOrigin } from './auth.js'
 /** A handler gets the path's parameters and the query string and returns the JSON body, or undefined for 404. */
 export type Handler = (params: string[], query: URLSearchParams) => Promise<unknown>;
 
+export interface RouteParameter {
+  name: string;
+  in: 'path' | 'query';
+  description: string;
+}
+
 export interface Route {
   pattern: RegExp;
   handler: Handler;
+  /** How the API index shows the route (`/api/hosts/{ip}`); routes without it are not listed. */
+  path?: string;
+  description?: string;
+  parameters?: RouteParameter[];
 }
 
 export interface ApiServer {
@@ -90,7 +100,7 @@ export async function startApiServer(
       );
       return;
     }
-    send(res, 404, { error: `no route for ${url.pathname}` });
+    send(res, 404, { error: `no route for ${url.pathname}; GET /api lists the routes` });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

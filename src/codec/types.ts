@@ -72,6 +72,37 @@ export interface Codec {
   };
   /** Why this codec runs slower here than it could (its native part is not built), if it does. */
   degraded?(): string | undefined;
+  /**
+   * Why a stream that starts with `head` (its first KiB, decompressed) is not of this format, if it can tell:
+   * a file source then refuses the file once, with this reason, instead of failing on every line of it.
+   * Streams of the codec's binary format are recognized before this is asked.
+   */
+  refuses?(head: Buffer): string | undefined;
+}
+
+const PCAP_MAGICS = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1];
+const PCAPNG_MAGIC = 0x0a0d0d0a;
+const ELF_MAGIC = 0x7f454c46;
+
+/**
+ * What a text log's first bytes cannot be: a packet capture, an executable, or other binary content (a NUL, or
+ * more than a few bytes that are neither text nor UTF-8). Undefined when they may be text.
+ */
+export function notText(head: Buffer): string | undefined {
+  if (head.length >= 4) {
+    const magic = head.readUInt32BE(0);
+    if (PCAP_MAGICS.includes(magic) || magic === PCAPNG_MAGIC) return 'a packet capture (pcap)';
+    if (magic === ELF_MAGIC) return 'an executable';
+  }
+  if (head.includes(0)) return 'binary content';
+  // The last bytes may be a character cut by the end of the head.
+  const text = head.subarray(0, Math.max(0, head.length - 3)).toString('utf8');
+  let odd = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13)) odd++;
+  }
+  return odd > Math.max(4, text.length / 100) ? 'binary content' : undefined;
 }
 
 /** The codecs inputs may name, by name; built by the composition root. */

@@ -253,6 +253,8 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(9477),
+        /** How often `collect` logs what it received and wrote since the last such line; 0: never. */
+        summary_interval: duration.default(60_000),
       })
       .strict()
       .prefault({}),

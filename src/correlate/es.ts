@@ -23,7 +23,7 @@ export interface Hit<T> {
 
 export interface SearchResult<T, A> {
   took: number;
-  hits: { total: { value: number }; hits: Hit<T>[] };
+  hits: { total: { value: number; relation?: 'eq' | 'gte' }; hits: Hit<T>[] };
   aggregations: A;
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../config/schema.js';
 import { Channels } from '../notify/channels.js';
 import type { Message } from '../notify/message.js';
-import { type Finding, findingTitle } from './finding.js';
+import { type Finding, findingTitle, findingView } from './finding.js';
 
 /** What goes out as one message: everything found about one source, of one kind, within the aggregation window. */
 export interface Notification {
@@ -94,7 +94,7 @@ export function messageOf(n: Notification): Message {
   return {
     subject,
     text: textOf(n),
-    json: { subject, source: n.source, kind: n.kind, findings: n.findings },
+    json: { subject, source: n.source, kind: n.kind, findings: n.findings.map(findingView) },
   };
 }
 

@@ -13,10 +13,15 @@ export interface FindingPublisher {
   close(): Promise<void>;
 }
 
+/**
+ * `logEach`: a log line per finding, for the collector and `detect --follow`, whose findings appear nowhere
+ * else on screen; `detect --from --to` prints them as its result instead.
+ */
 export function findingPublisher(
   config: FlowtrailConfig,
   pipeline: Pipeline,
   logger: Logger,
+  options: { logEach: boolean } = { logEach: true },
 ): FindingPublisher {
   const notifier = new FindingNotifier(config.notifications, logger);
   const localNetworks = localNetworksOf(config);
@@ -28,7 +33,9 @@ export function findingPublisher(
         findings.map((f) => findingToAlert(f, localNetworks, now)),
       );
       notifier.add(findings);
-      for (const f of findings) logger.info({ finding: findingTitle(f) }, 'detection');
+      if (!options.logEach) return;
+      for (const f of findings)
+        logger.info({ severity: f.level, source: f.source, destination: f.destination }, findingTitle(f));
     },
     close: () => notifier.close(),
   };

@@ -5,6 +5,7 @@ import type { HealthSource } from '../observability/server.js';
 import { backoffDelay, sleep } from './backoff.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import { DeadLetterLog } from './dead-letter-log.js';
+import { SinkOutages } from './outage.js';
 import { ReplayWindow } from './replay-window.js';
 import type { Spool } from './spool.js';
 import type {
@@ -17,6 +18,7 @@ import type {
   Source,
   SourceContext,
 } from './types.js';
+import { spoolUnwritten } from './unwritten.js';
 
 export interface PipelineOptions {
   sinks: Sink[];
@@ -75,8 +77,10 @@ export class Pipeline implements HealthSource {
   /** Aborted when the shutdown grace period is over: retry loops give up and their records go to the spool. */
   private readonly hardStop = new AbortController();
   private sinksStarted = false;
-  /** Whether the latest write attempt of each sink failed as a whole; drives `/healthz`. */
-  private readonly sinkFailing = new Map<string, string>();
+  /** Records taken in from inputs, for what an outage's recovery line says came in meanwhile. */
+  private accepted = 0;
+  /** Sinks whose latest write failed as a whole, since when; drives `/healthz` and the outage lines. */
+  private readonly outages: SinkOutages;
   private dropsLogged = 0;
   private readonly taps: RecordTap[] = [];
   private readonly replayWindow: ReplayWindow;
@@ -87,6 +91,7 @@ export class Pipeline implements HealthSource {
   constructor(private readonly options: PipelineOptions) {
     this.replayWindow = new ReplayWindow(options.replayWindow ?? 0);
     this.deadLetters = new DeadLetterLog(options.deadLetter, options.metrics, options.logger);
+    this.outages = new SinkOutages(options.logger, () => this.accepted);
   }
 
   get signal(): AbortSignal {
@@ -164,6 +169,7 @@ export class Pipeline implements HealthSource {
       ticket.remaining++;
       tapped?.push(item);
     }
+    this.accepted += ticket.remaining;
     if (dropped > 0) this.countDropped(plugin, dropped);
     if (tapped) for (const tap of this.taps) tap.observe(plugin, tapped);
     this.tickets.push(ticket);
@@ -237,7 +243,7 @@ export class Pipeline implements HealthSource {
   }
 
   private async writeWithRetry(sink: Sink, batch: Entry[]): Promise<void> {
-    const { metrics, logger, retry } = this.options;
+    const { metrics, retry } = this.options;
     const entryOf = new Map<OutgoingRecord, Entry>(batch.map((e) => [e.item, e]));
     let pending = batch;
     let attempt = 0;
@@ -259,10 +265,8 @@ export class Pipeline implements HealthSource {
         }
         // The batch may have been stored before the failure was seen (a timeout): its next send checks first.
         for (const entry of pending) entry.item.record.replayed = true;
-        this.sinkFailing.set(sink.name, (err as Error).message);
         metrics.retries.inc({ plugin: sink.name, reason: 'unavailable' }, pending.length);
-        if (attempt === 0)
-          logger.warn({ plugin: sink.name, err: (err as Error).message }, 'sink unavailable, retrying');
+        this.outages.failed(sink.name, err as Error);
         await sleep(
           backoffDelay(attempt++, retry.initialBackoffMs, retry.maxBackoffMs),
           this.hardStop.signal,
@@ -270,7 +274,7 @@ export class Pipeline implements HealthSource {
         continue;
       }
       timer();
-      this.sinkFailing.delete(sink.name);
+      this.outages.succeeded(sink.name);
       const retried = new Set(outcome.retry.map((r) => r.item));
       const rejected = new Set(outcome.rejected.map((r) => r.item));
       metrics.recordsOut.inc({ plugin: sink.name }, pending.length - retried.size - rejected.size);
@@ -295,7 +299,7 @@ export class Pipeline implements HealthSource {
   private failWith(sink: Sink, err: Error): void {
     if (this.fatal) return;
     this.fatal = err;
-    this.sinkFailing.set(sink.name, err.message);
+    this.outages.failed(sink.name, err);
     this.options.logger.error({ plugin: sink.name, err: err.message }, 'sink refused to write: stopping');
     this.controller.abort();
     this.hardStop.abort();
@@ -325,10 +329,10 @@ export class Pipeline implements HealthSource {
     const detail = {
       queued: this.queued,
       in_flight: this.inFlight,
-      failing: Object.fromEntries(this.sinkFailing),
+      failing: this.outages.failing(),
     };
     if (this.controller.signal.aborted) return { status: 'stopping', detail };
-    return { status: this.sinkFailing.size > 0 ? 'degraded' : 'ok', detail };
+    return { status: Object.keys(detail.failing).length > 0 ? 'degraded' : 'ok', detail };
   }
 
   /** Resolves when nothing is queued or in flight. */
@@ -355,26 +359,9 @@ export class Pipeline implements HealthSource {
   /** Synchronously, before the batch counts as done: the emitter may persist its position right after. */
   private keepUnwritten(sink: Sink, entries: Entry[]): void {
     const records = entries.map((e) => e.item.record);
-    let file: string | undefined;
-    try {
-      file = this.options.spool?.save(records);
-    } catch (err) {
-      for (const entry of entries) entry.ticket.lost = true;
-      this.options.metrics.recordsDropped.inc({ plugin: sink.name, reason: 'spool_failed' }, records.length);
-      this.options.logger.error(
-        { plugin: sink.name, records: records.length, err: (err as Error).message },
-        'sink still unavailable at shutdown and the spool cannot be written: sources that can read again ' +
-          'will, from before these records',
-      );
-      return;
-    }
-    if (file) {
-      this.options.logger.warn(
-        { plugin: sink.name, records: records.length, file },
-        'sink still unavailable at shutdown: records spooled to disk, written at next start',
-      );
-      return;
-    }
+    const kept = spoolUnwritten(sink.name, records, this.options);
+    if (kept === 'lost') for (const entry of entries) entry.ticket.lost = true;
+    if (kept !== 'no_spool') return;
     this.deadLetter(
       records.map((record) => ({
         plugin: sink.name,

@@ -15,7 +15,8 @@ export interface ReportContext {
   scan: ScanThresholds;
 }
 
-export type ReportRow = Record<string, string | number>;
+/** A row as JSON shows it: numbers as numbers, lists as arrays, null where a column has no value. */
+export type ReportRow = Record<string, string | number | number[] | null>;
 
 export interface Report {
   name: string;

@@ -89,10 +89,7 @@ function scanners(locality: 'external' | 'internal', name: string, description: 
           max_ports_per_destination: portsOnOne,
           failed_share: Math.round(failedShare * 1000) / 1000,
           flows: b.doc_count,
-          ports: b.top_ports.buckets
-            .map((p) => Number(p.key))
-            .sort((x, y) => x - y)
-            .join(' '),
+          ports: b.top_ports.buckets.map((p) => Number(p.key)).sort((x, y) => x - y),
         });
       }
       return rows

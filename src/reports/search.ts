@@ -2,7 +2,7 @@ import { FLOW_SOURCE_FIELDS, type FlowDoc, observerOf } from '../correlate/docum
 import { endedBetween, search } from '../correlate/es.js';
 import type { StoreClient } from '../store/client.js';
 import { SERVICE_IS_DESTINATION, SERVICE_IS_SOURCE } from './scripts.js';
-import type { TimeRange } from './time.js';
+import { isoRange, type TimeRange } from './time.js';
 
 export interface FlowFilter {
   range: TimeRange;
@@ -33,6 +33,19 @@ export interface FlowRow {
   packets: number;
   module?: string;
   observer: string;
+}
+
+/** What `flowtrail search` and `/api/flows` answer: the flows, and whether the limit cut them short. */
+export interface FlowSearch {
+  from: string;
+  to: string;
+  limit: number;
+  /** Flows that match: exact up to 10,000, at least that many beyond (`total_is_lower_bound`). */
+  total: number;
+  total_is_lower_bound: boolean;
+  /** More flows match than `flows` holds. */
+  truncated: boolean;
+  flows: FlowRow[];
 }
 
 export const MAX_LIMIT = 10_000;
@@ -74,14 +87,14 @@ export function flowQuery(f: FlowFilter): Record<string, unknown> {
   return { bool: { filter } };
 }
 
-export async function searchFlows(client: StoreClient, flows: string, f: FlowFilter): Promise<FlowRow[]> {
+export async function searchFlows(client: StoreClient, flows: string, f: FlowFilter): Promise<FlowSearch> {
   const result = await search<FlowDoc>(client, flows, {
     size: Math.min(f.limit, MAX_LIMIT),
     query: flowQuery(f),
     sort: [{ '@timestamp': 'asc' }],
     _source: FLOW_SOURCE_FIELDS,
   });
-  return result.hits.hits.map(({ _id, _source: d }) => ({
+  const rows: FlowRow[] = result.hits.hits.map(({ _id, _source: d }) => ({
     id: _id,
     time: d['@timestamp'],
     start: d.event?.start,
@@ -95,4 +108,14 @@ export async function searchFlows(client: StoreClient, flows: string, f: FlowFil
     module: d.event?.module,
     observer: observerOf(d),
   }));
+  const { value, relation } = result.hits.total;
+  const lowerBound = relation === 'gte';
+  return {
+    ...isoRange(f.range),
+    limit: f.limit,
+    total: value,
+    total_is_lower_bound: lowerBound,
+    truncated: value > rows.length || (lowerBound && rows.length > 0),
+    flows: rows,
+  };
 }

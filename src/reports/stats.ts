@@ -41,17 +41,35 @@ export const statistics: Report = {
     const a = result.aggregations;
     const total = result.hits.total.value;
     const rows: ReportRow[] = [
-      { metric: 'total', value: '', flows: total, packets: a.packets.value ?? 0, bytes: a.bytes.value ?? 0 },
-      { metric: 'distinct sources', value: a.sources.value ?? 0, flows: '', packets: '', bytes: '' },
+      {
+        metric: 'total',
+        value: null,
+        flows: total,
+        packets: a.packets.value ?? 0,
+        bytes: a.bytes.value ?? 0,
+      },
+      { metric: 'distinct sources', value: a.sources.value ?? 0, flows: null, packets: null, bytes: null },
       {
         metric: 'distinct destinations',
         value: a.destinations.value ?? 0,
-        flows: '',
-        packets: '',
-        bytes: '',
+        flows: null,
+        packets: null,
+        bytes: null,
       },
-      { metric: 'first flow end', value: a.first.value_as_string ?? '', flows: '', packets: '', bytes: '' },
-      { metric: 'last flow end', value: a.last.value_as_string ?? '', flows: '', packets: '', bytes: '' },
+      {
+        metric: 'first flow end',
+        value: a.first.value_as_string ?? null,
+        flows: null,
+        packets: null,
+        bytes: null,
+      },
+      {
+        metric: 'last flow end',
+        value: a.last.value_as_string ?? null,
+        flows: null,
+        packets: null,
+        bytes: null,
+      },
     ];
     for (const name of ['transport', 'direction', 'module'] as const) {
       for (const b of a[name].buckets) {

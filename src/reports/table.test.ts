@@ -22,4 +22,21 @@ describe('report output', () => {
       '10.77.0.10,',
     ]);
   });
+
+  it('shows a list as one cell of space-separated items, and a missing value as an empty cell', () => {
+    const scans = [
+      { ip: '203.0.113.66', flows: null, ports: [22, 80, 3389] },
+      { ip: '198.51.100.7', flows: 12, ports: [445] },
+    ];
+    expect(formatTable(scans, ['ip', 'flows', 'ports']).split('\n')).toEqual([
+      'ip            flows  ports',
+      '203.0.113.66         22 80 3389',
+      '198.51.100.7     12  445',
+    ]);
+    expect(toCsv(scans, ['ip', 'flows', 'ports']).split('\n')).toEqual([
+      'ip,flows,ports',
+      '203.0.113.66,,22 80 3389',
+      '198.51.100.7,12,445',
+    ]);
+  });
 });

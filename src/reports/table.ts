@@ -1,14 +1,22 @@
-/** Rows of plain values as aligned text columns (for people) or RFC 4180 CSV (for spreadsheets). */
+/**
+ * Rows of plain values as aligned text columns (for people) or RFC 4180 CSV (for spreadsheets). A list (ports)
+ * is one cell, its items separated by spaces; a missing value is an empty cell.
+ */
 function cell(row: object, column: string): string {
   const value = (row as Record<string, unknown>)[column];
-  return value === null || value === undefined ? '' : String(value);
+  if (value === null || value === undefined) return '';
+  return Array.isArray(value) ? value.join(' ') : String(value);
 }
 
 export function formatTable(rows: readonly object[], columns: readonly string[]): string {
   const cells = [[...columns], ...rows.map((r) => columns.map((c) => cell(r, c)))];
-  const numeric = columns.map(
-    (c) => rows.length > 0 && typeof (rows[0] as Record<string, unknown>)[c] === 'number',
-  );
+  // A column is numeric by its first value: columns without a value in some rows (stats) skip those.
+  const numeric = columns.map((c) => {
+    const first = rows
+      .map((r) => (r as Record<string, unknown>)[c])
+      .find((v) => v !== null && v !== undefined);
+    return typeof first === 'number';
+  });
   const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i].length)));
   return cells
     .map((line) =>

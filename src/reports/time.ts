@@ -53,3 +53,8 @@ export function parseRange(
   if (range.to <= range.from) throw new UsageError(`${naming('to')} must be after ${naming('from')}`);
   return range;
 }
+
+/** A range as results show it: ISO 8601 UTC. */
+export function isoRange(range: TimeRange): { from: string; to: string } {
+  return { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() };
+}

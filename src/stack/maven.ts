@@ -12,9 +12,16 @@ interface CachedClasspath {
 
 /**
  * The runtime classpath of `pomFile`, resolved by Maven into ~/.m2 and cached under `cacheDir` until the pom
- * changes. The cache matters: even an offline `mvn` costs seconds on every `stack up`.
+ * changes. The cache matters: even an offline `mvn` costs seconds on every `stack up`. Only when ~/.m2 lacks
+ * artifacts does Maven go online, which is then said, and on a terminal (`progress`) Maven's own download
+ * progress is shown.
  */
-export async function resolveClasspath(pomFile: string, cacheDir: string, logger?: Logger): Promise<string> {
+export async function resolveClasspath(
+  pomFile: string,
+  cacheDir: string,
+  logger?: Logger,
+  progress: NodeJS.WritableStream | undefined = process.stderr.isTTY ? process.stderr : undefined,
+): Promise<string> {
   const pom = await readFile(pomFile);
   const pomSha256 = createHash('sha256').update(pom).digest('hex');
   const cacheFile = join(cacheDir, `${pomSha256.slice(0, 16)}.classpath.json`);
@@ -29,8 +36,19 @@ export async function resolveClasspath(pomFile: string, cacheDir: string, logger
   // Offline first: after one online resolution ~/.m2 usually has everything, and -o skips update checks.
   let result = await run('mvn', ['-o', ...args]);
   if (result.code !== 0) {
-    logger?.info({ pom: pomFile }, 'resolving stack dependencies with Maven (first run downloads them)');
-    result = await run('mvn', args);
+    logger?.info(
+      { pom: pomFile },
+      'downloading what the embedded stack needs with Maven into ~/.m2 (once; later starts use the copies)',
+    );
+    // Without -q and -B Maven draws its transfer progress, which is for a terminal only.
+    result = progress
+      ? await run(
+          'mvn',
+          args.filter((a) => a !== '-q' && a !== '-B'),
+          undefined,
+          progress,
+        )
+      : await run('mvn', args);
   }
   if (result.code !== 0) {
     throw new Error(

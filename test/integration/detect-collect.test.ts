@@ -10,7 +10,7 @@ import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js'
 import { readPcapFile } from '../../plugins/netflow/pcap-file.js';
 import type { AlertDoc } from '../../src/correlate/documents.js';
 import { search } from '../../src/correlate/es.js';
-import type { Finding } from '../../src/detect/finding.js';
+import type { FindingView } from '../../src/detect/finding.js';
 import { searchPattern } from '../../src/store/naming.js';
 import { exited, runCli, startCli } from '../support/cli.js';
 import { countDocs, testClient } from '../support/es.js';
@@ -29,7 +29,7 @@ describeNeeding(fixturesMissing())('flowtrail collect runs the detections on the
   const store = elasticsearchStore(es);
   const root = mkdtempSync(join(tmpdir(), 'flowtrail-detect-collect-'));
   const namespace = `dc${Date.now().toString(36)}`;
-  const posts: Array<{ kind: string; source: string; findings: Finding[] }> = [];
+  const posts: Array<{ kind: string; source: string; findings: FindingView[] }> = [];
   let hook: Server;
   let child: ChildProcess | undefined;
 

@@ -10,7 +10,7 @@ import type { FlowtrailConfig } from '../../src/config/schema.js';
 import type { AlertDoc } from '../../src/correlate/documents.js';
 import { indicesOf, search } from '../../src/correlate/es.js';
 import { findingToAlert } from '../../src/detect/alerts.js';
-import type { Finding } from '../../src/detect/finding.js';
+import type { Finding, FindingView } from '../../src/detect/finding.js';
 import { detectRange, followDetections } from '../../src/detect/run.js';
 import { emptyHostSummary, HOST_SUMMARY_DATASET, summaryRecord } from '../../src/reports/host-summary.js';
 import { parseRange } from '../../src/reports/time.js';
@@ -35,7 +35,7 @@ const store = elasticsearchStore(client);
 const range = parseRange('2026-11-21 22:00', '2026-11-21 23:00');
 const policies = [LAB_SSH_POLICY];
 const POLICY = `detections:\n  policies: ${JSON.stringify(policies)}\n`;
-const summary = (findings: Finding[]) =>
+const summary = (findings: Array<Pick<Finding, 'type' | 'direction' | 'source' | 'destination'>>) =>
   findings.map((f) => `${f.type} ${f.direction} ${f.source} ${f.destination ?? '-'}`).sort();
 
 let config: FlowtrailConfig;
@@ -175,7 +175,7 @@ describeNeeding(fixturesMissing())('detections on the lab capture', () => {
       subject: string;
       source: string;
       kind: string;
-      findings: Finding[];
+      findings: FindingView[];
       token?: string;
     }> = [];
     const hook: Server = createServer((req, res) => {
@@ -209,7 +209,11 @@ describeNeeding(fixturesMissing())('detections on the lab capture', () => {
         { FLOWTRAIL_ES_URL: config.elasticsearch.url! },
       );
       expect(result.code, result.stderr).toBe(0);
-      expect(summary((JSON.parse(result.stdout) as { findings: Finding[] }).findings)).toEqual(LAB_SCENARIO);
+      const printed = JSON.parse(result.stdout) as { findings: FindingView[] };
+      expect(summary(printed.findings)).toEqual(LAB_SCENARIO);
+      expect(printed.findings.every((f) => /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(f.window_start))).toBe(true);
+      // The findings are the result, on stdout; stderr does not repeat them.
+      expect(result.stderr).not.toMatch(/port scan/);
       expect(posts.map((p) => `${p.kind} ${p.source}`).sort()).toEqual(LAB_NOTIFICATIONS);
       expect(posts.every((p) => p.token === 'abc')).toBe(true);
       const scanner = posts.find((p) => p.source === '203.0.113.66')!;

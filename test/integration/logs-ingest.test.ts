@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -120,5 +120,25 @@ describeNeeding(fixturesMissing())('flowtrail ingest zeek|suricata|snort', () =>
       (await countDocs(es, searchPattern('flowtrail.flows', namespace)).catch(() => 0)) +
       (await countDocs(es, `logs-flowtrail.suricata_*-${namespace}*`).catch(() => 0));
     expect(stored).toBe(3);
+  });
+
+  it('reads a directory as collect does, refuses a capture given as a Zeek log once, and stores TSV and JSON copies once', async () => {
+    const dir = join(root, 'zeek-dir');
+    mkdirSync(dir);
+    copyFileSync(join(FIXTURES, 'zeek/zed-sample-data/zeek-default/ssh.log'), join(dir, 'ssh.log'));
+    writeFileSync(
+      join(dir, 'ssh-json.log'),
+      readFileSync(join(FIXTURES, 'zeek/zed-sample-data/zeek-json/ssh.json')),
+    );
+    copyFileSync(join(FIXTURES, 'lab/flows/softflowd-v9.pcap'), join(dir, 'capture.log'));
+    writeFileSync(join(dir, 'README.txt'), 'not included');
+    const { result, summary, namespace } = await ingest('zeek', [dir]);
+    expect(result.code).toBe(1);
+    expect(summary).toMatchObject({ files: 3, read: 44, written: 44, failed: 1, dead_lettered: 1 });
+    expect(result.stderr).toMatch(
+      /capture\.log: not a Zeek log: a packet capture \(pcap\); the file is not read/,
+    );
+    // 22 records, each in TSV and in JSON: one document each.
+    expect(await docs('flowtrail.zeek_ssh', namespace)).toHaveLength(22);
   });
 });

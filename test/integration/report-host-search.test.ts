@@ -7,7 +7,7 @@ import { correlationSettings } from '../../src/correlate/correlator.js';
 import { indicesOf } from '../../src/correlate/es.js';
 import type { HostLog } from '../../src/reports/host.js';
 import { hostLog } from '../../src/reports/host.js';
-import type { FlowRow } from '../../src/reports/search.js';
+import type { FlowSearch } from '../../src/reports/search.js';
 import { searchFlows } from '../../src/reports/search.js';
 import { parseSearch } from '../../src/reports/search-params.js';
 import { runCli } from '../support/cli.js';
@@ -64,8 +64,8 @@ describeNeeding(fixturesMissing())('flowtrail host and search on the lab capture
   });
 
   it('search: each filter narrows to exactly the records nfdump has', async () => {
-    const run = (extra: Record<string, string>) =>
-      searchFlows(store, flows, parseSearch({ ...range, limit: '10000', ...extra }));
+    const run = async (extra: Record<string, string>) =>
+      (await searchFlows(store, flows, parseSearch({ ...range, limit: '10000', ...extra }))).flows;
     const ssh = await run({ firstTalker: '198.51.100.30', localPort: '22' });
     expect(
       ssh.map((r) => `${r.source}:${r.source_port}>${r.destination}:${r.destination_port}`).sort(),
@@ -81,7 +81,16 @@ describeNeeding(fixturesMissing())('flowtrail host and search on the lab capture
       reference.filter((f) => (f.sa === '203.0.113.66' || f.da === '203.0.113.66') && f.bytes <= 44).length,
     );
     expect(await run({ ip: '10.77.0.5', from: '2026-11-21 22:06', to: '2026-11-21 22:07' })).toEqual([]);
-    expect(await run({ ip: '10.77.0.0/24', limit: '7' })).toHaveLength(7);
+    const cut = await searchFlows(store, flows, parseSearch({ ...range, ip: '10.77.0.0/24', limit: '7' }));
+    expect(cut.flows).toHaveLength(7);
+    expect(cut).toMatchObject({ limit: 7, truncated: true, total_is_lower_bound: false });
+    expect(cut.total).toBe((await run({ ip: '10.77.0.0/24' })).length);
+    const whole = await searchFlows(
+      store,
+      flows,
+      parseSearch({ ...range, ip: '10.77.0.0/24', limit: '10000' }),
+    );
+    expect(whole.truncated).toBe(false);
   });
 
   it('the API answers host, flow and report queries as the CLI does, and 400 for bad parameters', async () => {
@@ -95,10 +104,11 @@ describeNeeding(fixturesMissing())('flowtrail host and search on the lab capture
       const query = 'from=2026-11-21T22:05Z&to=2026-11-21T22:06Z';
       const host = (await (await fetch(`${api.url}/api/hosts/10.77.0.1?${query}`)).json()) as HostLog;
       expect(host).toEqual(await hostLog(store, flows, '10.77.0.1', parseSearch(range).range));
-      const rows = (await (
+      const found = (await (
         await fetch(`${api.url}/api/flows?${query}&first_talker=198.51.100.30&local_port=22`)
-      ).json()) as FlowRow[];
-      expect(rows).toHaveLength(2);
+      ).json()) as FlowSearch;
+      expect(found.flows).toHaveLength(2);
+      expect(found).toMatchObject({ from: '2026-11-21T22:05:00.000Z', total: 2, truncated: false });
       const report = (await (await fetch(`${api.url}/api/reports/top-senders?${query}&limit=3`)).json()) as {
         rows: Array<{ ip: string }>;
       };
@@ -135,9 +145,24 @@ describeNeeding(fixturesMissing())('flowtrail host and search on the lab capture
       env,
     );
     expect(search.code, search.stderr).toBe(0);
-    expect((JSON.parse(search.stdout) as FlowRow[]).map((r) => r.destination_port).sort()).toEqual([
+    expect((JSON.parse(search.stdout) as FlowSearch).flows.map((r) => r.destination_port).sort()).toEqual([
       22, 60533,
     ]);
+    const cut = await runCli(
+      ['search', '-c', file, '--from', range.from, '--to', range.to, '--limit', '3'],
+      env,
+    );
+    expect(cut.code, cut.stderr).toBe(0);
+    expect(cut.stdout.trim().split('\n')).toHaveLength(4);
+    expect(cut.stderr).toMatch(/^flowtrail: showing the first 3 of \d+ matching flows: raise --limit/m);
+    // The default range (the last hour) holds none of the lab's flows: the note says where they are.
+    const empty = await runCli(['search', '-c', file], env);
+    expect(empty.code).toBe(0);
+    expect(empty.stderr).toMatch(
+      /^flowtrail: no flows in \S+ \.\. \S+; the \d+ stored flow\(s\) end from 2026-11-21T22:\S+ to 2026-11-21T22:\S+: try --from 2026-11-21T2\d:\d\dZ --to 2026-11-21T22:\d\dZ$/m,
+    );
+    const none = await runCli(['host', '10.99.0.1', '-c', file, '--from', range.from, '--to', range.to], env);
+    expect(none.stderr).toMatch(/^flowtrail: none of the \d+ flow\(s\) in .* matches the filters$/m);
     const host = await runCli(
       ['host', '10.77.0.5', '-c', file, '--from', range.from, '--to', range.to, '--json'],
       env,

@@ -121,7 +121,8 @@ describeNeeding(
         .map((line) => line.split(': ')),
     );
     const stats = await report('stats');
-    const row = (metric: string, value = '') => stats.find((r) => r.metric === metric && r.value === value);
+    const row = (metric: string, value: string | null = null) =>
+      stats.find((r) => r.metric === metric && r.value === value);
     expect(row('total')).toMatchObject({
       flows: Number(summary.Flows),
       packets: Number(summary.Packets),
@@ -157,10 +158,10 @@ describeNeeding(
     const scansIn = await report('scans-in');
     expect(scansIn.map((r) => r.ip)).toEqual(['203.0.113.66']);
     expect(scansIn[0].distinct_ports).toBeGreaterThanOrEqual(1000);
-    expect(String(scansIn[0].ports).split(' ')).toEqual(expect.arrayContaining(['22', '3389']));
+    expect(scansIn[0].ports).toEqual(expect.arrayContaining([22, 3389]));
     const scansOut = await report('scans-out');
     expect(scansOut.map((r) => r.ip)).toEqual(['10.77.0.9']);
-    expect(String(scansOut[0].ports).split(' ')).toContain('445');
+    expect(scansOut[0].ports).toContain(445);
     expect(scansOut[0].destinations).toBeGreaterThanOrEqual(254);
 
     const services = (await report('client-server')).map((r) => `${r.host} ${r.role} ${r.service}`);
@@ -212,5 +213,35 @@ describeNeeding(
       FLOWTRAIL_ES_URL: config.elasticsearch.url!,
     });
     expect(unknown.code).toBe(2);
+  });
+
+  it('`flowtrail report scans-in` prints ports as numbers in a list, explains its columns, and says where data is', async () => {
+    const env = { FLOWTRAIL_ES_URL: config.elasticsearch.url! };
+    const args = [
+      'report',
+      'scans-in',
+      '-c',
+      configFile(config),
+      '--from',
+      '2026-11-21 22:00',
+      '--to',
+      '2026-11-21 23:00',
+    ];
+    const json = await runCli([...args, '--json'], env);
+    expect(json.code, json.stderr).toBe(0);
+    const [scanner] = JSON.parse(json.stdout).rows;
+    expect(scanner.ports.every((p: unknown) => typeof p === 'number')).toBe(true);
+    const table = await runCli(args, env);
+    expect(table.stdout).toMatch(/^ {2}failed_share +share of its TCP attempts that failed/m);
+    expect(table.stdout).toMatch(
+      new RegExp(`^203\\.0\\.113\\.66 .* ${scanner.ports.slice(0, 3).join(' ')}`, 'm'),
+    );
+    expect(table.stderr).toBe('');
+    // The default range, the last hour, holds none of the lab's flows.
+    const empty = await runCli(['report', 'top-senders', '-c', configFile(config)], env);
+    expect(empty.code).toBe(0);
+    expect(empty.stderr).toMatch(
+      /^flowtrail: no flows in .*: try --from 2026-11-21T2\d:\d\dZ --to 2026-11-21T2\d:\d\dZ$/m,
+    );
   });
 });

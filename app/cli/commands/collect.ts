@@ -6,7 +6,10 @@ import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { detectInPipeline } from '../../../src/detect/live.js';
 import { UsageError } from '../../../src/errors.js';
+import { ActivitySummary } from '../../../src/observability/activity.js';
+import type { Metrics } from '../../../src/observability/metrics.js';
 import { startMetricsServer } from '../../../src/observability/server.js';
+import { checkListenAddresses, type ListenAddress } from '../../../src/util/listen-check.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createLogInputs } from '../../wiring/log-inputs.js';
 import { createNetflowInput } from '../../wiring/netflow-input.js';
@@ -46,8 +49,44 @@ async function retentionTask(
   return setInterval(run, RETENTION_INTERVAL_MS).unref();
 }
 
+/** A line every `metrics.summary_interval`: what came in, per input, and what was written since the last one. */
+async function activityTask(
+  config: FlowtrailConfig,
+  metrics: Metrics,
+  logger: Logger,
+): Promise<NodeJS.Timeout | undefined> {
+  const every = config.metrics.summary_interval;
+  if (every === 0) return undefined;
+  const activity = await ActivitySummary.start(metrics);
+  return setInterval(
+    () => void activity.next().then(({ msg, fields }) => logger.info(fields, msg)),
+    every,
+  ).unref();
+}
+
+/** The addresses `collect` listens on, with the keys that set them. */
+export function collectorAddresses(config: FlowtrailConfig): ListenAddress[] {
+  const { netflow } = config.inputs;
+  return [
+    ...(netflow.enabled
+      ? [{ protocol: 'udp' as const, host: netflow.host, port: netflow.port, key: 'inputs.netflow.port' }]
+      : []),
+    ...(config.metrics.enabled
+      ? [
+          {
+            protocol: 'tcp' as const,
+            host: config.metrics.host,
+            port: config.metrics.port,
+            key: 'metrics.port',
+          },
+        ]
+      : []),
+  ];
+}
+
 /** Runs the live inputs until SIGINT/SIGTERM, then writes (or spools) what is queued and exits. */
 export async function runCollect(config: FlowtrailConfig, logger: Logger): Promise<number> {
+  await checkListenAddresses(collectorAddresses(config));
   const localNetworks = localNetworksOf(config);
   const logInputs = createLogInputs(config, localNetworks, logger);
   if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)
@@ -69,6 +108,7 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const retention = await retentionTask(config, client, logger);
+  let summary: NodeJS.Timeout | undefined;
   try {
     const sources = netflow ? [netflow.source, ...logInputs.sources] : logInputs.sources;
     const running = runtime.pipeline.run(sources);
@@ -91,8 +131,10 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
         'collecting',
       );
     }
+    summary = await activityTask(config, runtime.metrics, logger);
     await running;
   } finally {
+    if (summary) clearInterval(summary);
     netflow?.close();
     if (retention) clearInterval(retention);
     process.removeListener('SIGINT', stop);

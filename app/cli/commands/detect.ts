@@ -1,26 +1,37 @@
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { indicesOf } from '../../../src/correlate/es.js';
-import { type Finding, findingTitle } from '../../../src/detect/finding.js';
+import { evidenceLine, type Finding, findingView } from '../../../src/detect/finding.js';
 import { findingPublisher } from '../../../src/detect/publish.js';
 import { detectRange, followDetections } from '../../../src/detect/run.js';
 import { UsageError } from '../../../src/errors.js';
 import { sleep } from '../../../src/pipeline/backoff.js';
 import type { Pipeline } from '../../../src/pipeline/pipeline.js';
+import { emptyRangeHint } from '../../../src/reports/extent.js';
 import { rollUpHostSummaries } from '../../../src/reports/host-summary.js';
-import { parseRange } from '../../../src/reports/time.js';
+import { isoRange, parseRange } from '../../../src/reports/time.js';
 import type { StoreClient } from '../../../src/store/client.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createRuntime } from '../../wiring/runtime.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
-import { printResult } from '../output.js';
+import { printNote, printResult } from '../output.js';
 
 interface DetectFlags {
   from?: string;
   to?: string;
   follow?: boolean;
   json?: boolean;
+}
+
+/** Findings for people: when, how severe, what, and on the next line the evidence. */
+export function describeFindings(findings: readonly Finding[]): string {
+  if (findings.length === 0) return 'nothing found';
+  const lines = findings.map((f) => {
+    const v = findingView(f);
+    return `${v.time}  ${v.severity.padEnd(13)}  ${v.title}\n${' '.repeat(41)}${evidenceLine(v.evidence)}`;
+  });
+  return `${lines.join('\n')}\n${findings.length} finding(s), written as alerts (event.module: flowtrail)`;
 }
 
 /** How far back `--follow` re-reads for flows that became searchable late. */
@@ -57,7 +68,7 @@ async function runDetect(config: FlowtrailConfig, logger: Logger, flags: DetectF
   const range = flags.follow ? undefined : parseRange(flags.from, flags.to);
   const { client, store } = await connect(config);
   const { pipeline } = createRuntime(config, client, logger);
-  const publisher = findingPublisher(config, pipeline, logger);
+  const publisher = findingPublisher(config, pipeline, logger, { logEach: flags.follow === true });
   const flows = indicesOf(config.elasticsearch.namespace).flows;
   const publish = (findings: Finding[]) => publisher.publish(findings);
   await pipeline.start();
@@ -67,11 +78,11 @@ async function runDetect(config: FlowtrailConfig, logger: Logger, flags: DetectF
       await publish(findings);
       await pipeline.finish();
       await publisher.close();
-      printResult(
-        Boolean(flags.json),
-        { findings },
-        () => findings.map(findingTitle).join('\n') || 'nothing found',
+      printResult(Boolean(flags.json), { ...isoRange(range), findings: findings.map(findingView) }, () =>
+        describeFindings(findings),
       );
+      const note = findings.length === 0 ? await emptyRangeHint(store, flows, range) : undefined;
+      if (note !== undefined) printNote(note);
       return 0;
     }
     const controller = new AbortController();

@@ -1,5 +1,6 @@
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { indicesOf } from '../../../src/correlate/es.js';
+import { emptyResultNote } from '../../../src/reports/extent.js';
 import { hostLog } from '../../../src/reports/host.js';
 import { address } from '../../../src/reports/params.js';
 import { formatTable } from '../../../src/reports/table.js';
@@ -7,7 +8,7 @@ import { parseRange } from '../../../src/reports/time.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
-import { printResult } from '../output.js';
+import { printNote, printResult } from '../output.js';
 
 interface RangeFlags {
   from?: string;
@@ -21,7 +22,8 @@ async function runHost(ip: string, config: FlowtrailConfig, flags: RangeFlags): 
   address(ip, 'ip');
   const { store: client } = await connect(config);
   try {
-    const log = await hostLog(client, indicesOf(config.elasticsearch.namespace).flows, ip, range);
+    const index = indicesOf(config.elasticsearch.namespace).flows;
+    const log = await hostLog(client, index, ip, range);
     printResult(Boolean(flags.json), log, () =>
       [
         `${log.ip} ${log.from} .. ${log.to}: ${log.flows} flows, ${log.bytes_out} bytes out, ${log.bytes_in} bytes in`,
@@ -33,10 +35,7 @@ async function runHost(ip: string, config: FlowtrailConfig, flags: RangeFlags): 
         formatTable(log.services_used, ['port', 'transport', 'flows', 'servers']),
         '',
         'accessed by:',
-        formatTable(
-          log.accessed_by.map((r) => ({ ...r, ports: r.ports.join(' ') })),
-          ['ip', 'flows', 'bytes', 'ports'],
-        ),
+        formatTable(log.accessed_by, ['ip', 'flows', 'bytes', 'ports']),
         '',
         'over time:',
         formatTable(
@@ -45,6 +44,7 @@ async function runHost(ip: string, config: FlowtrailConfig, flags: RangeFlags): 
         ),
       ].join('\n'),
     );
+    if (log.flows === 0) printNote(await emptyResultNote(client, index, range));
     return 0;
   } finally {
     await client.close();

@@ -1,8 +1,10 @@
-import { statSync } from 'node:fs';
+import { readdirSync, type Stats, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Argument, Option } from 'commander';
 import type { Logger } from 'pino';
 import { createIngestSource } from '../../../plugins/files/ingest-source.js';
+import { namePattern } from '../../../plugins/files/tail-files.js';
 import { createPcapIngestSource } from '../../../plugins/netflow/ingest-source.js';
 import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
@@ -22,7 +24,13 @@ import { printResult } from '../output.js';
 /** NetFlow exports captured to pcap files, and every log format there is a codec for. */
 const INGEST_KINDS = ['netflow', ...CODECS.keys()];
 
-function sourceFor(kind: string, file: string, localNetworks: LocalNetworks, timezone: string): Source {
+function sourceFor(
+  kind: string,
+  file: string,
+  localNetworks: LocalNetworks,
+  timezone: string,
+  onRead: (bytes: number) => void,
+): Source {
   if (kind === 'netflow') return createPcapIngestSource([file], { localNetworks });
   return createIngestSource({
     name: `${kind}-files`,
@@ -30,13 +38,50 @@ function sourceFor(kind: string, file: string, localNetworks: LocalNetworks, tim
     files: [file],
     localNetworks,
     timezone,
+    onRead,
   });
 }
+
+/** The names a directory given to `ingest` is read for: those collect reads there, and their compressed rotations. */
+function includeOf(kind: string, config: FlowtrailConfig): string[] {
+  if (kind === 'netflow') return ['*.pcap', '*.pcapng', '*.cap'];
+  return config.inputs[kind as 'zeek' | 'suricata' | 'snort'].include;
+}
+
+/** Files as given, and the files of directories given (those `include` names, compressed or not), by name. */
+export function filesToIngest(paths: readonly string[], include: readonly string[]): string[] {
+  const patterns = include.map(namePattern);
+  const files: string[] = [];
+  for (const path of paths) {
+    let info: Stats;
+    try {
+      info = statSync(path);
+    } catch (err) {
+      throw new UsageError(`${path}: ${(err as Error).message}`);
+    }
+    if (info.isFile()) {
+      files.push(path);
+      continue;
+    }
+    if (!info.isDirectory()) throw new UsageError(`${path}: neither a regular file nor a directory`);
+    const found = readdirSync(path)
+      .filter((name) => patterns.some((p) => p.test(name.replace(/\.gz$/, ''))))
+      .map((name) => join(path, name))
+      .filter((file) => statSync(file).isFile())
+      .sort();
+    if (found.length === 0)
+      throw new UsageError(`${path}: no files named ${include.join(' or ')} (or compressed: .gz) in it`);
+    files.push(...found);
+  }
+  return files;
+}
+
+const MB = 1024 * 1024;
 
 /** One-shot ingest: every file is read to its end, everything is written (or dead-lettered), then a summary. */
 async function runIngest(
   kind: string,
-  files: string[],
+  paths: string[],
   config: FlowtrailConfig,
   logger: Logger,
   options: { json: boolean; timezone: string },
@@ -45,13 +90,9 @@ async function runIngest(
     throw new UsageError(
       `--timezone: expected an IANA zone such as Europe/Berlin, UTC, or an offset such as +02:00`,
     );
-  for (const file of files) {
-    try {
-      if (!statSync(file).isFile()) throw new Error('not a regular file');
-    } catch (err) {
-      throw new UsageError(`${file}: ${(err as Error).message}`);
-    }
-  }
+  const files = filesToIngest(paths, includeOf(kind, config));
+  const sizes = files.map((file) => statSync(file).size);
+  const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const degraded = kind === 'netflow' ? undefined : codecNamed(kind).degraded?.();
   if (degraded !== undefined) logger.warn({ codec: kind }, degraded);
   const { client } = await connect(config, logger);
@@ -60,17 +101,22 @@ async function runIngest(
   pipeline.tap(old);
   const localNetworks = localNetworksOf(config);
   const started = Date.now();
+  // Bytes of the files read (compressed bytes of .gz files), which is what their sizes add up to.
   const bar =
     process.stderr.isTTY && !options.json
       ? new SingleBar({
-          format: 'ingest {bar} {value}/{total} files | {written} written | {failed} failed',
+          format:
+            'ingest {bar} {percentage}% | {read_mb}/{total_mb} MB | file {file}/{files} | {written} written | {failed} failed',
           stream: process.stderr,
         })
       : undefined;
-  bar?.start(files.length, 0, { written: 0, failed: 0 });
+  const payload = { read_mb: '0.0', total_mb: (totalBytes / MB).toFixed(1), file: 0, files: files.length };
+  bar?.start(totalBytes, 0, { ...payload, written: 0, failed: 0 });
+  let read = 0;
   const ticker = bar
     ? setInterval(async () => {
-        bar.update({
+        bar.update(read, {
+          read_mb: (read / MB).toFixed(1),
           written: await counterTotal(metrics.recordsOut),
           failed: await counterTotal(metrics.recordsFailed),
         });
@@ -79,8 +125,16 @@ async function runIngest(
   try {
     await pipeline.start();
     for (const [i, file] of files.entries()) {
-      await pipeline.runSource(sourceFor(kind, file, localNetworks, options.timezone));
-      bar?.update(i + 1);
+      const before = read;
+      bar?.update(read, { file: i + 1 });
+      await pipeline.runSource(
+        sourceFor(kind, file, localNetworks, options.timezone, (bytes) => {
+          read += bytes;
+        }),
+      );
+      // Sources that do not count their reads (NetFlow captures) count as read once done.
+      read = before + sizes[i];
+      bar?.update(read, { read_mb: (read / MB).toFixed(1) });
     }
     await pipeline.finish();
   } finally {
@@ -91,6 +145,7 @@ async function runIngest(
   const summary = {
     kind,
     files: files.length,
+    bytes: totalBytes,
     read: await counterTotal(metrics.recordsIn),
     written: await counterTotal(metrics.recordsOut),
     failed: await counterTotal(metrics.recordsFailed),
@@ -119,7 +174,7 @@ export const ingestCommand: CliCommand = (parent, { logger, withConfig, run }) =
   withConfig(parent.command('ingest'))
     .description('read files once into Elasticsearch (.gz included) and print a summary')
     .addArgument(new Argument('<kind>', 'input kind').choices(INGEST_KINDS))
-    .argument('<files...>', 'files to read')
+    .argument('<paths...>', 'files, or directories (their files named as the input includes, .gz too)')
     .option('--local <cidrs>', 'local networks, comma separated (overrides local_networks)')
     .addOption(
       new Option('--timezone <tz>', 'timezone of timestamps without one (Snort alert_fast/full)').default(
@@ -128,8 +183,8 @@ export const ingestCommand: CliCommand = (parent, { logger, withConfig, run }) =
     )
     .option('--json', 'print the summary as JSON')
     .action(
-      run((kind: string, files: string[], o: ConfigFlags & { json?: boolean; timezone: string }) =>
-        runIngest(kind, files, resolveConfig(o), logger, { json: Boolean(o.json), timezone: o.timezone }),
+      run((kind: string, paths: string[], o: ConfigFlags & { json?: boolean; timezone: string }) =>
+        runIngest(kind, paths, resolveConfig(o), logger, { json: Boolean(o.json), timezone: o.timezone }),
       ),
     );
 };

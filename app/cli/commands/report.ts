@@ -1,6 +1,9 @@
 import { Argument } from 'commander';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { indicesOf } from '../../../src/correlate/es.js';
 import { UsageError } from '../../../src/errors.js';
+import { legend } from '../../../src/reports/columns.js';
+import { emptyRangeHint } from '../../../src/reports/extent.js';
 import { REPORTS, reportNamed } from '../../../src/reports/registry.js';
 import { parseReportOptions, runReport } from '../../../src/reports/run.js';
 import { formatTable, toCsv } from '../../../src/reports/table.js';
@@ -8,6 +11,7 @@ import { parseRange } from '../../../src/reports/time.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
+import { printNote } from '../output.js';
 
 interface ReportFlags {
   from?: string;
@@ -31,8 +35,16 @@ async function showReport(name: string, config: FlowtrailConfig, flags: ReportFl
       ? JSON.stringify(result, null, 2)
       : flags.csv
         ? toCsv(result.rows, result.columns)
-        : `${result.report} ${result.from} .. ${result.to}\n${formatTable(result.rows, result.columns)}`;
+        : [
+            `${result.report} ${result.from} .. ${result.to}`,
+            formatTable(result.rows, result.columns),
+            '',
+            legend(result.report, result.columns),
+          ].join('\n');
     process.stdout.write(`${text}\n`);
+    // Reports with fixed rows (stats, packet-sizes) show zeros rather than nothing: the range is what to check.
+    const note = await emptyRangeHint(client, indicesOf(config.elasticsearch.namespace).flows, range);
+    if (note !== undefined) printNote(note);
     return 0;
   } finally {
     await client.close();

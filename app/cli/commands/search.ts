@@ -1,21 +1,23 @@
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { indicesOf } from '../../../src/correlate/es.js';
+import { emptyResultNote } from '../../../src/reports/extent.js';
 import { searchFlows } from '../../../src/reports/search.js';
 import { parseSearch, type SearchFlags } from '../../../src/reports/search-params.js';
 import { formatTable } from '../../../src/reports/table.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
-import { printResult } from '../output.js';
+import { printNote, printResult } from '../output.js';
 
 /** `flowtrail search`: flow records matching the filters, oldest first. */
 async function runSearch(config: FlowtrailConfig, flags: SearchFlags & { json?: boolean }): Promise<number> {
   const filter = parseSearch(flags);
   const { store: client } = await connect(config);
   try {
-    const rows = await searchFlows(client, indicesOf(config.elasticsearch.namespace).flows, filter);
-    printResult(Boolean(flags.json), rows, () =>
-      formatTable(rows, [
+    const index = indicesOf(config.elasticsearch.namespace).flows;
+    const result = await searchFlows(client, index, filter);
+    printResult(Boolean(flags.json), result, () =>
+      formatTable(result.flows, [
         'time',
         'transport',
         'source',
@@ -27,6 +29,12 @@ async function runSearch(config: FlowtrailConfig, flags: SearchFlags & { json?: 
         'observer',
       ]),
     );
+    if (result.flows.length === 0) printNote(await emptyResultNote(client, index, filter.range));
+    else if (result.truncated)
+      printNote(
+        `showing the first ${result.flows.length} of ${result.total_is_lower_bound ? 'at least ' : ''}${result.total} ` +
+          'matching flows: raise --limit (up to 10000) or narrow --from/--to',
+      );
     return 0;
   } finally {
     await client.close();

@@ -6,15 +6,18 @@ import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { parseHostPort } from '../../../src/config/units.js';
 import { correlationSettings } from '../../../src/correlate/correlator.js';
 import { UsageError } from '../../../src/errors.js';
+import { checkListenAddresses } from '../../../src/util/listen-check.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
 
 /** `flowtrail serve`: the HTTP API until SIGINT/SIGTERM. */
-async function runServe(config: FlowtrailConfig, logger: Logger): Promise<number> {
+/** `portKey`: what set the port, as a taken port's message names it (`api.port`, or `--listen`). */
+async function runServe(config: FlowtrailConfig, logger: Logger, portKey: string): Promise<number> {
   const { host, port } = config.api;
   const { token, warnings } = resolveToken(host, config.api);
   for (const warning of warnings) logger.warn(warning);
+  await checkListenAddresses([{ protocol: 'tcp', host, port, key: portKey }]);
   const { store: client } = await connect(config);
   const api = await startApiServer(apiRoutes(client, config, correlationSettings(config)), {
     host,
@@ -52,7 +55,7 @@ export const serveCommand: CliCommand = (parent, { logger, withConfig, run }) =>
           config.api.host = target.host;
           config.api.port = target.port;
         }
-        return runServe(config, logger);
+        return runServe(config, logger, o.listen ? '--listen' : 'api.port');
       }),
     );
 };

@@ -19,6 +19,17 @@ export async function runSetup(config: FlowtrailConfig, logger?: Logger): Promis
   }
 }
 
+/** The report as `setup --json` prints it: snake_case keys, as every JSON flowtrail prints. */
+export function setupView(report: SetupReport): Record<string, unknown> {
+  const { version, distribution, indexMode, retentionMode } = report.cluster;
+  return {
+    cluster: { version, distribution, index_mode: indexMode, retention_mode: retentionMode },
+    changes: report.changes,
+    privileges: report.privileges,
+    retention: { deleted: report.retention.deleted, rolled_over: report.retention.rolledOver },
+  };
+}
+
 export function describeSetup(report: SetupReport): string {
   const retention: Record<string, string> = {
     lifecycle: 'data stream lifecycle',
@@ -41,7 +52,7 @@ export const setupCommand: CliCommand = (parent, { withConfig, run }) => {
     .action(
       run(async (o: ConfigFlags & { json?: boolean }) => {
         const report = await runSetup(resolveConfig(o));
-        printResult(Boolean(o.json), report, () => describeSetup(report));
+        printResult(Boolean(o.json), setupView(report), () => describeSetup(report));
         return 0;
       }),
     );

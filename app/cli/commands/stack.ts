@@ -2,7 +2,7 @@ import { Option } from 'commander';
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { UsageError } from '../../../src/errors.js';
-import { type StackEngine, stackDown, stackStatus } from '../../../src/stack/index.js';
+import { type StackEngine, type StackState, stackDown, stackStatus } from '../../../src/stack/index.js';
 import { dataDirOf } from '../../wiring/paths.js';
 import { startConfiguredStack } from '../../wiring/stack.js';
 import type { CliCommand } from '../command.js';
@@ -11,9 +11,28 @@ import { printResult } from '../output.js';
 
 type JsonFlag = { json?: boolean };
 
+/** The stack as `stack up --json` prints it: snake_case keys, as every JSON flowtrail prints. */
+export function stackView(state: StackState): Record<string, unknown> {
+  const es = state.elasticsearch;
+  return {
+    data_dir: state.dataDir,
+    elasticsearch: {
+      url: es.url,
+      pid: es.pid,
+      nodes: es.nodes,
+      http_ports: es.httpPorts,
+      log_file: es.logFile,
+    },
+    ...(state.kafka
+      ? { kafka: { bootstrap: state.kafka.bootstrap, pid: state.kafka.pid, log_file: state.kafka.logFile } }
+      : {}),
+    started_at: state.startedAt,
+  };
+}
+
 async function runStackUp(config: FlowtrailConfig, logger: Logger, json: boolean): Promise<number> {
   const state = await startConfiguredStack(config, logger);
-  printResult(json, state, () =>
+  printResult(json, stackView(state), () =>
     [
       `${config.stack.engine} ${state.elasticsearch.url} (${state.elasticsearch.nodes} node${state.elasticsearch.nodes > 1 ? 's' : ''}, pid ${state.elasticsearch.pid})`,
       ...(state.kafka ? [`kafka ${state.kafka.bootstrap} (pid ${state.kafka.pid})`] : []),

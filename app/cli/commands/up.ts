@@ -1,23 +1,29 @@
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import type { StackEngine } from '../../../src/stack/index.js';
+import { stackStatus } from '../../../src/stack/index.js';
+import { checkListenAddresses } from '../../../src/util/listen-check.js';
 import { dataDirOf } from '../../wiring/paths.js';
 import { startConfiguredStack } from '../../wiring/stack.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
-import { runCollect } from './collect.js';
+import { collectorAddresses, runCollect } from './collect.js';
 import { describeSetup, runSetup } from './setup.js';
 import { engineOption } from './stack.js';
 
 /** The quick start: the embedded Elasticsearch (unless a cluster is configured), its templates, then collection. */
 async function runUp(config: FlowtrailConfig, logger: Logger): Promise<number> {
+  // Before the stack, setup and retention: a second `up` beside a running one stops here, saying why.
+  await checkListenAddresses(collectorAddresses(config));
   if (!process.env.FLOWTRAIL_ES_URL && !config.elasticsearch.url) {
-    logger.info(
-      { data_dir: dataDirOf(config) },
-      'starting the embedded Elasticsearch (the first start downloads it with Maven)',
-    );
+    // Maven says itself when it has to download; a stack that already runs is only reused.
+    const running = (await stackStatus(dataDirOf(config))).elasticsearch === 'up';
+    if (!running) logger.info({ data_dir: dataDirOf(config) }, 'starting the embedded Elasticsearch');
     const state = await startConfiguredStack(config, logger);
-    logger.info({ elasticsearch: state.elasticsearch.url, kafka: state.kafka?.bootstrap }, 'stack up');
+    logger.info(
+      { elasticsearch: state.elasticsearch.url, kafka: state.kafka?.bootstrap },
+      running ? 'the embedded Elasticsearch is already running' : 'stack up',
+    );
   }
   const report = await runSetup(config, logger);
   for (const line of describeSetup(report).split('\n')) logger.info(line);

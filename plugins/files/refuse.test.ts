@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Codec, notText } from '../../src/codec/types.js';
+import { ingestFiles, numberedLinesCodec } from '../../test/support/codec.js';
+import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
+import { createTailSource } from './tail.js';
+
+const PCAP = '/work/shared/fixtures/lab/flows/softflowd-v9.pcap';
+
+/** The test codec, refusing what is not text as the log codecs do. */
+const textCodec: Codec = {
+  ...numberedLinesCodec,
+  refuses: (head) => {
+    const why = notText(head);
+    return why === undefined ? undefined : `not numbered lines: ${why}`;
+  },
+};
+
+describe('a file the codec refuses by its first bytes', () => {
+  it('ingest: a pcap given as a text log is one failure and one dead letter, not one per line', async () => {
+    const good = join(mkdtempSync(join(tmpdir(), 'flowtrail-refuse-')), 'good.log');
+    writeFileSync(good, '{"n":1}\n{"n":2}\n');
+    const ctx = recordingContext();
+    let failed = 0;
+    ctx.counters.recordsFailed = (n = 1) => {
+      failed += n;
+    };
+    await ingestFiles(textCodec, [PCAP, good], {
+      localNetworks: PRIVATE_NETWORKS,
+    }).run(ctx);
+    expect(failed).toBe(1);
+    expect(ctx.dead).toEqual([
+      expect.objectContaining({ reason: 'not numbered lines: a packet capture (pcap)', origin: PCAP }),
+    ]);
+    // The next file is read as usual.
+    expect(ctx.records).toHaveLength(2);
+  });
+
+  it('tail: a binary file among the logs is refused once, however often it is scanned or grows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtrail-refuse-'));
+    writeFileSync(
+      join(dir, 'capture.log'),
+      Buffer.concat([Buffer.from([0xd4, 0xc3, 0xb2, 0xa1]), Buffer.alloc(2000, 7)]),
+    );
+    const controller = new AbortController();
+    const ctx = recordingContext(controller.signal);
+    const running = createTailSource({
+      name: 'numbered-files',
+      codec: textCodec,
+      paths: [dir],
+      include: ['*.log'],
+      pollIntervalMs: 20,
+      stateFile: join(dir, 'state.json'),
+      localNetworks: PRIVATE_NETWORKS,
+      timezone: 'UTC',
+    }).run(ctx);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    writeFileSync(join(dir, 'capture.log'), Buffer.alloc(1000, 9), { flag: 'a' });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    controller.abort();
+    await running;
+    expect(ctx.dead.map((d) => d.reason)).toEqual(['not numbered lines: a packet capture (pcap)']);
+    expect(ctx.records).toEqual([]);
+  });
+});
