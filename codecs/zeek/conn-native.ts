@@ -129,7 +129,12 @@ function options(
     unsetField: layout.unsetField,
     columns: layout.columns.length,
     eventHead: eventHeadText(CONN_ACTION, FLOW_DATASET, CONN_MODULE),
-    text: { ...FLOW_TEXT, ...CONNECTION_TEXT, namespace: memberText(CONN_NAMESPACE) },
+    text: {
+      ...FLOW_TEXT,
+      ...CONNECTION_TEXT,
+      namespace: memberText(CONN_NAMESPACE),
+      initiatorSource: jsonString('source'),
+    },
     directions: DIRECTIONS.map(jsonString),
     dataset: FLOW_DATASET,
     module: CONN_MODULE,

@@ -116,6 +116,7 @@ export const FLOW_FIELDS: Record<string, FieldSpec> = {
   ...endpoint('server'),
   'input.type': keyword,
   'flowtrail.observer': keyword,
+  'flowtrail.initiator': keyword,
   'flowtrail.tcp_flags': keyword,
 };
 

@@ -163,7 +163,10 @@ function referenceDoc(f: FlowFacts): Record<string, unknown> {
   doc.message = `${transportName(f.protocol)} ${side(f.sourceIp, f.sourcePort)} -> ${side(f.destinationIp, f.destinationPort)}`;
   doc.ecs = { version: ECS_VERSION };
   if (f.observer !== undefined) doc.observer = { ...f.observer };
-  doc.flowtrail = { observer: f.observerId ?? f.module };
+  doc.flowtrail = {
+    observer: f.observerId ?? f.module,
+    initiator: sourceInitiated ? 'source' : 'destination',
+  };
   if (f.tcpFlags !== undefined)
     (doc.flowtrail as Record<string, unknown>).tcp_flags = tcpFlagNames(f.tcpFlags);
   if (f.input !== undefined) doc.input = { type: f.input };

@@ -142,8 +142,12 @@ export const FLOW_TEXT = {
   messageV6Close: ']',
   ecs: `,"ecs":{"version":${JSON.stringify(ECS_VERSION)}}`,
   observer: ',"observer":',
-  /** The observer's identity follows, quoted, then `tcp_flags` where there are some, then `close`. */
+  /**
+   * The observer's identity follows, quoted, then `initiator` and which end opened the conversation (`source` or
+   * `destination`, quoted), then `tcp_flags` where there are some, then `close`.
+   */
   flowtrail: ',"flowtrail":{"observer":',
+  initiator: ',"initiator":',
   tcpFlags: ',"tcp_flags":',
   /** The input type follows, quoted, then `close`. */
   input: ',"input":{"type":',
@@ -392,15 +396,16 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
     f.sourceIp === f.destinationIp
       ? `${T.related}${sourceIp}${T.relatedEnd}`
       : `${T.related}${sourceIp},${destinationIp}${T.relatedEnd}`;
+  const initiator = initiatorOf(f);
   json +=
-    initiatorOf(f) === 'source'
+    initiator === 'source'
       ? `${T.client}${sourceBody}${T.close}${T.server}${destinationBody}${T.close}`
       : `${T.client}${destinationBody}${T.close}${T.server}${sourceBody}${T.close}`;
   // `message`, e.g. `tcp 10.0.0.1:40000 -> 192.0.2.7:443`: readable at a glance in Discover and alert views.
   const ported = f.protocol !== 1 && f.protocol !== 58;
   json += `${messageHead(f.protocol)}${messageEndpoint(f.sourceIp, sourceIp, sourcePort, ported)}${T.messageTo}${messageEndpoint(f.destinationIp, destinationIp, destinationPort, ported)}${T.quote}${T.ecs}`;
   if (f.observer !== undefined) json += `${T.observer}${JSON.stringify(f.observer)}`;
-  json += `${T.flowtrail}${jsonString(f.observerId ?? f.module)}`;
+  json += `${T.flowtrail}${jsonString(f.observerId ?? f.module)}${T.initiator}"${initiator}"`;
   if (f.tcpFlags !== undefined) json += `${T.tcpFlags}${tcpFlags(f.tcpFlags)}`;
   json += T.close;
   if (f.input !== undefined) json += inputMember(f.input);

@@ -103,6 +103,8 @@ enum Text {
   T_ICMP_TYPE,
   T_ICMP_CODE,
   T_FLOWTRAIL,
+  T_INITIATOR,
+  T_INITIATOR_SOURCE,
   TEXT_COUNT
 };
 
@@ -113,7 +115,7 @@ static const char *const TEXT_NAMES[TEXT_COUNT] = {
     "client",   "server",        "message",      "messageFrom",  "messageTo", "messagePort", "messageV6Open",
     "messageV6Close", "ecs",     "close",        "ip",           "internal",  "external",  "port",
     "mac",      "namespace",     "sessionId",    "connection",   "state",     "icmpType",  "icmpCode",
-    "flowtrail"};
+    "flowtrail", "initiator", "initiatorSource"};
 
 /* `network.direction`'s values, quoted, in the order of DIRECTIONS in src/schema/flow.ts. */
 enum Direction { INBOUND, OUTBOUND, INTERNAL, EXTERNAL, DIRECTION_COUNT };
@@ -926,6 +928,9 @@ static int map_line(mapper_t *m, int length, double now) {
   put_text(&o, text[T_ECS]);
   put_text(&o, text[T_FLOWTRAIL]);
   put_quoted(&o, m->module);
+  /* A conn.log record's originator opened the connection, whatever its ports: Zeek saw it do so. */
+  put_text(&o, text[T_INITIATOR]);
+  put_text(&o, text[T_INITIATOR_SOURCE]);
   put_text(&o, text[T_CLOSE]);
 
   put_text(&o, text[T_NAMESPACE]);
