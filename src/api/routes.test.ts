@@ -44,6 +44,7 @@ describe('the API index', () => {
       'min_bytes',
       'max_bytes',
       'first_talker',
+      'observer',
       'limit',
     ]);
     const root = await fetch(`${api.url}/`);

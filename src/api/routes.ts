@@ -2,7 +2,7 @@ import type { FlowtrailConfig } from '../config/schema.js';
 import { type CorrelationSettings, findAlert } from '../correlate/correlator.js';
 import { investigate } from '../correlate/investigate.js';
 import { hostLog } from '../reports/host.js';
-import { address, QUERY_NAMES } from '../reports/params.js';
+import { address, parseObserverView, QUERY_NAMES } from '../reports/params.js';
 import { REPORTS, reportNamed } from '../reports/registry.js';
 import { parseReportOptions, runReport } from '../reports/run.js';
 import { searchFlows } from '../reports/search.js';
@@ -15,6 +15,12 @@ import type { Route, RouteParameter } from './server.js';
 function param(query: URLSearchParams, name: string): string | undefined {
   return query.get(name) ?? undefined;
 }
+
+const OBSERVER: RouteParameter = {
+  name: 'observer',
+  in: 'query',
+  description: "only this observer's records (default: the busiest observer of each figure)",
+};
 
 const RANGE: RouteParameter[] = [
   { name: 'from', in: 'query', description: 'start: ISO 8601, epoch ms or -1h (default: an hour ago)' },
@@ -42,7 +48,7 @@ export function apiRoutes(
     {
       path: '/api/hosts/{ip}',
       description: "one address's log: whom it talked to, services it used, who accessed it (host <ip>)",
-      parameters: [{ name: 'ip', in: 'path', description: 'IPv4 or IPv6 address' }, ...RANGE],
+      parameters: [{ name: 'ip', in: 'path', description: 'IPv4 or IPv6 address' }, ...RANGE, OBSERVER],
       pattern: /^\/api\/hosts\/([^/]+)$/,
       handler: async ([ip], query) =>
         hostLog(
@@ -50,6 +56,7 @@ export function apiRoutes(
           settings.indices.flows,
           address(ip, 'ip'),
           parseRange(param(query, 'from'), param(query, 'to'), Date.now(), QUERY_NAMES),
+          parseObserverView({ observer: param(query, 'observer') }, QUERY_NAMES),
         ),
     },
     {
@@ -63,7 +70,12 @@ export function apiRoutes(
         { name: 'protocol', in: 'query', description: 'tcp, udp, icmp… or a protocol number' },
         { name: 'min_bytes', in: 'query', description: 'at least this many bytes' },
         { name: 'max_bytes', in: 'query', description: 'at most this many bytes' },
-        { name: 'first_talker', in: 'query', description: 'only sessions this address started' },
+        {
+          name: 'first_talker',
+          in: 'query',
+          description: 'only conversations this address or network opened',
+        },
+        OBSERVER,
         { name: 'limit', in: 'query', description: 'at most this many flows (default 100)' },
       ],
       pattern: /^\/api\/flows$/,
@@ -80,6 +92,7 @@ export function apiRoutes(
             minBytes: get('min_bytes'),
             maxBytes: get('max_bytes'),
             firstTalker: get('first_talker'),
+            observer: get('observer'),
             limit: get('limit'),
           },
           Date.now(),
@@ -96,6 +109,8 @@ export function apiRoutes(
         ...RANGE,
         { name: 'limit', in: 'query', description: 'rows of ranked reports (default 20)' },
         { name: 'interval', in: 'query', description: 'billing period: hour, day, week, month' },
+        OBSERVER,
+        { name: 'by_observer', in: 'query', description: 'true: a row per observer, side by side' },
       ],
       pattern: /^\/api\/reports\/([^/]+)$/,
       handler: async ([name], query) => {
@@ -106,7 +121,12 @@ export function apiRoutes(
           name,
           parseRange(param(query, 'from'), param(query, 'to'), Date.now(), QUERY_NAMES),
           parseReportOptions(
-            { limit: param(query, 'limit'), interval: param(query, 'interval') },
+            {
+              limit: param(query, 'limit'),
+              interval: param(query, 'interval'),
+              observer: param(query, 'observer'),
+              byObserver: param(query, 'by_observer'),
+            },
             QUERY_NAMES,
           ),
         );

@@ -1,5 +1,6 @@
 import { FAILED_ATTEMPT_QUERY } from './documents.js';
 import { type Bucket, iso, type Metric, type SearchResult, type Terms } from './es.js';
+import { NOT_A_REPLY, OBSERVER_FIELD } from './observed.js';
 
 export interface ScanThresholds {
   minPorts: number;
@@ -7,19 +8,25 @@ export interface ScanThresholds {
   minFailedShare: number;
 }
 
+/**
+ * What one address did in a window, as one observer saw it: the observer that saw the most of its bytes there
+ * (several exporters on one link report the same flows; the rule is src/reports/observers.ts's).
+ */
 export interface Activity {
+  /** Whose records the figures are; `-` for records that name none. */
+  observer: string;
   bytes: number;
   flows: number;
   /** Distinct other addresses it exchanged flows with. */
   peers: number;
-  /** Distinct destination ports it sent to (services it used, or probed). */
+  /** Distinct server ports of the conversations it opened (services it used, or probed). */
   ports_contacted: number;
-  /** Distinct ports of its own that others sent to. */
+  /** Distinct ports of its own on which others opened conversations with it (its services, not its replies). */
   ports_accessed: number;
   /** Peers of this window with which it had no flow in the history before the window (up to 100 listed). */
   new_peers: string[];
   new_peer_count: number;
-  /** Its behaviour as a sender: does it look like it is scanning? */
+  /** Its behaviour in the conversations it opened: does it look like it is scanning? */
   scan: { destinations: number; ports: number; failed_share: number; scanning: boolean };
 }
 
@@ -34,22 +41,21 @@ export interface SearchRequest {
   body: Record<string, unknown>;
 }
 
-export interface WindowAggs {
-  doc_count: number;
+export interface WindowAggs extends Bucket {
   bytes: Metric;
   peers: Metric;
   accessed: { ports: Metric };
+  contacted: { ports: Metric };
   sent: {
     destinations: Metric;
     top_destination: Terms<Bucket & { ports: Metric }>;
-    ports: Metric;
     tcp: { doc_count: number; failed: { doc_count: number } };
   };
 }
 type Keyed<T> = { buckets: Record<string, T> };
 type PerEndpoint<T> = SearchResult<unknown, Record<string, T>>;
 export type PeerResult = PerEndpoint<{ when: Keyed<{ peer_list: Terms }> }>;
-export type WindowResult = PerEndpoint<{ when: Keyed<WindowAggs> }>;
+export type WindowResult = PerEndpoint<{ when: Keyed<{ observers: Terms<WindowAggs> }> }>;
 /** One endpoint's history. */
 export type HistoryResult = SearchResult<unknown, { spans: Keyed<{ seen: Terms }> }>;
 
@@ -61,6 +67,8 @@ export interface ActivityPlan {
   historyMs: number;
 }
 
+/** Observers told apart per window: a site has a handful. */
+const OBSERVERS = 100;
 /** Peers listed per window; beyond that only their count is exact. */
 const PEER_LIST = 1000;
 const NEW_PEERS_SHOWN = 100;
@@ -73,14 +81,17 @@ function windowAggs(ip: string): Record<string, unknown> {
     bytes: { sum: { field: 'network.bytes' } },
     peers: cardinality('related.ip'),
     accessed: {
-      filter: { term: { 'destination.ip': ip } },
-      aggs: { ports: cardinality('destination.port') },
+      filter: { term: { 'server.ip': ip } },
+      aggs: { ports: cardinality('server.port') },
+    },
+    contacted: {
+      filter: { term: { 'client.ip': ip } },
+      aggs: { ports: cardinality('server.port') },
     },
     sent: {
-      filter: { term: { 'source.ip': ip } },
+      filter: { bool: { filter: [{ term: { 'source.ip': ip } }, NOT_A_REPLY] } },
       aggs: {
         destinations: cardinality('destination.ip'),
-        ports: cardinality('destination.port'),
         // The destination it sent most flows to, and on how many ports: a port scan's target leads by
         // far. Ranking every destination by its port count instead costs a cardinality per destination.
         top_destination: {
@@ -146,7 +157,33 @@ export function peerRequest(flowIndex: string, plan: ActivityPlan): SearchReques
 }
 
 export function windowRequest(flowIndex: string, plan: ActivityPlan): SearchRequest {
-  return perWindow(flowIndex, plan, windowAggs);
+  return perWindow(flowIndex, plan, (ip) => ({
+    observers: { terms: { field: OBSERVER_FIELD, size: OBSERVERS, missing: '-' }, aggs: windowAggs(ip) },
+  }));
+}
+
+const NOTHING: WindowAggs = {
+  key: '-',
+  doc_count: 0,
+  bytes: { value: 0 },
+  peers: { value: 0 },
+  accessed: { ports: { value: 0 } },
+  contacted: { ports: { value: 0 } },
+  sent: {
+    destinations: { value: 0 },
+    top_destination: { buckets: [] },
+    tcp: { doc_count: 0, failed: { doc_count: 0 } },
+  },
+};
+
+/** The observer that saw the most of the address's bytes in the window (ties: the one named first). */
+function busiest(observers: readonly WindowAggs[]): WindowAggs {
+  let best = NOTHING;
+  for (const o of observers) {
+    const more = (o.bytes.value ?? 0) - (best.bytes.value ?? 0);
+    if (best === NOTHING || more > 0 || (more === 0 && String(o.key) < String(best.key))) best = o;
+  }
+  return best;
 }
 
 function peersIn(peers: PeerResult, i: number, when: When, ip: string): string[] {
@@ -222,11 +259,12 @@ function toActivity(
   const destinations = w.sent.destinations.value ?? 0;
   const portsOnOne = w.sent.top_destination.buckets[0]?.ports.value ?? 0;
   return {
+    observer: String(w.key),
     bytes: w.bytes.value ?? 0,
     flows: w.doc_count,
     // related.ip holds the endpoint itself on every one of its flows.
     peers: Math.max(0, (w.peers.value ?? 0) - (w.doc_count > 0 ? 1 : 0)),
-    ports_contacted: w.sent.ports.value ?? 0,
+    ports_contacted: w.contacted.ports.value ?? 0,
     ports_accessed: w.accessed.ports.value ?? 0,
     new_peers: fresh.slice(0, NEW_PEERS_SHOWN),
     new_peer_count: fresh.length,
@@ -256,7 +294,7 @@ export function toActivities(
         for (const b of results.histories[i].aggregations.spans.buckets[span.key].seen.buckets)
           seen.add(String(b.key));
       activity[when] = toActivity(
-        results.windows.aggregations[`e${i}`].when.buckets[when],
+        busiest(results.windows.aggregations[`e${i}`].when.buckets[when].observers.buckets),
         peersIn(results.peers, i, when, ip),
         seen,
         thresholds,

@@ -41,6 +41,33 @@ describe('matchPlans', () => {
     expect(query).toContain('{"term":{"source.ip":"203.0.113.66"}}');
   });
 
+  it("matches a flowtrail scan detection to the probes it judged: its window, its source's own conversations", () => {
+    const scan: AlertDoc = {
+      '@timestamp': '2026-11-21T22:05:59.000Z',
+      event: { module: 'flowtrail' },
+      source: { ip: '10.77.0.9' },
+      flowtrail: {
+        detection: {
+          type: 'address_scan',
+          window_start: '2026-11-21T22:05:00.000Z',
+          window_end: '2026-11-21T22:06:00.000Z',
+          flows: 256,
+        },
+      },
+    };
+    const plans = matchPlans(scan, options);
+    expect(plans.map((p) => p.strategy)).toEqual(['detection']);
+    expect(plans[0].query).toEqual({
+      bool: {
+        filter: [
+          { range: { '@timestamp': { gte: '2026-11-21T22:05:00.000Z', lt: '2026-11-21T22:06:00.000Z' } } },
+          { term: { 'source.ip': '10.77.0.9' } },
+          { bool: { must_not: { term: { 'flowtrail.initiator': 'destination' } } } },
+        ],
+      },
+    });
+  });
+
   it('has nothing to try without addresses or community id', () => {
     expect(matchPlans({ '@timestamp': '2026-11-21T22:05:42.757Z' }, options)).toEqual([]);
   });
@@ -85,14 +112,36 @@ describe('summarizeSession', () => {
   it('counts the bytes of one exporter, not the sum of exporters that saw the same session', () => {
     const a = flow('10.77.0.5', '198.51.100.20', t, '2026-11-21T22:05:46Z', ['SYN', 'ACK'], 20_000_000, 'a');
     const b = flow('10.77.0.5', '198.51.100.20', t, '2026-11-21T22:05:46Z', ['SYN', 'ACK'], 19_999_000, 'b');
-    const summary = summarizeSession([a, b]);
-    expect(summary.bytes).toBe(20_000_000);
+    const reset = { ...a, network: { transport: 'tcp', bytes: 40, packets: 1 } };
+    const summary = summarizeSession([a, b, reset]);
+    expect(summary.bytes).toBe(20_000_040);
     expect(summary.observers).toEqual(['a', 'b']);
+    expect(summary).toMatchObject({ observer: 'a', observer_flow_count: 2, flow_count: 3 });
     expect(summary.end).toBe('2026-11-21T22:05:46.000Z');
   });
 
+  it('names the client first talker where the records name one', () => {
+    const reply = flow('10.77.0.1', '198.51.100.30', t, t, ['ACK'], 40);
+    const request = flow('198.51.100.30', '10.77.0.1', '2026-11-21T22:05:42.600Z', t, ['ACK'], 60);
+    const client = { ip: '198.51.100.30' };
+    expect(
+      summarizeSession([
+        { ...reply, client },
+        { ...request, client },
+      ]).first_talker,
+    ).toBe('198.51.100.30');
+    expect(summarizeSession([reply, request]).first_talker).toBe('10.77.0.1');
+  });
+
   it('is empty without flows', () => {
-    expect(summarizeSession([])).toEqual({ flow_count: 0, modules: [], observers: [], bytes: 0, packets: 0 });
+    expect(summarizeSession([])).toEqual({
+      flow_count: 0,
+      modules: [],
+      observers: [],
+      observer_flow_count: 0,
+      bytes: 0,
+      packets: 0,
+    });
   });
 });
 

@@ -13,9 +13,20 @@ import {
   type WindowResult,
   windowRequest,
 } from './activity.js';
-import { type AlertDoc, FLOW_SOURCE_FIELDS, type FlowDoc } from './documents.js';
-import { type Hit, type Indices, indicesOf, msearch, type SearchResult, search } from './es.js';
+import { type AlertDoc, FLOW_SOURCE_FIELDS, type FlowDoc, flowEnd } from './documents.js';
+import {
+  type Bucket,
+  type Hit,
+  type Indices,
+  indicesOf,
+  type Metric,
+  msearch,
+  type SearchResult,
+  search,
+  type Terms,
+} from './es.js';
 import { type MatchOptions, type MatchPlan, type MatchStrategy, matchPlans } from './match.js';
+import { OBSERVER_FIELD } from './observed.js';
 import { type SessionSummary, summarizeSession } from './session.js';
 
 /** Flow records fetched per alert; a session (or a scan pair) with more is summarized from these. */
@@ -73,6 +84,53 @@ function matchRequest(index: string, plan: MatchPlan): SearchRequest {
 
 type FlowResult = SearchResult<FlowDoc, unknown>;
 
+type TotalsAggs = {
+  observers: Terms<Bucket & { bytes: Metric; packets: Metric }>;
+  last: { hits: { hits: Array<Hit<FlowDoc>> } };
+};
+
+/**
+ * A match with more flows than are fetched (a scan's thousands of probes) is counted by the store instead: how
+ * many records each observer has, and the bytes and packets of the busiest one.
+ */
+async function countedByStore(
+  client: StoreClient,
+  index: string,
+  plan: MatchPlan,
+  summary: SessionSummary,
+): Promise<SessionSummary> {
+  const result = await search<unknown, TotalsAggs>(client, index, {
+    size: 0,
+    track_total_hits: true,
+    query: plan.query,
+    aggs: {
+      observers: {
+        terms: {
+          field: OBSERVER_FIELD,
+          missing: '-',
+          size: 100,
+          order: [{ bytes: 'desc' }, { _key: 'asc' }],
+        },
+        aggs: { bytes: { sum: { field: 'network.bytes' } }, packets: { sum: { field: 'network.packets' } } },
+      },
+      last: { top_hits: { size: 1, sort: [{ '@timestamp': 'desc' }], _source: FLOW_SOURCE_FIELDS } },
+    },
+  });
+  const observers = result.aggregations.observers.buckets;
+  const last = result.aggregations.last.hits.hits[0]?._source;
+  const busiest = observers[0];
+  return {
+    ...summary,
+    flow_count: result.hits.total.value,
+    observers: observers.map((o) => String(o.key)).sort(),
+    ...(busiest ? { observer: String(busiest.key) } : {}),
+    observer_flow_count: busiest?.doc_count ?? 0,
+    bytes: busiest?.bytes.value ?? 0,
+    packets: busiest?.packets.value ?? 0,
+    ...(last ? { end: new Date(flowEnd(last)).toISOString(), last_talker: last.source.ip } : {}),
+  };
+}
+
 /**
  * The alert's flows and its endpoints' surroundings. The windows' figures need nothing else and are asked for
  * at once; beside them, two rounds of searches, each one multi-search whose searches Elasticsearch runs side by
@@ -129,10 +187,14 @@ export async function correlateAlert(
         settings.scan,
       )
     : [];
+  const matched = hit < 0 ? undefined : [firstPlan, ...otherPlans][hit];
+  const fetched = summarizeSession(flows.map((f) => f._source));
   const context: AlertContext = {
     correlated_at: new Date(now).toISOString(),
-    match: hit < 0 ? 'none' : [firstPlan, ...otherPlans][hit].strategy,
-    ...summarizeSession(flows.map((f) => f._source)),
+    match: matched?.strategy ?? 'none',
+    ...(matched !== undefined && flows.length >= MAX_FLOWS
+      ? await countedByStore(client, index, matched, fetched)
+      : fetched),
     flow_ids: flows.slice(0, MAX_FLOW_IDS).map((f) => f._id),
   };
   for (const [i, side] of (['source', 'destination'] as const).entries()) {

@@ -22,18 +22,39 @@ export interface FlowDoc {
   observer?: { ip?: string; name?: string };
   netflow?: { exporter?: { address?: string } };
   /** The initiator and the other end (src/schema/roles.ts); absent on documents of older versions. */
-  client?: { ip?: string };
-  flowtrail?: { tcp_flags?: string[]; observer?: string };
+  client?: { ip?: string; port?: number };
+  server?: { ip?: string; port?: number };
+  flowtrail?: { tcp_flags?: string[]; observer?: string; initiator?: 'source' | 'destination' };
+}
+
+/** What flowtrail's own detections write on their alerts (src/detect/alerts.ts). */
+export interface DetectionFacts {
+  type?: string;
+  direction?: string;
+  window_start?: string;
+  window_end?: string;
+  flows?: number;
+  failed_share?: number;
+  distinct_ports?: number;
+  distinct_destinations?: number;
+  ports?: number[];
+  destinations?: string[];
+  bytes?: number;
+  bytes_sent?: number;
+  bytes_received?: number;
+  baseline_bytes?: number;
+  threshold_bytes?: number;
+  policy?: string[];
 }
 
 export interface AlertDoc {
   '@timestamp': string;
-  event?: { module?: string; dataset?: string };
+  event?: { module?: string; dataset?: string; severity?: number };
   rule?: { id?: string; name?: string };
   source?: Partial<Endpoint>;
   destination?: Partial<Endpoint>;
   network?: { transport?: string; community_id?: string };
-  flowtrail?: { context?: Record<string, unknown> } & Record<string, unknown>;
+  flowtrail?: { context?: Record<string, unknown>; detection?: DetectionFacts } & Record<string, unknown>;
 }
 
 /** The fields correlation fetches of each flow. */
@@ -53,6 +74,10 @@ export const FLOW_SOURCE_FIELDS = [
   'observer.name',
   'netflow.exporter.address',
   'flowtrail.tcp_flags',
+  'flowtrail.observer',
+  'flowtrail.initiator',
+  'client',
+  'server',
 ];
 
 export function flowStart(doc: FlowDoc): number {

@@ -67,10 +67,17 @@ export async function msearch<T, A>(
 ): Promise<Array<SearchResult<T, A>>> {
   if (requests.length === 0) return [];
   const responses = (await client.msearch(requests)) as Array<
-    SearchResult<T, A> & { error?: { reason?: string; type?: string } }
+    SearchResult<T, A> & {
+      error?: { reason?: string; type?: string; root_cause?: Array<{ type?: string; reason?: string }> };
+    }
   >;
   return responses.map((r, i) => {
-    if (r.error) throw new Error(`search failed: ${r.error.type}: ${r.error.reason}`);
+    if (r.error) {
+      // "all shards failed" says nothing; the first root cause says why.
+      const cause = r.error.root_cause?.[0];
+      const why = cause?.reason === undefined ? '' : ` (${cause.type}: ${cause.reason})`;
+      throw new Error(`search failed: ${r.error.type}: ${r.error.reason}${why}`);
+    }
     if (requests[i].body.aggs !== undefined && r.aggregations === undefined)
       throw new NoDataError(requests[i].index);
     return r;

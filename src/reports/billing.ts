@@ -1,7 +1,8 @@
 import { endedBetween, type Metric } from '../correlate/es.js';
 import { UsageError } from '../errors.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
-import type { Report } from './context.js';
+import type { Report, ReportRow } from './context.js';
+import { OBSERVER_SOURCE, observerFilter, observerName, PerObserver } from './observers.js';
 
 /** Billing periods: calendar units, so months have their real lengths (UTC). */
 /** Billing periods, by the name users give, to Elasticsearch's calendar interval. */
@@ -12,7 +13,7 @@ export const PERIODS = new Map([
   ['month', '1M'],
 ]);
 
-type BillBucket = CompositeBucket<{ ip: string; period: number }> & {
+type BillBucket = CompositeBucket<{ ip: string; period: number; observer: string | null }> & {
   internal: { bytes: Metric };
   external: { bytes: Metric };
 };
@@ -33,11 +34,12 @@ export const billing: Report = {
     'internal_out',
     'external',
     'total',
+    'observer',
   ],
   async run(ctx) {
     const interval = PERIODS.get(ctx.interval);
     if (!interval) throw new UsageError(`interval: expected one of ${[...PERIODS.keys()].join(', ')}`);
-    type Bill = {
+    type Bill = ReportRow & {
       ip: string;
       period: string;
       external_in: number;
@@ -47,7 +49,16 @@ export const billing: Report = {
       external: number;
       total: number;
     };
-    const rows = new Map<string, Bill>();
+    const rows = new PerObserver<Bill>(() => ({
+      ip: '',
+      period: '',
+      external_in: 0,
+      external_out: 0,
+      internal_in: 0,
+      internal_out: 0,
+      external: 0,
+      total: 0,
+    }));
     for (const [side, direction] of [
       ['source', 'out'],
       ['destination', 'in'],
@@ -64,39 +75,37 @@ export const billing: Report = {
             filter: [
               endedBetween(ctx.range.from, ctx.range.to),
               { term: { [`${side}.locality`]: 'internal' } },
+              ...observerFilter(ctx.observers),
             ],
           },
         },
         [
           { ip: { terms: { field: `${side}.ip` } } },
           { period: { date_histogram: { field: '@timestamp', calendar_interval: interval } } },
+          OBSERVER_SOURCE,
         ],
         { internal: locality('internal'), external: locality('external') },
       );
       for (const b of buckets) {
         const period = new Date(b.key.period).toISOString();
-        const key = `${b.key.ip} ${period}`;
-        const row: Bill = rows.get(key) ?? {
-          ip: b.key.ip,
-          period,
-          external_in: 0,
-          external_out: 0,
-          internal_in: 0,
-          internal_out: 0,
-          external: 0,
-          total: 0,
-        };
+        const row = rows.row(`${b.key.ip} ${period}`, observerName(b.key.observer));
+        row.ip = b.key.ip;
+        row.period = period;
         const internal = b.internal.bytes.value ?? 0;
         const external = b.external.bytes.value ?? 0;
         row[`internal_${direction}`] += internal;
         row[`external_${direction}`] += external;
         row.external += external;
         row.total += internal + external;
-        rows.set(key, row);
       }
     }
-    return [...rows.values()].sort(
-      (a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true }) || a.period.localeCompare(b.period),
-    );
+    return rows
+      .rows((row) => row.total, ctx.observers.each)
+      .sort(
+        (a, b) =>
+          a.ip.localeCompare(b.ip, 'en', { numeric: true }) ||
+          a.period.localeCompare(b.period) ||
+          a.observer.localeCompare(b.observer),
+      );
   },
 };

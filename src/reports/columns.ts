@@ -7,6 +7,8 @@ const COMMON: Record<string, string> = {
   bytes: 'bytes of its flow records',
   packets: 'packets of its flow records',
   flows: 'flow records',
+  observer:
+    'whose records the figures are: the observer that saw the most of it (or each one with --by-observer)',
 };
 
 const TALKERS: Record<string, string> = {
@@ -46,7 +48,7 @@ const NOTES: Record<string, Record<string, string>> = {
     service: 'the well-known service of the port',
     peers: 'distinct addresses on the other side',
   },
-  ports: { port: 'destination port (0 when the transport has none)' },
+  ports: { port: "the server's port: the end that did not open the conversation (none for ICMP…)" },
   'packet-sizes': { size: 'average packet size of the flow record (bytes / packets), in bytes' },
   billing: {
     period: 'start of the period (UTC)',

@@ -1,5 +1,6 @@
 import type { ScanThresholds } from '../correlate/activity.js';
 import type { StoreClient } from '../store/client.js';
+import type { ObserverView } from './observers.js';
 import type { TimeRange } from './time.js';
 
 /** What every report is given. */
@@ -13,6 +14,8 @@ export interface ReportContext {
   /** Period of the billing report: `1d`, `1h`, `1M` (calendar month)… */
   interval: string;
   scan: ScanThresholds;
+  /** Which observers' views the report shows (see observers.ts). */
+  observers: ObserverView;
 }
 
 /** A row as JSON shows it: numbers as numbers, lists as arrays, null where a column has no value. */

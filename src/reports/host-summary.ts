@@ -6,6 +6,7 @@ import { documentId } from '../schema/ids.js';
 import type { StoreClient } from '../store/client.js';
 import { searchPattern } from '../store/naming.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
+import { OBSERVER_SOURCE, observerName, PerObserver } from './observers.js';
 import type { TimeRange } from './time.js';
 
 export const HOST_SUMMARY_DATASET = 'flowtrail.host_summary';
@@ -24,22 +25,41 @@ export interface HostSummary {
   flows_in: number;
   peers_contacted: number;
   peers_contacting: number;
+  /** Distinct server ports of the conversations it opened. */
   ports_contacted: number;
+  /** Distinct ports of its own on which others opened conversations with it. */
   ports_accessed: number;
+  /** Whose records the figures are. */
+  observer?: string;
 }
 
-type SideBucket = CompositeBucket<{ ip: string; interval: number }> & {
+type Ports = { ports: Metric };
+type SideBucket = CompositeBucket<{ ip: string; interval: number; observer: string | null }> & {
   internal: { bytes: Metric };
   external: { bytes: Metric };
   packets: Metric;
   peers: Metric;
-  ports: Metric;
+  /** Records the source opened, and records the destination opened: which end is the server's port. */
+  opened_by_source: Ports;
+  opened_by_destination: Ports;
 };
+
+/** Transports whose ports name services (ICMP's "ports" are its type and code). */
+const PORTED = { terms: { 'network.transport': ['tcp', 'udp', 'sctp'] } };
+
+function serverPorts(initiator: 'source' | 'destination') {
+  const server = initiator === 'source' ? 'destination' : 'source';
+  return {
+    filter: { bool: { filter: [PORTED, { term: { 'flowtrail.initiator': initiator } }] } },
+    aggs: { ports: { cardinality: { field: `${server}.port` } } },
+  };
+}
 
 /**
  * Per local host and interval: bytes out and in, each split by whether the peer is local, packets, flows,
  * distinct peers and ports each way. Read off the flows by two composite aggregations (the host as sender, the
- * host as receiver), so it scales to any number of hosts.
+ * host as receiver), so it scales to any number of hosts. Each host's interval is one observer's records: the one
+ * that saw the most of its bytes (src/reports/observers.ts), named in `observer`.
  */
 export async function summarizeHosts(
   client: StoreClient,
@@ -47,7 +67,7 @@ export async function summarizeHosts(
   intervalMs: number,
   range: TimeRange,
 ): Promise<HostSummary[]> {
-  const rows = new Map<string, HostSummary>();
+  const rows = new PerObserver<HostSummary>(() => emptyHostSummary('', 0));
   for (const side of ['source', 'destination'] as const) {
     const peer = side === 'source' ? 'destination' : 'source';
     const bytes = (locality: string) => ({
@@ -65,18 +85,26 @@ export async function summarizeHosts(
       [
         { ip: { terms: { field: `${side}.ip` } } },
         { interval: { date_histogram: { field: '@timestamp', fixed_interval: `${intervalMs}ms` } } },
+        OBSERVER_SOURCE,
       ],
       {
         internal: bytes('internal'),
         external: bytes('external'),
         packets: { sum: { field: 'network.packets' } },
         peers: { cardinality: { field: `${peer}.ip` } },
-        ports: { cardinality: { field: 'destination.port' } },
+        opened_by_source: serverPorts('source'),
+        opened_by_destination: serverPorts('destination'),
       },
     );
     for (const b of buckets) {
-      const key = `${b.key.ip} ${b.key.interval}`;
-      const row = rows.get(key) ?? emptyHostSummary(b.key.ip, b.key.interval);
+      const row = rows.row(`${b.key.ip} ${b.key.interval}`, observerName(b.key.observer));
+      row.ip = b.key.ip;
+      row.interval_start = b.key.interval;
+      // Both ends' records usually name the same ports (a request and its reply): the larger count, not the sum.
+      const asClient = (side === 'source' ? b.opened_by_source : b.opened_by_destination).ports.value ?? 0;
+      const asServer = (side === 'source' ? b.opened_by_destination : b.opened_by_source).ports.value ?? 0;
+      row.ports_contacted = Math.max(row.ports_contacted, asClient);
+      row.ports_accessed = Math.max(row.ports_accessed, asServer);
       const internal = b.internal.bytes.value ?? 0;
       const external = b.external.bytes.value ?? 0;
       if (side === 'source') {
@@ -85,21 +113,20 @@ export async function summarizeHosts(
         row.packets_out = b.packets.value ?? 0;
         row.flows_out = b.doc_count;
         row.peers_contacted = b.peers.value ?? 0;
-        row.ports_contacted = b.ports.value ?? 0;
       } else {
         row.bytes_in_internal = internal;
         row.bytes_in_external = external;
         row.packets_in = b.packets.value ?? 0;
         row.flows_in = b.doc_count;
         row.peers_contacting = b.peers.value ?? 0;
-        row.ports_accessed = b.ports.value ?? 0;
       }
-      rows.set(key, row);
     }
   }
-  return [...rows.values()].sort(
-    (a, b) => a.interval_start - b.interval_start || a.ip.localeCompare(b.ip, 'en', { numeric: true }),
-  );
+  const total = (r: HostSummary) =>
+    r.bytes_out_internal + r.bytes_out_external + r.bytes_in_internal + r.bytes_in_external;
+  return rows
+    .rows(total, false)
+    .sort((a, b) => a.interval_start - b.interval_start || a.ip.localeCompare(b.ip, 'en', { numeric: true }));
 }
 
 /** A host's summary for an interval with nothing counted yet. */

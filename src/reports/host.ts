@@ -1,78 +1,122 @@
 import { type Bucket, endedBetween, type Metric, search, type Terms } from '../correlate/es.js';
+import { observerIs } from '../correlate/observed.js';
 import type { StoreClient } from '../store/client.js';
-import { histogramInterval, SERVICE_IS_DESTINATION } from './scripts.js';
-import type { TimeRange } from './time.js';
+import { byObserver, type ObserverView, ONE_VIEW, observerName } from './observers.js';
+import { histogramInterval, type TimeRange } from './time.js';
 
 const TOP = 25;
+
+/** Transports whose ports name services (ICMP's "ports" are its type and code). */
+const PORTED = { terms: { 'network.transport': ['tcp', 'udp', 'sctp'] } };
 
 export interface HostLog {
   ip: string;
   from: string;
   to: string;
+  /** Whose records the figures below are: the observer that saw the most of this address's bytes (observers.ts). */
+  observer: string;
   flows: number;
   bytes_out: number;
   bytes_in: number;
+  /** Every observer's own totals for this address, the busiest first. */
+  observers: Array<{ observer: string; flows: number; bytes_out: number; bytes_in: number }>;
   /** Hosts it sent most to. */
   talked_to: Array<{ ip: string; flows: number; bytes: number }>;
-  /** Services (port/transport on the other side) it used as a client, and on how many servers. */
+  /** Services it used: the server's port and transport in the conversations it opened, and on how many servers. */
   services_used: Array<{ port: number; transport: string; flows: number; servers: number }>;
-  /** Clients that reached services on it, and which ports. */
+  /** Clients that opened conversations with it, and the ports of its they reached. */
   accessed_by: Array<{ ip: string; flows: number; bytes: number; ports: number[] }>;
   over_time: Array<{ time: string; bytes_out: number; bytes_in: number; flows: number }>;
 }
+
+type Totals = { out: { bytes: Metric }; in: { bytes: Metric } };
 
 type Aggs = {
   out: { bytes: Metric; peers: Terms<Bucket & { bytes: Metric }> };
   in: { bytes: Metric };
   used: { services: Terms<Bucket & { transport: Terms; servers: Metric }> };
-  accessed: { clients: Terms<Bucket & { bytes: Metric; ports: Terms }> };
-  over_time: Terms<Bucket & { out: { bytes: Metric }; in: { bytes: Metric } }>;
+  accessed: { clients: Terms<Bucket & { bytes: Metric; ports: { ports: Terms } }> };
+  over_time: Terms<Bucket & Totals>;
 };
 
-/** `flowtrail host <ip>`: what one address did, what it used, who used it, and its traffic over time. */
+const BYTES = { sum: { field: 'network.bytes' } };
+
+/** What one address did by each observer's records, the busiest first. */
+async function observersOf(
+  client: StoreClient,
+  flows: string,
+  ip: string,
+  scope: Record<string, unknown>[],
+): Promise<Array<Bucket & Totals>> {
+  const result = await search<unknown, { observers: Terms<Bucket & Totals> }>(client, flows, {
+    size: 0,
+    query: { bool: { filter: scope } },
+    aggs: {
+      observers: byObserver({
+        out: { filter: { term: { 'source.ip': ip } }, aggs: { bytes: BYTES } },
+        in: { filter: { term: { 'destination.ip': ip } }, aggs: { bytes: BYTES } },
+      }),
+    },
+  });
+  const bytes = (o: Totals) => (o.out.bytes.value ?? 0) + (o.in.bytes.value ?? 0);
+  return result.aggregations.observers.buckets.sort(
+    (a, b) => bytes(b) - bytes(a) || observerName(a.key).localeCompare(observerName(b.key)),
+  );
+}
+
+/**
+ * `flowtrail host <ip>`: what one address did, what it used, who used it, and its traffic over time, all from one
+ * observer's records (by default the one that saw the most of its traffic), with every observer's totals beside.
+ */
 export async function hostLog(
   client: StoreClient,
   flows: string,
   ip: string,
   range: TimeRange,
+  view: ObserverView = ONE_VIEW,
 ): Promise<HostLog> {
+  const scope = [{ term: { 'related.ip': ip } }, endedBetween(range.from, range.to)];
+  const observers = await observersOf(client, flows, ip, scope);
+  const observer = view.only ?? observerName(observers[0]?.key);
   const asSource = { term: { 'source.ip': ip } };
   const asDestination = { term: { 'destination.ip': ip } };
-  const bytes = { sum: { field: 'network.bytes' } };
   const result = await search<unknown, Aggs>(client, flows, {
     size: 0,
     track_total_hits: true,
-    query: { bool: { filter: [{ term: { 'related.ip': ip } }, endedBetween(range.from, range.to)] } },
+    query: { bool: { filter: [...scope, observerIs(observer)] } },
     aggs: {
       out: {
         filter: asSource,
         aggs: {
-          bytes,
+          bytes: BYTES,
           peers: {
             terms: { field: 'destination.ip', size: TOP, order: { bytes: 'desc' } },
-            aggs: { bytes },
+            aggs: { bytes: BYTES },
           },
         },
       },
-      in: { filter: asDestination, aggs: { bytes } },
+      in: { filter: asDestination, aggs: { bytes: BYTES } },
       used: {
-        filter: { bool: { filter: [asSource, SERVICE_IS_DESTINATION] } },
+        filter: { bool: { filter: [{ term: { 'client.ip': ip } }, PORTED] } },
         aggs: {
           services: {
-            terms: { field: 'destination.port', size: TOP },
+            terms: { field: 'server.port', size: TOP },
             aggs: {
               transport: { terms: { field: 'network.transport', size: 1 } },
-              servers: { cardinality: { field: 'destination.ip' } },
+              servers: { cardinality: { field: 'server.ip' } },
             },
           },
         },
       },
       accessed: {
-        filter: { bool: { filter: [asDestination, SERVICE_IS_DESTINATION] } },
+        filter: { term: { 'server.ip': ip } },
         aggs: {
           clients: {
-            terms: { field: 'source.ip', size: TOP, order: { bytes: 'desc' } },
-            aggs: { bytes, ports: { terms: { field: 'destination.port', size: 20 } } },
+            terms: { field: 'client.ip', size: TOP, order: { bytes: 'desc' } },
+            aggs: {
+              bytes: BYTES,
+              ports: { filter: PORTED, aggs: { ports: { terms: { field: 'server.port', size: 20 } } } },
+            },
           },
         },
       },
@@ -83,7 +127,10 @@ export async function hostLog(
           min_doc_count: 0,
           extended_bounds: { min: range.from, max: range.to - 1 },
         },
-        aggs: { out: { filter: asSource, aggs: { bytes } }, in: { filter: asDestination, aggs: { bytes } } },
+        aggs: {
+          out: { filter: asSource, aggs: { bytes: BYTES } },
+          in: { filter: asDestination, aggs: { bytes: BYTES } },
+        },
       },
     },
   });
@@ -92,9 +139,16 @@ export async function hostLog(
     ip,
     from: new Date(range.from).toISOString(),
     to: new Date(range.to).toISOString(),
+    observer,
     flows: result.hits.total.value,
     bytes_out: a.out.bytes.value ?? 0,
     bytes_in: a.in.bytes.value ?? 0,
+    observers: observers.map((o) => ({
+      observer: observerName(o.key),
+      flows: o.doc_count,
+      bytes_out: o.out.bytes.value ?? 0,
+      bytes_in: o.in.bytes.value ?? 0,
+    })),
     talked_to: a.out.peers.buckets.map((b) => ({
       ip: String(b.key),
       flows: b.doc_count,
@@ -110,7 +164,7 @@ export async function hostLog(
       ip: String(b.key),
       flows: b.doc_count,
       bytes: b.bytes.value ?? 0,
-      ports: b.ports.buckets.map((p) => Number(p.key)).sort((x, y) => x - y),
+      ports: b.ports.ports.buckets.map((p) => Number(p.key)).sort((x, y) => x - y),
     })),
     over_time: a.over_time.buckets.map((b) => ({
       time: b.key_as_string ?? new Date(Number(b.key)).toISOString(),

@@ -6,6 +6,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { UsageError } from '../errors.js';
+import type { ObserverView } from './observers.js';
 
 /** How a caller names a parameter in messages: the CLI's flags (`--min-bytes`) or the API's (`min_bytes`). */
 export type Naming = (key: string) => string;
@@ -51,4 +52,23 @@ export function oneOf<T extends string>(value: string, name: string, choices: re
   const found = choices.find((choice) => choice === value);
   if (found === undefined) throw new UsageError(`${name}: expected one of ${choices.join(', ')}`);
   return found;
+}
+
+/** `--observer ID` (one observer's view) and `--by-observer` (every observer's), as flags or query parameters. */
+export function parseObserverView(
+  given: { observer?: string; byObserver?: boolean | string },
+  naming: Naming = FLAG_NAMES,
+): ObserverView {
+  const each = given.byObserver === true || given.byObserver === 'true';
+  if (
+    given.byObserver !== undefined &&
+    typeof given.byObserver === 'string' &&
+    !each &&
+    given.byObserver !== 'false'
+  )
+    throw new UsageError(`${naming('byObserver')}: expected true or false`);
+  if (given.observer === undefined) return { each };
+  if (!/^[\x21-\x7e]{1,200}$/.test(given.observer))
+    throw new UsageError(`${naming('observer')}: expected an observer as flows name it, e.g. 192.0.2.1:2055`);
+  return { only: given.observer, each };
 }

@@ -1,34 +1,85 @@
 import { endedBetween, type Metric } from '../correlate/es.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
-import type { Report } from './context.js';
+import type { Report, ReportRow } from './context.js';
+import { OBSERVER_SOURCE, observerFilter, observerName, PerObserver } from './observers.js';
 
-type PortBucket = CompositeBucket<{ transport: string; port: number }> & { bytes: Metric; packets: Metric };
+type PortBucket = CompositeBucket<{ transport: string; port?: number | null; observer: string | null }> & {
+  bytes: Metric;
+  packets: Metric;
+};
 
-/** Traffic by destination port and transport (nfdump's `-s dstport`). */
+interface PortRow extends ReportRow {
+  transport: string;
+  port: number | null;
+  flows: number;
+  packets: number;
+  bytes: number;
+}
+
+/** Transports whose ports name services; ICMP's "ports" are its type and code and are not listed as ports. */
+const PORTED = ['tcp', 'udp', 'sctp'];
+
+/**
+ * Traffic by service: the server's port (ECS `server.port`, the end that did not open the conversation) and
+ * transport, both directions of a conversation together, so that the replies' ephemeral ports do not rank as
+ * services. Other transports (ICMP…) get a row each without a port.
+ */
 export const portBreakdown: Report = {
   name: 'ports',
-  description: 'flows, packets and bytes by destination port and transport',
-  columns: ['transport', 'port', 'flows', 'packets', 'bytes'],
+  description: "flows, packets and bytes by service: the server's port and transport, both directions",
+  columns: ['transport', 'port', 'flows', 'packets', 'bytes', 'observer'],
   async run(ctx) {
-    const buckets = await allBuckets<PortBucket['key'], PortBucket>(
+    const range = endedBetween(ctx.range.from, ctx.range.to);
+    const sums = {
+      bytes: { sum: { field: 'network.bytes' } },
+      packets: { sum: { field: 'network.packets' } },
+    };
+    const transport = { transport: { terms: { field: 'network.transport' } } };
+    const ported = allBuckets<PortBucket['key'], PortBucket>(
       ctx.client,
       ctx.flows,
-      endedBetween(ctx.range.from, ctx.range.to),
-      [
-        { transport: { terms: { field: 'network.transport' } } },
-        { port: { terms: { field: 'destination.port', missing_bucket: true } } },
-      ],
-      { bytes: { sum: { field: 'network.bytes' } }, packets: { sum: { field: 'network.packets' } } },
+      {
+        bool: {
+          filter: [range, { terms: { 'network.transport': PORTED } }, ...observerFilter(ctx.observers)],
+        },
+      },
+      [transport, { port: { terms: { field: 'server.port', missing_bucket: true } } }, OBSERVER_SOURCE],
+      sums,
     );
-    return buckets
-      .map((b) => ({
-        transport: b.key.transport,
-        port: b.key.port ?? 0,
-        flows: b.doc_count,
-        packets: b.packets.value ?? 0,
-        bytes: b.bytes.value ?? 0,
-      }))
-      .sort((a, b) => b.bytes - a.bytes || a.port - b.port)
+    const portless = allBuckets<PortBucket['key'], PortBucket>(
+      ctx.client,
+      ctx.flows,
+      {
+        bool: {
+          filter: [range, ...observerFilter(ctx.observers)],
+          must_not: { terms: { 'network.transport': PORTED } },
+        },
+      },
+      [transport, OBSERVER_SOURCE],
+      sums,
+    );
+    const rows = new PerObserver<PortRow>(() => ({
+      transport: '',
+      port: null,
+      flows: 0,
+      packets: 0,
+      bytes: 0,
+    }));
+    for (const b of [...(await ported), ...(await portless)]) {
+      const port = b.key.port ?? null;
+      const row = rows.row(`${b.key.transport} ${port}`, observerName(b.key.observer));
+      row.transport = b.key.transport;
+      row.port = port;
+      row.flows += b.doc_count;
+      row.packets += b.packets.value ?? 0;
+      row.bytes += b.bytes.value ?? 0;
+    }
+    return rows
+      .rows((row) => row.bytes, ctx.observers.each)
+      .sort(
+        (a, b) =>
+          b.bytes - a.bytes || (a.port ?? -1) - (b.port ?? -1) || a.observer.localeCompare(b.observer),
+      )
       .slice(0, ctx.limit);
   },
 };

@@ -1,19 +1,25 @@
 import { endedBetween, type Metric } from '../correlate/es.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
-import type { Report } from './context.js';
+import type { Report, ReportRow } from './context.js';
+import { OBSERVER_SOURCE, observerFilter, observerName, PerObserver } from './observers.js';
 
-type HostBucket = CompositeBucket<{ ip: string }> & { bytes: Metric };
+type HostBucket = CompositeBucket<{ ip: string; observer: string | null }> & { bytes: Metric };
+
+interface HostRow extends ReportRow {
+  ip: string;
+  bytes: number;
+  sent: number;
+  received: number;
+  flows: number;
+}
 
 /** Busiest addresses outside the local networks, whichever way their traffic went. */
 export const remoteHosts: Report = {
   name: 'remote-hosts',
   description: 'addresses outside the local networks with the most traffic to or from them',
-  columns: ['ip', 'bytes', 'sent', 'received', 'flows'],
+  columns: ['ip', 'bytes', 'sent', 'received', 'flows', 'observer'],
   async run(ctx) {
-    const rows = new Map<
-      string,
-      { ip: string; bytes: number; sent: number; received: number; flows: number }
-    >();
+    const rows = new PerObserver<HostRow>(() => ({ ip: '', bytes: 0, sent: 0, received: 0, flows: 0 }));
     for (const [side, column] of [
       ['source', 'sent'],
       ['destination', 'received'],
@@ -27,22 +33,24 @@ export const remoteHosts: Report = {
             filter: [
               endedBetween(ctx.range.from, ctx.range.to),
               { term: { [`${side}.locality`]: 'external' } },
+              ...observerFilter(ctx.observers),
             ],
           },
         },
-        [{ ip: { terms: { field: `${side}.ip` } } }],
+        [{ ip: { terms: { field: `${side}.ip` } } }, OBSERVER_SOURCE],
         { bytes: { sum: { field: 'network.bytes' } } },
       );
       for (const b of buckets) {
-        const row = rows.get(b.key.ip) ?? { ip: b.key.ip, bytes: 0, sent: 0, received: 0, flows: 0 };
+        const row = rows.row(b.key.ip, observerName(b.key.observer));
+        row.ip = b.key.ip;
         row[column] += b.bytes.value ?? 0;
         row.bytes += b.bytes.value ?? 0;
         row.flows += b.doc_count;
-        rows.set(b.key.ip, row);
       }
     }
-    return [...rows.values()]
-      .sort((a, b) => b.bytes - a.bytes || a.ip.localeCompare(b.ip))
+    return rows
+      .rows((row) => row.bytes, ctx.observers.each)
+      .sort((a, b) => b.bytes - a.bytes || a.ip.localeCompare(b.ip) || a.observer.localeCompare(b.observer))
       .slice(0, ctx.limit);
   },
 };

@@ -3,7 +3,8 @@ import { indicesOf } from '../correlate/es.js';
 import type { StoreClient } from '../store/client.js';
 import { PERIODS } from './billing.js';
 import type { ReportRow } from './context.js';
-import { FLAG_NAMES, integerIn, type Naming, oneOf } from './params.js';
+import { type ObserverView, ONE_VIEW } from './observers.js';
+import { FLAG_NAMES, integerIn, type Naming, oneOf, parseObserverView } from './params.js';
 import { reportNamed } from './registry.js';
 import type { TimeRange } from './time.js';
 
@@ -20,6 +21,8 @@ export interface ReportOptions {
   limit: number;
   /** Billing period. */
   interval: string;
+  /** Which observers' views (see observers.ts); by default the one that saw the most of each row's traffic. */
+  observers?: ObserverView;
 }
 
 /** Rows of a ranked report at most: each is an aggregation bucket of the cluster's work. */
@@ -27,13 +30,14 @@ export const MAX_REPORT_ROWS = 10_000;
 
 /** `limit` and `interval` as given (flags or query), read by their grammars, with their defaults. */
 export function parseReportOptions(
-  given: { limit?: string; interval?: string },
+  given: { limit?: string; interval?: string; observer?: string; byObserver?: boolean | string },
   naming: Naming = FLAG_NAMES,
 ): ReportOptions {
   return {
     limit: given.limit === undefined ? 20 : integerIn(given.limit, naming('limit'), 1, MAX_REPORT_ROWS),
     interval:
       given.interval === undefined ? 'day' : oneOf(given.interval, naming('interval'), [...PERIODS.keys()]),
+    observers: parseObserverView(given, naming),
   };
 }
 
@@ -57,12 +61,17 @@ export async function runReport(
       minDestinations: scan.min_destinations,
       minFailedShare: scan.min_failed_share,
     },
+    observers: options.observers ?? ONE_VIEW,
   });
   return {
     report: report.name,
     from: new Date(range.from).toISOString(),
     to: new Date(range.to).toISOString(),
-    columns: report.columns,
+    // Reports that count by one observer name it in every row; stats names it once, or per row with each.
+    columns:
+      options.observers?.each && !report.columns.includes('observer')
+        ? [...report.columns, 'observer']
+        : report.columns,
     rows,
   };
 }

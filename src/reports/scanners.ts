@@ -1,9 +1,11 @@
 import { FAILED_ATTEMPT_QUERY } from '../correlate/documents.js';
 import { type Bucket, endedBetween, type Metric, type Terms } from '../correlate/es.js';
+import { NOT_A_REPLY } from '../correlate/observed.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
 import type { Report, ReportContext, ReportRow } from './context.js';
+import { chosen, OBSERVER_SOURCE, observerFilter, observerName } from './observers.js';
 
-type ScanBucket = CompositeBucket<{ ip: string }> & {
+type ScanBucket = CompositeBucket<{ ip: string; observer: string | null }> & {
   destinations: Metric;
   ports: Metric;
   tcp: { doc_count: number; failed: { doc_count: number } };
@@ -16,7 +18,9 @@ const SUSPECTS_PER_QUERY = 10_000;
 
 /**
  * Sources that behave like scanners: many destinations, or many ports on one destination, with most of their TCP
- * attempts failing. Incoming: sources outside the local networks; outgoing: sources inside them.
+ * attempts failing. Incoming: sources outside the local networks; outgoing: sources inside them. Only the
+ * conversations a source opened count, and each source's figures are one observer's (observers.ts): the one that
+ * saw it try the most destinations.
  */
 function scanners(locality: 'external' | 'internal', name: string, description: string): Report {
   return {
@@ -30,22 +34,25 @@ function scanners(locality: 'external' | 'internal', name: string, description: 
       'failed_share',
       'flows',
       'ports',
+      'observer',
     ],
     async run(ctx: ReportContext): Promise<ReportRow[]> {
       const cardinality = (field: string) => ({ cardinality: { field, precision_threshold: 3000 } });
       // Only sources with at least one failed attempt can be scanners; the rest are not even paged through.
-      const candidates = {
-        bool: { filter: [{ term: { 'source.locality': locality } }, FAILED_ATTEMPT_QUERY] },
-      };
       const query = {
         bool: {
-          filter: [endedBetween(ctx.range.from, ctx.range.to), { term: { 'source.locality': locality } }],
+          filter: [
+            endedBetween(ctx.range.from, ctx.range.to),
+            { term: { 'source.locality': locality } },
+            NOT_A_REPLY,
+            ...observerFilter(ctx.observers),
+          ],
         },
       };
       const suspects = await allBuckets<{ ip: string }, CompositeBucket<{ ip: string }>>(
         ctx.client,
         ctx.flows,
-        { bool: { filter: [endedBetween(ctx.range.from, ctx.range.to), candidates] } },
+        { bool: { filter: [query, FAILED_ATTEMPT_QUERY] } },
         [{ ip: { terms: { field: 'source.ip' } } }],
         {},
       );
@@ -58,7 +65,7 @@ function scanners(locality: 'external' | 'internal', name: string, description: 
             ctx.client,
             ctx.flows,
             { bool: { filter: [query, { terms: { 'source.ip': slice } }] } },
-            [{ ip: { terms: { field: 'source.ip' } } }],
+            [{ ip: { terms: { field: 'source.ip' } } }, OBSERVER_SOURCE],
             {
               destinations: cardinality('destination.ip'),
               ports: cardinality('destination.port'),
@@ -75,8 +82,18 @@ function scanners(locality: 'external' | 'internal', name: string, description: 
           )),
         );
       }
+      const bySource = new Map<string, ScanBucket[]>();
+      for (const b of buckets) bySource.set(b.key.ip, [...(bySource.get(b.key.ip) ?? []), b]);
+      const seen = [...bySource.values()].flatMap((views) =>
+        chosen(
+          views,
+          (b) => (b.destinations.value ?? 0) * 2 ** 32 + b.doc_count,
+          ctx.observers.each,
+          (b) => observerName(b.key.observer),
+        ),
+      );
       const rows: Array<ReportRow & { destinations: number; flows: number }> = [];
-      for (const b of buckets) {
+      for (const b of seen) {
         const failedShare = b.tcp.doc_count === 0 ? 0 : b.tcp.failed.doc_count / b.tcp.doc_count;
         const destinations = b.destinations.value ?? 0;
         const portsOnOne = b.top_destination.buckets[0]?.ports.value ?? 0;
@@ -90,6 +107,7 @@ function scanners(locality: 'external' | 'internal', name: string, description: 
           failed_share: Math.round(failedShare * 1000) / 1000,
           flows: b.doc_count,
           ports: b.top_ports.buckets.map((p) => Number(p.key)).sort((x, y) => x - y),
+          observer: observerName(b.key.observer),
         });
       }
       return rows

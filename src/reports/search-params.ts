@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { protocolNumber, transportName } from '../schema/protocols.js';
-import { addressOrNetwork, FLAG_NAMES, integerIn, type Naming } from './params.js';
+import { addressOrNetwork, FLAG_NAMES, integerIn, type Naming, parseObserverView } from './params.js';
 import type { FlowFilter } from './search.js';
 import { MAX_LIMIT } from './search.js';
 import { parseRange } from './time.js';
@@ -16,6 +16,7 @@ export interface SearchFlags {
   minBytes?: string;
   maxBytes?: string;
   firstTalker?: string;
+  observer?: string;
   limit?: string;
 }
 
@@ -41,6 +42,7 @@ export function parseSearch(flags: SearchFlags, now = Date.now(), naming: Naming
     minBytes: optional(flags.minBytes, (v) => integerIn(v, naming('minBytes'), 0, Number.MAX_SAFE_INTEGER)),
     maxBytes: optional(flags.maxBytes, (v) => integerIn(v, naming('maxBytes'), 0, Number.MAX_SAFE_INTEGER)),
     firstTalker: optional(flags.firstTalker, (v) => addressOrNetwork(v, naming('firstTalker'))),
+    observer: parseObserverView({ observer: flags.observer }, naming).only,
     limit: optional(flags.limit, (v) => integerIn(v, naming('limit'), 1, MAX_LIMIT)) ?? 100,
   };
 }

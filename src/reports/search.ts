@@ -1,7 +1,7 @@
 import { FLOW_SOURCE_FIELDS, type FlowDoc, observerOf } from '../correlate/documents.js';
 import { endedBetween, search } from '../correlate/es.js';
+import { observerIs } from '../correlate/observed.js';
 import type { StoreClient } from '../store/client.js';
-import { SERVICE_IS_DESTINATION, SERVICE_IS_SOURCE } from './scripts.js';
 import { isoRange, type TimeRange } from './time.js';
 
 export interface FlowFilter {
@@ -15,8 +15,10 @@ export interface FlowFilter {
   protocol?: string;
   minBytes?: number;
   maxBytes?: number;
-  /** Only sessions this address started (it is the client side of the flow record). */
+  /** Only conversations this address (or network) opened: it is the flow's client (ECS `client.ip`). */
   firstTalker?: string;
+  /** Only the records of this observer (`flowtrail.observer`). */
+  observer?: string;
   limit: number;
 }
 
@@ -72,18 +74,8 @@ export function flowQuery(f: FlowFilter): Record<string, unknown> {
   if (f.protocol) filter.push({ term: { 'network.transport': f.protocol } });
   if (f.minBytes !== undefined || f.maxBytes !== undefined)
     filter.push({ range: { 'network.bytes': { gte: f.minBytes, lte: f.maxBytes } } });
-  if (f.firstTalker) {
-    // Its own flow records towards the service, and the service's records back to it.
-    filter.push({
-      bool: {
-        should: [
-          { bool: { filter: [{ term: { 'source.ip': f.firstTalker } }, SERVICE_IS_DESTINATION] } },
-          { bool: { filter: [{ term: { 'destination.ip': f.firstTalker } }, SERVICE_IS_SOURCE] } },
-        ],
-        minimum_should_match: 1,
-      },
-    });
-  }
+  if (f.firstTalker) filter.push({ term: { 'client.ip': f.firstTalker } });
+  if (f.observer !== undefined) filter.push(observerIs(f.observer));
   return { bool: { filter } };
 }
 

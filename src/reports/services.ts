@@ -1,6 +1,7 @@
 import { endedBetween, type Metric } from '../correlate/es.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
-import type { Report } from './context.js';
+import type { Report, ReportRow } from './context.js';
+import { OBSERVER_SOURCE, observerFilter, observerName, PerObserver } from './observers.js';
 
 /** Well-known services the client/server report names. */
 export const SERVICES: Record<number, string> = {
@@ -52,18 +53,46 @@ const ANSWERED = {
   },
 };
 
-type ServiceBucket = CompositeBucket<{ host: string; port: number; transport: string }> & {
+type ServiceBucket = CompositeBucket<{
+  host: string;
+  port: number;
+  transport: string;
+  observer: string | null;
+}> & {
   bytes: Metric;
   peers: Metric;
 };
 
-/** Which local hosts serve (answer on) well-known service ports, and which use them as clients. */
+interface ServiceRow extends ReportRow {
+  host: string;
+  role: string;
+  service: string;
+  port: number;
+  transport: string;
+  peers: number;
+  flows: number;
+  bytes: number;
+}
+
+/**
+ * Which local hosts serve (answer on) well-known service ports, and which use them as clients; each row as the
+ * observer that saw the most of its bytes saw it (observers.ts).
+ */
 export const clientServer: Report = {
   name: 'client-server',
   description: 'local hosts serving HTTP, HTTPS, SMTP, SSH, DNS, telnet… and local hosts using them',
-  columns: ['host', 'role', 'service', 'port', 'transport', 'peers', 'flows', 'bytes'],
+  columns: ['host', 'role', 'service', 'port', 'transport', 'peers', 'flows', 'bytes', 'observer'],
   async run(ctx) {
-    const rows = [];
+    const rows = new PerObserver<ServiceRow>(() => ({
+      host: '',
+      role: '',
+      service: '',
+      port: 0,
+      transport: '',
+      peers: 0,
+      flows: 0,
+      bytes: 0,
+    }));
     for (const role of ['server', 'client'] as const) {
       // Both roles are read off the answers: they leave the server from the service port towards the client.
       const host = role === 'server' ? 'source' : 'destination';
@@ -78,6 +107,7 @@ export const clientServer: Report = {
               { terms: { 'source.port': PORTS } },
               ANSWERED,
               { term: { [`${host}.locality`]: 'internal' } },
+              ...observerFilter(ctx.observers),
             ],
           },
         },
@@ -85,22 +115,32 @@ export const clientServer: Report = {
           { host: { terms: { field: `${host}.ip` } } },
           { port: { terms: { field: 'source.port' } } },
           { transport: { terms: { field: 'network.transport' } } },
+          OBSERVER_SOURCE,
         ],
         { bytes: { sum: { field: 'network.bytes' } }, peers: { cardinality: { field: `${peer}.ip` } } },
       );
       for (const b of buckets) {
-        rows.push({
-          host: b.key.host,
+        const { host, port, transport } = b.key;
+        Object.assign(rows.row(`${host} ${role} ${port} ${transport}`, observerName(b.key.observer)), {
+          host,
           role,
-          service: SERVICES[b.key.port],
-          port: b.key.port,
-          transport: b.key.transport,
+          service: SERVICES[port] ?? '',
+          port,
+          transport,
           peers: b.peers.value ?? 0,
           flows: b.doc_count,
           bytes: b.bytes.value ?? 0,
         });
       }
     }
-    return rows.sort((a, b) => a.host.localeCompare(b.host, 'en', { numeric: true }) || a.port - b.port);
+    return rows
+      .rows((row) => row.bytes, ctx.observers.each)
+      .sort(
+        (a, b) =>
+          a.host.localeCompare(b.host, 'en', { numeric: true }) ||
+          a.port - b.port ||
+          b.role.localeCompare(a.role) ||
+          a.observer.localeCompare(b.observer),
+      );
   },
 };

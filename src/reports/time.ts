@@ -58,3 +58,7 @@ export function parseRange(
 export function isoRange(range: TimeRange): { from: string; to: string } {
   return { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() };
 }
+/** A date_histogram interval giving about `buckets` buckets over the range, in whole seconds. */
+export function histogramInterval(from: number, to: number, buckets = 60): string {
+  return `${Math.max(1, Math.ceil((to - from) / buckets / 1000))}s`;
+}

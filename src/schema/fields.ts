@@ -123,6 +123,7 @@ export const FLOW_FIELDS: Record<string, FieldSpec> = {
 /** What one endpoint of an alert did in the window before or after it (`flowtrail correlate`). */
 function activity(prefix: string): Record<string, FieldSpec> {
   return {
+    [`${prefix}.observer`]: keyword,
     [`${prefix}.bytes`]: long,
     [`${prefix}.flows`]: long,
     [`${prefix}.peers`]: long,
@@ -146,12 +147,14 @@ function alertContextFields(): Record<string, FieldSpec> {
     'flowtrail.context.flow_ids': keyword,
     'flowtrail.context.modules': keyword,
     'flowtrail.context.observers': keyword,
-    'flowtrail.context.session.bytes': long,
-    'flowtrail.context.session.packets': long,
-    'flowtrail.context.session.start': date,
-    'flowtrail.context.session.end': date,
-    'flowtrail.context.session.first_talker': ip,
-    'flowtrail.context.session.last_talker': ip,
+    'flowtrail.context.observer': keyword,
+    'flowtrail.context.observer_flow_count': long,
+    'flowtrail.context.bytes': long,
+    'flowtrail.context.packets': long,
+    'flowtrail.context.start': date,
+    'flowtrail.context.end': date,
+    'flowtrail.context.first_talker': ip,
+    'flowtrail.context.last_talker': ip,
   };
   for (const side of ['source', 'destination']) {
     fields[`flowtrail.context.${side}.ip`] = ip;
@@ -218,6 +221,7 @@ export const HOST_SUMMARY_FIELDS: Record<string, FieldSpec> = {
   'flowtrail.summary.peers_contacting': long,
   'flowtrail.summary.ports_contacted': long,
   'flowtrail.summary.ports_accessed': long,
+  'flowtrail.summary.observer': keyword,
 };
 
 /** Lifetimes, in config terms, of each kind of data stream. */

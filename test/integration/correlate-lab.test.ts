@@ -244,10 +244,33 @@ describeNeeding(fixturesMissing())('alert ↔ flow correlation on the lab captur
     const total = (h: Investigation['victim_history']) => h.reduce((n, b) => n + b.flows, 0);
     expect(total(view.victim_history)).toBeGreaterThan(1000);
     expect(total(view.attacker_history)).toBeGreaterThan(total(view.victim_history) - 1);
-    const peers = view.attacker_peers.map((p) => p.ip);
-    expect(peers).toContain('10.77.0.20');
-    expect(peers).not.toContain('10.77.0.1');
-    expect(view.victim_contacts_after.map((p) => p.ip)).toContain('203.0.113.66');
+    // The hosts that exist answered the sweep (resets, the router's ICMP); the rest of the /24 only got SYNs.
+    const { answered, answered_count, probed_only, probed_only_count } = view.attacker_peers;
+    expect(answered.map((p) => p.ip).sort()).toEqual([
+      '10.77.0.10',
+      '10.77.0.11',
+      '10.77.0.254',
+      '10.77.0.5',
+      '10.77.0.9',
+      '192.0.2.1',
+    ]);
+    expect(answered_count).toBe(6);
+    expect(probed_only).toContain('10.77.0.20');
+    expect(probed_only).toHaveLength(20);
+    expect(probed_only_count).toBe(250);
+    // The victim answered the attacker but opened no conversation of its own with anyone afterwards.
+    expect(view.victim_contacts_after).toEqual([]);
+    // Five exporters saw the same flows: the windows are one exporter's, and the sweep counts its 256 addresses once.
+    expect(view.context.observers).toHaveLength(5);
+    expect(view.context.source?.after.scan.destinations).toBe(256);
+    expect(view.context.observer_flow_count).toBeLessThan(view.context.flow_count);
+    const text = await runCli(['correlate', nmap.id, '--config', configFile(config)], {
+      FLOWTRAIL_ES_URL: config.elasticsearch.url!,
+    });
+    expect(text.stdout).toMatch(
+      /^only probed by the attacker \(no answer\): 10\.77\.0\.0, .* … and 238 more$/m,
+    );
+    expect(text.stdout).toMatch(/^also talking to the attacker \(answered it\): 10\.77\.0\.5, /m);
   });
 
   it('GET /api/alerts/:id/context answers the same, with a bearer token when not on loopback', async () => {

@@ -59,9 +59,14 @@ describeNeeding(fixturesMissing())('detections on the lab capture', () => {
     expect(by('address_scan', '203.0.113.66').evidence.distinct_destinations).toBeGreaterThanOrEqual(254);
     // The sweep's two ports lead its list: they were tried on every address, the port scan's on one.
     expect(by('address_scan', '203.0.113.66').evidence.ports?.slice(0, 2)).toEqual([22, 3389]);
-    // 445 on every address; its one other "port" is its reset to the scanner that probed it.
-    expect(by('address_scan', '10.77.0.9').evidence).toMatchObject({ failed_share: 1 });
-    expect(by('address_scan', '10.77.0.9').evidence.ports?.[0]).toBe(445);
+    // 445 on every address, one flow each as the busiest of the five exporters saw it; its resets to the scanner
+    // that probed it are replies, not probes.
+    expect(by('address_scan', '10.77.0.9').evidence).toMatchObject({
+      failed_share: 1,
+      ports: [445],
+      distinct_destinations: 256,
+      flows: 256,
+    });
     // ~20 MB uploaded by iperf3, counted once although five exporters reported it.
     const volume = by('volume', '10.77.0.5').evidence;
     expect(volume.bytes_sent).toBeGreaterThan(20_000_000);
@@ -93,7 +98,27 @@ describeNeeding(fixturesMissing())('detections on the lab capture', () => {
     expect(ours.hits.total.value).toBe(LAB_SCENARIO.length);
     const scan = ours.hits.hits.find((h) => h._source.source?.ip === '10.77.0.9')!._source;
     expect(scan.event?.dataset).toBe('flowtrail.alerts');
-    expect(scan.flowtrail.detection).toMatchObject({ type: 'address_scan', ports: [445, 34311] });
+    // Its resets to the incoming scanner are replies, not probes of its own: tcp/445 only, 256 addresses.
+    expect(scan.flowtrail.detection).toMatchObject({
+      type: 'address_scan',
+      ports: [445],
+      distinct_destinations: 256,
+    });
+
+    // `correlate` shows a detection with its evidence and the probes it judged, one exporter's of them.
+    const id = ours.hits.hits.find((h) => h._source.source?.ip === '10.77.0.9')!._id;
+    const shown = await runCli(['correlate', id, '-c', configFile(config)], {
+      FLOWTRAIL_ES_URL: config.elasticsearch.url!,
+    });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/"outgoing address scan by 10\.77\.0\.9" 10\.77\.0\.9$/m);
+    expect(shown.stdout).toMatch(
+      /^detection address_scan \(outgoing\) over 2026-11-21T22:05:00\.000Z \.\. .*: 256 flows, 100% failed, 256 destinations/m,
+    );
+    expect(shown.stdout).toMatch(
+      /^matched 1280 flow record\(s\) by detection, 256 as 127\.0\.0\.1:\d+ saw them /m,
+    );
+    expect(shown.stdout).not.toMatch(/\?:-|by none/);
   });
 
   it('live mode finds the same in flows as they are indexed', async () => {

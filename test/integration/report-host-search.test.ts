@@ -58,8 +58,11 @@ describeNeeding(fixturesMissing())('flowtrail host and search on the lab capture
     expect(web.talked_to[0].ip).toBe('203.0.113.80');
     const dns = await hostLog(store, flows, '10.77.0.10', parseSearch(range).range);
     expect(dns.services_used.map((s) => [s.port, s.transport])).toEqual([[53, 'udp']]);
+    // Both directions of its conversations with the resolver: its queries and the answers.
     expect(dns.services_used[0].flows).toBe(
-      reference.filter((f) => f.sa === '10.77.0.10' && f.dp === 53).length,
+      reference.filter(
+        (f) => (f.sa === '10.77.0.10' && f.dp === 53) || (f.da === '10.77.0.10' && f.sp === 53),
+      ).length,
     );
   });
 

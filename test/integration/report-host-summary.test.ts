@@ -4,6 +4,7 @@ import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js'
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { search } from '../../src/correlate/es.js';
 import { HOST_SUMMARY_DATASET, rollUpHostSummaries } from '../../src/reports/host-summary.js';
+import { initiatorOf } from '../../src/schema/roles.js';
 import { searchPattern } from '../../src/store/naming.js';
 import { exited, startCli } from '../support/cli.js';
 import { countDocs, quietLogger, testClient } from '../support/es.js';
@@ -55,6 +56,22 @@ describeNeeding(fixturesMissing())('host summaries', () => {
     });
     expect(docs.hits.hits).toHaveLength(1);
     const s = docs.hits.hits[0]._source.flowtrail.summary;
+    // nfdump's flows by who opened them (src/schema/roles.ts): the server's ports of a host's conversations.
+    const roles = reference
+      .filter((f) => f.pr === 'tcp' || f.pr === 'udp')
+      .map((f) => {
+        const opener = initiatorOf({
+          protocol: f.pr === 'tcp' ? 6 : 17,
+          sourcePort: f.sp,
+          destinationPort: f.dp,
+          tcpFlags: f.pr === 'tcp' ? f.flags : undefined,
+        });
+        return opener === 'source'
+          ? { client: f.sa, server: f.da, port: f.dp }
+          : { client: f.da, server: f.sa, port: f.sp };
+      });
+    const served = (ip: string) => roles.filter((r) => r.server === ip).map((r) => r.port);
+    const used = (ip: string) => roles.filter((r) => r.client === ip).map((r) => r.port);
     const out = reference.filter((f) => f.sa === '10.77.0.5');
     const inbound = reference.filter((f) => f.da === '10.77.0.5');
     expect(s).toMatchObject({
@@ -66,8 +83,12 @@ describeNeeding(fixturesMissing())('host summaries', () => {
       packets_out: sum(out.map((f) => f.packets)),
       flows_in: inbound.length,
       peers_contacted: new Set(out.map((f) => f.da)).size,
-      ports_accessed: new Set(inbound.map((f) => f.dp)).size,
+      ports_accessed: new Set(served('10.77.0.5')).size,
+      ports_contacted: new Set(used('10.77.0.5')).size,
     });
+    // Its own services: none but the two ports the incoming sweep probed; the upload's server port is the sink's.
+    expect(new Set(served('10.77.0.5'))).toEqual(new Set([22, 3389]));
+    expect(used('10.77.0.5')).toContain(5201);
     // Nothing new is due: a second rollup writes nothing.
     expect(await rollUp(config, now + 60_000)).toBe(0);
     expect(await countDocs(client, index)).toBe(written);

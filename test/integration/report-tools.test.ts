@@ -7,9 +7,11 @@ import type { FlowtrailConfig } from '../../src/config/schema.js';
 import type { ReportRow } from '../../src/reports/context.js';
 import { runReport } from '../../src/reports/run.js';
 import { parseRange } from '../../src/reports/time.js';
+import { initiatorOf } from '../../src/schema/roles.js';
 import { runCli } from '../support/cli.js';
 import { testClient } from '../support/es.js';
 import { configFile, LAB, loadLab } from '../support/lab.js';
+import { nfdumpFlows } from '../support/nfdump-csv.js';
 import { describeNeeding, firstMissing, fixturesMissing, toolsMissing } from '../support/requirements.js';
 import { nfcapdFromExport, parseCsv, tool } from '../support/tools.js';
 
@@ -101,16 +103,31 @@ describeNeeding(
     }
   });
 
-  it('port breakdown: bytes per TCP destination port as nfdump -s dstport', async () => {
+  it("port breakdown: nfdump's TCP flows and bytes per service port, both directions, no ephemeral ports", async () => {
     const ours = new Map(
       (await report('ports', 10_000)).filter((r) => r.transport === 'tcp').map((r) => [r.port, r]),
     );
-    const theirs = nfdumpStat('dstport/bytes', ['proto tcp'], 20);
-    expect(theirs.length).toBe(20);
-    for (const row of theirs) {
-      expect(ours.get(Number(row.val))?.bytes, row.val).toBe(Number(row.byt));
-      expect(ours.get(Number(row.val))?.flows, row.val).toBe(Number(row.fl));
+    // nfdump's reading of the export, each flow put under the port of the end that did not open the conversation.
+    const theirs = new Map<number, { flows: number; bytes: number }>();
+    for (const f of nfdumpFlows(PROBE).filter((f) => f.pr === 'tcp')) {
+      const opener = initiatorOf({ protocol: 6, sourcePort: f.sp, destinationPort: f.dp, tcpFlags: f.flags });
+      const port = opener === 'source' ? f.dp : f.sp;
+      const sum = theirs.get(port) ?? { flows: 0, bytes: 0 };
+      sum.flows += 1;
+      sum.bytes += f.bytes;
+      theirs.set(port, sum);
     }
+    expect(theirs.size).toBeGreaterThan(1000);
+    for (const [port, sum] of theirs) {
+      expect(ours.get(port)?.bytes, String(port)).toBe(sum.bytes);
+      expect(ours.get(port)?.flows, String(port)).toBe(sum.flows);
+    }
+    expect(ours.size).toBe(theirs.size);
+    // The upload's server port leads with both its directions; the scanner's and the clients' ports are not services.
+    const [top] = [...ours.values()].sort((a, b) => Number(b.bytes) - Number(a.bytes));
+    expect(top).toMatchObject({ port: 5201 });
+    expect(Number(top.bytes)).toBeGreaterThan(20_105_500);
+    expect(ours.has(34311)).toBe(false);
   });
 
   it('statistics and billing add up to nfdump -I', async () => {
@@ -198,7 +215,9 @@ describeNeeding(
     );
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
-    expect(lines[0]).toBe('ip,period,external_in,external_out,internal_in,internal_out,external,total');
+    expect(lines[0]).toBe(
+      'ip,period,external_in,external_out,internal_in,internal_out,external,total,observer',
+    );
     const rows = await report('billing', 10, 'day');
     expect(lines.slice(1)).toEqual(
       rows.map((r) =>
@@ -230,6 +249,7 @@ describeNeeding(
     const json = await runCli([...args, '--json'], env);
     expect(json.code, json.stderr).toBe(0);
     const [scanner] = JSON.parse(json.stdout).rows;
+    expect(Array.isArray(scanner.ports), json.stdout).toBe(true);
     expect(scanner.ports.every((p: unknown) => typeof p === 'number')).toBe(true);
     const table = await runCli(args, env);
     expect(table.stdout).toMatch(/^ {2}failed_share +share of its TCP attempts that failed/m);

@@ -10,6 +10,15 @@ export interface CsvFlow {
   pr: string;
   bytes: number;
   packets: number;
+  /** TCP flags as bits, from nfdump's `CEUAPRSF` column. */
+  flags: number;
+}
+
+/** nfdump's flags text (`...A.R..`: a letter where the bit is set, CWR first) as the bits. */
+function flagBits(text: string): number {
+  let bits = 0;
+  for (const c of text) bits = (bits << 1) | (c === '.' ? 0 : 1);
+  return bits;
 }
 
 /** nfdump's own reading of a lab export (`flows/<probe>.nfdump.csv`), the independent reference for its flows. */
@@ -29,6 +38,7 @@ export function nfdumpFlows(probe: string): CsvFlow[] {
       pr: c[at('pr')].toLowerCase(),
       bytes: Number(c[at('ibyt')]),
       packets: Number(c[at('ipkt')]),
+      flags: flagBits(c[at('flg')]),
     };
   });
 }

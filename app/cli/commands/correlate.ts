@@ -3,6 +3,7 @@ import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { correlationSettings, findAlert } from '../../../src/correlate/correlator.js';
 import { correlatePending, followAlerts } from '../../../src/correlate/follow.js';
 import { type Investigation, investigate } from '../../../src/correlate/investigate.js';
+import { evidenceLine } from '../../../src/detect/finding.js';
 import { UsageError } from '../../../src/errors.js';
 import { parseTime } from '../../../src/reports/time.js';
 import { connect } from '../../wiring/elasticsearch.js';
@@ -16,29 +17,65 @@ interface CorrelateFlags {
   json?: boolean;
 }
 
+/** Up to `shown` of the values, and how many more there are. */
+function someOf(values: readonly string[], count: number, shown = 12): string {
+  const more = Math.max(0, count - Math.min(values.length, shown));
+  return `${values.slice(0, shown).join(', ')}${more > 0 ? ` … and ${more} more` : ''}`;
+}
+
+function endpoint(e: { ip?: string; port?: number } | undefined): string | undefined {
+  if (e?.ip === undefined) return undefined;
+  return e.port === undefined ? e.ip : `${e.ip}:${e.port}`;
+}
+
 function describe(view: Investigation): string {
   const a = view.alert;
   const c = view.context;
+  const ends = [endpoint(a.source), endpoint(a.destination)].filter(Boolean).join(' -> ');
   const lines = [
-    `${a['@timestamp']} ${a.event?.module ?? '?'} "${a.rule?.name ?? a.rule?.id ?? ''}" ${a.source?.ip ?? '?'}:${a.source?.port ?? '-'} -> ${a.destination?.ip ?? '?'}:${a.destination?.port ?? '-'}`,
-    `matched ${c.flow_count} flow record(s) by ${c.match} from ${c.modules.join(', ') || '-'} (observers: ${c.observers.join(', ') || '-'})`,
-    `session: ${c.bytes} bytes, ${c.packets} packets, first talker ${c.first_talker ?? '-'}, last talker ${c.last_talker ?? '-'}`,
+    `${a['@timestamp']} ${a.event?.module ?? '?'} "${a.rule?.name ?? a.rule?.id ?? ''}" ${ends}`,
   ];
+  const d = a.flowtrail?.detection;
+  if (d?.window_start !== undefined && d.flows !== undefined)
+    lines.push(
+      `detection ${d.type ?? '?'} (${d.direction ?? '?'}) over ${d.window_start} .. ${d.window_end}: ${evidenceLine({ ...d, flows: d.flows })}`,
+    );
+  const by = c.observer === undefined ? '' : `, ${c.observer_flow_count} as ${c.observer} saw them`;
+  lines.push(
+    `matched ${c.flow_count} flow record(s) by ${c.match}${by} (modules: ${c.modules.join(', ') || '-'}; observers: ${c.observers.join(', ') || '-'})`,
+  );
+  if (c.flow_count > 0)
+    lines.push(
+      `session: ${c.bytes} bytes, ${c.packets} packets, opened by ${c.first_talker ?? '-'}, last talker ${c.last_talker ?? '-'}`,
+    );
   for (const side of ['source', 'destination'] as const) {
     const e = c[side];
     if (!e) continue;
     for (const when of ['before', 'after'] as const) {
       const x = e[when];
       lines.push(
-        `${side} ${e.ip} ${when}: ${x.bytes} bytes in ${x.flows} flows, ${x.peers} peers (${x.new_peer_count} new), ` +
-          `${x.ports_contacted} ports contacted, ${x.ports_accessed} accessed${x.scan.scanning ? ', SCANNING' : ''}`,
+        `${side} ${e.ip} ${when} (as ${x.observer} saw it): ${x.bytes} bytes in ${x.flows} flows, ${x.peers} peers (${x.new_peer_count} new), ` +
+          `${x.ports_contacted} server ports contacted, ${x.ports_accessed} of its ports accessed${x.scan.scanning ? ', SCANNING' : ''}`,
       );
     }
   }
-  if (view.attacker_peers.length > 0)
-    lines.push(`also talking to the attacker: ${view.attacker_peers.map((p) => p.ip).join(', ')}`);
-  if (view.victim_contacts_after.length > 0)
-    lines.push(`victim contacted afterwards: ${view.victim_contacts_after.map((p) => p.ip).join(', ')}`);
+  const p = view.attacker_peers;
+  if (p.answered_count > 0)
+    lines.push(
+      `also talking to the attacker (answered it): ${someOf(
+        p.answered.map((r) => r.ip),
+        p.answered_count,
+      )}`,
+    );
+  if (p.probed_only_count > 0)
+    lines.push(`only probed by the attacker (no answer): ${someOf(p.probed_only, p.probed_only_count)}`);
+  if (view.victim_contacts_after_count > 0)
+    lines.push(
+      `victim opened conversations afterwards with: ${someOf(
+        view.victim_contacts_after.map((r) => r.ip),
+        view.victim_contacts_after_count,
+      )}`,
+    );
   return lines.join('\n');
 }
 

@@ -2,7 +2,7 @@ import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { indicesOf } from '../../../src/correlate/es.js';
 import { emptyResultNote } from '../../../src/reports/extent.js';
 import { hostLog } from '../../../src/reports/host.js';
-import { address } from '../../../src/reports/params.js';
+import { address, parseObserverView } from '../../../src/reports/params.js';
 import { formatTable } from '../../../src/reports/table.js';
 import { parseRange } from '../../../src/reports/time.js';
 import { connect } from '../../wiring/elasticsearch.js';
@@ -14,19 +14,25 @@ interface RangeFlags {
   from?: string;
   to?: string;
   json?: boolean;
+  observer?: string;
 }
 
 /** `flowtrail host <ip>`: the per-address log. */
 async function runHost(ip: string, config: FlowtrailConfig, flags: RangeFlags): Promise<number> {
   const range = parseRange(flags.from, flags.to);
   address(ip, 'ip');
+  const view = parseObserverView({ observer: flags.observer });
   const { store: client } = await connect(config);
   try {
     const index = indicesOf(config.elasticsearch.namespace).flows;
-    const log = await hostLog(client, index, ip, range);
+    const log = await hostLog(client, index, ip, range, view);
     printResult(Boolean(flags.json), log, () =>
       [
-        `${log.ip} ${log.from} .. ${log.to}: ${log.flows} flows, ${log.bytes_out} bytes out, ${log.bytes_in} bytes in`,
+        `${log.ip} ${log.from} .. ${log.to}: ${log.flows} flows, ${log.bytes_out} bytes out, ${log.bytes_in} bytes in` +
+          ` (as ${log.observer} saw it)`,
+        '',
+        'observers:',
+        formatTable(log.observers, ['observer', 'flows', 'bytes_out', 'bytes_in']),
         '',
         'talked to:',
         formatTable(log.talked_to, ['ip', 'flows', 'bytes']),
@@ -57,6 +63,7 @@ export const hostCommand: CliCommand = (parent, { withConfig, run }) => {
     .argument('<ip>', 'the address')
     .option('--from <time>', 'start (ISO, "2026-11-21 22:05" in UTC, -1h); default: an hour ago')
     .option('--to <time>', 'end; default: now')
+    .option('--observer <name>', "this observer's records (default: the one that saw the most of it)")
     .option('--json', 'print as JSON')
     .action(run((ip: string, o: ConfigFlags & RangeFlags) => runHost(ip, resolveConfig(o), o)));
 };

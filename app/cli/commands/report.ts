@@ -20,6 +20,8 @@ interface ReportFlags {
   interval?: string;
   json?: boolean;
   csv?: boolean;
+  observer?: string;
+  byObserver?: boolean;
 }
 
 /** `flowtrail report <name>`: one report over the time range, as a table, JSON or CSV. */
@@ -63,6 +65,8 @@ export const reportCommand: CliCommand = (parent, { withConfig, run }) => {
     .option('--to <time>', 'end; default: now')
     .option('--limit <n>', 'rows of ranked reports (default 20)')
     .option('--interval <period>', 'billing period: hour, day, week, month (default day)')
+    .option('--observer <name>', "only this observer's records (an exporter as ip:port, a sensor…)")
+    .option('--by-observer', "a row per observer, side by side, instead of the busiest observer's figures")
     .option('--json', 'print as JSON')
     .option('--csv', 'print as CSV')
     .action(run((name: string, o: ConfigFlags & ReportFlags) => showReport(name, resolveConfig(o), o)));

@@ -52,7 +52,11 @@ export const searchCommand: CliCommand = (parent, { withConfig, run }) => {
     .option('--protocol <name>', 'tcp, udp, icmp…')
     .option('--min-bytes <n>', 'at least this many bytes in the flow record')
     .option('--max-bytes <n>', 'at most this many bytes')
-    .option('--first-talker <ip>', 'only sessions this address started')
+    .option(
+      '--first-talker <ip|cidr>',
+      'only conversations this address (or network) opened: it is the client',
+    )
+    .option('--observer <name>', 'only the records of this observer (an exporter as ip:port, a sensor…)')
     .option('--limit <n>', 'at most this many records (default 100)')
     .option('--json', 'print as JSON')
     .action(run((o: ConfigFlags & SearchFlags & { json?: boolean }) => runSearch(resolveConfig(o), o)));

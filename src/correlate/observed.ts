@@ -1,0 +1,17 @@
+/**
+ * Query pieces over two facts every flow document carries (src/schema/flow.ts): which observer reported it, and
+ * which end opened the conversation.
+ */
+
+/** The field naming each flow's observer. */
+export const OBSERVER_FIELD = 'flowtrail.observer';
+
+/** The records of one observer; `-` names records without one (documents of older versions). */
+export function observerIs(name: string): Record<string, unknown> {
+  return name === '-'
+    ? { bool: { must_not: { exists: { field: OBSERVER_FIELD } } } }
+    : { term: { [OBSERVER_FIELD]: name } };
+}
+
+/** A record whose destination opened the conversation is its source's reply, never one of the source's probes. */
+export const NOT_A_REPLY = { bool: { must_not: { term: { 'flowtrail.initiator': 'destination' } } } };
