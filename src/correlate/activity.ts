@@ -1,6 +1,6 @@
 import { FAILED_ATTEMPT_QUERY } from './documents.js';
 import { type Bucket, iso, type Metric, type SearchResult, type Terms } from './es.js';
-import { NOT_A_REPLY, OBSERVER_FIELD } from './observed.js';
+import { NOT_A_REPLY, OBSERVER_FIELD, PORTED } from './flow-queries.js';
 
 export interface ScanThresholds {
   minPorts: number;
@@ -48,7 +48,7 @@ export interface WindowAggs extends Bucket {
   contacted: { ports: Metric };
   sent: {
     destinations: Metric;
-    top_destination: Terms<Bucket & { ports: Metric }>;
+    top_destination: Terms<Bucket & { ported: { ports: Metric } }>;
     tcp: { doc_count: number; failed: { doc_count: number } };
   };
 }
@@ -81,11 +81,11 @@ function windowAggs(ip: string): Record<string, unknown> {
     bytes: { sum: { field: 'network.bytes' } },
     peers: cardinality('related.ip'),
     accessed: {
-      filter: { term: { 'server.ip': ip } },
+      filter: { bool: { filter: [{ term: { 'server.ip': ip } }, PORTED] } },
       aggs: { ports: cardinality('server.port') },
     },
     contacted: {
-      filter: { term: { 'client.ip': ip } },
+      filter: { bool: { filter: [{ term: { 'client.ip': ip } }, PORTED] } },
       aggs: { ports: cardinality('server.port') },
     },
     sent: {
@@ -96,7 +96,7 @@ function windowAggs(ip: string): Record<string, unknown> {
         // far. Ranking every destination by its port count instead costs a cardinality per destination.
         top_destination: {
           terms: { field: 'destination.ip', size: 1 },
-          aggs: { ports: cardinality('destination.port') },
+          aggs: { ported: { filter: PORTED, aggs: { ports: cardinality('destination.port') } } },
         },
         tcp: {
           filter: { term: { 'network.transport': 'tcp' } },
@@ -257,7 +257,7 @@ function toActivity(
   const tcp = w.sent.tcp.doc_count;
   const failedShare = tcp === 0 ? 0 : w.sent.tcp.failed.doc_count / tcp;
   const destinations = w.sent.destinations.value ?? 0;
-  const portsOnOne = w.sent.top_destination.buckets[0]?.ports.value ?? 0;
+  const portsOnOne = w.sent.top_destination.buckets[0]?.ported.ports.value ?? 0;
   return {
     observer: String(w.key),
     bytes: w.bytes.value ?? 0,

@@ -25,8 +25,8 @@ import {
   search,
   type Terms,
 } from './es.js';
+import { OBSERVER_FIELD } from './flow-queries.js';
 import { type MatchOptions, type MatchPlan, type MatchStrategy, matchPlans } from './match.js';
-import { OBSERVER_FIELD } from './observed.js';
 import { type SessionSummary, summarizeSession } from './session.js';
 
 /** Flow records fetched per alert; a session (or a scan pair) with more is summarized from these. */

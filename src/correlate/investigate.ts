@@ -2,7 +2,7 @@ import type { StoreClient } from '../store/client.js';
 import { type AlertContext, type CorrelationSettings, correlateAlert, writeContext } from './correlator.js';
 import type { AlertDoc, FlowDoc } from './documents.js';
 import { type Bucket, endedBetween, type Hit, type Metric, msearch, type Terms } from './es.js';
-import { OBSERVER_FIELD, observerIs } from './observed.js';
+import { OBSERVER_FIELD, observerIs } from './flow-queries.js';
 
 export interface HistoryBucket {
   time: string;

@@ -1,6 +1,6 @@
 import type { AlertDoc } from './documents.js';
 import { activeBetween } from './es.js';
-import { NOT_A_REPLY } from './observed.js';
+import { NOT_A_REPLY } from './flow-queries.js';
 
 export type MatchStrategy = 'community_id' | 'five_tuple' | 'host_pair' | 'detection';
 

@@ -1,5 +1,6 @@
 import type { FlowtrailConfig } from '../config/schema.js';
 import { endedBetween, indicesOf, type Metric, NoDataError, search } from '../correlate/es.js';
+import { PORTED } from '../correlate/flow-queries.js';
 import type { PipelineRecord } from '../pipeline/types.js';
 import { ECS_VERSION } from '../schema/ecs.js';
 import { documentId } from '../schema/ids.js';
@@ -43,9 +44,6 @@ type SideBucket = CompositeBucket<{ ip: string; interval: number; observer: stri
   opened_by_source: Ports;
   opened_by_destination: Ports;
 };
-
-/** Transports whose ports name services (ICMP's "ports" are its type and code). */
-const PORTED = { terms: { 'network.transport': ['tcp', 'udp', 'sctp'] } };
 
 function serverPorts(initiator: 'source' | 'destination') {
   const server = initiator === 'source' ? 'destination' : 'source';

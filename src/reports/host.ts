@@ -1,13 +1,10 @@
 import { type Bucket, endedBetween, type Metric, search, type Terms } from '../correlate/es.js';
-import { observerIs } from '../correlate/observed.js';
+import { observerIs, PORTED } from '../correlate/flow-queries.js';
 import type { StoreClient } from '../store/client.js';
 import { byObserver, type ObserverView, ONE_VIEW, observerName } from './observers.js';
 import { histogramInterval, type TimeRange } from './time.js';
 
 const TOP = 25;
-
-/** Transports whose ports name services (ICMP's "ports" are its type and code). */
-const PORTED = { terms: { 'network.transport': ['tcp', 'udp', 'sctp'] } };
 
 export interface HostLog {
   ip: string;

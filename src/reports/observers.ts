@@ -7,7 +7,7 @@
  * observer's, side by side.
  */
 
-import { OBSERVER_FIELD, observerIs } from '../correlate/observed.js';
+import { OBSERVER_FIELD, observerIs } from '../correlate/flow-queries.js';
 
 /** What a report shows of the observers' views. */
 export interface ObserverView {

@@ -1,4 +1,5 @@
 import { endedBetween, type Metric } from '../correlate/es.js';
+import { PORTED } from '../correlate/flow-queries.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
 import type { Report, ReportRow } from './context.js';
 import { OBSERVER_SOURCE, observerFilter, observerName, PerObserver } from './observers.js';
@@ -15,9 +16,6 @@ interface PortRow extends ReportRow {
   packets: number;
   bytes: number;
 }
-
-/** Transports whose ports name services; ICMP's "ports" are its type and code and are not listed as ports. */
-const PORTED = ['tcp', 'udp', 'sctp'];
 
 /**
  * Traffic by service: the server's port (ECS `server.port`, the end that did not open the conversation) and
@@ -40,7 +38,7 @@ export const portBreakdown: Report = {
       ctx.flows,
       {
         bool: {
-          filter: [range, { terms: { 'network.transport': PORTED } }, ...observerFilter(ctx.observers)],
+          filter: [range, PORTED, ...observerFilter(ctx.observers)],
         },
       },
       [transport, { port: { terms: { field: 'server.port', missing_bucket: true } } }, OBSERVER_SOURCE],
@@ -52,7 +50,7 @@ export const portBreakdown: Report = {
       {
         bool: {
           filter: [range, ...observerFilter(ctx.observers)],
-          must_not: { terms: { 'network.transport': PORTED } },
+          must_not: PORTED,
         },
       },
       [transport, OBSERVER_SOURCE],

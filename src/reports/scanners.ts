@@ -1,16 +1,15 @@
 import { FAILED_ATTEMPT_QUERY } from '../correlate/documents.js';
 import { type Bucket, endedBetween, type Metric, type Terms } from '../correlate/es.js';
-import { NOT_A_REPLY } from '../correlate/observed.js';
+import { NOT_A_REPLY, PORTED } from '../correlate/flow-queries.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
 import type { Report, ReportContext, ReportRow } from './context.js';
 import { chosen, OBSERVER_SOURCE, observerFilter, observerName } from './observers.js';
 
 type ScanBucket = CompositeBucket<{ ip: string; observer: string | null }> & {
   destinations: Metric;
-  ports: Metric;
+  ported: { ports: Metric; top: Terms };
   tcp: { doc_count: number; failed: { doc_count: number } };
-  top_destination: Terms<Bucket & { ports: Metric }>;
-  top_ports: Terms;
+  top_destination: Terms<Bucket & { ported: { ports: Metric } }>;
 };
 
 const PORTS_LISTED = 20;
@@ -68,16 +67,21 @@ function scanners(locality: 'external' | 'internal', name: string, description: 
             [{ ip: { terms: { field: 'source.ip' } } }, OBSERVER_SOURCE],
             {
               destinations: cardinality('destination.ip'),
-              ports: cardinality('destination.port'),
+              ported: {
+                filter: PORTED,
+                aggs: {
+                  ports: cardinality('destination.port'),
+                  top: { terms: { field: 'destination.port', size: PORTS_LISTED } },
+                },
+              },
               tcp: {
                 filter: { term: { 'network.transport': 'tcp' } },
                 aggs: { failed: { filter: FAILED_ATTEMPT_QUERY } },
               },
               top_destination: {
-                terms: { field: 'destination.ip', size: 1, order: { ports: 'desc' } },
-                aggs: { ports: cardinality('destination.port') },
+                terms: { field: 'destination.ip', size: 1, order: { 'ported>ports': 'desc' } },
+                aggs: { ported: { filter: PORTED, aggs: { ports: cardinality('destination.port') } } },
               },
-              top_ports: { terms: { field: 'destination.port', size: PORTS_LISTED } },
             },
           )),
         );
@@ -96,17 +100,17 @@ function scanners(locality: 'external' | 'internal', name: string, description: 
       for (const b of seen) {
         const failedShare = b.tcp.doc_count === 0 ? 0 : b.tcp.failed.doc_count / b.tcp.doc_count;
         const destinations = b.destinations.value ?? 0;
-        const portsOnOne = b.top_destination.buckets[0]?.ports.value ?? 0;
+        const portsOnOne = b.top_destination.buckets[0]?.ported.ports.value ?? 0;
         if (failedShare < ctx.scan.minFailedShare) continue;
         if (destinations < ctx.scan.minDestinations && portsOnOne < ctx.scan.minPorts) continue;
         rows.push({
           ip: b.key.ip,
           destinations,
-          distinct_ports: b.ports.value ?? 0,
+          distinct_ports: b.ported.ports.value ?? 0,
           max_ports_per_destination: portsOnOne,
           failed_share: Math.round(failedShare * 1000) / 1000,
           flows: b.doc_count,
-          ports: b.top_ports.buckets.map((p) => Number(p.key)).sort((x, y) => x - y),
+          ports: b.ported.top.buckets.map((p) => Number(p.key)).sort((x, y) => x - y),
           observer: observerName(b.key.observer),
         });
       }

@@ -1,6 +1,6 @@
 import { FLOW_SOURCE_FIELDS, type FlowDoc, observerOf } from '../correlate/documents.js';
 import { endedBetween, search } from '../correlate/es.js';
-import { observerIs } from '../correlate/observed.js';
+import { observerIs } from '../correlate/flow-queries.js';
 import type { StoreClient } from '../store/client.js';
 import { isoRange, type TimeRange } from './time.js';
 
@@ -31,6 +31,9 @@ export interface FlowRow {
   source_port?: number;
   destination: string;
   destination_port?: number;
+  /** ICMP's type and code, which flow records carry in the ports' places. */
+  icmp_type?: number;
+  icmp_code?: number;
   bytes: number;
   packets: number;
   module?: string;
@@ -79,6 +82,17 @@ export function flowQuery(f: FlowFilter): Record<string, unknown> {
   return { bool: { filter } };
 }
 
+const ICMP = new Set(['icmp', 'ipv6-icmp']);
+
+/** Ports, or for ICMP the type and code that stand in the ports' places. */
+function endpoints(
+  d: FlowDoc,
+): Pick<FlowRow, 'source_port' | 'destination_port' | 'icmp_type' | 'icmp_code'> {
+  if (ICMP.has(d.network?.transport ?? ''))
+    return { icmp_type: d.source.port, icmp_code: d.destination.port };
+  return { source_port: d.source.port, destination_port: d.destination.port };
+}
+
 export async function searchFlows(client: StoreClient, flows: string, f: FlowFilter): Promise<FlowSearch> {
   const result = await search<FlowDoc>(client, flows, {
     size: Math.min(f.limit, MAX_LIMIT),
@@ -92,9 +106,8 @@ export async function searchFlows(client: StoreClient, flows: string, f: FlowFil
     start: d.event?.start,
     transport: d.network?.transport,
     source: d.source.ip,
-    source_port: d.source.port,
     destination: d.destination.ip,
-    destination_port: d.destination.port,
+    ...endpoints(d),
     bytes: d.network?.bytes ?? 0,
     packets: d.network?.packets ?? 0,
     module: d.event?.module,

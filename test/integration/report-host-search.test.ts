@@ -69,6 +69,16 @@ describeNeeding(fixturesMissing())('flowtrail host and search on the lab capture
   it('search: each filter narrows to exactly the records nfdump has', async () => {
     const run = async (extra: Record<string, string>) =>
       (await searchFlows(store, flows, parseSearch({ ...range, limit: '10000', ...extra }))).flows;
+    // ICMP's type and code as such, not as ports: the pings and their replies.
+    const pings = await run({ ip: '203.0.113.66', protocol: 'icmp' });
+    expect(pings.map((r) => [r.source, r.icmp_type, r.icmp_code, r.source_port]).sort()).toEqual(
+      reference
+        .filter((f) => f.pr === 'icmp' && (f.sa === '203.0.113.66' || f.da === '203.0.113.66'))
+        // nfdump writes ICMP's type and code as one number, type × 256 + code, in the destination port.
+        .map((f) => [f.sa, f.dp >> 8, f.dp & 0xff, undefined])
+        .sort(),
+    );
+    expect(new Set(pings.map((r) => r.icmp_type))).toEqual(new Set([0, 3, 8]));
     const ssh = await run({ firstTalker: '198.51.100.30', localPort: '22' });
     expect(
       ssh.map((r) => `${r.source}:${r.source_port}>${r.destination}:${r.destination_port}`).sort(),

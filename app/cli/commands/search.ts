@@ -17,17 +17,24 @@ async function runSearch(config: FlowtrailConfig, flags: SearchFlags & { json?: 
     const index = indicesOf(config.elasticsearch.namespace).flows;
     const result = await searchFlows(client, index, filter);
     printResult(Boolean(flags.json), result, () =>
-      formatTable(result.flows, [
-        'time',
-        'transport',
-        'source',
-        'source_port',
-        'destination',
-        'destination_port',
-        'bytes',
-        'packets',
-        'observer',
-      ]),
+      formatTable(
+        result.flows.map((f) => ({
+          ...f,
+          icmp: f.icmp_type === undefined ? undefined : `${f.icmp_type}/${f.icmp_code ?? ''}`,
+        })),
+        [
+          'time',
+          'transport',
+          'source',
+          'source_port',
+          'destination',
+          'destination_port',
+          'icmp',
+          'bytes',
+          'packets',
+          'observer',
+        ],
+      ),
     );
     if (result.flows.length === 0) printNote(await emptyResultNote(client, index, filter.range));
     else if (result.truncated)

@@ -1,6 +1,6 @@
 /**
- * Query pieces over two facts every flow document carries (src/schema/flow.ts): which observer reported it, and
- * which end opened the conversation.
+ * Query pieces over facts every flow document carries (src/schema/flow.ts): which observer reported it, which end
+ * opened the conversation, and whether its transport has ports.
  */
 
 /** The field naming each flow's observer. */
@@ -15,3 +15,6 @@ export function observerIs(name: string): Record<string, unknown> {
 
 /** A record whose destination opened the conversation is its source's reply, never one of the source's probes. */
 export const NOT_A_REPLY = { bool: { must_not: { term: { 'flowtrail.initiator': 'destination' } } } };
+
+/** Records of a transport whose ports name services; ICMP's "ports" are its type and code. */
+export const PORTED = { terms: { 'network.transport': ['tcp', 'udp', 'sctp'] } };
