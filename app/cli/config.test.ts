@@ -40,6 +40,15 @@ describe('configuration', () => {
     [{ elasticsearch: { password: 'x' } }, /elasticsearch\.username: a password needs a username/],
     [{ inputs: { netflw: {} } }, /inputs: unknown key "netflw"/],
     [{ elasticsearch: { namespace: 'Prod-1' } }, /elasticsearch\.namespace: lower-case/],
+    [{ kibana: { url: 'kibana:5601' } }, /kibana\.url: /],
+    [{ kibana: { space: 'Marketing Team' } }, /kibana\.space: a space id/],
+    [{ kibana: { password_file: '/run/secret' } }, /kibana\.username: a password needs a username/],
+    [
+      { kibana: { api_key: 'a', api_key_file: '/k' } },
+      /kibana\.api_key: set api_key or api_key_file, not both/,
+    ],
+    [{ kibana: { request_timeout: 'later' } }, /kibana\.request_timeout: /],
+    [{ kibana: { token: 'x' } }, /kibana: unknown key "token"/],
   ])('names the bad key: %j', (raw, message) => {
     expect(() => validateConfig(raw)).toThrow(ConfigError);
     expect(() => validateConfig(raw)).toThrow(message);

@@ -12,6 +12,8 @@ export interface ConfigFlags {
   netflow?: string;
   local?: string;
   dataDir?: string;
+  /** `setup --kibana [url]`: a URL overrides kibana.url; the bare flag only asks for the import. */
+  kibana?: string | boolean;
 }
 
 /** The options of every command that reads the configuration; {@link resolveConfig} applies them. */
@@ -68,5 +70,6 @@ export function resolveConfig(flags: ConfigFlags): FlowtrailConfig {
       .map((s) => s.trim())
       .filter(Boolean);
   if (flags.dataDir) section(raw, 'stack').data_dir = flags.dataDir;
+  if (typeof flags.kibana === 'string') section(raw, 'kibana').url = flags.kibana;
   return validateConfig(raw, flags.config ?? 'configuration');
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findingView } from '../../src/detect/finding.js';
-import { setupView } from './commands/setup.js';
+import { kibanaView, setupView } from './commands/setup.js';
 import { stackView } from './commands/stack.js';
 
 /** Every key of a JSON value, at any depth. */
@@ -14,6 +14,19 @@ const SNAKE = /^[a-z][a-z0-9_]*$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('the JSON the CLI prints', () => {
+  it('setup --kibana --json: snake_case keys, the object types as values only', () => {
+    const view = kibanaView({
+      url: 'http://kibana:5601',
+      space: 'default',
+      sent: { 'index-pattern': 6, dashboard: 5 },
+      success: false,
+      imported: 10,
+      failures: [{ type: 'dashboard', id: 'flowtrail-dashboard-host', error: 'conflicts' }],
+    });
+    expect(keys(view).filter((k) => !SNAKE.test(k))).toEqual([]);
+    expect(view).toMatchObject({ sent: 11, failures: [{ type: 'dashboard', title: null }] });
+  });
+
   it('setup --json: snake_case keys', () => {
     const view = setupView({
       cluster: {

@@ -18,6 +18,33 @@ const timezone = z
   .string()
   .refine(isTimezone, 'expected an IANA zone such as Europe/Berlin, UTC, or an offset such as +02:00');
 
+/** An API key, or a user and password; each secret in the configuration or in a file of its own. */
+const credentials = {
+  api_key: z.string().min(1).optional(),
+  api_key_file: z.string().min(1).optional(),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  password_file: z.string().min(1).optional(),
+};
+
+function checkCredentials(
+  v: {
+    api_key?: string;
+    api_key_file?: string;
+    username?: string;
+    password?: string;
+    password_file?: string;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (v.api_key && v.api_key_file)
+    ctx.addIssue({ code: 'custom', message: 'set api_key or api_key_file, not both', path: ['api_key'] });
+  if (v.password && v.password_file)
+    ctx.addIssue({ code: 'custom', message: 'set password or password_file, not both', path: ['password'] });
+  if ((v.password || v.password_file) && !v.username)
+    ctx.addIssue({ code: 'custom', message: 'a password needs a username', path: ['username'] });
+}
+
 const elasticsearch = z
   .object({
     /** Absent (and no cloud_id): flowtrail provisions and uses its embedded local node. */
@@ -31,11 +58,7 @@ const elasticsearch = z
       .string()
       .regex(/^[a-z0-9_]+$/, 'lower-case letters, digits and _ only (it becomes part of data stream names)')
       .default('default'),
-    api_key: z.string().min(1).optional(),
-    api_key_file: z.string().min(1).optional(),
-    username: z.string().min(1).optional(),
-    password: z.string().min(1).optional(),
-    password_file: z.string().min(1).optional(),
+    ...credentials,
     ca_file: z.string().min(1).optional(),
     /** SHA-256 fingerprint of the CA, as Elasticsearch 8+ prints it at its first start (hex, colons allowed). */
     ca_fingerprint: z
@@ -76,18 +99,26 @@ const elasticsearch = z
     message: 'set url or cloud_id, not both',
     path: ['cloud_id'],
   })
-  .refine((v) => !(v.api_key && v.api_key_file), {
-    message: 'set api_key or api_key_file, not both',
-    path: ['api_key'],
+  .superRefine(checkCredentials);
+
+/** Kibana, for `setup --kibana`: where its saved objects API is and who imports the dashboards. */
+const kibana = z
+  .object({
+    /** Kibana's base URL, with its base path if it has one (`https://host:5601/kibana`). */
+    url: z
+      .url({ protocol: /^https?$/, error: 'expected an http or https URL such as http://localhost:5601' })
+      .optional(),
+    /** The space the objects go to; `default` is Kibana's own, addressed without `/s/<space>`. */
+    space: z
+      .string()
+      .regex(/^[a-z0-9_-]+$/, 'a space id: lower-case letters, digits, _ and - (as in the URL /s/<space>)')
+      .default('default'),
+    /** Without any, `elasticsearch`'s credentials are used: Kibana authenticates against the same users. */
+    ...credentials,
+    request_timeout: duration.default(120_000),
   })
-  .refine((v) => !(v.password && v.password_file), {
-    message: 'set password or password_file, not both',
-    path: ['password'],
-  })
-  .refine((v) => !((v.password || v.password_file) && !v.username), {
-    message: 'a password needs a username',
-    path: ['username'],
-  });
+  .strict()
+  .superRefine(checkCredentials);
 
 const netflow = z
   .object({
@@ -226,6 +257,7 @@ export const configSchema = z
   .object({
     local_networks: z.array(cidr).default(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']),
     elasticsearch: elasticsearch.prefault({}),
+    kibana: kibana.prefault({}),
     inputs: z
       .object({
         netflow: netflow.prefault({}),

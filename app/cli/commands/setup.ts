@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import { type SetupReport, setupElasticsearch } from '../../../plugins/elasticsearch/setup.js';
+import { type ImportReport, importSavedObjects } from '../../../plugins/kibana/import.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { KIBANA_FILE, kibanaNdjson } from '../../../src/kibana/index.js';
 import { VERSION } from '../../../src/util/package.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import { resolveKibana } from '../../wiring/kibana.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
-import { printResult } from '../output.js';
+import { printNote, printResult } from '../output.js';
 
 export async function runSetup(config: FlowtrailConfig, logger?: Logger): Promise<SetupReport> {
   const { client } = await connect(config, logger);
@@ -45,14 +48,74 @@ export function describeSetup(report: SetupReport): string {
   ].join('\n');
 }
 
-export const setupCommand: CliCommand = (parent, { withConfig, run }) => {
+/** Kibana's names for the saved object types flowtrail ships, as people know them. */
+const OBJECT_NAMES: Record<string, string> = {
+  'index-pattern': 'data views',
+  search: 'saved searches',
+  lens: 'visualizations',
+  dashboard: 'dashboards',
+};
+
+function sentCount(report: ImportReport): number {
+  return Object.values(report.sent).reduce((a, b) => a + b, 0);
+}
+
+function importFailed(report: ImportReport): boolean {
+  return !report.success || report.failures.length > 0;
+}
+
+export function kibanaView(report: ImportReport): Record<string, unknown> {
+  return {
+    url: report.url,
+    space: report.space,
+    sent: sentCount(report),
+    success: report.success,
+    imported: report.imported,
+    failures: report.failures.map((f) => ({
+      type: f.type,
+      id: f.id,
+      title: f.title ?? null,
+      error: f.error,
+    })),
+  };
+}
+
+function describeImport(report: ImportReport): string {
+  const kinds = Object.entries(report.sent).map(([type, n]) => `${n} ${OBJECT_NAMES[type] ?? type}`);
+  return [
+    `imported  ${report.imported} of ${sentCount(report)} Kibana saved objects into ${report.url} (space ${report.space}): ${kinds.join(', ')}`,
+    ...report.failures.map(
+      (f) => `failed    ${f.type} ${f.id}${f.title ? ` ("${f.title}")` : ''}: ${f.error}`,
+    ),
+  ].join('\n');
+}
+
+export const setupCommand: CliCommand = (parent, { withConfig, run, logger }) => {
   withConfig(parent.command('setup'))
-    .description('install or update index templates and retention (idempotent; says what changed)')
+    .description(
+      'install or update index templates and retention (idempotent; says what changed); --kibana also imports ' +
+        'the dashboards',
+    )
     .option('--json', 'print the report as JSON')
+    .option(
+      '--kibana [url]',
+      "import flowtrail's data views, dashboards and saved searches into Kibana (the URL overrides kibana.url)",
+    )
     .action(
       run(async (o: ConfigFlags & { json?: boolean }) => {
-        const report = await runSetup(resolveConfig(o));
-        printResult(Boolean(o.json), setupView(report), () => describeSetup(report));
+        const config = resolveConfig(o);
+        // Kibana's settings are checked before anything changes on the cluster.
+        const kibana = o.kibana ? await resolveKibana(config, (message) => logger.warn(message)) : undefined;
+        const report = await runSetup(config, logger);
+        const imported = kibana ? await importSavedObjects(kibana, kibanaNdjson(), KIBANA_FILE) : undefined;
+        const view = { ...setupView(report), ...(imported ? { kibana: kibanaView(imported) } : {}) };
+        printResult(Boolean(o.json), view, () =>
+          [describeSetup(report), ...(imported ? [describeImport(imported)] : [])].join('\n'),
+        );
+        if (imported && importFailed(imported)) {
+          printNote(`Kibana did not import ${sentCount(imported) - imported.imported} of the saved objects`);
+          return 1;
+        }
         return 0;
       }),
     );
