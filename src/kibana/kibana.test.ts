@@ -169,6 +169,14 @@ function fieldProblems(object: SavedObject): string[] {
   return problems;
 }
 
+/** References to objects the list does not hold: what `_import` answers with `missing_references`. */
+function unresolved(list: SavedObject[]): string[] {
+  const present = new Set(list.map((o) => `${o.type}:${o.id}`));
+  return list.flatMap((o) =>
+    o.references.filter((r) => !present.has(`${r.type}:${r.id}`)).map((r) => `${o.id} → ${r.type}:${r.id}`),
+  );
+}
+
 const committed = readFileSync(join(packageRoot(), 'kibana', KIBANA_FILE), 'utf8');
 const lines = committed.split('\n').filter((line) => line !== '');
 const objects = kibanaObjects();
@@ -206,11 +214,9 @@ describe('Kibana saved objects', () => {
   });
 
   it('resolves every reference to an object in the file, under the name Kibana looks it up by', () => {
-    const present = new Set(objects.map((o) => `${o.type}:${o.id}`));
-    const unresolved = objects.flatMap((o) =>
-      o.references.filter((r) => !present.has(`${r.type}:${r.id}`)).map((r) => `${o.id} → ${r.type}:${r.id}`),
-    );
-    expect(unresolved).toEqual([]);
+    expect(unresolved(objects)).toEqual([]);
+    const withoutFlows = objects.filter((o) => o.id !== 'flowtrail-flows');
+    expect(unresolved(withoutFlows)).toContain('flowtrail-dashboard-host → index-pattern:flowtrail-flows');
 
     for (const object of objects) {
       const names = object.references.map((r) => r.name);

@@ -25,9 +25,11 @@ export interface SavedObject {
 export const CORE_MIGRATION_VERSION = '8.8.0';
 
 /**
- * The last migration of each type that the shapes written here have had: Lens state with the `formBased`
- * datasource and the 8.9 metric formatter, dashboards with `panelRefName` panels and a control group, data views
- * and saved searches as 8.0 made them shareable between spaces.
+ * The migration of each type whose shape the objects written here already have: Kibana runs every later one on
+ * import, and refuses an object that claims a version newer than it knows. Lens state with the `formBased`
+ * datasource as Kibana 8.9 exports it; dashboards with `panelRefName` panels and a control group, stamped before
+ * the 8.9 migrations so that Kibana brings them up to date itself; data views and saved searches as 8.0 made them
+ * shareable between spaces.
  */
 export const TYPE_MIGRATION_VERSION: Record<SavedObjectType, string> = {
   'index-pattern': '8.0.0',
