@@ -79,21 +79,21 @@ export const HOST_SUMMARIES: DataViewSpec = {
   ),
 };
 
-export const ZEEK: DataViewSpec = {
+const ZEEK: DataViewSpec = {
   id: 'flowtrail-zeek',
   name: 'flowtrail Zeek logs',
   datasets: familyPattern('flowtrail.zeek_'),
   formats: ENDPOINT_FORMATS,
 };
 
-export const SURICATA: DataViewSpec = {
+const SURICATA: DataViewSpec = {
   id: 'flowtrail-suricata',
   name: 'flowtrail Suricata events',
   datasets: familyPattern('flowtrail.suricata_'),
   formats: ENDPOINT_FORMATS,
 };
 
-export const EVERYTHING: DataViewSpec = {
+const EVERYTHING: DataViewSpec = {
   id: 'flowtrail-all',
   name: 'flowtrail: everything',
   datasets: 'flowtrail.*',

@@ -1,7 +1,7 @@
 import { allMappedFields, type FieldType } from '../schema/fields.js';
 
 /** The mapped type of a field flowtrail writes; a name that is in no field table is an error. */
-export function fieldType(field: string): FieldType {
+function fieldType(field: string): FieldType {
   const type = allMappedFields()[field]?.type;
   if (type === undefined) throw new Error(`${field}: not a field flowtrail maps (src/schema/fields.ts)`);
   return type;

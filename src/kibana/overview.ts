@@ -44,6 +44,16 @@ export function overview(): DashboardSpec {
     split: topValues('network.transport', 5, 'Transport', { other: true }),
   });
 
+  const bytesByTransport = chart({
+    ...on,
+    id: id('bytes-by-transport'),
+    title: 'Bytes over time by transport',
+    series: 'bar_stacked',
+    x: overTime(),
+    y: [bytes()],
+    split: topValues('network.transport', 5, 'Transport', { other: true }),
+  });
+
   const packetsByDirection = chart({
     ...on,
     id: id('packets-by-direction'),
@@ -106,8 +116,9 @@ export function overview(): DashboardSpec {
       small(packets),
       small(observers),
       half(bytesByDirection),
-      half(flowsByTransport),
+      half(bytesByTransport),
       half(packetsByDirection),
+      half(flowsByTransport),
       half(servicePorts),
       half(applications),
       half(observerRates),

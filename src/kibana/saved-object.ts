@@ -22,7 +22,7 @@ export interface SavedObject {
 }
 
 /** The core migrations every object has had: 8.8 is when exports began to name type and core versions apart. */
-export const CORE_MIGRATION_VERSION = '8.8.0';
+const CORE_MIGRATION_VERSION = '8.8.0';
 
 /**
  * The migration of each type whose shape the objects written here already have: Kibana runs every later one on
@@ -31,7 +31,7 @@ export const CORE_MIGRATION_VERSION = '8.8.0';
  * the 8.9 migrations so that Kibana brings them up to date itself; data views and saved searches as 8.0 made them
  * shareable between spaces.
  */
-export const TYPE_MIGRATION_VERSION: Record<SavedObjectType, string> = {
+const TYPE_MIGRATION_VERSION: Record<SavedObjectType, string> = {
   'index-pattern': '8.0.0',
   search: '8.0.0',
   lens: '8.9.0',
