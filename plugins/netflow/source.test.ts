@@ -263,7 +263,7 @@ describe('UDP source', () => {
     const writeGate = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const givesUpAt = Date.now() + 8_000;
+    const givesUpAt = Date.now() + 15_000;
     let seen = -1;
     let unchangedSince = Date.now();
     let emittedWhileStalled: number | undefined;
@@ -283,7 +283,7 @@ describe('UDP source', () => {
         }
         return new Set(e.map((r) => r.id)).size >= 2900;
       },
-      { writeGate },
+      { writeGate, waitMs: 40_000 },
     );
     expect(emittedWhileStalled).toBeGreaterThanOrEqual(limit);
     // Past the bound only the batches already at the decode worker (two at most, of up to 34 flows a datagram).
