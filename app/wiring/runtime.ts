@@ -20,6 +20,8 @@ export function createRuntime(
   client: EsClient,
   logger: Logger,
   metrics = new Metrics(),
+  /** How long `finish` waits for the store before it spools what is left; a one-shot import waits for all of it. */
+  shutdownGraceMs?: number,
 ): Runtime {
   const es = config.elasticsearch;
   const deadLetter = new DeadLetterWriter(deadLetterDirOf(config), {
@@ -43,6 +45,7 @@ export function createRuntime(
     // What can be unwritten when a process ends: queued (up to twice the limit, past which records are dropped)
     // and in flight. A source resumes from a position no further back.
     replayWindow: 2 * config.queue.max_records + es.bulk.concurrency * es.bulk.max_docs,
+    shutdownGraceMs,
   });
   return { pipeline, metrics, deadLetter };
 }

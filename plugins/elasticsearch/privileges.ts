@@ -1,7 +1,7 @@
 import { ConfigError } from '../../src/errors.js';
 import type { ClusterCapabilities } from './capabilities.js';
 import { rethrowAccess } from './capabilities.js';
-import type { EsClient } from './client.js';
+import { type EsClient, EsError } from './client.js';
 
 /** Every index and data stream flowtrail writes matches it. */
 export const INDEX_PATTERN = 'logs-flowtrail.*';
@@ -35,6 +35,25 @@ interface HasPrivileges {
   index?: Record<string, Record<string, boolean>>;
 }
 
+/** How long a cluster that has just started may take to open its security index. */
+const SECURITY_INDEX_WAIT_MS = 60_000;
+
+/**
+ * A node that has just started answers 503 (the security index's shard is not yet available) until it has opened
+ * its security index; that is the cluster starting, not a refusal.
+ */
+async function askWhileSecurityStarts<T>(ask: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + SECURITY_INDEX_WAIT_MS;
+  for (;;) {
+    try {
+      return await ask();
+    } catch (err) {
+      if (!(err instanceof EsError) || err.status !== 503 || Date.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
 /**
  * Asks Elasticsearch whether the current user or API key holds `wanted` (`_has_privileges`, which anyone may
  * ask about themselves) and throws a ConfigError naming each privilege it lacks. OpenSearch's security plugin has
@@ -55,12 +74,14 @@ export async function checkPrivileges(
     return { checked: false, why: 'Elasticsearch OSS has no security' };
   let answer: HasPrivileges;
   try {
-    const response = await client.request<HasPrivileges>({
-      method: 'POST',
-      path: '/_security/user/_has_privileges',
-      body: { cluster: wanted.cluster, index: [{ names: [INDEX_PATTERN], privileges: wanted.indices }] },
-      ignore: [400, 404, 500],
-    });
+    const response = await askWhileSecurityStarts(() =>
+      client.request<HasPrivileges>({
+        method: 'POST',
+        path: '/_security/user/_has_privileges',
+        body: { cluster: wanted.cluster, index: [{ names: [INDEX_PATTERN], privileges: wanted.indices }] },
+        ignore: [400, 404, 500],
+      }),
+    );
     if (response.status !== 200) return { checked: false, why: 'security is not enabled on this cluster' };
     answer = response.body;
   } catch (err) {

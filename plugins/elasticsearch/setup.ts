@@ -90,7 +90,7 @@ export async function setupElasticsearch(
   const cluster = await detectCapabilities(client);
   const privileges = await checkPrivileges(client, cluster, setupPrivileges(cluster), '`flowtrail setup`');
   try {
-    const changes = await install(client, cluster, options);
+    const changes = await installWithMappers(client, cluster, options);
     const retention =
       cluster.retentionMode === 'flowtrail'
         ? await enforceRetention(client, cluster, options.retentionMs)
@@ -101,10 +101,39 @@ export async function setupElasticsearch(
   }
 }
 
+/** The message Elasticsearch gives for a template using a field type whose mapper module it does not have. */
+const NO_CONSTANT_KEYWORD = /(No handler for type|The mapper type) \[constant_keyword\]/;
+
+/**
+ * Installs with `constant_keyword` for data_stream.* where the distribution ships it, and with `keyword` on a
+ * cluster that lacks the mapper module (OpenSearch, or an Elasticsearch built without it): the fields' values are
+ * the same either way, only the storage of a per-index constant differs.
+ */
+async function installWithMappers(
+  client: EsClient,
+  cluster: ClusterCapabilities,
+  options: { retentionMs: Record<RetentionKind, number>; version: string },
+): Promise<SetupChange[]> {
+  const preferred = cluster.distribution !== 'opensearch';
+  const created: SetupChange[] = [];
+  try {
+    return await install(client, cluster, options, preferred, created);
+  } catch (err) {
+    if (!preferred || !(err instanceof Error) || !NO_CONSTANT_KEYWORD.test(err.message)) throw err;
+    const firstPass = new Set(
+      created.filter((c) => c.change === 'created').map((c) => `${c.kind}/${c.name}`),
+    );
+    const changes = await install(client, cluster, options, false, []);
+    return changes.map((c) => (firstPass.has(`${c.kind}/${c.name}`) ? { ...c, change: 'created' } : c));
+  }
+}
+
 async function install(
   client: EsClient,
   cluster: ClusterCapabilities,
   options: { retentionMs: Record<RetentionKind, number>; version: string },
+  constantKeyword: boolean,
+  changes: SetupChange[],
 ): Promise<SetupChange[]> {
   const templates: TemplateSet = buildTemplates(
     {
@@ -112,11 +141,10 @@ async function install(
       retentionMode: cluster.retentionMode,
       indexMode: cluster.indexMode,
       existingComponents: await componentTemplateNames(client),
-      constantKeyword: cluster.distribution !== 'opensearch',
+      constantKeyword,
     },
     options.version,
   );
-  const changes: SetupChange[] = [];
   const groups: Array<[SetupChange['kind'], Record<string, Record<string, unknown>>]> = [
     ['ilm_policy', templates.ilmPolicies],
     ['ingest_pipeline', templates.ingestPipelines],

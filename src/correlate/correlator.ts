@@ -25,7 +25,7 @@ import {
   search,
   type Terms,
 } from './es.js';
-import { OBSERVER_FIELD } from './flow-queries.js';
+import { observersByBytes } from './flow-queries.js';
 import { type MatchOptions, type MatchPlan, type MatchStrategy, matchPlans } from './match.js';
 import { type SessionSummary, summarizeSession } from './session.js';
 
@@ -104,15 +104,10 @@ async function countedByStore(
     track_total_hits: true,
     query: plan.query,
     aggs: {
-      observers: {
-        terms: {
-          field: OBSERVER_FIELD,
-          missing: '-',
-          size: 100,
-          order: [{ bytes: 'desc' }, { _key: 'asc' }],
-        },
-        aggs: { bytes: { sum: { field: 'network.bytes' } }, packets: { sum: { field: 'network.packets' } } },
-      },
+      observers: observersByBytes({
+        bytes: { sum: { field: 'network.bytes' } },
+        packets: { sum: { field: 'network.packets' } },
+      }),
       last: { top_hits: { size: 1, sort: [{ '@timestamp': 'desc' }], _source: FLOW_SOURCE_FIELDS } },
     },
   });

@@ -1,3 +1,5 @@
+import type { Finding } from '../detect/finding.js';
+
 /** The parts of flow and alert documents that correlation, reports and detections read. */
 export interface Endpoint {
   ip: string;
@@ -27,25 +29,13 @@ export interface FlowDoc {
   flowtrail?: { tcp_flags?: string[]; observer?: string; initiator?: 'source' | 'destination' };
 }
 
-/** What flowtrail's own detections write on their alerts (src/detect/alerts.ts). */
-export interface DetectionFacts {
+/** What flowtrail's own detections write on their alerts (src/detect/alerts.ts): a finding's evidence, its window. */
+export type DetectionFacts = Partial<Finding['evidence']> & {
   type?: string;
   direction?: string;
   window_start?: string;
   window_end?: string;
-  flows?: number;
-  failed_share?: number;
-  distinct_ports?: number;
-  distinct_destinations?: number;
-  ports?: number[];
-  destinations?: string[];
-  bytes?: number;
-  bytes_sent?: number;
-  bytes_received?: number;
-  baseline_bytes?: number;
-  threshold_bytes?: number;
-  policy?: string[];
-}
+};
 
 export interface AlertDoc {
   '@timestamp': string;

@@ -6,6 +6,14 @@
 /** The field naming each flow's observer. */
 export const OBSERVER_FIELD = 'flowtrail.observer';
 
+/** Every observer of the records, the busiest (by the `bytes` sub-aggregation it must be given) first. */
+export function observersByBytes(aggs: Record<string, unknown>): Record<string, unknown> {
+  return {
+    terms: { field: OBSERVER_FIELD, missing: '-', size: 100, order: [{ bytes: 'desc' }, { _key: 'asc' }] },
+    aggs,
+  };
+}
+
 /** The records of one observer; `-` names records without one (documents of older versions). */
 export function observerIs(name: string): Record<string, unknown> {
   return name === '-'

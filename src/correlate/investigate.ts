@@ -2,7 +2,7 @@ import type { StoreClient } from '../store/client.js';
 import { type AlertContext, type CorrelationSettings, correlateAlert, writeContext } from './correlator.js';
 import type { AlertDoc, FlowDoc } from './documents.js';
 import { type Bucket, endedBetween, type Hit, type Metric, msearch, type Terms } from './es.js';
-import { OBSERVER_FIELD, observerIs } from './flow-queries.js';
+import { observerIs, observersByBytes } from './flow-queries.js';
 
 export interface HistoryBucket {
   time: string;
@@ -74,15 +74,7 @@ function observersBody(ip: string, from: number, to: number): Record<string, unk
     size: 0,
     query: { bool: { filter: [{ term: { 'related.ip': ip } }, endedBetween(from, to)] } },
     aggs: {
-      observers: {
-        terms: {
-          field: OBSERVER_FIELD,
-          missing: '-',
-          size: 100,
-          order: [{ bytes: 'desc' }, { _key: 'asc' }],
-        },
-        aggs: { bytes: BYTES },
-      },
+      observers: observersByBytes({ bytes: BYTES }),
     },
   };
 }

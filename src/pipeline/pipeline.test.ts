@@ -274,6 +274,19 @@ describe('pipeline', () => {
     expect(spool.load()).toHaveLength(0);
   });
 
+  it('without a grace limit, waits at the end for a store that comes back instead of spooling', async () => {
+    const flaky = new ScriptedSink((call) => (call < 3 ? 'down' : 'ok'));
+    const { pipeline, dir } = pipelineWith(flaky, { shutdownGraceMs: Number.POSITIVE_INFINITY });
+    await pipeline.start();
+    await pipeline.emit(
+      'src',
+      Array.from({ length: 30 }, (_, i) => record(i)),
+    );
+    await pipeline.finish();
+    expect(flaky.stored.size).toBe(30);
+    expect(new Spool(join(dir, 'spool')).load()).toHaveLength(0);
+  });
+
   it('at shutdown, never acknowledges records it could neither write nor spool', async () => {
     const down = new ScriptedSink(() => 'down');
     const blocked = pipelineWith(down, { shutdownGraceMs: 50 });

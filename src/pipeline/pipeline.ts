@@ -349,7 +349,7 @@ export class Pipeline implements HealthSource {
     this.flushTimer = undefined;
     this.dispatch();
     const grace = this.options.shutdownGraceMs ?? 30_000;
-    const timeout = setTimeout(() => this.hardStop.abort(), grace);
+    const timeout = Number.isFinite(grace) ? setTimeout(() => this.hardStop.abort(), grace) : undefined;
     await this.whenIdle();
     clearTimeout(timeout);
     for (const sink of this.options.sinks) await sink.close?.();

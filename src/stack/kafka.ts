@@ -119,14 +119,13 @@ export async function startKafka(
 async function formatStorageOnce(launch: KafkaLaunch, jvm: string[], propsFile: string): Promise<void> {
   if (existsSync(join(launch.home, 'data', 'meta.properties'))) return;
   const clusterId = randomBytes(16).toString('base64url');
+  // In the --name=value form: a base64url id may start with '-', which the tool would read as an option.
   const result = await run(jdkTool('java'), [
     ...jvm,
     'kafka.tools.StorageTool',
     'format',
-    '-t',
-    clusterId,
-    '-c',
-    propsFile,
+    `--cluster-id=${clusterId}`,
+    `--config=${propsFile}`,
   ]);
   if (result.code !== 0)
     throw new Error(`formatting Kafka storage in ${launch.home} failed:\n${result.output.trim()}`);

@@ -106,6 +106,22 @@ describe.skipIf(!HAS_JAVA21)('Elasticsearch 9.0 (in a JVM of its own)', () => {
     await second.emit('test', flows(0, 400));
     await second.finish();
     expect(await countDocs(client, stream)).toBe(400);
+    // The final pipeline ran (test/support/es-jvm/IngestCommonStandIn.java stands in for ingest-common) and the
+    // stream's fields are mapped as keyword on a node without the constant_keyword mapper.
+    const { body: found } = await client.search({
+      index: stream,
+      size: 1,
+      body: { query: { match_all: {} } },
+    });
+    const stored = (found as { hits: { hits: Array<{ _source: Record<string, Record<string, string>> }> } })
+      .hits.hits[0]._source;
+    expect(Number.isNaN(Date.parse(stored.event.ingested))).toBe(false);
+    expect(stored.data_stream).toEqual({ type: 'logs', dataset: 'flowtrail.flows', namespace });
+    const { body: mapping } = await client.transport.request({ method: 'GET', path: `/${stream}/_mapping` });
+    const properties = Object.values(
+      mapping as Record<string, { mappings: { properties: Record<string, any> } }>,
+    )[0].mappings.properties;
+    expect(properties.data_stream.properties.dataset.type).toBe('keyword');
     // Without the lookup the same resend is stored twice: the check is what holds.
     await new ElasticsearchSink(gzip, namespace).write(
       flows(0, 10).map((record) => ({ record, json: JSON.stringify(record.doc) })),

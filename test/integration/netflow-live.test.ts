@@ -211,8 +211,17 @@ describe('live probes in network namespaces export to the collector', () => {
       }, 60_000);
       // pmacct's memory plugin has counted the same packets its nfprobe plugin turned into flows; it is read
       // until two reads a second apart agree.
-      const readPmacct = async () =>
-        parsePmacct(await lab.exec(lab.server, 'pmacct', ['-p', pmacctPipe, '-s', '-O', 'csv']));
+      // The client fails while pmacctd is busy with its plugins (seen once in CI): it is asked again, for 15 s.
+      const readPmacct = async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return parsePmacct(await lab.exec(lab.server, 'pmacct', ['-p', pmacctPipe, '-s', '-O', 'csv']));
+          } catch (err) {
+            if (attempt >= 15) throw err;
+            await sleep(1_000);
+          }
+        }
+      };
       pmacct = await readPmacct();
       for (let tries = 0; tries < 15; tries++) {
         await sleep(1_000);

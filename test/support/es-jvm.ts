@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../src/stack/exec.js';
 import { resolveClasspath } from '../../src/stack/maven.js';
@@ -23,12 +24,20 @@ export interface JvmNodeKind {
   prefix: string;
 }
 
-async function compile(kind: JvmNodeKind, classpath: string, classes: string): Promise<void> {
-  if (existsSync(join(classes, `${kind.mainClass}.class`))) return;
+/** Compiles the node's sources once per content (a cache dir outlives edits to them); returns the classes dir. */
+async function compile(kind: JvmNodeKind, classpath: string, cache: string): Promise<string> {
   const root = join(packageRoot(), 'test', 'support', 'es-jvm');
   const folder = join(root, kind.folder);
   const own = readdirSync(folder).filter((name) => name.endsWith('.java'));
-  const sources = [join(root, 'RootInfoPlugin.java'), ...own.map((name) => join(folder, name))];
+  const sources = [
+    join(root, 'RootInfoPlugin.java'),
+    join(root, 'IngestCommonStandIn.java'),
+    ...own.map((name) => join(folder, name)),
+  ];
+  const digest = createHash('sha256');
+  for (const source of sources) digest.update(readFileSync(source));
+  const classes = join(cache, `classes-${digest.digest('hex').slice(0, 16)}`);
+  if (existsSync(join(classes, `${kind.mainClass}.class`))) return classes;
   const compiled = await run(join(JAVA21_HOME, 'bin', 'javac'), [
     '-nowarn',
     '-d',
@@ -38,6 +47,7 @@ async function compile(kind: JvmNodeKind, classpath: string, classes: string): P
     ...sources,
   ]);
   if (compiled.code !== 0) throw new Error(`javac failed:\n${compiled.output}`);
+  return classes;
 }
 
 /**
@@ -51,8 +61,7 @@ export async function startJvmNode(kind: JvmNodeKind, dir: string, httpPort: num
   rmSync(home, { recursive: true, force: true });
   mkdirSync(join(home, 'config'), { recursive: true });
   const classpath = await resolveClasspath(pom, cache);
-  const classes = join(cache, 'classes');
-  await compile(kind, classpath, classes);
+  const classes = await compile(kind, classpath, cache);
   const properties = {
     ...kind.properties,
     home,

@@ -7,6 +7,7 @@ import { suricataCodec } from '../../codecs/suricata/codec.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
 import { createPcapIngestSource } from '../../plugins/netflow/ingest-source.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
+import { Metrics } from '../../src/observability/metrics.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { searchPattern } from '../../src/store/naming.js';
 import { ingestFiles } from './codec.js';
@@ -63,7 +64,8 @@ export async function loadLab(
   });
   const config = testConfig({ local_networks: LAB_LOCAL, ...options.config });
   const localNetworks = new LocalNetworks(LAB_LOCAL);
-  const { pipeline } = createRuntime(config, client, quietLogger);
+  // The tests read what was loaded: the end waits for every write (a loaded machine takes longer than 30 s).
+  const { pipeline } = createRuntime(config, client, quietLogger, new Metrics(), Number.POSITIVE_INFINITY);
   await pipeline.start();
   for (const name of options.exports ?? LAB_EXPORTS)
     await pipeline.runSource(createPcapIngestSource([join(LAB, 'flows', `${name}.pcap`)], { localNetworks }));

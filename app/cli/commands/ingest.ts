@@ -9,7 +9,7 @@ import { createPcapIngestSource } from '../../../plugins/netflow/ingest-source.j
 import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { UsageError } from '../../../src/errors.js';
-import { counterTotal } from '../../../src/observability/metrics.js';
+import { counterTotal, Metrics } from '../../../src/observability/metrics.js';
 import type { Source } from '../../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../../src/schema/locality.js';
 import { isTimezone } from '../../../src/util/timezone.js';
@@ -96,7 +96,14 @@ async function runIngest(
   const degraded = kind === 'netflow' ? undefined : codecNamed(kind).degraded?.();
   if (degraded !== undefined) logger.warn({ codec: kind }, degraded);
   const { client } = await connect(config, logger);
-  const { pipeline, metrics, deadLetter } = createRuntime(config, client, logger);
+  // Written is what the summary reports: the end waits for a slow store rather than spool the rest for later.
+  const { pipeline, metrics, deadLetter } = createRuntime(
+    config,
+    client,
+    logger,
+    new Metrics(),
+    Number.POSITIVE_INFINITY,
+  );
   const old = new OldDataCounter(config.elasticsearch.retention);
   pipeline.tap(old);
   const localNetworks = localNetworksOf(config);

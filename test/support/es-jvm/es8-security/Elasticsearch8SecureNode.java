@@ -60,7 +60,7 @@ public class Elasticsearch8SecureNode {
             .build();
         final MockNode node = new MockNode(
             settings,
-            List.of(Netty4Plugin.class, XPackPlugin.class, SecurityWithoutSaml.class, EmailAnalysisPlugin.class, RootInfoPlugin.class),
+            List.of(Netty4Plugin.class, XPackPlugin.class, SecurityWithoutSaml.class, EmailAnalysisPlugin.class, RootInfoPlugin.class, IngestCommonStandIn.class),
             config,
             false
         );

@@ -40,7 +40,7 @@ public class Elasticsearch9Node {
             .build();
         final MockNode node = new MockNode(
             settings,
-            List.of(Netty4Plugin.class, RootInfoPlugin.class),
+            List.of(Netty4Plugin.class, RootInfoPlugin.class, IngestCommonStandIn.class),
             home.resolve("config"),
             false
         );
