@@ -13,10 +13,14 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join('; ');
 
+/**
+ * `same-origin`, not `no-referrer`: under the latter Chromium sends `Origin: null` with a form's POST, which the
+ * same-origin check must refuse, and the login form could never sign in.
+ */
 export const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
 };
 

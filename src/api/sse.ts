@@ -16,9 +16,6 @@ export function eventText({ event, data, id }: ServerEvent): string {
   return `event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`;
 }
 
-/** A comment line: keeps an idle stream from being cut by proxies, and the browser ignores it. */
-export const KEEPALIVE = ':\n\n';
-
 /** How long the browser waits before reconnecting a stream that ended. */
 export function retryText(ms: number): string {
   return `retry: ${Math.round(ms)}\n\n`;
