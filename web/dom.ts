@@ -82,8 +82,8 @@ function cell(column: Column, row: Row): Child {
 }
 
 /** A data table with a caption and column headers, numbers aligned right; says so when there are no rows. */
-export function table(caption: string, columns: Column[], rows: Row[]): HTMLElement {
-  if (rows.length === 0) return h('section', {}, h('h3', {}, caption), h('p', { class: 'empty' }, 'Nothing in this range.'));
+export function table(caption: string, columns: Column[], rows: Row[], empty = 'Nothing in this range.'): HTMLElement {
+  if (rows.length === 0) return h('section', {}, h('h3', {}, caption), h('p', { class: 'empty' }, empty));
   const head = h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, c.label ?? c.key.replace(/_/g, ' '))));
   const body = rows.map((row) =>
     h(

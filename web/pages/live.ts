@@ -36,8 +36,8 @@ export function live(main: HTMLElement): void {
   let received = 0;
   const draw = () => {
     rates.replaceChildren();
-    flows.replaceChildren(table('Newest flows', FLOW_COLUMNS, flowRows));
-    alerts.replaceChildren(table('Newest alerts and detections', alertColumns(), alertRows));
+    flows.replaceChildren(table('Newest flows', FLOW_COLUMNS, flowRows, 'None yet.'));
+    alerts.replaceChildren(table('Newest alerts and detections', alertColumns(), alertRows, 'None yet.'));
   };
   main.replaceChildren(
     h('h1', {}, 'Live'),
