@@ -247,8 +247,8 @@ export function apiIndex(routes: readonly Route[]): Record<string, unknown> {
 }
 
 /**
- * The index at `/api`; `/` answers it too until a page is served there. Every answer is JSON with snake_case
- * keys, ISO 8601 UTC times, arrays for lists; errors are `{"error": …}`.
+ * The index at `/api`; `/` answers it too where the console was not built (its page is served there otherwise).
+ * Every answer is JSON with snake_case keys, ISO 8601 UTC times, arrays for lists; errors are `{"error": …}`.
  */
 export function indexRoutes(routes: readonly Route[]): Route[] {
   const index = apiIndex(routes);
