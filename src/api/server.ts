@@ -73,17 +73,12 @@ function sendFile(res: ServerResponse, body: FileBody): void {
   res.end(body.text);
 }
 
-function sendHtml(res: ServerResponse, status: number, html: string | Buffer, headers = {}): void {
-  res.writeHead(status, {
-    ...SECURITY_HEADERS,
-    ...NO_STORE,
-    'content-type': 'text/html; charset=utf-8',
-    ...headers,
-  });
+function sendHtml(res: ServerResponse, status: number, html: string | Buffer): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, ...NO_STORE, 'content-type': 'text/html; charset=utf-8' });
   res.end(html);
 }
 
-function redirect(res: ServerResponse, location: string, headers = {}): void {
+function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
   res.writeHead(303, { ...SECURITY_HEADERS, ...NO_STORE, location, ...headers });
   res.end();
 }
