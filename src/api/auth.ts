@@ -64,11 +64,16 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
+/** Whether a token given (a header's, a login form's) is the API's. */
+export function tokenMatches(given: string, token: string): boolean {
+  return timingSafeEqual(digest(given), digest(token));
+}
+
 export function authorized(header: string | undefined, token: string | undefined): boolean {
   if (token === undefined) return true;
   const match = header?.match(/^Bearer +([\x21-\x7e]+) *$/i);
   if (!match) return false;
-  return timingSafeEqual(digest(match[1]), digest(token));
+  return tokenMatches(match[1], token);
 }
 
 /** The host name of a `Host` header, without its port, as a URL would parse it; undefined when it is not one. */

@@ -24,13 +24,18 @@ describe('the API index', () => {
   });
   afterAll(() => api.close());
 
-  it('answers /api, and / until a page is served there, with the routes and their parameters', async () => {
+  it('answers /api, and / when the console was not built, with the routes and their parameters', async () => {
     const index = await (await fetch(`${api.url}/api`)).json();
     expect(index).toMatchObject({ name: 'flowtrail', version: VERSION });
     expect(index.routes.map((r: { path: string }) => r.path)).toEqual([
       '/api/alerts/{id}/context',
       '/api/hosts/{ip}',
       '/api/flows',
+      '/api/flows.csv',
+      '/api/traffic',
+      '/api/alerts',
+      '/api/hosts/{ip}/billing',
+      '/api/live',
       '/api/reports/{name}',
     ]);
     const flows = index.routes.find((r: { path: string }) => r.path === '/api/flows');

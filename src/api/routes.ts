@@ -1,16 +1,22 @@
 import type { FlowtrailConfig } from '../config/schema.js';
 import { type CorrelationSettings, findAlert } from '../correlate/correlator.js';
 import { investigate } from '../correlate/investigate.js';
+import { listAlerts, MAX_ALERTS } from '../reports/alerts.js';
+import { hostBilling } from '../reports/billing.js';
 import { hostLog } from '../reports/host.js';
-import { address, parseObserverView, QUERY_NAMES } from '../reports/params.js';
+import { ONE_VIEW } from '../reports/observers.js';
+import { address, integerIn, parseObserverView, QUERY_NAMES } from '../reports/params.js';
 import { REPORTS, reportNamed } from '../reports/registry.js';
 import { parseReportOptions, runReport } from '../reports/run.js';
-import { searchFlows } from '../reports/search.js';
+import { FLOW_COLUMNS, type FlowFilter, searchFlows } from '../reports/search.js';
 import { parseSearch } from '../reports/search-params.js';
-import { parseRange } from '../reports/time.js';
+import { toCsv } from '../reports/table.js';
+import { parseRange, type TimeRange } from '../reports/time.js';
+import { trafficOverTime } from '../reports/traffic.js';
 import type { StoreClient } from '../store/client.js';
 import { VERSION } from '../util/package.js';
-import type { Route, RouteParameter } from './server.js';
+import { liveStream } from './live.js';
+import { FileBody, type Route, type RouteParameter } from './server.js';
 
 function param(query: URLSearchParams, name: string): string | undefined {
   return query.get(name) ?? undefined;
@@ -26,6 +32,48 @@ const RANGE: RouteParameter[] = [
   { name: 'from', in: 'query', description: 'start: ISO 8601, epoch ms or -1h (default: an hour ago)' },
   { name: 'to', in: 'query', description: 'end, likewise (default: now)' },
 ];
+
+function rangeOf(query: URLSearchParams): TimeRange {
+  return parseRange(param(query, 'from'), param(query, 'to'), Date.now(), QUERY_NAMES);
+}
+
+const SEARCH: RouteParameter[] = [
+  ...RANGE,
+  { name: 'ip', in: 'query', description: 'an address or CIDR on either side' },
+  { name: 'local_port', in: 'query', description: 'port on the side inside local_networks' },
+  { name: 'remote_port', in: 'query', description: 'port on the side outside local_networks' },
+  { name: 'protocol', in: 'query', description: 'tcp, udp, icmp… or a protocol number' },
+  { name: 'min_bytes', in: 'query', description: 'at least this many bytes' },
+  { name: 'max_bytes', in: 'query', description: 'at most this many bytes' },
+  {
+    name: 'first_talker',
+    in: 'query',
+    description: 'only conversations this address or network opened',
+  },
+  OBSERVER,
+  { name: 'limit', in: 'query', description: 'at most this many flows (default 100)' },
+];
+
+function searchFilter(query: URLSearchParams): FlowFilter {
+  const get = (name: string) => param(query, name);
+  return parseSearch(
+    {
+      from: get('from'),
+      to: get('to'),
+      ip: get('ip'),
+      localPort: get('local_port'),
+      remotePort: get('remote_port'),
+      protocol: get('protocol'),
+      minBytes: get('min_bytes'),
+      maxBytes: get('max_bytes'),
+      firstTalker: get('first_talker'),
+      observer: get('observer'),
+      limit: get('limit'),
+    },
+    Date.now(),
+    QUERY_NAMES,
+  );
+}
 
 /** The API's routes over one namespace; each returns what the CLI command of the same name prints with --json. */
 export function apiRoutes(
@@ -55,51 +103,97 @@ export function apiRoutes(
           client,
           settings.indices.flows,
           address(ip, 'ip'),
-          parseRange(param(query, 'from'), param(query, 'to'), Date.now(), QUERY_NAMES),
+          rangeOf(query),
           parseObserverView({ observer: param(query, 'observer') }, QUERY_NAMES),
         ),
     },
     {
       path: '/api/flows',
       description: 'flow records matching filters, oldest first (search)',
+      parameters: SEARCH,
+      pattern: /^\/api\/flows$/,
+      handler: async (_, query) => searchFlows(client, settings.indices.flows, searchFilter(query)),
+    },
+    {
+      path: '/api/flows.csv',
+      description: 'the same flows as CSV, one record a line, to save',
+      parameters: SEARCH,
+      pattern: /^\/api\/flows\.csv$/,
+      handler: async (_, query) => {
+        const result = await searchFlows(client, settings.indices.flows, searchFilter(query));
+        return new FileBody('text/csv; charset=utf-8', `${toCsv(result.flows, FLOW_COLUMNS)}\n`, 'flows.csv');
+      },
+    },
+    {
+      path: '/api/traffic',
+      description: 'bytes, packets and flows over the range by direction, about 60 periods',
+      parameters: [...RANGE, OBSERVER],
+      pattern: /^\/api\/traffic$/,
+      handler: async (_, query) =>
+        trafficOverTime(
+          client,
+          settings.indices.flows,
+          rangeOf(query),
+          parseObserverView({ observer: param(query, 'observer') }, QUERY_NAMES),
+        ),
+    },
+    {
+      path: '/api/alerts',
+      description: "the range's IDS alerts and flowtrail detections, newest first",
       parameters: [
         ...RANGE,
-        { name: 'ip', in: 'query', description: 'an address or CIDR on either side' },
-        { name: 'local_port', in: 'query', description: 'port on the side inside local_networks' },
-        { name: 'remote_port', in: 'query', description: 'port on the side outside local_networks' },
-        { name: 'protocol', in: 'query', description: 'tcp, udp, icmp… or a protocol number' },
-        { name: 'min_bytes', in: 'query', description: 'at least this many bytes' },
-        { name: 'max_bytes', in: 'query', description: 'at most this many bytes' },
+        { name: 'ip', in: 'query', description: 'only alerts naming this address' },
         {
-          name: 'first_talker',
+          name: 'limit',
           in: 'query',
-          description: 'only conversations this address or network opened',
+          description: `at most this many alerts (default 100, up to ${MAX_ALERTS})`,
         },
-        OBSERVER,
-        { name: 'limit', in: 'query', description: 'at most this many flows (default 100)' },
       ],
-      pattern: /^\/api\/flows$/,
+      pattern: /^\/api\/alerts$/,
       handler: async (_, query) => {
-        const get = (name: string) => param(query, name);
-        const filter = parseSearch(
-          {
-            from: get('from'),
-            to: get('to'),
-            ip: get('ip'),
-            localPort: get('local_port'),
-            remotePort: get('remote_port'),
-            protocol: get('protocol'),
-            minBytes: get('min_bytes'),
-            maxBytes: get('max_bytes'),
-            firstTalker: get('first_talker'),
-            observer: get('observer'),
-            limit: get('limit'),
-          },
-          Date.now(),
+        const ip = param(query, 'ip');
+        const limit = param(query, 'limit');
+        return listAlerts(client, settings.indices.alerts, {
+          range: rangeOf(query),
+          ip: ip === undefined ? undefined : address(ip, 'ip'),
+          limit: limit === undefined ? 100 : integerIn(limit, 'limit', 1, MAX_ALERTS),
+        });
+      },
+    },
+    {
+      path: '/api/hosts/{ip}/billing',
+      description: "one local address's rows of the billing report",
+      parameters: [
+        { name: 'ip', in: 'path', description: 'IPv4 or IPv6 address' },
+        ...RANGE,
+        { name: 'interval', in: 'query', description: 'billing period: hour, day, week, month' },
+        OBSERVER,
+      ],
+      pattern: /^\/api\/hosts\/([^/]+)\/billing$/,
+      handler: async ([ip], query) => {
+        const options = parseReportOptions(
+          { interval: param(query, 'interval'), observer: param(query, 'observer') },
           QUERY_NAMES,
         );
-        return searchFlows(client, settings.indices.flows, filter);
+        return {
+          rows: await hostBilling(
+            {
+              client,
+              flows: settings.indices.flows,
+              range: rangeOf(query),
+              interval: options.interval,
+              observers: options.observers ?? ONE_VIEW,
+            },
+            address(ip, 'ip'),
+          ),
+        };
       },
+    },
+    {
+      path: '/api/live',
+      description: 'server-sent events: flows and alerts as the store receives them, rates per transport',
+      pattern: /^\/api\/live$/,
+      stream: liveStream(client, settings.indices),
     },
     {
       path: '/api/reports/{name}',
@@ -153,8 +247,8 @@ export function apiIndex(routes: readonly Route[]): Record<string, unknown> {
 }
 
 /**
- * The index at `/api`; `/` answers it too until a page is served there. Every answer is JSON with snake_case
- * keys, ISO 8601 UTC times, arrays for lists; errors are `{"error": …}`.
+ * The index at `/api`; `/` answers it too where the console was not built (its page is served there otherwise).
+ * Every answer is JSON with snake_case keys, ISO 8601 UTC times, arrays for lists; errors are `{"error": …}`.
  */
 export function indexRoutes(routes: readonly Route[]): Route[] {
   const index = apiIndex(routes);

@@ -17,26 +17,60 @@ export interface HostLog {
   bytes_in: number;
   /** Every observer's own totals for this address, the busiest first. */
   observers: Array<{ observer: string; flows: number; bytes_out: number; bytes_in: number }>;
-  /** Hosts it sent most to. */
-  talked_to: Array<{ ip: string; flows: number; bytes: number }>;
+  /** Hosts it sent most to, the server ports of those flows, and when they were first and last seen. */
+  talked_to: Array<{ ip: string; flows: number; bytes: number; ports: number[] } & Seen>;
   /** Services it used: the server's port and transport in the conversations it opened, and on how many servers. */
   services_used: Array<{ port: number; transport: string; flows: number; servers: number }>;
+  /** Services it offered: its own ports on which others opened conversations with it, and how many clients. */
+  services_offered: Array<{ port: number; transport: string; flows: number; clients: number }>;
   /** Clients that opened conversations with it, and the ports of its they reached. */
-  accessed_by: Array<{ ip: string; flows: number; bytes: number; ports: number[] }>;
+  accessed_by: Array<{ ip: string; flows: number; bytes: number; ports: number[] } & Seen>;
   over_time: Array<{ time: string; bytes_out: number; bytes_in: number; flows: number }>;
 }
 
+/** The record times (flow ends) of the first and last flow with a peer in the range. */
+interface Seen {
+  first_seen: string | null;
+  last_seen: string | null;
+}
+
 type Totals = { out: { bytes: Metric }; in: { bytes: Metric } };
+type Time = Metric & { value_as_string?: string };
+type PeerBucket = Bucket & { bytes: Metric; ports: { ports: Terms }; first: Time; last: Time };
 
 type Aggs = {
-  out: { bytes: Metric; peers: Terms<Bucket & { bytes: Metric }> };
+  out: { bytes: Metric; peers: Terms<PeerBucket> };
   in: { bytes: Metric };
   used: { services: Terms<Bucket & { transport: Terms; servers: Metric }> };
-  accessed: { clients: Terms<Bucket & { bytes: Metric; ports: { ports: Terms } }> };
+  offered: { services: Terms<Bucket & { transport: Terms; clients: Metric }> };
+  accessed: { clients: Terms<PeerBucket> };
   over_time: Terms<Bucket & Totals>;
 };
 
 const BYTES = { sum: { field: 'network.bytes' } };
+
+/** Per peer: bytes, the server ports of its flows with the address, and its first and last record time. */
+const PEER = {
+  bytes: BYTES,
+  ports: { filter: PORTED, aggs: { ports: { terms: { field: 'server.port', size: 20 } } } },
+  first: { min: { field: '@timestamp' } },
+  last: { max: { field: '@timestamp' } },
+};
+
+function time(metric: Time): string | null {
+  return metric.value === null ? null : new Date(metric.value).toISOString();
+}
+
+function peerRow(b: PeerBucket) {
+  return {
+    ip: String(b.key),
+    flows: b.doc_count,
+    bytes: b.bytes.value ?? 0,
+    ports: b.ports.ports.buckets.map((p) => Number(p.key)).sort((x, y) => x - y),
+    first_seen: time(b.first),
+    last_seen: time(b.last),
+  };
+}
 
 /** What one address did by each observer's records, the busiest first. */
 async function observersOf(
@@ -88,7 +122,7 @@ export async function hostLog(
           bytes: BYTES,
           peers: {
             terms: { field: 'destination.ip', size: TOP, order: { bytes: 'desc' } },
-            aggs: { bytes: BYTES },
+            aggs: PEER,
           },
         },
       },
@@ -105,16 +139,22 @@ export async function hostLog(
           },
         },
       },
+      offered: {
+        filter: { bool: { filter: [{ term: { 'server.ip': ip } }, PORTED] } },
+        aggs: {
+          services: {
+            terms: { field: 'server.port', size: TOP },
+            aggs: {
+              transport: { terms: { field: 'network.transport', size: 1 } },
+              clients: { cardinality: { field: 'client.ip' } },
+            },
+          },
+        },
+      },
       accessed: {
         filter: { term: { 'server.ip': ip } },
         aggs: {
-          clients: {
-            terms: { field: 'client.ip', size: TOP, order: { bytes: 'desc' } },
-            aggs: {
-              bytes: BYTES,
-              ports: { filter: PORTED, aggs: { ports: { terms: { field: 'server.port', size: 20 } } } },
-            },
-          },
+          clients: { terms: { field: 'client.ip', size: TOP, order: { bytes: 'desc' } }, aggs: PEER },
         },
       },
       over_time: {
@@ -146,23 +186,20 @@ export async function hostLog(
       bytes_out: o.out.bytes.value ?? 0,
       bytes_in: o.in.bytes.value ?? 0,
     })),
-    talked_to: a.out.peers.buckets.map((b) => ({
-      ip: String(b.key),
-      flows: b.doc_count,
-      bytes: b.bytes.value ?? 0,
-    })),
+    talked_to: a.out.peers.buckets.map(peerRow),
     services_used: a.used.services.buckets.map((b) => ({
       port: Number(b.key),
       transport: String(b.transport.buckets[0]?.key ?? ''),
       flows: b.doc_count,
       servers: b.servers.value ?? 0,
     })),
-    accessed_by: a.accessed.clients.buckets.map((b) => ({
-      ip: String(b.key),
+    services_offered: a.offered.services.buckets.map((b) => ({
+      port: Number(b.key),
+      transport: String(b.transport.buckets[0]?.key ?? ''),
       flows: b.doc_count,
-      bytes: b.bytes.value ?? 0,
-      ports: b.ports.ports.buckets.map((p) => Number(p.key)).sort((x, y) => x - y),
+      clients: b.clients.value ?? 0,
     })),
+    accessed_by: a.accessed.clients.buckets.map(peerRow),
     over_time: a.over_time.buckets.map((b) => ({
       time: b.key_as_string ?? new Date(Number(b.key)).toISOString(),
       bytes_out: b.out.bytes.value ?? 0,

@@ -63,7 +63,10 @@ export const portBreakdown: Report = {
       packets: 0,
       bytes: 0,
     }));
-    for (const b of [...(await ported), ...(await portless)]) {
+    // Both at once; awaiting them one after the other would leave the second's failure unhandled, which ends the
+    // process, when the first fails (Elasticsearch down).
+    const [withPorts, withoutPorts] = await Promise.all([ported, portless]);
+    for (const b of [...withPorts, ...withoutPorts]) {
       const port = b.key.port ?? null;
       const row = rows.row(`${b.key.transport} ${port}`, observerName(b.key.observer));
       row.transport = b.key.transport;

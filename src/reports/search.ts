@@ -1,5 +1,5 @@
 import { FLOW_SOURCE_FIELDS, type FlowDoc, observerOf } from '../correlate/documents.js';
-import { endedBetween, search } from '../correlate/es.js';
+import { endedBetween, type Hit, search } from '../correlate/es.js';
 import { observerIs } from '../correlate/flow-queries.js';
 import type { StoreClient } from '../store/client.js';
 import { isoRange, type TimeRange } from './time.js';
@@ -93,14 +93,9 @@ function endpoints(
   return { source_port: d.source.port, destination_port: d.destination.port };
 }
 
-export async function searchFlows(client: StoreClient, flows: string, f: FlowFilter): Promise<FlowSearch> {
-  const result = await search<FlowDoc>(client, flows, {
-    size: Math.min(f.limit, MAX_LIMIT),
-    query: flowQuery(f),
-    sort: [{ '@timestamp': 'asc' }],
-    _source: FLOW_SOURCE_FIELDS,
-  });
-  const rows: FlowRow[] = result.hits.hits.map(({ _id, _source: d }) => ({
+/** A stored flow as search results show it. */
+export function flowRow({ _id, _source: d }: Hit<FlowDoc>): FlowRow {
+  return {
     id: _id,
     time: d['@timestamp'],
     start: d.event?.start,
@@ -112,7 +107,35 @@ export async function searchFlows(client: StoreClient, flows: string, f: FlowFil
     packets: d.network?.packets ?? 0,
     module: d.event?.module,
     observer: observerOf(d),
-  }));
+  };
+}
+
+/** The columns of search results, in the order CSV writes them. */
+export const FLOW_COLUMNS: ReadonlyArray<keyof FlowRow> = [
+  'time',
+  'start',
+  'transport',
+  'source',
+  'source_port',
+  'destination',
+  'destination_port',
+  'icmp_type',
+  'icmp_code',
+  'bytes',
+  'packets',
+  'module',
+  'observer',
+  'id',
+];
+
+export async function searchFlows(client: StoreClient, flows: string, f: FlowFilter): Promise<FlowSearch> {
+  const result = await search<FlowDoc>(client, flows, {
+    size: Math.min(f.limit, MAX_LIMIT),
+    query: flowQuery(f),
+    sort: [{ '@timestamp': 'asc' }],
+    _source: FLOW_SOURCE_FIELDS,
+  });
+  const rows = result.hits.hits.map(flowRow);
   const { value, relation } = result.hits.total;
   const lowerBound = relation === 'gte';
   return {

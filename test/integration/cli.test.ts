@@ -108,6 +108,8 @@ describe('flowtrail up on a fresh data directory', () => {
         '  elasticsearch_port: 19650',
         'metrics:',
         '  port: 0',
+        'api:',
+        '  port: 0',
         'elasticsearch:',
         '  bulk: { flush_interval: 100ms }',
         'local_networks: [10.77.0.0/24]',
@@ -158,6 +160,13 @@ describe('flowtrail up on a fresh data directory', () => {
       expect(metrics).toMatch(/flowtrail_bulk_duration_seconds_count\{plugin="elasticsearch"\} [1-9]/);
       expect(metrics).toMatch(/flowtrail_queue_depth 0/);
       expect(metrics).toMatch(/flowtrail_netflow_records_total\{exporter="127\.0\.0\.1:\d+"\} 1\b/);
+
+      // The console beside the collector, where `up` said it is.
+      const consoleUrl = output().match(/console: (http:\/\/127\.0\.0\.1:\d+\/)/)?.[1];
+      expect(consoleUrl).toBeDefined();
+      const page = await fetch(consoleUrl as string);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<script type="module" src="/assets/console.js"></script>');
       expect(metrics).toMatch(/flowtrail_netflow_kernel_drops_total 0/);
       const health = await fetch((metricsUrl as string).replace('/metrics', '/healthz'));
       expect(health.status).toBe(200);

@@ -47,6 +47,15 @@ describeNeeding(fixturesMissing())('flowtrail host and search on the lab capture
     // The scanner reached many ports; the server itself used no service anywhere (its ping replies are ICMP).
     expect(log.accessed_by.find((c) => c.ip === '203.0.113.66')?.flows).toBeGreaterThan(1000);
     expect(log.services_used).toEqual([]);
+    // What it offered: its web and SSH ports, each to the clients that opened conversations on them.
+    const offered = new Map(log.services_offered.map((o) => [`${o.transport}/${o.port}`, o.clients]));
+    expect(offered.get('tcp/80')).toBe(
+      new Set(reference.filter((f) => f.da === '10.77.0.1' && f.dp === 80 && f.pr === 'tcp').map((f) => f.sa))
+        .size,
+    );
+    expect(offered.has('tcp/22')).toBe(true);
+    for (const peer of [...log.accessed_by, ...log.talked_to])
+      expect(Date.parse(peer.first_seen as string)).toBeLessThanOrEqual(Date.parse(peer.last_seen as string));
     expect(sum(log.over_time.map((b) => b.flows))).toBe(log.flows);
     expect(sum(log.over_time.map((b) => b.bytes_out))).toBe(log.bytes_out);
   });

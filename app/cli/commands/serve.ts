@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { loadAssets } from '../../../src/api/assets.js';
 import { resolveToken } from '../../../src/api/auth.js';
 import { apiRoutes } from '../../../src/api/routes.js';
 import { startApiServer } from '../../../src/api/server.js';
@@ -11,9 +12,15 @@ import { connect } from '../../wiring/elasticsearch.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
 
-/** `flowtrail serve`: the HTTP API until SIGINT/SIGTERM. */
-/** `portKey`: what set the port, as a taken port's message names it (`api.port`, or `--listen`). */
-async function runServe(config: FlowtrailConfig, logger: Logger, portKey: string): Promise<number> {
+/**
+ * The API and the web console on `api.host`:`api.port`, over a connection of its own; says where the console is.
+ * `portKey`: what set the port, as a taken port's message names it (`api.port`, or `--listen`).
+ */
+export async function startConsole(
+  config: FlowtrailConfig,
+  logger: Logger,
+  portKey = 'api.port',
+): Promise<{ url: string; close(): Promise<void> }> {
   const { host, port } = config.api;
   const { token, warnings } = resolveToken(host, config.api);
   for (const warning of warnings) logger.warn(warning);
@@ -24,14 +31,27 @@ async function runServe(config: FlowtrailConfig, logger: Logger, portKey: string
     port,
     token,
     logger,
+    assets: loadAssets(),
   });
   logger.info({ url: api.url, token_required: token !== undefined }, 'api listening');
+  logger.info(`console: ${api.url}/${token === undefined ? '' : ' (sign in with the API token)'}`);
+  return {
+    url: api.url,
+    close: async () => {
+      await api.close();
+      await client.close();
+    },
+  };
+}
+
+/** `flowtrail serve`: the HTTP API and the console until SIGINT/SIGTERM. */
+async function runServe(config: FlowtrailConfig, logger: Logger, portKey: string): Promise<number> {
+  const web = await startConsole(config, logger, portKey);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await api.close();
-  await client.close();
+  await web.close();
   return 0;
 }
 
@@ -45,7 +65,9 @@ function listenAddress(listen: string): { host: string; port: number } {
 
 export const serveCommand: CliCommand = (parent, { logger, withConfig, run }) => {
   withConfig(parent.command('serve'))
-    .description('the HTTP API (bearer token required unless bound to loopback) until SIGINT/SIGTERM')
+    .description(
+      'the HTTP API and web console (bearer token required unless bound to loopback) until SIGINT/SIGTERM',
+    )
     .option('--listen <host:port>', 'address to listen on (overrides api.host/api.port)')
     .action(
       run((o: ConfigFlags & { listen?: string }) => {

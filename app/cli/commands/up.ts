@@ -8,10 +8,14 @@ import { startConfiguredStack } from '../../wiring/stack.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
 import { collectorAddresses, runCollect } from './collect.js';
+import { startConsole } from './serve.js';
 import { describeSetup, runSetup } from './setup.js';
 import { engineOption } from './stack.js';
 
-/** The quick start: the embedded Elasticsearch (unless a cluster is configured), its templates, then collection. */
+/**
+ * The quick start: the embedded Elasticsearch (unless a cluster is configured), its templates, then collection,
+ * with the API and web console beside it.
+ */
 async function runUp(config: FlowtrailConfig, logger: Logger): Promise<number> {
   // Before the stack, setup and retention: a second `up` beside a running one stops here, saying why.
   await checkListenAddresses(collectorAddresses(config));
@@ -27,12 +31,19 @@ async function runUp(config: FlowtrailConfig, logger: Logger): Promise<number> {
   }
   const report = await runSetup(config, logger);
   for (const line of describeSetup(report).split('\n')) logger.info(line);
-  return runCollect(config, logger);
+  const web = await startConsole(config, logger);
+  try {
+    return await runCollect(config, logger);
+  } finally {
+    await web.close();
+  }
 }
 
 export const upCommand: CliCommand = (parent, { logger, withConfig, run }) => {
   withConfig(parent.command('up'))
-    .description('start the embedded Elasticsearch, install templates and collect NetFlow (UDP 2055)')
+    .description(
+      'start the embedded Elasticsearch, install templates, collect NetFlow (UDP 2055) and serve the console',
+    )
     .option('--netflow <host:port>', 'NetFlow/IPFIX listen address')
     .option('--local <cidrs>', 'local networks, comma separated')
     .option('--nodes <n>', 'nodes of the embedded cluster', (v) => Number(v))
