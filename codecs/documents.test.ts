@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BASE_FIELDS, streamOf } from '../src/schema/fields.js';
-import { logFixtures } from '../test/support/all-fixtures.js';
+import { type LogFixture, logFixtures } from '../test/support/all-fixtures.js';
 import { ingestFiles } from '../test/support/codec.js';
 import { FIXTURES } from '../test/support/fixtures.js';
+import { describeNeeding, fixturesMissing, listedFromFixtures } from '../test/support/requirements.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../test/support/source-context.js';
 
 /** The tools' own namespaces, which the templates map by their dynamic templates. */
@@ -21,29 +22,30 @@ function leaves(value: unknown, prefix: string, out: Set<string>): Set<string> {
   return out;
 }
 
-describe('documents of every shared log fixture', () => {
-  it.each(logFixtures().map((f) => [f.file, f] as const))(
-    '%s: go to a dataset with a template that maps each of their fields',
-    async (_file, fixture) => {
-      const ctx = recordingContext();
-      await ingestFiles(fixture.codec, [join(FIXTURES, fixture.file)], {
-        localNetworks: PRIVATE_NETWORKS,
-        timezone: fixture.timezone,
-        now: () => Date.parse('2026-01-01T00:00:00Z'),
-      }).run(ctx);
-      const unmapped = new Set<string>();
-      for (const record of ctx.records) {
-        const stream = streamOf(record.dataset);
-        if (stream === undefined) {
-          unmapped.add(`dataset ${record.dataset}`);
-          continue;
-        }
-        for (const field of leaves(record.doc, '', new Set())) {
-          if (!(field in BASE_FIELDS) && !(field in stream.fields))
-            unmapped.add(`${record.dataset}: ${field}`);
-        }
+describeNeeding(fixturesMissing())('documents of every shared log fixture', () => {
+  it.each(
+    listedFromFixtures(
+      () => logFixtures().map((f) => [f.file, f] as const),
+      [['every log fixture', undefined as unknown as LogFixture] as const],
+    ),
+  )('%s: go to a dataset with a template that maps each of their fields', async (_file, fixture) => {
+    const ctx = recordingContext();
+    await ingestFiles(fixture.codec, [join(FIXTURES, fixture.file)], {
+      localNetworks: PRIVATE_NETWORKS,
+      timezone: fixture.timezone,
+      now: () => Date.parse('2026-01-01T00:00:00Z'),
+    }).run(ctx);
+    const unmapped = new Set<string>();
+    for (const record of ctx.records) {
+      const stream = streamOf(record.dataset);
+      if (stream === undefined) {
+        unmapped.add(`dataset ${record.dataset}`);
+        continue;
       }
-      expect([...unmapped]).toEqual([]);
-    },
-  );
+      for (const field of leaves(record.doc, '', new Set())) {
+        if (!(field in BASE_FIELDS) && !(field in stream.fields)) unmapped.add(`${record.dataset}: ${field}`);
+      }
+    }
+    expect([...unmapped]).toEqual([]);
+  });
 });

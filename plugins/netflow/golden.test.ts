@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { datPayloads, netflowOf, VENDOR } from '../../test/support/netflow/fixtures.js';
+import { describeNeeding, fixturesMissing } from '../../test/support/requirements.js';
 import { decodePayloads } from './offline.js';
 
 interface GoldenEvent {
@@ -96,7 +97,7 @@ function shared(mine: Record<string, unknown>, golden: Record<string, unknown>, 
   return { actual, expected, count: Object.keys(actual).length };
 }
 
-describe('Beats golden outputs', () => {
+describeNeeding(fixturesMissing())('Beats golden outputs', () => {
   for (const [golden, files] of Object.entries(GOLDENS)) {
     it(`matches ${golden}`, () => {
       const events: GoldenEvent[] = JSON.parse(

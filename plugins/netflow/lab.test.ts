@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { FlowFacts } from '../../src/schema/flow.js';
 import { LAB_FLOWS, pcapPayloads } from '../../test/support/netflow/fixtures.js';
 import { type FlowTuple, flowKey, keyCounts, readNfdumpCsv } from '../../test/support/netflow/nfdump.js';
+import { describeNeeding, fixturesMissing } from '../../test/support/requirements.js';
 import { decodePayloads } from './offline.js';
 
 /** The lab capture ran from 22:05:34 to 22:05:46 UTC (lab/README.md). */
@@ -23,7 +24,7 @@ function tuple(f: FlowFacts): FlowTuple {
   };
 }
 
-describe('lab exports against nfdump', () => {
+describeNeeding(fixturesMissing())('lab exports against nfdump', () => {
   for (const probe of ['softflowd-v5', 'softflowd-v9', 'softflowd-ipfix', 'pmacct-v9', 'pmacct-ipfix']) {
     it(`${probe}: same flows as nfdump, all inside the capture window`, () => {
       const compareIcmpCodes = probe !== 'pmacct-v9';

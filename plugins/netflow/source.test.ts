@@ -8,6 +8,7 @@ import { Metrics } from '../../src/observability/metrics.js';
 import type { DeadLetterEntry, PipelineRecord, SourceContext } from '../../src/pipeline/types.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { LAB_FLOWS, pcapPayloads } from '../../test/support/netflow/fixtures.js';
+import { describeNeeding, fixturesMissing } from '../../test/support/requirements.js';
 import { kernelDrops } from './socket-drops.js';
 import type { NetflowSourceOptions } from './source.js';
 import { createNetflowSource } from './source.js';
@@ -130,57 +131,58 @@ async function replay(
 
 const READERS = ['native', 'dgram'] as const;
 
-describe.each(READERS)('UDP source reading with %s', (receiver) => {
-  it('emits every flow of the lab softflowd v9 export sent over loopback', async () => {
-    const { emitted, stats, packets, logLines } = await replay({ receiver }, (e) => e.length >= 2900);
-    expect(emitted).toHaveLength(2900);
-    expect(emitted[0].dataset).toBe('flowtrail.flows');
-    const exporter = stats.exporters[Object.keys(stats.exporters)[0]];
-    expect(exporter.packets).toBe(packets);
-    expect(exporter.malformed).toBe(0);
-    expect(stats.received).toBe(packets);
-    const doc = emitted.find((r) => (r.doc.source as { ip: string }).ip === '10.77.0.5')?.doc;
-    expect(doc?.observer).toEqual({ ip: '127.0.0.1' });
-    expect(logLines.filter((line) => /native UDP receiver unavailable/.test(line))).toEqual([]);
-  });
+for (const receiver of READERS)
+  describeNeeding(fixturesMissing())(`UDP source reading with ${receiver}`, () => {
+    it('emits every flow of the lab softflowd v9 export sent over loopback', async () => {
+      const { emitted, stats, packets, logLines } = await replay({ receiver }, (e) => e.length >= 2900);
+      expect(emitted).toHaveLength(2900);
+      expect(emitted[0].dataset).toBe('flowtrail.flows');
+      const exporter = stats.exporters[Object.keys(stats.exporters)[0]];
+      expect(exporter.packets).toBe(packets);
+      expect(exporter.malformed).toBe(0);
+      expect(stats.received).toBe(packets);
+      const doc = emitted.find((r) => (r.doc.source as { ip: string }).ip === '10.77.0.5')?.doc;
+      expect(doc?.observer).toEqual({ ip: '127.0.0.1' });
+      expect(logLines.filter((line) => /native UDP receiver unavailable/.test(line))).toEqual([]);
+    });
 
-  it('receives from IPv6 exporters on an IPv6 socket', async () => {
-    const { emitted, stats } = await replay({ receiver, host: '::1' }, (e) => e.length >= 2900);
-    expect(emitted).toHaveLength(2900);
-    expect(Object.keys(stats.exporters)).toEqual([expect.stringMatching(/^::1[:.]\d+$|^\[::1\]:\d+$/)]);
-    expect(emitted[0].doc.observer).toEqual({ ip: '::1' });
-  });
+    it('receives from IPv6 exporters on an IPv6 socket', async () => {
+      const { emitted, stats } = await replay({ receiver, host: '::1' }, (e) => e.length >= 2900);
+      expect(emitted).toHaveLength(2900);
+      expect(Object.keys(stats.exporters)).toEqual([expect.stringMatching(/^::1[:.]\d+$|^\[::1\]:\d+$/)]);
+      expect(emitted[0].doc.observer).toEqual({ ip: '::1' });
+    });
 
-  it('drops and counts exporters outside the allowlist, and keeps those inside', async () => {
-    const { emitted, stats, packets } = await replay(
-      { receiver, allowedExporters: ['192.0.2.0/24'] },
-      () => false,
-      { waitMs: 300 },
-    );
-    expect(emitted).toHaveLength(0);
-    expect(stats.notAllowed).toBe(packets);
-    const allowed = await replay({ receiver, allowedExporters: ['127.0.0.0/8'] }, (e) => e.length >= 2900);
-    expect(allowed.emitted).toHaveLength(2900);
-    expect(allowed.stats.notAllowed).toBe(0);
-  });
+    it('drops and counts exporters outside the allowlist, and keeps those inside', async () => {
+      const { emitted, stats, packets } = await replay(
+        { receiver, allowedExporters: ['192.0.2.0/24'] },
+        () => false,
+        { waitMs: 300 },
+      );
+      expect(emitted).toHaveLength(0);
+      expect(stats.notAllowed).toBe(packets);
+      const allowed = await replay({ receiver, allowedExporters: ['127.0.0.0/8'] }, (e) => e.length >= 2900);
+      expect(allowed.emitted).toHaveLength(2900);
+      expect(allowed.stats.notAllowed).toBe(0);
+    });
 
-  it('tells the address it listens on when asked for any free port on any address', async () => {
-    let address: { address: string; port: number } | undefined;
-    await replay(
-      {
-        receiver,
-        host: '0.0.0.0',
-        onListening: (a) => {
-          address = a;
+    it('tells the address it listens on when asked for any free port on any address', async () => {
+      let address: { address: string; port: number } | undefined;
+      await replay(
+        {
+          receiver,
+          host: '0.0.0.0',
+          onListening: (a) => {
+            address = a;
+          },
         },
-      },
-      () => false,
-      { waitMs: 50, payloads: [] },
-    );
-    expect(address?.address).toBe('0.0.0.0');
-    expect(address?.port).toBeGreaterThan(0);
+        () => false,
+        { waitMs: 50, payloads: [] },
+      );
+      expect(address?.address).toBe('0.0.0.0');
+      expect(address?.port).toBeGreaterThan(0);
+    });
   });
-});
 
 describe('UDP source receive buffer', () => {
   const requested = 2 * Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
@@ -207,7 +209,7 @@ describe('UDP source receive buffer', () => {
   );
 });
 
-describe('UDP source', () => {
+describeNeeding(fixturesMissing())('UDP source', () => {
   it('dead-letters malformed datagrams with their origin and bytes, and counts them', async () => {
     const garbage = Buffer.from([0x00, 0x09, 0x00, 0x01, 0xde, 0xad]);
     const { deadLetters, counts, stats } = await replay({}, () => false, {
@@ -346,7 +348,7 @@ function sampleValue(text: string, line: string): number | undefined {
   return found === undefined ? undefined : Number(found.slice(line.length + 1));
 }
 
-describe('NetFlow metrics', () => {
+describeNeeding(fixturesMissing())('NetFlow metrics', () => {
   it('exports the per-exporter counters and the kernel drops of the socket on scrape', async () => {
     const { stats, packets, source } = await replay({}, (e) => e.length >= 2900);
     const metrics = new Metrics();

@@ -64,3 +64,11 @@ export function itNeeding(
     ? it
     : (name, body, timeout) => it.skip(`${name} [skipped: ${missing}]`, body, timeout);
 }
+
+/**
+ * What a suite made from the fixtures' listing iterates: the listing, or, when the fixtures are missing, a stand-in
+ * (a skipped suite is still collected, so it must not read them, and needs one test to say why it was skipped).
+ */
+export function listedFromFixtures<T>(list: () => T, standIn: T): T {
+  return fixturesMissing() === undefined ? list() : standIn;
+}

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { akvorado, datPayloads, netflowOf, VENDOR } from '../../../test/support/netflow/fixtures.js';
-import { decodePayloads } from '../offline.js';
+import { describeNeeding, fixturesMissing, listedFromFixtures } from '../../../test/support/requirements.js';
+import { decodePayloads, type ExportPayload } from '../offline.js';
 import { NetflowDecoder } from './decoder.js';
 
 /** Beats' dat_tests.yaml: test name → ordered .dat files (read with a line scan; the file is a flat list). */
@@ -24,8 +25,8 @@ function datTests(): Map<string, string[]> {
 
 const INVALID = new Set(['netflow5_test_invalid01.dat', 'netflow5_test_invalid02.dat']);
 
-describe('vendor payloads', () => {
-  const tests = datTests();
+describeNeeding(fixturesMissing())('vendor payloads', () => {
+  const tests = listedFromFixtures(datTests, new Map([['(the vendor payloads)', ['']]]));
 
   it('lists the Beats test sequences', () => {
     expect(tests.size).toBeGreaterThan(40);
@@ -86,7 +87,7 @@ describe('vendor payloads', () => {
   });
 });
 
-describe('akvorado captures', () => {
+describeNeeding(fixturesMissing())('akvorado captures', () => {
   const rates = (names: string[]) => {
     const result = decodePayloads(akvorado(...names));
     expect(result.errors).toEqual([]);
@@ -155,9 +156,13 @@ describe('akvorado captures', () => {
   });
 });
 
-describe('template cache', () => {
-  const template = datPayloads('ipfix_test_nokia_bras_tpl.dat')[0];
-  const data = datPayloads('ipfix_test_nokia_bras_data256.dat')[0];
+describeNeeding(fixturesMissing())('template cache', () => {
+  let template: ExportPayload;
+  let data: ExportPayload;
+  beforeAll(() => {
+    template = datPayloads('ipfix_test_nokia_bras_tpl.dat')[0];
+    data = datPayloads('ipfix_test_nokia_bras_data256.dat')[0];
+  });
 
   it('survives a snapshot/restore through JSON', () => {
     const first = new NetflowDecoder();
