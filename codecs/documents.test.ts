@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { BASE_FIELDS, streamOf } from '../src/schema/fields.js';
 import { type LogFixture, logFixtures } from '../test/support/all-fixtures.js';
 import { ingestFiles } from '../test/support/codec.js';

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   akvorado,
   datPayloads,
@@ -8,6 +8,7 @@ import {
   pcapPayloads,
   VENDOR,
 } from '../../test/support/netflow/fixtures.js';
+import { describeNeeding, fixturesMissing } from '../../test/support/requirements.js';
 import { NetflowDecoder } from './decode/decoder.js';
 import { produce } from './producer.js';
 
@@ -82,7 +83,7 @@ function mutate(base: Buffer, random: (n: number) => number): Buffer {
   }
 }
 
-describe('fuzzing', () => {
+describeNeeding(fixturesMissing())('fuzzing', () => {
   it('survives 100 000 mutated packets without throwing or growing without bound', () => {
     const random = prng(0x5eed);
     const base = corpus();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { datPayloads, netflowOf, VENDOR } from '../../test/support/netflow/fixtures.js';
 import { describeNeeding, fixturesMissing } from '../../test/support/requirements.js';
 import { decodePayloads } from './offline.js';

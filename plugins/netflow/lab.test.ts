@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { FlowFacts } from '../../src/schema/flow.js';
 import { LAB_FLOWS, pcapPayloads } from '../../test/support/netflow/fixtures.js';
 import { type FlowTuple, flowKey, keyCounts, readNfdumpCsv } from '../../test/support/netflow/nfdump.js';

@@ -3,7 +3,7 @@ import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
 import { decodePayloads } from '../../plugins/netflow/offline.js';
@@ -17,6 +17,7 @@ import { quietLogger, testClient, testConfig } from '../support/es.js';
 import { LAB_FLOWS, netflowOf, VENDOR } from '../support/netflow/fixtures.js';
 import { type FlowTuple, flowKey, keyCounts, readNfdumpCsv } from '../support/netflow/nfdump.js';
 import { type TsharkFlow, tsharkFlows } from '../support/netflow/tshark.js';
+import { describeNeeding, firstMissing, fixturesMissing, toolsMissing } from '../support/requirements.js';
 
 const client = testClient();
 
@@ -64,7 +65,7 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
-describe('lab exports replayed over UDP into Elasticsearch, against nfdump', () => {
+describeNeeding(fixturesMissing())('lab exports replayed over UDP into Elasticsearch, against nfdump', () => {
   const config = testConfig();
   const index = searchPattern('flowtrail.flows', config.elasticsearch.namespace);
   /** Exporter (127.0.0.1:port of the sender) each lab export was replayed from. */
@@ -209,39 +210,42 @@ function tsharkKey(f: TsharkFlow): string {
   return `${f.sourceIp} ${f.destinationIp} ${ports} ${f.protocol ?? 0} ${f.bytes ?? '?'} ${f.packets ?? '?'}`;
 }
 
-describe('vendor and lab captures against tshark', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'flowtrail-tshark-'));
+describeNeeding(firstMissing(fixturesMissing(), toolsMissing('tshark', 'mergecap')))(
+  'vendor and lab captures against tshark',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtrail-tshark-'));
 
-  for (const { name, files } of TSHARK_SAMPLE) {
-    it(`${name}: decodes without errors, sane values, and tshark agrees record for record`, () => {
-      // Template and data captures are separate files; tshark reads one, so they are concatenated in order.
-      const pcap = files.length === 1 ? files[0] : join(dir, `${name.replace(/\W+/g, '_')}.pcap`);
-      if (files.length > 1) execFileSync('mergecap', ['-F', 'pcap', '-a', '-w', pcap, ...files]);
-      const datagrams = parsePcap(readFileSync(pcap)).datagrams;
-      const result = decodePayloads(
-        datagrams.map((d) => ({
-          exporter: d.sourceIp,
-          port: d.sourcePort,
-          data: d.payload,
-          receivedAt: d.timestamp,
-        })),
-      );
-      expect(result.errors).toEqual([]);
-      expect(result.flows.length).toBeGreaterThan(0);
-      for (const flow of result.flows) {
-        expect(flow.protocol).toBeGreaterThanOrEqual(0);
-        expect(flow.protocol).toBeLessThanOrEqual(255);
-        for (const port of [flow.sourcePort, flow.destinationPort]) {
-          if (port !== undefined) expect(port).toBeLessThanOrEqual(65_535);
+    for (const { name, files } of TSHARK_SAMPLE) {
+      it(`${name}: decodes without errors, sane values, and tshark agrees record for record`, () => {
+        // Template and data captures are separate files; tshark reads one, so they are concatenated in order.
+        const pcap = files.length === 1 ? files[0] : join(dir, `${name.replace(/\W+/g, '_')}.pcap`);
+        if (files.length > 1) execFileSync('mergecap', ['-F', 'pcap', '-a', '-w', pcap, ...files]);
+        const datagrams = parsePcap(readFileSync(pcap)).datagrams;
+        const result = decodePayloads(
+          datagrams.map((d) => ({
+            exporter: d.sourceIp,
+            port: d.sourcePort,
+            data: d.payload,
+            receivedAt: d.timestamp,
+          })),
+        );
+        expect(result.errors).toEqual([]);
+        expect(result.flows.length).toBeGreaterThan(0);
+        for (const flow of result.flows) {
+          expect(flow.protocol).toBeGreaterThanOrEqual(0);
+          expect(flow.protocol).toBeLessThanOrEqual(255);
+          for (const port of [flow.sourcePort, flow.destinationPort]) {
+            if (port !== undefined) expect(port).toBeLessThanOrEqual(65_535);
+          }
+          const end = flow.end ?? 0;
+          expect(end).toBeGreaterThan(Date.UTC(2000, 0, 1));
+          expect(end).toBeLessThan(Date.UTC(2100, 0, 1));
+          expect(end).toBeGreaterThanOrEqual(flow.start ?? end);
         }
-        const end = flow.end ?? 0;
-        expect(end).toBeGreaterThan(Date.UTC(2000, 0, 1));
-        expect(end).toBeLessThan(Date.UTC(2100, 0, 1));
-        expect(end).toBeGreaterThanOrEqual(flow.start ?? end);
-      }
-      const ports = [...new Set(datagrams.map((d) => d.destinationPort))];
-      const theirs = tsharkFlows(pcap, ports);
-      expect(keyCounts(result.flows.map(ourKey))).toEqual(keyCounts(theirs.map(tsharkKey)));
-    });
-  }
-});
+        const ports = [...new Set(datagrams.map((d) => d.destinationPort))];
+        const theirs = tsharkFlows(pcap, ports);
+        expect(keyCounts(result.flows.map(ourKey))).toEqual(keyCounts(theirs.map(tsharkKey)));
+      });
+    }
+  },
+);
