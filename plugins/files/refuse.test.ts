@@ -7,7 +7,28 @@ import { ingestFiles, numberedLinesCodec } from '../../test/support/codec.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
 import { createTailSource } from './tail.js';
 
-const PCAP = '/work/shared/fixtures/lab/flows/softflowd-v9.pcap';
+/**
+ * A capture as tcpdump writes one: the pcap file header, then a packet record whose bytes include newlines, so a
+ * line reader would find "lines" in it.
+ */
+function capture(): string {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(65_535, 16);
+  header.writeUInt32LE(1, 20);
+  const frame = Buffer.from('\x00\x01\n\x02\x03\n\xff\xfe\n'.repeat(8), 'latin1');
+  const record = Buffer.alloc(16);
+  record.writeUInt32LE(1_700_000_000, 0);
+  record.writeUInt32LE(frame.length, 8);
+  record.writeUInt32LE(frame.length, 12);
+  const path = join(mkdtempSync(join(tmpdir(), 'flowtrail-refuse-')), 'uplink.pcap');
+  writeFileSync(path, Buffer.concat([header, record, frame]));
+  return path;
+}
+
+const PCAP = capture();
 
 /** The test codec, refusing what is not text as the log codecs do. */
 const textCodec: Codec = {
