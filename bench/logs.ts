@@ -21,9 +21,9 @@ import { parseZeekJson } from '../codecs/zeek/json.js';
 import { ZeekTsvParser } from '../codecs/zeek/tsv.js';
 import { LineSplitter } from '../plugins/files/lines.js';
 import type { StreamInfo, UnitDecoder } from '../src/codec/types.js';
+import { FIXTURES } from '../test/support/fixtures.js';
 import { PRIVATE_NETWORKS } from '../test/support/source-context.js';
 
-const FIXTURES = process.env.FLOWTRAIL_FIXTURES ?? '/work/shared/fixtures';
 const LINES = Number(process.env.BENCH_LINES ?? 300_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
