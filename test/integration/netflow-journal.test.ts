@@ -4,11 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, expect, inject, it } from 'vitest';
 import { searchPattern } from '../../src/store/naming.js';
 import { exited, runCli, startCli } from '../support/cli.js';
 import { countDocs, testClient } from '../support/es.js';
 import { LAB_FLOWS, pcapPayloads } from '../support/netflow/fixtures.js';
+import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -56,7 +57,7 @@ function freeUdpPort(): Promise<number> {
   );
 }
 
-describe('flowtrail collect with its NetFlow journal', () => {
+describeNeeding(fixturesMissing())('flowtrail collect with its NetFlow journal', () => {
   const es = testClient();
   const relay = new Relay(new URL(inject('esUrl')));
   let child: ChildProcess | undefined;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
 import { ElasticsearchSink } from '../../plugins/elasticsearch/sink.js';
 import { buildTemplates, INGEST_PIPELINE } from '../../plugins/elasticsearch/templates.js';
@@ -12,6 +12,7 @@ import { logFixtures, netflowFixtures } from '../support/all-fixtures.js';
 import { ingestFiles } from '../support/codec.js';
 import { clientFor, testConfig } from '../support/es.js';
 import { FIXTURES } from '../support/fixtures.js';
+import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../support/source-context.js';
 
 /**
@@ -50,7 +51,7 @@ function dynamicByUs(node: MappingNode): boolean {
   return node.type === 'long' || node.type === 'double' || node.type === 'boolean' || node.type === 'ip';
 }
 
-describe('templates, after every shared fixture is ingested', () => {
+describeNeeding(fixturesMissing())('templates, after every shared fixture is ingested', () => {
   const namespace = testConfig().elasticsearch.namespace;
   const pattern = `logs-*-${namespace}-*`;
   let written = 0;
