@@ -3,12 +3,13 @@ import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { detectCapabilities } from '../../plugins/elasticsearch/capabilities.js';
 import { dataStreamName, searchPattern } from '../../src/store/naming.js';
 import { exited, runCli, startCli } from '../support/cli.js';
 import { countDocs, type TestClient, testClient } from '../support/es.js';
 import { LAB_FLOWS, pcapPayloads } from '../support/netflow/fixtures.js';
+import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 /** The embedded Elasticsearch 7.10 OSS has none; `npm test` runs this file in its OpenSearch pass. */
 const NO_DATA_STREAMS = 'needs a server with data streams (npm run test:opensearch)';
@@ -25,7 +26,7 @@ function freeUdpPort(): Promise<number> {
   );
 }
 
-describe('the NetFlow journal replayed into a data stream that rolled over', () => {
+describeNeeding(fixturesMissing())('the NetFlow journal replayed into a data stream that rolled over', () => {
   let es: TestClient;
   let child: ChildProcess | undefined;
   let dataStreams = false;
