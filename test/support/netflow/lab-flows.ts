@@ -17,25 +17,14 @@ const run = promisify(execFile);
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** The script that makes a lab like the fixtures' one, and the helper it runs (both hashed into the cache name). */
-export const MAKE_LAB = join(repoRoot, 'scripts', 'lab', 'make-lab.sh');
+const MAKE_LAB = join(repoRoot, 'scripts', 'lab', 'make-lab.sh');
 const LAB_SCRIPTS = [MAKE_LAB, join(repoRoot, 'scripts', 'lab', 'traffic.ts')];
 /** What make-lab.sh runs besides root's `ip` (it says the same when one is missing). */
-export const LAB_TOOLS = [
-  'dumpcap',
-  'softflowd',
-  'pmacctd',
-  'nfcapd',
-  'nfdump',
-  'nmap',
-  'nping',
-  'iperf3',
-  'curl',
-];
+const LAB_TOOLS = ['dumpcap', 'softflowd', 'pmacctd', 'nfcapd', 'nfdump', 'nmap', 'nping', 'iperf3', 'curl'];
 export const LAB_PROBES = ['softflowd-v5', 'softflowd-v9', 'softflowd-ipfix', 'pmacct-v9', 'pmacct-ipfix'];
 
 /** A lab's capture and exports, laid out as the fixtures' lab/ (uplink.pcap, flows/<probe>.pcap and .nfdump.csv). */
 export interface LabFlows {
-  dir: string;
   flows: string;
   uplink: string;
   /** The shared fixtures' lab, whose exact figures lab/README.md states; otherwise one made by make-lab.sh. */
@@ -116,7 +105,6 @@ export function labFlows(): Promise<LabFlows> {
       }
     }
     return {
-      dir: s.dir,
       flows: join(s.dir, 'flows'),
       uplink: join(s.dir, 'uplink.pcap'),
       fromFixtures: s.fromFixtures,
