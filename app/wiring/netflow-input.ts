@@ -75,7 +75,11 @@ export function createNetflowInput(
       templateTimeoutMs: netflow.template_timeout,
       samplingOverrides: netflow.sampling_overrides,
       journal: netflow.journal.enabled
-        ? { dir: join(dataDirOf(config), 'netflow', 'journal'), maxBytes: netflow.journal.max_bytes }
+        ? {
+            dir: join(dataDirOf(config), 'netflow', 'journal'),
+            maxBytes: netflow.journal.max_bytes,
+            minFreeBytes: netflow.journal.min_free_bytes,
+          }
         : undefined,
       snapshot: loadSnapshot(file, logger),
       onListening,
