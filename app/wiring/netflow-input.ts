@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -7,6 +7,7 @@ import { netflowSample } from '../../plugins/netflow/source-stats.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import type { Metrics } from '../../src/observability/metrics.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
+import { writeFileAtomic } from '../../src/util/disk.js';
 import { dataDirOf } from './paths.js';
 
 const SNAPSHOT_INTERVAL_MS = 30_000;
@@ -41,9 +42,7 @@ function loadSnapshot(file: string, logger: Logger): Snapshot | undefined {
 
 function saveSnapshot(file: string, snapshot: Snapshot): void {
   mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.tmp`;
-  writeFileSync(temporary, JSON.stringify(snapshot));
-  renameSync(temporary, file);
+  writeFileAtomic(file, JSON.stringify(snapshot));
 }
 
 /**
