@@ -6,6 +6,7 @@ import { createNetflowSource, type NetflowSource } from '../../plugins/netflow/s
 import { netflowSample } from '../../plugins/netflow/source-stats.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import type { Metrics } from '../../src/observability/metrics.js';
+import { LogThrottle } from '../../src/observability/throttle.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { writeFileAtomic } from '../../src/util/disk.js';
 import { dataDirOf } from './paths.js';
@@ -86,11 +87,19 @@ export function createNetflowInput(
     { localNetworks },
   );
   if (metrics) metrics.netflow = () => netflowSample(source.stats());
+  // On a full disk every save fails until there is room: said once a minute, and tried again at the next save.
+  const saveFailures = new LogThrottle();
   const save = async () => {
     try {
       saveSnapshot(file, await source.snapshot());
     } catch (err) {
-      logger.warn({ file, err: (err as Error).message }, 'cannot save the NetFlow template cache');
+      const suppressed = saveFailures.admit('save');
+      if (suppressed !== undefined) {
+        logger.warn(
+          { file, err: (err as Error).message, since_last: suppressed },
+          'cannot save the NetFlow template cache',
+        );
+      }
     }
   };
   const timer = setInterval(() => void save(), SNAPSHOT_INTERVAL_MS).unref();
