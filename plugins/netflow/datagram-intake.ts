@@ -55,7 +55,10 @@ export class DatagramIntake {
             this.journalWritten();
           },
           onSealed: (seq) => post({ type: 'sealed', seq }),
-          onLost: (buffer, reason, err) => this.dropped(buffer, reason, err.message),
+          onLost: (buffer, reason, err) => {
+            // Counted as journaled when it was accepted; it never got there.
+            this.counts.journaledPackets -= this.dropped(buffer, reason, err.message);
+          },
         })
       : undefined;
   }
@@ -117,13 +120,16 @@ export class DatagramIntake {
     };
   }
 
-  private dropped(buffer: ArrayBuffer, reason: JournalDropReason, message?: string): void {
+  /** Counts the datagrams of a batch the journal refused or lost; returns how many. */
+  private dropped(buffer: ArrayBuffer, reason: JournalDropReason, message?: string): number {
     const before = this.overflow.total;
     this.overflow.addBatch(buffer);
-    this.journalDropped[reason] = (this.journalDropped[reason] ?? 0) + this.overflow.total - before;
+    const packets = this.overflow.total - before;
+    this.journalDropped[reason] = (this.journalDropped[reason] ?? 0) + packets;
     const suppressed = this.dropLog.admit(reason);
     if (suppressed !== undefined) this.post({ type: 'journal-dropping', reason, suppressed, message });
     this.statsChanged();
+    return packets;
   }
 
   private statsChanged(): void {
