@@ -30,6 +30,7 @@ describe('configuration', () => {
     expect(config.elasticsearch.bulk.max_bytes).toBe(512 * 1024);
     expect(config.elasticsearch.retention.flows).toBe(7 * 86_400_000);
     expect(config.inputs.netflow.template_timeout).toBe(300_000);
+    expect(config.inputs.netflow.journal.min_free_bytes).toBe(64 * 1024 * 1024);
   });
 
   it.each([
@@ -49,6 +50,10 @@ describe('configuration', () => {
     ],
     [{ kibana: { request_timeout: 'later' } }, /kibana\.request_timeout: /],
     [{ kibana: { token: 'x' } }, /kibana: unknown key "token"/],
+    [
+      { inputs: { netflow: { journal: { min_free_bytes: 'lots' } } } },
+      /inputs\.netflow\.journal\.min_free_bytes: /,
+    ],
   ])('names the bad key: %j', (raw, message) => {
     expect(() => validateConfig(raw)).toThrow(ConfigError);
     expect(() => validateConfig(raw)).toThrow(message);

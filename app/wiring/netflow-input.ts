@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -6,7 +6,9 @@ import { createNetflowSource, type NetflowSource } from '../../plugins/netflow/s
 import { netflowSample } from '../../plugins/netflow/source-stats.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import type { Metrics } from '../../src/observability/metrics.js';
+import { LogThrottle } from '../../src/observability/throttle.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
+import { writeFileAtomic } from '../../src/util/disk.js';
 import { dataDirOf } from './paths.js';
 
 const SNAPSHOT_INTERVAL_MS = 30_000;
@@ -41,9 +43,7 @@ function loadSnapshot(file: string, logger: Logger): Snapshot | undefined {
 
 function saveSnapshot(file: string, snapshot: Snapshot): void {
   mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.tmp`;
-  writeFileSync(temporary, JSON.stringify(snapshot));
-  renameSync(temporary, file);
+  writeFileAtomic(file, JSON.stringify(snapshot));
 }
 
 /**
@@ -75,7 +75,11 @@ export function createNetflowInput(
       templateTimeoutMs: netflow.template_timeout,
       samplingOverrides: netflow.sampling_overrides,
       journal: netflow.journal.enabled
-        ? { dir: join(dataDirOf(config), 'netflow', 'journal'), maxBytes: netflow.journal.max_bytes }
+        ? {
+            dir: join(dataDirOf(config), 'netflow', 'journal'),
+            maxBytes: netflow.journal.max_bytes,
+            minFreeBytes: netflow.journal.min_free_bytes,
+          }
         : undefined,
       snapshot: loadSnapshot(file, logger),
       onListening,
@@ -83,11 +87,19 @@ export function createNetflowInput(
     { localNetworks },
   );
   if (metrics) metrics.netflow = () => netflowSample(source.stats());
+  // On a full disk every save fails until there is room: said once a minute, and tried again at the next save.
+  const saveFailures = new LogThrottle();
   const save = async () => {
     try {
       saveSnapshot(file, await source.snapshot());
     } catch (err) {
-      logger.warn({ file, err: (err as Error).message }, 'cannot save the NetFlow template cache');
+      const suppressed = saveFailures.admit('save');
+      if (suppressed !== undefined) {
+        logger.warn(
+          { file, err: (err as Error).message, since_last: suppressed },
+          'cannot save the NetFlow template cache',
+        );
+      }
     }
   };
   const timer = setInterval(() => void save(), SNAPSHOT_INTERVAL_MS).unref();

@@ -44,7 +44,12 @@ export class PositionStore {
       // Set aside below.
     }
     const aside = `${this.file}.unreadable-${Date.now()}`;
-    renameSync(this.file, aside);
+    try {
+      renameSync(this.file, aside);
+    } catch {
+      // Not kept aside (the disk refuses even that): the next save replaces it.
+      return { files: [], unreadable: this.file };
+    }
     return { files: [], unreadable: aside };
   }
 

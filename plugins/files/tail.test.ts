@@ -1,6 +1,7 @@
 import {
   appendFileSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -14,7 +15,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { numberedLinesCodec } from '../../test/support/codec.js';
+import { itNeeding } from '../../test/support/requirements.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
+import { smallDisk } from '../../test/support/tmpfs.js';
 import { createTailSource } from './tail.js';
 
 /** A line of the test codec, about as long as an EVE alert. */
@@ -29,12 +32,12 @@ function lines(from: number, to: number): string {
   return text;
 }
 
-/** A tailer over a fresh directory, with records kept in memory and positions in a state file. */
-function harness() {
+/** A tailer over a fresh directory, with records kept in memory and positions in a state file (in `stateDir`). */
+function harness(stateDir?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'flowtrail-tail-'));
   const logs = join(dir, 'logs');
   mkdirSync(logs);
-  const stateFile = join(dir, 'state', 'suricata.json');
+  const stateFile = join(stateDir ?? join(dir, 'state'), 'suricata.json');
   const seen: string[] = [];
   let controller: AbortController | undefined;
   let running: Promise<void> | undefined;
@@ -169,4 +172,38 @@ describe('tailing log files', () => {
     const aside = readdirSync(dirname(h.stateFile)).filter((name) => name.includes('.unreadable-'));
     expect(aside).toHaveLength(1);
   });
+
+  itNeeding(process.getuid?.() === 0 ? undefined : 'needs root to mount a small tmpfs')(
+    'goes on reading when its positions cannot be saved on a full disk, and saves them once there is room',
+    async () => {
+      const disk = smallDisk(64 * 1024);
+      if (!('dir' in disk)) throw new Error(disk.unavailable);
+      try {
+        const filler = join(disk.dir, 'filler');
+        try {
+          for (;;) appendFileSync(filler, Buffer.alloc(4096));
+        } catch {
+          // Full.
+        }
+        const h = harness(disk.dir);
+        writeFileSync(join(h.logs, 'eve.json'), lines(0, 5));
+        h.start();
+        expect(await h.until(5)).toEqual(expected(5));
+        // Past the save that follows the write, which fails.
+        await new Promise((r) => setTimeout(r, 500));
+        expect(existsSync(h.stateFile)).toBe(false);
+        rmSync(filler);
+        // Saved again without anything new to read.
+        const deadline = Date.now() + 10_000;
+        while (!existsSync(h.stateFile) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 100));
+        const saved = JSON.parse(readFileSync(h.stateFile, 'utf8')) as { files: Array<{ offset: number }> };
+        expect(saved.files.map((f) => f.offset)).toEqual([lines(0, 5).length]);
+        await h.stop();
+      } finally {
+        disk.unmount();
+      }
+    },
+    20_000,
+  );
 });

@@ -1,6 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Codec, StreamInfo } from '../../src/codec/types.js';
+import { LogThrottle } from '../../src/observability/throttle.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { FINGERPRINT_BYTES } from './fingerprint.js';
@@ -42,6 +43,8 @@ const CHUNK_BYTES = 256 * 1024;
 const FORGET_AFTER_MS = 3_600_000;
 /** Positions are saved at most this often while records are being written. */
 const SAVE_DELAY_MS = 200;
+/** After a failed save (a full disk), the positions are saved again this much later even if nothing is read. */
+const SAVE_RETRY_MS = 5000;
 
 interface Reader {
   entry: TrackedFile;
@@ -76,6 +79,7 @@ class Tailer {
   private readonly now: () => number;
   private readonly wakeup = new Wakeup();
   private saveTimer: NodeJS.Timeout | undefined;
+  private readonly saveFailures = new LogThrottle();
   private stopped = false;
 
   constructor(
@@ -366,8 +370,17 @@ class Tailer {
     try {
       this.store.save(this.entries);
     } catch (err) {
+      // A full disk fails every save until there is room: said once a minute, tried again a little later.
+      if (!this.stopped && this.saveTimer === undefined) {
+        this.saveTimer = setTimeout(() => {
+          this.saveTimer = undefined;
+          this.save();
+        }, SAVE_RETRY_MS);
+      }
+      const suppressed = this.saveFailures.admit('save');
+      if (suppressed === undefined) return;
       this.ctx.logger.warn(
-        { file: this.store.file, err: (err as Error).message },
+        { file: this.store.file, err: (err as Error).message, since_last: suppressed },
         'cannot save read positions',
       );
     }

@@ -30,6 +30,10 @@ export class JournalQueue implements BatchQueue {
 
   arrived(arrival: BatchArrival): void {
     if (arrival.type === 'appended') this.reader.appended(arrival.seq, arrival.length);
+    if (arrival.type === 'sealed') {
+      const freed = this.reader.sealed(arrival.seq);
+      if (freed > 0) this.onFreed(freed);
+    }
   }
 
   next(closing: boolean): PackedBatch | undefined {

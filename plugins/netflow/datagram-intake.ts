@@ -1,7 +1,8 @@
+import { LogThrottle } from '../../src/observability/throttle.js';
 import { filterDatagramBatch, type PackedBatch } from './datagram-batch.js';
 import { DropCounts } from './drop-counts.js';
 import { ExporterAllowlist } from './exporter-allowlist.js';
-import { JournalWriter } from './journal.js';
+import { type JournalDropReason, JournalWriter } from './journal.js';
 import type { FromReceiver, ReceiveInit, ReceiveStats } from './receive-protocol.js';
 
 /** Counters are pushed at most this often while datagrams come, and once more after the last. */
@@ -18,8 +19,11 @@ export type PostToSource = (message: FromReceiver, transfer?: ArrayBuffer[]) => 
 export class DatagramIntake {
   private readonly allowlist: ExporterAllowlist;
   private readonly notAllowed = new DropCounts();
-  /** Datagrams the journal refused or lost. */
+  /** Datagrams the journal refused or lost, by exporter and by why. */
   private readonly overflow = new DropCounts();
+  private readonly journalDropped: Partial<Record<JournalDropReason, number>> = {};
+  /** A full disk refuses every batch: it is said once a minute per reason, with the count since. */
+  private readonly dropLog = new LogThrottle();
   private readonly counts = { received: 0, journaledPackets: 0 };
   private readonly journal: JournalWriter | undefined;
   /** Set by a reader that stops taking datagrams while the journal's writes are behind. */
@@ -43,15 +47,17 @@ export class DatagramIntake {
       ? new JournalWriter(init.journal.dir, {
           maxBytes: init.journal.maxBytes,
           maxPendingBytes: init.journal.maxPendingBytes,
+          minFreeBytes: init.journal.minFreeBytes,
           nextSeq: init.journal.nextSeq,
           heldBytes: init.journal.heldBytes,
           onWritten: (seq, length) => {
             post({ type: 'appended', seq, length });
             this.journalWritten();
           },
-          onLost: (buffer, err) => {
-            this.overflow.addBatch(buffer);
-            post({ type: 'journal-error', message: err.message });
+          onSealed: (seq) => post({ type: 'sealed', seq }),
+          onLost: (buffer, reason, err) => {
+            // Counted as journaled when it was accepted; it never got there.
+            this.counts.journaledPackets -= this.dropped(buffer, reason, err.message);
           },
         })
       : undefined;
@@ -66,10 +72,13 @@ export class DatagramIntake {
   deliver(batch: PackedBatch): void {
     if (batch.packets === 0) return;
     this.counts.received += batch.packets;
-    if (!this.journal)
+    if (!this.journal) {
       this.post({ type: 'batch', buffer: batch.buffer, packets: batch.packets }, [batch.buffer]);
-    else if (this.journal.append(batch.buffer, batch.packets)) this.counts.journaledPackets += batch.packets;
-    else this.overflow.addBatch(batch.buffer);
+    } else {
+      const refused = this.journal.append(batch.buffer, batch.packets);
+      if (refused === undefined) this.counts.journaledPackets += batch.packets;
+      else this.dropped(batch.buffer, refused);
+    }
     this.statsChanged();
   }
 
@@ -107,7 +116,20 @@ export class DatagramIntake {
       overflow: this.overflow.total,
       overflowByExporter: this.overflow.bySenderObject(),
       journaledPackets: this.counts.journaledPackets,
+      journalDropped: { ...this.journalDropped },
     };
+  }
+
+  /** Counts the datagrams of a batch the journal refused or lost; returns how many. */
+  private dropped(buffer: ArrayBuffer, reason: JournalDropReason, message?: string): number {
+    const before = this.overflow.total;
+    this.overflow.addBatch(buffer);
+    const packets = this.overflow.total - before;
+    this.journalDropped[reason] = (this.journalDropped[reason] ?? 0) + packets;
+    const suppressed = this.dropLog.admit(reason);
+    if (suppressed !== undefined) this.post({ type: 'journal-dropping', reason, suppressed, message });
+    this.statsChanged();
+    return packets;
   }
 
   private statsChanged(): void {

@@ -1,17 +1,18 @@
 import {
   closeSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
-  renameSync,
+  rmSync,
   statSync,
   unlinkSync,
-  writeFileSync,
   writev,
 } from 'node:fs';
 import { join } from 'node:path';
+import { FreeSpace, writeFileAtomic } from '../../src/util/disk.js';
 
 /**
  * The datagram journal: every batch of the UDP collector, on disk in arrival order, between the thread that reads
@@ -22,6 +23,12 @@ import { join } from 'node:path';
  * segment file is deleted once it is behind it. A restart re-reads from the saved position, which may be up to
  * `CURSOR_INTERVAL_MS` old: the same documents are then written again under the same ids. Writes go to the page
  * cache without fsync: a process crash loses nothing, a power cut may lose the tail.
+ *
+ * A full or failing disk costs datagrams, never the process: the writer refuses batches (the caller drops and counts
+ * them) beyond `maxBytes`, below `minFreeBytes` of free space, and for `RETRY_AFTER_MS` after a failed write, which it
+ * cuts back out of its segment; it then closes that segment, so that the reader deletes it once its entries are
+ * written and the disk has room again. The reader goes on when the cursor cannot be saved (it is saved again later: a
+ * restart meanwhile re-reads, under the same ids) and reads a torn segment or cursor as far as it goes.
  */
 
 /** Each entry: byte length (u32 LE), datagram count (u32 LE), then the packed batch (see `datagram-batch.ts`). */
@@ -33,6 +40,28 @@ const CURSOR_INTERVAL_MS = 1000;
 
 /** Entries written by one system call at most. */
 const WRITE_ENTRIES = 64;
+/**
+ * After a failed write, batches are refused this long before the disk is tried again: a full disk then costs one
+ * failed system call a second, not one per batch.
+ */
+const RETRY_AFTER_MS = 1000;
+
+/** Why the journal refused or lost a batch. */
+export type JournalDropReason =
+  /** `maxBytes` reached: the outputs have been behind for long. */
+  | 'journal_full'
+  /** The disk is full (ENOSPC, EDQUOT) or its free space is below `minFreeBytes`. */
+  | 'disk_full'
+  /** Any other write error (EIO, ...). */
+  | 'disk_error'
+  /** More than `maxPendingBytes` waits to be written: the disk is not keeping up. */
+  | 'disk_slow';
+
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+function dropReasonOf(err: Error): JournalDropReason {
+  return DISK_FULL_CODES.has((err as NodeJS.ErrnoException).code ?? '') ? 'disk_full' : 'disk_error';
+}
 
 const segmentPath = (dir: string, seq: number) => join(dir, `${String(seq).padStart(12, '0')}${SUFFIX}`);
 
@@ -41,6 +70,8 @@ export interface JournalWriterOptions {
   maxBytes: number;
   /** Appended batches not yet in the file beyond which `append` refuses them: the disk is not keeping up. */
   maxPendingBytes: number;
+  /** Free space on the journal's file system below which `append` refuses batches. Default 0: none. */
+  minFreeBytes?: number;
   /** A segment file is closed for writing once it holds this much. Default 64 MiB. */
   segmentBytes?: number;
   /** The first segment to write (`JournalReader.nextSeq`) and the bytes already on disk. */
@@ -48,8 +79,12 @@ export interface JournalWriterOptions {
   heldBytes: number;
   /** An entry of `length` bytes is in segment `seq` and can be read. */
   onWritten: (seq: number, length: number) => void;
+  /** Segment `seq` is closed for writing before it is full: it may be deleted as soon as its entries are written. */
+  onSealed?: (seq: number) => void;
   /** A batch could not be written (disk full, I/O error): it is lost, and the caller counts it. */
-  onLost: (buffer: ArrayBuffer, err: Error) => void;
+  onLost: (buffer: ArrayBuffer, reason: JournalDropReason, err: Error) => void;
+  /** The clock, for tests. */
+  now?: () => number;
 }
 
 interface Pending {
@@ -70,6 +105,10 @@ export class JournalWriter {
   private readonly pending: Pending[] = [];
   private queuedBytes = 0;
   private writing: Promise<void> | undefined;
+  private readonly freeSpace: FreeSpace;
+  private readonly now: () => number;
+  /** After a failed write: why, and until when batches are refused. */
+  private failure: { reason: JournalDropReason; until: number } | undefined;
 
   constructor(
     private readonly dir: string,
@@ -78,17 +117,26 @@ export class JournalWriter {
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     this.seq = options.nextSeq;
     this.held = options.heldBytes;
+    this.freeSpace = new FreeSpace(dir, options.minFreeBytes ?? 0);
+    this.now = options.now ?? Date.now;
     mkdirSync(dir, { recursive: true });
   }
 
-  /** Queues a batch; false when the journal is full or the disk behind, and the caller drops it and counts it. */
-  append(buffer: ArrayBuffer, packets: number): boolean {
-    if (this.held + this.queuedBytes >= this.options.maxBytes) return false;
-    if (this.queuedBytes >= this.options.maxPendingBytes) return false;
+  /**
+   * Queues a batch; returns undefined, or why it refuses it (the caller drops it and counts it): the journal is
+   * full, the disk full or failing, or behind.
+   */
+  append(buffer: ArrayBuffer, packets: number): JournalDropReason | undefined {
+    if (this.held + this.queuedBytes >= this.options.maxBytes) return 'journal_full';
+    if (this.queuedBytes >= this.options.maxPendingBytes) return 'disk_slow';
+    const now = this.now();
+    if (this.failure && now < this.failure.until) return this.failure.reason;
+    this.failure = undefined;
+    if (!this.freeSpace.enough(now)) return 'disk_full';
     this.pending.push({ buffer, packets });
     this.queuedBytes += ENTRY_HEADER + buffer.byteLength;
     this.writing ??= this.writePending();
-    return true;
+    return undefined;
   }
 
   /** Bytes appended and not yet in the file. */
@@ -106,15 +154,24 @@ export class JournalWriter {
     while (this.writing) await this.writing;
   }
 
-  /** Writes what is queued, then closes the segment file. */
+  /** Writes what is queued, then closes the segment file (and deletes it if nothing could be written to it). */
   async close(): Promise<void> {
     await this.whenWritten();
+    const empty = this.fd !== undefined && this.size === 0 ? segmentPath(this.dir, this.seq) : undefined;
     this.closeSegment();
+    if (empty) rmSync(empty, { force: true });
   }
 
   private async writePending(): Promise<void> {
     while (this.pending.length > 0) {
-      if (this.fd === undefined || this.size >= this.segmentBytes) this.openSegment();
+      if (this.fd === undefined || this.size >= this.segmentBytes) {
+        try {
+          this.openSegment();
+        } catch (err) {
+          this.failed(this.takePending(), err as Error);
+          continue;
+        }
+      }
       // One system call for what queued up while the previous write ran, within the segment's size.
       const entries: Pending[] = [];
       let length = 0;
@@ -139,19 +196,56 @@ export class JournalWriter {
         const written = await new Promise<number>((resolve, reject) =>
           writev(this.fd as number, parts, (err, bytes) => (err ? reject(err) : resolve(bytes))),
         );
-        if (written !== length) throw new Error(`short write: ${written} of ${length} bytes`);
+        if (written !== length) {
+          // A regular file takes fewer bytes than asked only when the disk (or quota) has no room for more.
+          throw Object.assign(new Error(`short write: ${written} of ${length} bytes`), { code: 'ENOSPC' });
+        }
         this.size += length;
         this.held += length;
         this.queuedBytes -= length;
         for (const entry of entries) this.options.onWritten(seq, ENTRY_HEADER + entry.buffer.byteLength);
       } catch (err) {
         this.queuedBytes -= length;
-        // What reached the file of a failed write would read as a torn entry: the next write starts a new segment.
-        this.closeSegment();
-        for (const entry of entries) this.options.onLost(entry.buffer, err as Error);
+        this.cutBack();
+        // What queued behind a failed write would most likely fail too.
+        this.failed([...entries, ...this.takePending()], err as Error);
       }
     }
     this.writing = undefined;
+  }
+
+  /** Everything queued, taken out of the queue. */
+  private takePending(): Pending[] {
+    const taken = this.pending.splice(0);
+    for (const entry of taken) this.queuedBytes -= ENTRY_HEADER + entry.buffer.byteLength;
+    return taken;
+  }
+
+  /** Reports `lost` as lost and refuses batches for a while. */
+  private failed(lost: Pending[], err: Error): void {
+    const reason = dropReasonOf(err);
+    this.failure = { reason, until: this.now() + RETRY_AFTER_MS };
+    for (const entry of lost) this.options.onLost(entry.buffer, reason, err);
+  }
+
+  /**
+   * After a failed write: removes what it left past the last whole entry, then closes the segment if it holds
+   * entries, so that the reader deletes it once they are written, which gives a full disk its space back. An empty
+   * one is kept for the next try: a new file per failed write would pile up. Should the cut fail, the segment is
+   * closed all the same; the reader knows its whole entries and reads no further.
+   */
+  private cutBack(): void {
+    if (this.fd === undefined) return;
+    let cut = true;
+    try {
+      ftruncateSync(this.fd, this.size);
+    } catch {
+      cut = false;
+    }
+    if (cut && this.size === 0) return;
+    const seq = this.seq;
+    this.closeSegment();
+    this.options.onSealed?.(seq);
   }
 
   private openSegment(): void {
@@ -162,7 +256,11 @@ export class JournalWriter {
 
   private closeSegment(): void {
     if (this.fd === undefined) return;
-    closeSync(this.fd);
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Nothing is lost: every entry was written, or reported lost, before.
+    }
     this.fd = undefined;
     // A closed segment is never written again, so the next one needs a new number.
     this.size = this.segmentBytes;
@@ -187,6 +285,19 @@ export interface JournalEntry {
   packets: number;
 }
 
+/** What the reader could not do on disk; it goes on, and says so here. */
+export type JournalReaderTrouble =
+  /** The cursor could not be saved: it is saved again later, and a restart meanwhile re-reads from an older one. */
+  | { type: 'cursor-not-saved'; err: Error }
+  /** A segment behind the cursor could not be deleted; the next start deletes it. */
+  | { type: 'segment-not-deleted'; path: string; err: Error }
+  /** Bytes of a segment that could not be read as whole entries (torn by a crash, or an I/O error) were skipped. */
+  | { type: 'unreadable'; path: string; bytes: number; err?: Error };
+
+export interface JournalReaderOptions {
+  onTrouble?: (trouble: JournalReaderTrouble) => void;
+}
+
 /** The reading side, which also keeps the written position and deletes what is behind it. */
 export class JournalReader {
   private readonly segments: Segment[] = [];
@@ -198,34 +309,52 @@ export class JournalReader {
   private written: Position;
   private savedAt = 0;
   private held = 0;
+  /** Segments up to this one are closed for writing: once read and released to their end, they can go. */
+  private sealedThrough: number;
+  private readonly onTrouble: (trouble: JournalReaderTrouble) => void;
   /** The segment number a writer starts at: after every file found and the saved position. */
   readonly nextSeq: number;
-  /** Bytes of entries cut short by a crash during a write, skipped when read back. */
+  /** Bytes of entries cut short by a crash during a write, or unreadable, skipped when read back. */
   tornBytes = 0;
+  /**
+   * The saved cursor could not be read (cut short, or not JSON): the journal is read from its first segment, and
+   * what was written already is written again under the same ids.
+   */
+  readonly cursorUnreadable: boolean;
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    options: JournalReaderOptions = {},
+  ) {
+    this.onTrouble = options.onTrouble ?? (() => {});
     this.cursorFile = join(dir, CURSOR);
     mkdirSync(dir, { recursive: true });
+    rmSync(`${this.cursorFile}.tmp`, { force: true });
     const cursor = this.loadCursor();
-    let next = cursor.seq;
+    this.cursorUnreadable = cursor === undefined;
+    const start = cursor ?? { seq: 0, offset: 0 };
+    // The saved position's segment may be gone (deleted once written): its number is never used again.
+    let next = cursor ? start.seq + 1 : 0;
     const names = readdirSync(dir)
       .filter((name) => name.endsWith(SUFFIX))
       .sort();
     for (const name of names) {
       const seq = Number.parseInt(name, 10);
       const path = join(dir, name);
-      if (seq < cursor.seq) {
-        unlinkSync(path);
+      next = Math.max(next, seq + 1);
+      const size = statSync(path).size;
+      // Behind the cursor, or empty (a run that could not write to it): nothing to read.
+      if (seq < start.seq || size === 0) {
+        this.unlink(path);
         continue;
       }
-      const size = statSync(path).size;
       this.segments.push({ seq, path, size });
       this.held += size;
-      next = Math.max(next, seq + 1);
     }
     this.nextSeq = next;
+    this.sealedThrough = next - 1;
     const first = this.segments[0];
-    this.reading = first?.seq === cursor.seq ? { ...cursor } : { seq: first?.seq ?? next, offset: 0 };
+    this.reading = first?.seq === start.seq ? { ...start } : { seq: first?.seq ?? next, offset: 0 };
     this.written = { ...this.reading };
   }
 
@@ -273,22 +402,15 @@ export class JournalReader {
         this.closeReader();
         continue;
       }
-      this.readFd ??= openSync(segment.path, 'r');
-      const header = Buffer.allocUnsafe(ENTRY_HEADER);
-      const got =
-        left >= ENTRY_HEADER ? readSync(this.readFd, header, 0, ENTRY_HEADER, this.reading.offset) : 0;
-      const length = got === ENTRY_HEADER ? header.readUInt32LE(0) : Number.POSITIVE_INFINITY;
-      if (ENTRY_HEADER + length > left) {
+      try {
+        const entry = this.readEntry(segment, left);
+        if (entry) return entry;
         // Only a file left by a crash can end inside an entry (sizes of live segments count whole entries only).
-        this.tornBytes += left;
-        this.reading = { seq: segment.seq, offset: segment.size };
-        continue;
+        this.skip(segment, left);
+      } catch (err) {
+        this.closeReader();
+        this.skip(segment, left, err as Error);
       }
-      const body = Buffer.allocUnsafeSlow(length);
-      readSync(this.readFd, body, 0, length, this.reading.offset + ENTRY_HEADER);
-      this.reading = { seq: segment.seq, offset: this.reading.offset + ENTRY_HEADER + length };
-      this.unreleased.push({ ...this.reading });
-      return { buffer: body.buffer as ArrayBuffer, packets: header.readUInt32LE(4) };
     }
   }
 
@@ -297,14 +419,36 @@ export class JournalReader {
     const end = this.unreleased.shift();
     if (!end) return 0;
     this.written = end;
+    // Deleted before the cursor is saved, so that a full disk has room for it: a restart that finds the saved
+    // cursor's segment gone reads from the first one left.
+    const freed = this.deleteWritten();
+    if (Date.now() - this.savedAt >= CURSOR_INTERVAL_MS) this.saveCursor();
+    return freed;
+  }
+
+  /** The writer closed segment `seq` early (see `JournalWriterOptions.onSealed`). Returns the bytes this deleted. */
+  sealed(seq: number): number {
+    this.sealedThrough = Math.max(this.sealedThrough, seq);
+    return this.deleteWritten();
+  }
+
+  /** Deletes the segments every entry of which is written; returns their bytes. */
+  private deleteWritten(): number {
     let freed = 0;
-    while (this.segments.length > 0 && this.segments[0].seq < end.seq) {
-      const [done] = this.segments.splice(0, 1);
-      unlinkSync(done.path);
-      freed += done.size;
+    for (;;) {
+      const first = this.segments[0];
+      if (first === undefined) break;
+      const behind = first.seq < this.written.seq;
+      const finished =
+        first.seq === this.written.seq &&
+        first.seq <= this.sealedThrough &&
+        this.written.offset >= first.size;
+      if (!behind && !finished) break;
+      this.segments.shift();
+      if (first.seq === this.reading.seq) this.closeReader();
+      if (this.unlink(first.path)) freed += first.size;
     }
     this.held -= freed;
-    if (Date.now() - this.savedAt >= CURSOR_INTERVAL_MS) this.saveCursor();
     return freed;
   }
 
@@ -314,25 +458,75 @@ export class JournalReader {
     this.saveCursor();
   }
 
-  private loadCursor(): Position {
+  /** The entry at the reading position, or undefined when the segment ends inside it. */
+  private readEntry(segment: Segment, left: number): JournalEntry | undefined {
+    this.readFd ??= openSync(segment.path, 'r');
+    const header = Buffer.allocUnsafe(ENTRY_HEADER);
+    const got =
+      left >= ENTRY_HEADER ? readSync(this.readFd, header, 0, ENTRY_HEADER, this.reading.offset) : 0;
+    const length = got === ENTRY_HEADER ? header.readUInt32LE(0) : Number.POSITIVE_INFINITY;
+    if (ENTRY_HEADER + length > left) return undefined;
+    const body = Buffer.allocUnsafeSlow(length);
+    if (readSync(this.readFd, body, 0, length, this.reading.offset + ENTRY_HEADER) !== length)
+      return undefined;
+    this.reading = { seq: segment.seq, offset: this.reading.offset + ENTRY_HEADER + length };
+    this.unreleased.push({ ...this.reading });
+    return { buffer: body.buffer as ArrayBuffer, packets: header.readUInt32LE(4) };
+  }
+
+  /** Counts the `left` bytes of the segment from the reading position as unreadable and moves past them. */
+  private skip(segment: Segment, left: number, err?: Error): void {
+    this.tornBytes += left;
+    this.reading = { seq: segment.seq, offset: segment.size };
+    this.onTrouble({ type: 'unreadable', path: segment.path, bytes: left, err });
+  }
+
+  /** Whether the file is gone. */
+  private unlink(path: string): boolean {
     try {
-      const { seq, offset } = JSON.parse(readFileSync(this.cursorFile, 'utf8')) as Position;
+      unlinkSync(path);
+      return true;
+    } catch (err) {
+      this.onTrouble({ type: 'segment-not-deleted', path, err: err as Error });
+      return false;
+    }
+  }
+
+  /** The saved position: null when there is none (a first run), undefined when it cannot be read. */
+  private loadCursor(): Position | null | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.cursorFile, 'utf8');
+    } catch {
+      return null;
+    }
+    try {
+      const { seq, offset } = JSON.parse(text) as Position;
       if (Number.isSafeInteger(seq) && Number.isSafeInteger(offset)) return { seq, offset };
     } catch {
-      // No cursor yet (first run), or one cut short: the journal is read from its first segment.
+      // Cut short or not ours: reported as `cursorUnreadable`.
     }
-    return { seq: 0, offset: 0 };
+    return undefined;
   }
 
   private saveCursor(): void {
     this.savedAt = Date.now();
-    const temporary = `${this.cursorFile}.tmp`;
-    writeFileSync(temporary, JSON.stringify(this.written));
-    renameSync(temporary, this.cursorFile);
+    try {
+      writeFileAtomic(this.cursorFile, JSON.stringify(this.written));
+    } catch (err) {
+      // `savedAt` is set: the next release after `CURSOR_INTERVAL_MS` (or `close`) tries again.
+      this.onTrouble({ type: 'cursor-not-saved', err: err as Error });
+    }
   }
 
   private closeReader(): void {
-    if (this.readFd !== undefined) closeSync(this.readFd);
+    if (this.readFd !== undefined) {
+      try {
+        closeSync(this.readFd);
+      } catch {
+        // Opened only to read: nothing to lose.
+      }
+    }
     this.readFd = undefined;
   }
 }

@@ -1,6 +1,7 @@
 /** Messages between the NetFlow source and its receiving worker (`receive-worker.ts`). */
 import type { AddressInfo } from 'node:net';
 import type { PackedBatch } from './datagram-batch.js';
+import type { JournalDropReason } from './journal.js';
 
 /** What reads the socket: the native recvmmsg thread (`native-receiver.ts`) or Node's dgram. */
 export type NetflowReceiverKind = 'auto' | 'native' | 'dgram';
@@ -20,6 +21,7 @@ export interface ReceiveInit {
     dir: string;
     maxBytes: number;
     maxPendingBytes: number;
+    minFreeBytes: number;
     nextSeq: number;
     heldBytes: number;
   };
@@ -34,6 +36,8 @@ export interface ReceiveStats {
   overflow: number;
   overflowByExporter: Record<string, number>;
   journaledPackets: number;
+  /** Datagrams the journal refused or lost, by why (they are in `overflow` too). */
+  journalDropped: Partial<Record<JournalDropReason, number>>;
 }
 
 export const NO_RECEIVE_STATS: ReceiveStats = {
@@ -43,6 +47,7 @@ export const NO_RECEIVE_STATS: ReceiveStats = {
   overflow: 0,
   overflowByExporter: {},
   journaledPackets: 0,
+  journalDropped: {},
 };
 
 export type ToReceiver =
@@ -56,7 +61,9 @@ export type BatchArrival =
   /** Without a journal: the batch itself. */
   | ({ type: 'batch' } & PackedBatch)
   /** An entry of `length` bytes is in journal segment `seq`. */
-  | { type: 'appended'; seq: number; length: number };
+  | { type: 'appended'; seq: number; length: number }
+  /** Journal segment `seq` takes no more entries (see `JournalWriterOptions.onSealed`). */
+  | { type: 'sealed'; seq: number };
 
 export type FromReceiver =
   /** `granted`: the socket's receive buffer for data. */
@@ -65,7 +72,11 @@ export type FromReceiver =
   | { type: 'native-unavailable'; reason: string }
   | { type: 'bind-failed'; message: string; code?: string }
   | { type: 'socket-error'; message: string }
-  | { type: 'journal-error'; message: string }
+  /**
+   * The journal refuses or loses datagrams, for `reason`: posted at most once a minute per reason, with the number
+   * of times it happened since the previous one, and the error when a write failed.
+   */
+  | { type: 'journal-dropping'; reason: JournalDropReason; suppressed: number; message?: string }
   | BatchArrival
   | { type: 'stats'; stats: ReceiveStats }
   | { type: 'closed'; stats: ReceiveStats };

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { JournalDropReason } from './journal.js';
 import {
   type BatchArrival,
   type FromReceiver,
@@ -12,6 +13,13 @@ import {
 import { startReceiveWorker } from './receive-worker.js';
 import { kernelDrops } from './socket-drops.js';
 import type { WorkerDeath } from './worker-death.js';
+
+const JOURNAL_DROP_WHY: Record<JournalDropReason, string> = {
+  journal_full: 'full (inputs.netflow.journal.max_bytes)',
+  disk_full: 'disk full or below inputs.netflow.journal.min_free_bytes of free space',
+  disk_error: 'cannot write to the disk',
+  disk_slow: 'writes behind: the disk is not keeping up',
+};
 
 export interface ReceiverEvents {
   logger: Logger;
@@ -122,11 +130,15 @@ export class ReceiveWorkerHandle {
       case 'socket-error':
         logger.warn({ err: message.message }, 'netflow: socket error');
         break;
-      case 'journal-error':
-        logger.error({ err: message.message }, 'netflow: cannot write to the journal; datagrams dropped');
+      case 'journal-dropping':
+        logger.warn(
+          { reason: message.reason, err: message.message, since_last: message.suppressed },
+          `netflow: journal ${JOURNAL_DROP_WHY[message.reason]}; datagrams dropped and counted`,
+        );
         break;
       case 'batch':
       case 'appended':
+      case 'sealed':
         this.events.onArrival(message);
         break;
       case 'stats':

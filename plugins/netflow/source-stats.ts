@@ -19,6 +19,8 @@ export interface NetflowSourceStats {
   /** Datagrams that went through the journal, and the bytes in it not yet known to be written. */
   journaledPackets: number;
   journalBytes: number;
+  /** Datagrams the journal refused or lost, by why (`JournalDropReason`); part of `queueOverflow`. */
+  journalDropped: Record<string, number>;
   /** What reads the socket, once it is bound. */
   reader?: 'native' | 'dgram';
 }
@@ -50,5 +52,6 @@ export function netflowSample(stats: NetflowSourceStats): NetflowSample {
     kernelDrops: stats.kernelDrops,
     journaledPackets: stats.journaledPackets,
     journalBytes: stats.journalBytes,
+    journalDropped: stats.journalDropped,
   };
 }

@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import type { Logger } from 'pino';
+import { LogThrottle } from '../../src/observability/throttle.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { BatchPump } from './batch-pump.js';
@@ -8,7 +10,7 @@ import type { DecoderSnapshot } from './decode/snapshot.js';
 import { type DecodeInit, NO_DECODE_STATS } from './decode-protocol.js';
 import { DecodeWorkerHandle } from './decode-worker-handle.js';
 import { DropCounts } from './drop-counts.js';
-import { JournalReader } from './journal.js';
+import { JournalReader, type JournalReaderTrouble } from './journal.js';
 import { type NetflowReceiverKind, NO_RECEIVE_STATS, type ReceiveInit } from './receive-protocol.js';
 import { ReceiveWorkerHandle } from './receive-worker-handle.js';
 import type { NetflowSourceStats } from './source-stats.js';
@@ -56,7 +58,12 @@ export interface NetflowSourceOptions {
    * outputs then wait on disk, up to `maxBytes`, and a restart decodes what was not written yet. Without it,
    * batches wait in memory within `maxQueuedPackets`/`maxQueuedBytes` and are lost with the process.
    */
-  journal?: { dir: string; maxBytes: number };
+  journal?: {
+    dir: string;
+    maxBytes: number;
+    /** Free space on the journal's file system below which datagrams are dropped (and counted). Default 0: none. */
+    minFreeBytes?: number;
+  };
   /** Templates and sampling state learnt in an earlier run (see `NetflowSource.snapshot`). */
   snapshot?: DecoderSnapshot;
   onListening?: (address: AddressInfo) => void;
@@ -86,6 +93,33 @@ function addCounts(a: Record<string, number>, b: Record<string, number>): Record
   const sum = { ...a };
   for (const [key, n] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + n;
   return sum;
+}
+
+/** Logs what the journal's reader could not do on disk, once a minute per kind: a full disk repeats it. */
+function journalTroubleLogger(logger: Logger): (trouble: JournalReaderTrouble) => void {
+  const throttle = new LogThrottle();
+  return (trouble) => {
+    const suppressed = throttle.admit(trouble.type);
+    if (suppressed === undefined) return;
+    const err = trouble.err?.message;
+    switch (trouble.type) {
+      case 'cursor-not-saved':
+        logger.warn({ err, since_last: suppressed }, 'netflow: cannot save the journal cursor; retrying');
+        break;
+      case 'segment-not-deleted':
+        logger.warn(
+          { err, path: trouble.path, since_last: suppressed },
+          'netflow: cannot delete a journal segment',
+        );
+        break;
+      case 'unreadable':
+        logger.warn(
+          { err, path: trouble.path, bytes: trouble.bytes, since_last: suppressed },
+          'netflow: skipped journal bytes that are not whole entries (torn by a crash or unreadable)',
+        );
+        break;
+    }
+  };
 }
 
 function aborted(signal: AbortSignal): Promise<void> {
@@ -125,8 +159,16 @@ class UdpNetflowSource implements NetflowSource {
   async run(ctx: SourceContext): Promise<void> {
     if (ctx.signal.aborted) return;
     const { options } = this;
-    const journal = options.journal ? new JournalReader(options.journal.dir) : undefined;
+    const journal = options.journal
+      ? new JournalReader(options.journal.dir, { onTrouble: journalTroubleLogger(ctx.logger) })
+      : undefined;
     this.journal = journal;
+    if (journal?.cursorUnreadable) {
+      ctx.logger.warn(
+        { dir: options.journal?.dir },
+        'netflow: the journal cursor is unreadable; decoding the journal from its start (written flows keep their ids)',
+      );
+    }
     if (journal && journal.bytes > 0) {
       ctx.logger.info({ bytes: journal.bytes }, 'netflow: decoding what the last run had not written');
     }
@@ -180,6 +222,7 @@ class UdpNetflowSource implements NetflowSource {
       exporterLimit: decoded.exporterLimit,
       journaledPackets: received.journaledPackets,
       journalBytes: this.journal?.bytes ?? 0,
+      journalDropped: received.journalDropped as Record<string, number>,
       reader: this.receiver?.reader,
     };
   }
@@ -218,6 +261,7 @@ class UdpNetflowSource implements NetflowSource {
               dir: options.journal.dir,
               maxBytes: options.journal.maxBytes,
               maxPendingBytes: MAX_PENDING_JOURNAL_BYTES,
+              minFreeBytes: options.journal.minFreeBytes ?? 0,
               nextSeq: journal.nextSeq,
               heldBytes: journal.diskBytes,
             }

@@ -134,7 +134,13 @@ const netflow = z
     journal: z
       .object({
         enabled: z.boolean().default(true),
+        /** Bytes of segment files beyond which datagrams are dropped and counted. */
         max_bytes: byteSize.default(2 * 1024 ** 3),
+        /**
+         * Free space on its file system below which datagrams are dropped and counted. Lower than the dead
+         * letters' floor: every datagram goes through the journal, while dead letters can wait.
+         */
+        min_free_bytes: byteSize.default(64 * 1024 * 1024),
       })
       .strict()
       .prefault({}),

@@ -22,6 +22,8 @@ export interface NetflowSample {
   /** Datagrams that went through the journal, and its bytes not yet known to be written. */
   journaledPackets?: number;
   journalBytes?: number;
+  /** Datagrams the journal refused or lost, by reason (journal_full, disk_full, disk_error, disk_slow). */
+  journalDropped?: Record<string, number>;
 }
 
 const NETFLOW_COUNTERS: Array<[keyof NetflowExporterSample, string, string]> = [
@@ -142,6 +144,17 @@ export class Metrics {
       collect() {
         this.reset();
         this.inc(readNetflow()?.journaledPackets ?? 0);
+      },
+    });
+    new Counter({
+      name: 'flowtrail_netflow_journal_dropped_packets_total',
+      help: 'Datagrams dropped because the journal could not take them: full, disk full or failing, disk too slow',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, n] of Object.entries(readNetflow()?.journalDropped ?? {}))
+          this.inc({ reason }, n);
       },
     });
     new Gauge({

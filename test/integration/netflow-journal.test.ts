@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
@@ -9,53 +8,10 @@ import { searchPattern } from '../../src/store/naming.js';
 import { exited, runCli, startCli } from '../support/cli.js';
 import { countDocs, testClient } from '../support/es.js';
 import { LAB_FLOWS, pcapPayloads } from '../support/netflow/fixtures.js';
+import { freeUdpPort, Relay } from '../support/relay.js';
 import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * A TCP relay in front of the test Elasticsearch that can be cut, as a network outage would: while down it
- * refuses connections and has closed the open ones.
- */
-class Relay {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(private readonly target: URL) {}
-
-  async up(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(Number(this.target.port), this.target.hostname);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  async down(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise((resolve) => server.close(resolve));
-  }
-}
-
-function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  return new Promise((resolve) =>
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    }),
-  );
-}
 
 describeNeeding(fixturesMissing())('flowtrail collect with its NetFlow journal', () => {
   const es = testClient();
