@@ -6,7 +6,7 @@ export interface ExporterStats {
   optionsRecords: number;
   templates: number;
   templateWithdrawals: number;
-  /** Templates refused because the exporter reached `maxTemplatesPerExporter`. */
+  /** Templates refused by a bound: templates per exporter or domain, fields per template, template bytes. */
   templatesRejected: number;
   templatesExpired: number;
   /** Data sets that arrived before their template. */
@@ -17,6 +17,8 @@ export interface ExporterStats {
   /** Buffered sets dropped unread: aged out, or pushed out by newer ones. */
   expired: number;
   malformed: number;
+  /** Messages refused because the exporter, or all exporters, had as many observation domains as allowed. */
+  domainsRejected: number;
   /** Estimated from sequence gaps: packets for v9, records for v5/v7 and IPFIX. */
   lostPackets: number;
   lostRecords: number;
@@ -38,6 +40,7 @@ export function emptyStats(): ExporterStats {
     bufferedDecoded: 0,
     expired: 0,
     malformed: 0,
+    domainsRejected: 0,
     lostPackets: 0,
     lostRecords: 0,
     sequenceResets: 0,

@@ -130,13 +130,13 @@ export function addTemplate(
     existing.updatedAt = now;
     return;
   }
-  if (!existing && state.templateCount >= ctx.settings.maxTemplates) {
-    state.stats.templatesRejected++;
+  if (state.refusesTemplate(domain, id, fields.length)) {
+    // The exporter redefined the id: its data no longer fits the template held.
+    if (existing) state.dropTemplate(domain, id);
     return;
   }
   const template = compileTemplate(id, fields, scopeCount, isOptions, packet.version === 9);
-  domain.templates.set(id, { template, updatedAt: now });
-  if (!existing) state.templateCount++;
+  state.putTemplate(domain, { template, updatedAt: now });
   state.stats.templates++;
   replayPending(ctx, id);
 }
@@ -152,8 +152,7 @@ function readDataSet(
   const { domain, state, packet, settings } = ctx;
   const entry = domain.templates.get(templateId);
   if (entry && packet.receivedAt - entry.updatedAt > settings.templateTtlMs) {
-    domain.templates.delete(templateId);
-    state.templateCount--;
+    state.dropTemplate(domain, templateId);
     state.stats.templatesExpired++;
   } else if (entry) {
     const override = settings.overrides.get(state.address);

@@ -1,4 +1,5 @@
 /** The decoder's state as JSON: what a restarted collector needs to decode at once, without waiting for templates. */
+import type { DecoderBudget } from './budget.js';
 import { ExporterState } from './exporter-state.js';
 import { MAX_SAMPLERS_PER_DOMAIN } from './sampling.js';
 import type { DecoderSettings } from './settings.js';
@@ -10,6 +11,8 @@ export interface DecoderSnapshot {
   exporters: Array<{
     address: string;
     port: number;
+    /** Its templates decoded records (see `NetflowDecoder`'s eviction order); absent in older snapshots. */
+    proven?: boolean;
     domains: Array<{
       version: number;
       id: number;
@@ -27,11 +30,16 @@ export interface DecoderSnapshot {
   }>;
 }
 
+/**
+ * What a restart needs of the exporters: their templates and sampling state. Exporters and domains holding neither
+ * are left out, so that a flood of spoofed sources, or of empty domains, is not carried over to the next run.
+ */
 export function snapshotOf(exporters: Iterable<ExporterState>): DecoderSnapshot {
   const saved: DecoderSnapshot['exporters'] = [];
   for (const state of exporters) {
     const domains: DecoderSnapshot['exporters'][number]['domains'] = [];
     for (const domain of state.domains.values()) {
+      if (domain.disposable) continue;
       domains.push({
         version: domain.version,
         id: domain.id,
@@ -47,7 +55,8 @@ export function snapshotOf(exporters: Iterable<ExporterState>): DecoderSnapshot 
         })),
       });
     }
-    saved.push({ address: state.address, port: state.port, domains });
+    if (domains.length > 0)
+      saved.push({ address: state.address, port: state.port, proven: state.proven, domains });
   }
   return { version: 1, exporters: saved };
 }
@@ -60,6 +69,7 @@ export function restoreSnapshot(
   exporters: Map<string, ExporterState>,
   snapshot: DecoderSnapshot,
   settings: DecoderSettings,
+  budget: DecoderBudget,
   now: number,
 ): void {
   if (snapshot?.version !== 1 || !Array.isArray(snapshot.exporters)) return;
@@ -68,23 +78,28 @@ export function restoreSnapshot(
     let state = exporters.get(key);
     if (!state) {
       if (exporters.size >= settings.maxExporters) continue;
-      state = new ExporterState(exporter.address, exporter.port);
+      state = new ExporterState(exporter.address, exporter.port, settings, budget);
       exporters.set(key, state);
     }
+    state.proven ||= exporter.proven === true;
     for (const saved of exporter.domains) {
       const domain = state.domain(saved.version, saved.id);
+      if (!domain) continue;
       domain.systemInitMs = saved.systemInitMs;
       domain.defaultRate = saved.defaultRate;
       for (const [sampler, rate] of saved.samplerRates.slice(0, MAX_SAMPLERS_PER_DOMAIN)) {
         domain.samplerRates.set(sampler, rate);
       }
       for (const t of saved.templates) {
-        if (now - t.updatedAt > settings.templateTtlMs || state.templateCount >= settings.maxTemplates)
+        // Within the bounds of this run, which may be tighter than those the snapshot was made under.
+        if (
+          now - t.updatedAt > settings.templateTtlMs ||
+          state.refusesTemplate(domain, t.id, t.fields.length)
+        )
           continue;
         const fields = t.fields.map(([pen, id, length]) => ({ pen, id, length }));
         const template = compileTemplate(t.id, fields, t.scopeCount, t.isOptions, saved.version === 9);
-        if (!domain.templates.has(t.id)) state.templateCount++;
-        domain.templates.set(t.id, { template, updatedAt: t.updatedAt });
+        state.putTemplate(domain, { template, updatedAt: t.updatedAt });
       }
     }
   }
