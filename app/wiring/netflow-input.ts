@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
+import type { DecoderLimits } from '../../plugins/netflow/decode/settings.js';
 import { createNetflowSource, type NetflowSource } from '../../plugins/netflow/source.js';
 import { netflowSample } from '../../plugins/netflow/source-stats.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
@@ -22,6 +23,22 @@ export interface NetflowInput {
    * source has stopped, the state is the one its decode worker ended with and is written at once.
    */
   close(): Promise<void>;
+}
+
+function decoderLimits(limits: FlowtrailConfig['inputs']['netflow']['limits']): DecoderLimits {
+  return {
+    maxExporters: limits.max_exporters,
+    exporterIdleMs: limits.exporter_idle_timeout,
+    maxDomainsPerExporter: limits.max_domains_per_exporter,
+    maxDomains: limits.max_domains,
+    maxTemplatesPerExporter: limits.max_templates_per_exporter,
+    maxTemplatesPerDomain: limits.max_templates_per_domain,
+    maxTemplateFields: limits.max_template_fields,
+    maxTemplateBytes: limits.max_template_bytes,
+    maxPendingPerExporter: limits.max_pending_per_exporter,
+    maxPendingBytes: limits.max_pending_bytes,
+    maxExporterSeries: limits.max_exporter_series,
+  };
 }
 
 function loadSnapshot(file: string, logger: Logger): Snapshot | undefined {
@@ -74,6 +91,7 @@ export function createNetflowInput(
       allowedExporters: netflow.allowed_exporters,
       templateTimeoutMs: netflow.template_timeout,
       samplingOverrides: netflow.sampling_overrides,
+      limits: decoderLimits(netflow.limits),
       journal: netflow.journal.enabled
         ? { dir: join(dataDirOf(config), 'netflow', 'journal'), maxBytes: netflow.journal.max_bytes }
         : undefined,
@@ -82,7 +100,7 @@ export function createNetflowInput(
     },
     { localNetworks },
   );
-  if (metrics) metrics.netflow = () => netflowSample(source.stats());
+  if (metrics) metrics.netflow = () => netflowSample(source.stats(), netflow.limits.max_exporter_series);
   const save = async () => {
     try {
       saveSnapshot(file, await source.snapshot());

@@ -9,6 +9,15 @@ import { type DecoderSnapshot, restoreSnapshot, snapshotOf } from './snapshot.js
 import type { DecodedRecord, DecodeErrorKind, DecodeResult } from './types.js';
 import { decodeV9 } from './v9.js';
 
+/** What the bounded state holds now. */
+export interface DecoderUsage {
+  exporters: number;
+  domains: number;
+  /** Estimated heap bytes of the templates (see `templateCost`). */
+  templateBytes: number;
+  pendingBytes: number;
+}
+
 /** The label under which exporters beyond `maxExporterSeries`, and forgotten ones, are counted together. */
 export const OTHER_EXPORTERS = 'other';
 
@@ -159,8 +168,7 @@ export class NetflowDecoder {
     return { ...this.budget.hits };
   }
 
-  /** What the bounded state holds now: exporters, domains, estimated template bytes, pending bytes. */
-  usage(): { exporters: number; domains: number; templateBytes: number; pendingBytes: number } {
+  usage(): DecoderUsage {
     const { domains, templateBytes, pendingBytes } = this.budget;
     return { exporters: this.exporters.size, domains, templateBytes, pendingBytes };
   }

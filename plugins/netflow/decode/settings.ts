@@ -29,6 +29,9 @@ export interface DecoderOptions {
   samplingRateOverrides?: Record<string, number>;
 }
 
+/** The options that bound what the decoder holds. */
+export type DecoderLimits = Omit<DecoderOptions, 'templateTtlMs' | 'samplingRateOverrides'>;
+
 /** `DecoderOptions` with their defaults, as every part of the decoder reads them. */
 export interface DecoderSettings {
   readonly templateTtlMs: number;
