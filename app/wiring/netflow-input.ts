@@ -1,8 +1,18 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DecoderLimits } from '../../plugins/netflow/decode/settings.js';
+import { snapshotJson } from '../../plugins/netflow/decode/snapshot.js';
 import { createNetflowSource, type NetflowSource } from '../../plugins/netflow/source.js';
 import { netflowSample } from '../../plugins/netflow/source-stats.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
@@ -11,6 +21,8 @@ import type { LocalNetworks } from '../../src/schema/locality.js';
 import { dataDirOf } from './paths.js';
 
 const SNAPSHOT_INTERVAL_MS = 30_000;
+/** A snapshot cut to its size bound is logged at most this often. */
+const SNAPSHOT_WARNING_INTERVAL_MS = 3_600_000;
 
 type Snapshot = Awaited<ReturnType<NetflowSource['snapshot']>>;
 
@@ -41,9 +53,21 @@ function decoderLimits(limits: FlowtrailConfig['inputs']['netflow']['limits']): 
   };
 }
 
-function loadSnapshot(file: string, logger: Logger): Snapshot | undefined {
+/**
+ * The snapshot saved by the last run; one larger than `maxBytes` (written before the bound, or not by flowtrail) is
+ * ignored, since parsing and compiling it costs many times its size (a 27 MB one took 1 GB).
+ */
+function loadSnapshot(file: string, maxBytes: number, logger: Logger): Snapshot | undefined {
   let text: string;
   try {
+    const { size } = statSync(file);
+    if (size > maxBytes) {
+      logger.warn(
+        { file, bytes: size, limit: 'inputs.netflow.limits.max_snapshot_bytes', value: maxBytes },
+        'ignoring a NetFlow template cache larger than inputs.netflow.limits.max_snapshot_bytes',
+      );
+      return undefined;
+    }
     text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
@@ -56,10 +80,17 @@ function loadSnapshot(file: string, logger: Logger): Snapshot | undefined {
   }
 }
 
-function saveSnapshot(file: string, snapshot: Snapshot): void {
+/** Writes `json` in place of `file` so that a reader, or a crash, sees the old content or the new, never a part. */
+function writeAtomically(file: string, json: string): void {
   mkdirSync(dirname(file), { recursive: true });
   const temporary = `${file}.tmp`;
-  writeFileSync(temporary, JSON.stringify(snapshot));
+  const fd = openSync(temporary, 'w');
+  try {
+    writeSync(fd, json);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(temporary, file);
 }
 
@@ -95,15 +126,26 @@ export function createNetflowInput(
       journal: netflow.journal.enabled
         ? { dir: join(dataDirOf(config), 'netflow', 'journal'), maxBytes: netflow.journal.max_bytes }
         : undefined,
-      snapshot: loadSnapshot(file, logger),
+      snapshot: loadSnapshot(file, netflow.limits.max_snapshot_bytes, logger),
       onListening,
     },
     { localNetworks },
   );
   if (metrics) metrics.netflow = () => netflowSample(source.stats(), netflow.limits.max_exporter_series);
+  let warnedAt = Number.NEGATIVE_INFINITY;
   const save = async () => {
     try {
-      saveSnapshot(file, await source.snapshot());
+      const maxBytes = netflow.limits.max_snapshot_bytes;
+      const { json, omitted } = snapshotJson(await source.snapshot(), maxBytes);
+      writeAtomically(file, json);
+      if (omitted > 0 && Date.now() - warnedAt >= SNAPSHOT_WARNING_INTERVAL_MS) {
+        warnedAt = Date.now();
+        logger.warn(
+          { file, omitted, limit: 'inputs.netflow.limits.max_snapshot_bytes', value: maxBytes },
+          'NetFlow template cache cut to inputs.netflow.limits.max_snapshot_bytes: the exporters left out ' +
+            'are decoded again once they resend their templates',
+        );
+      }
     } catch (err) {
       logger.warn({ file, err: (err as Error).message }, 'cannot save the NetFlow template cache');
     }

@@ -9,6 +9,7 @@ import {
   templateSet,
 } from '../../../test/support/netflow/ipfix.js';
 import { NetflowDecoder, OTHER_EXPORTERS } from './decoder.js';
+import { snapshotJson } from './snapshot.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -208,5 +209,30 @@ describe('exporter counters', () => {
       Array.from({ length: 200 }, (_, e) => (e % 7) + 1).reduce((a, b) => a + b, 0),
     );
     for (const [key, s] of Object.entries(stats)) if (key !== OTHER_EXPORTERS) expect(s.packets).toBe(7);
+  });
+});
+
+describe('saved state', () => {
+  it('writes at most the bytes allowed, keeping exporters in use and recently refreshed templates', () => {
+    const decoder = new NetflowDecoder();
+    decoder.decode(withTemplate(0, 1), '192.0.2.1', 2055, T0);
+    for (let i = 0; i < 500; i++) {
+      const unused = ipfixMessage(1, i, T0, [templateSet([{ id: 256, fields: manyFields(100, i) }])]);
+      decoder.decode(unused, '127.0.0.1', 1000 + i, T0 + i);
+    }
+    const snapshot = decoder.snapshot();
+    const whole = snapshotJson(snapshot, Number.POSITIVE_INFINITY);
+    expect(whole.omitted).toBe(0);
+    const { json, omitted } = snapshotJson(snapshot, 100_000);
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(100_000);
+    expect(Buffer.byteLength(whole.json)).toBeGreaterThan(500_000);
+    const kept = JSON.parse(json) as typeof snapshot;
+    expect(kept.exporters.length + omitted).toBe(501);
+    expect(kept.exporters[0]).toMatchObject({ address: '192.0.2.1', proven: true });
+    // The most recently refreshed of the others come next.
+    expect(kept.exporters[1].port).toBe(1499);
+    const restored = new NetflowDecoder();
+    restored.restore(kept, T0 + 1000);
+    expect(restored.decode(dataOnly(9), '192.0.2.1', 2055, T0 + 1000).records).toHaveLength(1);
   });
 });

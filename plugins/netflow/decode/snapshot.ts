@@ -32,7 +32,8 @@ export interface DecoderSnapshot {
 
 /**
  * What a restart needs of the exporters: their templates and sampling state. Exporters and domains holding neither
- * are left out, so that a flood of spoofed sources, or of empty domains, is not carried over to the next run.
+ * are left out, so that a flood of spoofed sources, or of empty domains, is not carried over to the next run;
+ * those holding templates that never decoded a record are restored as the first to give up their slot.
  */
 export function snapshotOf(exporters: Iterable<ExporterState>): DecoderSnapshot {
   const saved: DecoderSnapshot['exporters'] = [];
@@ -103,4 +104,36 @@ export function restoreSnapshot(
       }
     }
   }
+}
+
+function latestUpdate(exporter: DecoderSnapshot['exporters'][number]): number {
+  let latest = 0;
+  for (const domain of exporter.domains)
+    for (const template of domain.templates) latest = Math.max(latest, template.updatedAt);
+  return latest;
+}
+
+/**
+ * The snapshot as JSON of at most `maxBytes`: when it would be larger, exporters whose templates never decoded a
+ * record go first, then those whose templates were refreshed least recently; `omitted` says how many.
+ */
+export function snapshotJson(snapshot: DecoderSnapshot, maxBytes: number): { json: string; omitted: number } {
+  const ranked = snapshot.exporters
+    .map((exporter) => ({ exporter, latest: latestUpdate(exporter) }))
+    .sort(
+      (a, b) =>
+        Number(b.exporter.proven === true) - Number(a.exporter.proven === true) || b.latest - a.latest,
+    );
+  const head = `{"version":${snapshot.version},"exporters":[`;
+  const tail = ']}';
+  let bytes = head.length + tail.length;
+  const parts: string[] = [];
+  for (const { exporter } of ranked) {
+    const part = JSON.stringify(exporter);
+    const size = Buffer.byteLength(part) + (parts.length > 0 ? 1 : 0);
+    if (bytes + size > maxBytes) continue;
+    bytes += size;
+    parts.push(part);
+  }
+  return { json: head + parts.join(',') + tail, omitted: snapshot.exporters.length - parts.length };
 }
