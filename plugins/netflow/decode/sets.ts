@@ -141,6 +141,17 @@ export function addTemplate(
   replayPending(ctx, id);
 }
 
+/**
+ * A copy of its own memory. Small `Buffer.from` copies share 8 KiB pool slabs, and one kept set holds its whole slab:
+ * 27 MB of pending sets from 300 exporters kept RSS 170 MB higher that way, and the pending byte bound would not
+ * bound memory.
+ */
+function copyUnpooled(data: Buffer, s: number, e: number): Buffer {
+  const copy = Buffer.allocUnsafeSlow(e - s);
+  data.copy(copy, 0, s, e);
+  return copy;
+}
+
 function readDataSet(
   data: Buffer,
   s: number,
@@ -182,7 +193,7 @@ function readDataSet(
     {
       domainKey: domain.key,
       templateId,
-      data: Buffer.from(data.subarray(s, e)),
+      data: copyUnpooled(data, s, e),
       version: packet.version,
       domainId: packet.domainId,
       sequence: packet.sequence,
