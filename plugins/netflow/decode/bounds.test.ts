@@ -39,6 +39,10 @@ const withTemplate = (seq: number, records: number) =>
 const dataOnly = (seq: number, domain = 1) =>
   ipfixMessage(domain, seq, T0, [dataSet(256, [flowRecord(flow(seq))])]);
 
+function fromLoopback(d: NetflowDecoder, message: Buffer, port: number): void {
+  d.decode(message, '127.0.0.1', port, T0);
+}
+
 describe('exporter table', () => {
   it('a flood of spoofed sources displaces only its own kind: a new exporter is accepted, a busy one keeps its templates', () => {
     const decoder = new NetflowDecoder({ maxExporters: 100 });
@@ -81,6 +85,17 @@ describe('exporter table', () => {
     expect(decoder.usage().exporters).toBe(1);
     expect(decoder.usage().pendingBytes).toBe(0);
     expect(Object.keys(decoder.stats()).sort()).toEqual(['192.0.2.1:2055', OTHER_EXPORTERS]);
+  });
+
+  it('keeps no lockout across a restart: spoofed exporters saved with unused templates give up their slots', () => {
+    const first = new NetflowDecoder({ maxExporters: 1000 });
+    for (let i = 0; i < 1000; i++) fromLoopback(first, ipfixMessage(1, i, T0, [TEMPLATE]), 1024 + i);
+    expect(first.snapshot().exporters).toHaveLength(1000);
+    const second = new NetflowDecoder({ maxExporters: 1000 });
+    second.restore(JSON.parse(JSON.stringify(first.snapshot())), T0);
+    expect(second.usage().exporters).toBe(1000);
+    expect(second.decode(withTemplate(0, 2), '192.0.2.1', 2055, T0).records).toHaveLength(2);
+    expect(second.rejectedExporterPackets).toBe(0);
   });
 
   it('restores a snapshot within the bounds of the new run', () => {
