@@ -1,6 +1,6 @@
 import { DecoderBudget, type LimitHits } from './budget.js';
 import { ExporterState } from './exporter-state.js';
-import { type ExporterStats, emptyStats } from './exporter-stats.js';
+import { addStats, type ExporterStats, emptyStats } from './exporter-stats.js';
 import { decodeIpfix } from './ipfix.js';
 import { decodeLegacy, LEGACY_FORMATS } from './legacy.js';
 import { expirePending } from './pending.js';
@@ -23,10 +23,6 @@ export const OTHER_EXPORTERS = 'other';
 
 /** A slot holder's place in the eviction order is refreshed at most this often, not on every datagram. */
 const REORDER_MS = 1000;
-
-function addStats(into: ExporterStats, from: ExporterStats): void {
-  for (const key of Object.keys(from) as Array<keyof ExporterStats>) into[key] += from[key];
-}
 
 /**
  * NetFlow v1/v5/v7/v9 and IPFIX decoder: hands each datagram to its version's decoder (`legacy.ts`, `v9.ts`,
@@ -149,17 +145,30 @@ export class NetflowDecoder {
    * the forgotten ones summed under `OTHER_EXPORTERS`.
    */
   stats(): Record<string, ExporterStats> {
-    const result: Record<string, ExporterStats> = {};
-    let states = [...this.exporters];
-    const other = { ...this.forgotten };
     const max = this.settings.maxExporterSeries;
-    if (states.length > max) {
-      states.sort((a, b) => b[1].stats.packets - a[1].stats.packets);
-      for (const [, state] of states.slice(max)) addStats(other, state.stats);
-      states = states.slice(0, max);
+    const result: Record<string, ExporterStats> = {};
+    if (this.exporters.size <= max) {
+      for (const [key, state] of this.exporters) result[key] = { ...state.stats };
+      if (this.forgotten.packets > 0) result[OTHER_EXPORTERS] = { ...this.forgotten };
+      return result;
     }
-    for (const [key, state] of states) result[key] = { ...state.stats };
-    if (other.packets > 0) result[OTHER_EXPORTERS] = other;
+    // Pushed every 100 ms while datagrams flow, so with a full table it must stay cheap: one pass, no sort.
+    const top: ExporterState[] = [];
+    const other = { ...this.forgotten };
+    for (const state of this.exporters.values()) {
+      addStats(other, state.stats);
+      const packets = state.stats.packets;
+      if (top.length === max && packets <= top[max - 1].stats.packets) continue;
+      let i = top.length < max ? top.length : max - 1;
+      while (i > 0 && top[i - 1].stats.packets < packets) i--;
+      top.splice(i, 0, state);
+      if (top.length > max) top.pop();
+    }
+    for (const state of top) {
+      result[`${state.address}:${state.port}`] = { ...state.stats };
+      addStats(other, state.stats, -1);
+    }
+    result[OTHER_EXPORTERS] = other;
     return result;
   }
 

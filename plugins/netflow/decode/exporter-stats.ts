@@ -47,3 +47,27 @@ export function emptyStats(): ExporterStats {
     outOfOrder: 0,
   };
 }
+
+/**
+ * Adds (`sign` 1) or subtracts (-1) one exporter's counters; written out field by field because a loop over the
+ * keys made summing 10,000 exporters take 27 ms instead of well under one.
+ */
+export function addStats(into: ExporterStats, from: ExporterStats, sign: 1 | -1 = 1): void {
+  into.packets += sign * from.packets;
+  into.records += sign * from.records;
+  into.optionsRecords += sign * from.optionsRecords;
+  into.templates += sign * from.templates;
+  into.templateWithdrawals += sign * from.templateWithdrawals;
+  into.templatesRejected += sign * from.templatesRejected;
+  into.templatesExpired += sign * from.templatesExpired;
+  into.templateMisses += sign * from.templateMisses;
+  into.buffered += sign * from.buffered;
+  into.bufferedDecoded += sign * from.bufferedDecoded;
+  into.expired += sign * from.expired;
+  into.malformed += sign * from.malformed;
+  into.domainsRejected += sign * from.domainsRejected;
+  into.lostPackets += sign * from.lostPackets;
+  into.lostRecords += sign * from.lostRecords;
+  into.sequenceResets += sign * from.sequenceResets;
+  into.outOfOrder += sign * from.outOfOrder;
+}
