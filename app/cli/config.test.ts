@@ -24,8 +24,16 @@ describe('configuration', () => {
   it('parses durations and sizes', () => {
     const config = validateConfig({
       elasticsearch: { bulk: { flush_interval: '250ms', max_bytes: '512kb' }, retention: { flows: '7d' } },
-      inputs: { netflow: { template_timeout: '5m' } },
+      inputs: {
+        netflow: {
+          template_timeout: '5m',
+          limits: { max_pending_bytes: '8mb', exporter_idle_timeout: '2m' },
+        },
+      },
     });
+    expect(config.inputs.netflow.limits.max_pending_bytes).toBe(8 * 1024 * 1024);
+    expect(config.inputs.netflow.limits.exporter_idle_timeout).toBe(120_000);
+    expect(config.inputs.netflow.limits.max_exporters).toBe(10_000);
     expect(config.elasticsearch.bulk.flush_interval).toBe(250);
     expect(config.elasticsearch.bulk.max_bytes).toBe(512 * 1024);
     expect(config.elasticsearch.retention.flows).toBe(7 * 86_400_000);
@@ -40,6 +48,8 @@ describe('configuration', () => {
     [{ elasticsearch: { url: 'not a url' } }, /elasticsearch\.url: /],
     [{ elasticsearch: { password: 'x' } }, /elasticsearch\.username: a password needs a username/],
     [{ inputs: { netflw: {} } }, /inputs: unknown key "netflw"/],
+    [{ inputs: { netflow: { limits: { max_exporters: 0 } } } }, /inputs\.netflow\.limits\.max_exporters: /],
+    [{ inputs: { netflow: { limits: { max_template_bytes: 'lots' } } } }, /limits\.max_template_bytes: /],
     [{ elasticsearch: { namespace: 'Prod-1' } }, /elasticsearch\.namespace: lower-case/],
     [{ kibana: { url: 'kibana:5601' } }, /kibana\.url: /],
     [{ kibana: { space: 'Marketing Team' } }, /kibana\.space: a space id/],

@@ -1,7 +1,9 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
+import type { DecoderLimits } from '../../plugins/netflow/decode/settings.js';
+import { snapshotJson } from '../../plugins/netflow/decode/snapshot.js';
 import { createNetflowSource, type NetflowSource } from '../../plugins/netflow/source.js';
 import { netflowSample } from '../../plugins/netflow/source-stats.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
@@ -12,6 +14,8 @@ import { writeFileAtomic } from '../../src/util/disk.js';
 import { dataDirOf } from './paths.js';
 
 const SNAPSHOT_INTERVAL_MS = 30_000;
+/** A snapshot cut to its size bound is logged at most this often. */
+const SNAPSHOT_WARNING_INTERVAL_MS = 3_600_000;
 
 type Snapshot = Awaited<ReturnType<NetflowSource['snapshot']>>;
 
@@ -26,9 +30,37 @@ export interface NetflowInput {
   close(): Promise<void>;
 }
 
-function loadSnapshot(file: string, logger: Logger): Snapshot | undefined {
+function decoderLimits(limits: FlowtrailConfig['inputs']['netflow']['limits']): DecoderLimits {
+  return {
+    maxExporters: limits.max_exporters,
+    exporterIdleMs: limits.exporter_idle_timeout,
+    maxDomainsPerExporter: limits.max_domains_per_exporter,
+    maxDomains: limits.max_domains,
+    maxTemplatesPerExporter: limits.max_templates_per_exporter,
+    maxTemplatesPerDomain: limits.max_templates_per_domain,
+    maxTemplateFields: limits.max_template_fields,
+    maxTemplateBytes: limits.max_template_bytes,
+    maxPendingPerExporter: limits.max_pending_per_exporter,
+    maxPendingBytes: limits.max_pending_bytes,
+    maxExporterSeries: limits.max_exporter_series,
+  };
+}
+
+/**
+ * The snapshot saved by the last run; one larger than `maxBytes` (written before the bound, or not by flowtrail) is
+ * ignored, since parsing and compiling it costs many times its size (a 27 MB one took 1 GB).
+ */
+function loadSnapshot(file: string, maxBytes: number, logger: Logger): Snapshot | undefined {
   let text: string;
   try {
+    const { size } = statSync(file);
+    if (size > maxBytes) {
+      logger.warn(
+        { file, bytes: size, limit: 'inputs.netflow.limits.max_snapshot_bytes', value: maxBytes },
+        'ignoring a NetFlow template cache larger than inputs.netflow.limits.max_snapshot_bytes',
+      );
+      return undefined;
+    }
     text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
@@ -41,9 +73,10 @@ function loadSnapshot(file: string, logger: Logger): Snapshot | undefined {
   }
 }
 
-function saveSnapshot(file: string, snapshot: Snapshot): void {
+/** Writes `json` in place of `file` so that a reader, or a crash, sees the old content or the new, never a part. */
+function writeAtomically(file: string, json: string): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileAtomic(file, JSON.stringify(snapshot));
+  writeFileAtomic(file, json);
 }
 
 /**
@@ -74,6 +107,7 @@ export function createNetflowInput(
       allowedExporters: netflow.allowed_exporters,
       templateTimeoutMs: netflow.template_timeout,
       samplingOverrides: netflow.sampling_overrides,
+      limits: decoderLimits(netflow.limits),
       journal: netflow.journal.enabled
         ? {
             dir: join(dataDirOf(config), 'netflow', 'journal'),
@@ -81,17 +115,28 @@ export function createNetflowInput(
             minFreeBytes: netflow.journal.min_free_bytes,
           }
         : undefined,
-      snapshot: loadSnapshot(file, logger),
+      snapshot: loadSnapshot(file, netflow.limits.max_snapshot_bytes, logger),
       onListening,
     },
     { localNetworks },
   );
-  if (metrics) metrics.netflow = () => netflowSample(source.stats());
+  if (metrics) metrics.netflow = () => netflowSample(source.stats(), netflow.limits.max_exporter_series);
   // On a full disk every save fails until there is room: said once a minute, and tried again at the next save.
   const saveFailures = new LogThrottle();
+  let warnedAt = Number.NEGATIVE_INFINITY;
   const save = async () => {
     try {
-      saveSnapshot(file, await source.snapshot());
+      const maxBytes = netflow.limits.max_snapshot_bytes;
+      const { json, omitted } = snapshotJson(await source.snapshot(), maxBytes);
+      writeAtomically(file, json);
+      if (omitted > 0 && Date.now() - warnedAt >= SNAPSHOT_WARNING_INTERVAL_MS) {
+        warnedAt = Date.now();
+        logger.warn(
+          { file, omitted, limit: 'inputs.netflow.limits.max_snapshot_bytes', value: maxBytes },
+          'NetFlow template cache cut to inputs.netflow.limits.max_snapshot_bytes: the exporters left out ' +
+            'are decoded again once they resend their templates',
+        );
+      }
     } catch (err) {
       const suppressed = saveFailures.admit('save');
       if (suppressed !== undefined) {

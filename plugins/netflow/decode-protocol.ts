@@ -1,5 +1,7 @@
 /** Messages between the NetFlow source and its decode worker (`decode-worker.ts`). */
 import type { PackedBatch } from './datagram-batch.js';
+import { type LimitHits, noHits } from './decode/budget.js';
+import type { DecoderUsage } from './decode/decoder.js';
 import type { ExporterStats } from './decode/exporter-stats.js';
 import type { DecoderOptions } from './decode/settings.js';
 import type { DecoderSnapshot } from './decode/snapshot.js';
@@ -17,9 +19,19 @@ export interface DecodeStats {
   exporters: Record<string, ExporterStats>;
   /** Datagrams refused because too many exporters are tracked. */
   exporterLimit: number;
+  /** Exporters forgotten to make room for new ones. */
+  evictedExporters: number;
+  limitHits: LimitHits;
+  usage: DecoderUsage;
 }
 
-export const NO_DECODE_STATS: DecodeStats = { exporters: {}, exporterLimit: 0 };
+export const NO_DECODE_STATS: DecodeStats = {
+  exporters: {},
+  exporterLimit: 0,
+  evictedExporters: 0,
+  limitHits: noHits(),
+  usage: { exporters: 0, domains: 0, templateBytes: 0, pendingBytes: 0 },
+};
 
 export interface DecodeDeadLetter {
   origin: string;

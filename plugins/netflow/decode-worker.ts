@@ -73,7 +73,14 @@ class BatchDecoding {
   }
 
   private stats(): DecodeStats {
-    return { exporters: this.decoder.stats(), exporterLimit: this.decoder.rejectedExporterPackets };
+    const { decoder } = this;
+    return {
+      exporters: decoder.stats(),
+      exporterLimit: decoder.rejectedExporterPackets,
+      evictedExporters: decoder.evictedExporters,
+      limitHits: decoder.limitHits(),
+      usage: decoder.usage(),
+    };
   }
 
   private pushStats(): void {

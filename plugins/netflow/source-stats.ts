@@ -1,5 +1,8 @@
 import type { NetflowExporterSample, NetflowSample } from '../../src/observability/metrics.js';
+import type { LimitHits } from './decode/budget.js';
+import { type DecoderUsage, OTHER_EXPORTERS } from './decode/decoder.js';
 import type { ExporterStats } from './decode/exporter-stats.js';
+import { DECODER_DEFAULTS } from './decode/settings.js';
 
 export interface NetflowSourceStats {
   exporters: Record<string, ExporterStats>;
@@ -14,8 +17,14 @@ export interface NetflowSourceStats {
   queueOverflowByExporter: Record<string, number>;
   /** Datagrams the kernel dropped on the socket (receive buffer full); undefined before binding or off Linux. */
   kernelDrops?: number;
-  /** Datagrams refused because too many exporters are tracked. */
+  /** Datagrams refused because too many exporters are tracked (and none could give up its slot). */
   exporterLimit: number;
+  /** Exporters forgotten to make room for new ones. */
+  evictedExporters: number;
+  /** How often each of the decoder's bounds was hit. */
+  limitHits: LimitHits;
+  /** What the decoder holds now, against those bounds. */
+  decoderUsage: DecoderUsage;
   /** Datagrams that went through the journal, and the bytes in it not yet known to be written. */
   journaledPackets: number;
   journalBytes: number;
@@ -25,8 +34,19 @@ export interface NetflowSourceStats {
   reader?: 'native' | 'dgram';
 }
 
-/** The source's counters in the shape `/metrics` exports them (`Metrics.netflow`). */
-export function netflowSample(stats: NetflowSourceStats): NetflowSample {
+function datagrams(sample: Partial<NetflowExporterSample>): number {
+  return (sample.packets ?? 0) + (sample.notAllowed ?? 0) + (sample.queueOverflow ?? 0);
+}
+
+/**
+ * The source's counters in the shape `/metrics` exports them (`Metrics.netflow`), with at most `maxSeries`
+ * exporters by name, those that sent most, and the others summed under exporter `other`: a flood of spoofed
+ * sources then adds to one series instead of one per source.
+ */
+export function netflowSample(
+  stats: NetflowSourceStats,
+  maxSeries: number = DECODER_DEFAULTS.maxExporterSeries,
+): NetflowSample {
   const exporters: Record<string, Partial<NetflowExporterSample>> = {};
   for (const [exporter, s] of Object.entries(stats.exporters)) {
     exporters[exporter] = {
@@ -47,11 +67,27 @@ export function netflowSample(stats: NetflowSourceStats): NetflowSample {
   for (const [exporter, n] of Object.entries(stats.queueOverflowByExporter)) {
     exporters[exporter] = { ...exporters[exporter], queueOverflow: n };
   }
+  const ranked = Object.entries(exporters)
+    .filter(([exporter]) => exporter !== OTHER_EXPORTERS)
+    .sort((a, b) => datagrams(b[1]) - datagrams(a[1]));
+  const named: Record<string, Partial<NetflowExporterSample>> = {};
+  for (const [exporter, sample] of ranked.slice(0, maxSeries)) named[exporter] = sample;
+  const other: Partial<NetflowExporterSample> = { ...exporters[OTHER_EXPORTERS] };
+  for (const [, sample] of ranked.slice(maxSeries)) {
+    for (const [key, n] of Object.entries(sample) as Array<[keyof NetflowExporterSample, number]>) {
+      other[key] = (other[key] ?? 0) + n;
+    }
+  }
+  if (Object.keys(other).length > 0) named[OTHER_EXPORTERS] = other;
   return {
-    exporters,
+    exporters: named,
     kernelDrops: stats.kernelDrops,
     journaledPackets: stats.journaledPackets,
     journalBytes: stats.journalBytes,
     journalDropped: stats.journalDropped,
+    refusedExporterPackets: stats.exporterLimit,
+    evictedExporters: stats.evictedExporters,
+    limitHits: stats.limitHits,
+    decoderUsage: stats.decoderUsage,
   };
 }

@@ -6,11 +6,13 @@ import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { BatchPump } from './batch-pump.js';
 import { type BatchQueue, JournalQueue, MemoryQueue } from './batch-queue.js';
+import { type DecoderLimits, decoderSettings } from './decode/settings.js';
 import type { DecoderSnapshot } from './decode/snapshot.js';
 import { type DecodeInit, NO_DECODE_STATS } from './decode-protocol.js';
 import { DecodeWorkerHandle } from './decode-worker-handle.js';
 import { DropCounts } from './drop-counts.js';
 import { JournalReader, type JournalReaderTrouble } from './journal.js';
+import { LimitWarnings } from './limit-warnings.js';
 import { type NetflowReceiverKind, NO_RECEIVE_STATS, type ReceiveInit } from './receive-protocol.js';
 import { ReceiveWorkerHandle } from './receive-worker-handle.js';
 import type { NetflowSourceStats } from './source-stats.js';
@@ -37,8 +39,8 @@ export interface NetflowSourceOptions {
   templateTimeoutMs?: number;
   /** Sampling rate by exporter IP, overriding what the exporter announces. */
   samplingOverrides?: Record<string, number>;
-  maxTemplatesPerExporter?: number;
-  maxPendingPerExporter?: number;
+  /** What the decoder may hold (exporters, domains, templates, pending sets); see `DecoderOptions`. */
+  limits?: DecoderLimits;
   /** Datagrams per batch handed to the decode worker (a batch also goes after `BATCH_DELAY_MS`). Default 256. */
   batchSize?: number;
   /**
@@ -87,6 +89,8 @@ const MAX_UNWRITTEN_DOCS = 16_384;
 /** Batches appended to the journal but not yet in the file beyond which the disk is too slow and they are dropped. */
 const MAX_PENDING_JOURNAL_BYTES = 64 * 1024 * 1024;
 const EMPTY_SNAPSHOT: DecoderSnapshot = { version: 1, exporters: [] };
+/** How often the decoder's counters are looked at for bounds hit (which are logged at most once a minute). */
+const LIMIT_CHECK_MS = 1000;
 
 /** Sums two per-exporter counts. */
 function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
@@ -190,6 +194,8 @@ class UdpNetflowSource implements NetflowSource {
           this.memoryOverflow,
         );
     const pump = new BatchPump(queue, decoder, ctx, options.maxUnwrittenDocs ?? MAX_UNWRITTEN_DOCS);
+    const warnings = new LimitWarnings(decoderSettings(this.decodeInit().decoder), ctx.logger);
+    const checking = setInterval(() => warnings.check(decoder.stats), LIMIT_CHECK_MS).unref();
     try {
       await death.race(decoder.ready);
       pump.pump();
@@ -201,6 +207,7 @@ class UdpNetflowSource implements NetflowSource {
       // last batch.
       await death.race(receiver.close()).catch(() => {});
       pump.close();
+      clearInterval(checking);
       await death.race(decoder.close()).finally(() => {
         journal?.close();
         return Promise.all([decoder.terminate(), receiver.terminate()]);
@@ -220,6 +227,9 @@ class UdpNetflowSource implements NetflowSource {
       queueOverflowByExporter: addCounts(received.overflowByExporter, this.memoryOverflow.bySenderObject()),
       kernelDrops: this.receiver?.kernelDrops(),
       exporterLimit: decoded.exporterLimit,
+      evictedExporters: decoded.evictedExporters,
+      limitHits: decoded.limitHits,
+      decoderUsage: decoded.usage,
       journaledPackets: received.journaledPackets,
       journalBytes: this.journal?.bytes ?? 0,
       journalDropped: received.journalDropped as Record<string, number>,
@@ -235,10 +245,9 @@ class UdpNetflowSource implements NetflowSource {
     const { options } = this;
     return {
       decoder: {
+        ...options.limits,
         templateTtlMs: options.templateTimeoutMs,
         samplingRateOverrides: options.samplingOverrides,
-        maxTemplatesPerExporter: options.maxTemplatesPerExporter,
-        maxPendingPerExporter: options.maxPendingPerExporter,
       },
       // A run after an earlier one goes on from the state that one ended with.
       snapshot: this.decoder?.lastSnapshot ?? options.snapshot ?? EMPTY_SNAPSHOT,

@@ -120,6 +120,33 @@ const kibana = z
   .strict()
   .superRefine(checkCredentials);
 
+const count = z.number().int().positive();
+
+/**
+ * What the NetFlow decoder may hold, so that no traffic (spoofed sources, template bombs, a new domain per message)
+ * can exhaust its memory or lock real exporters out. Each bound hit is counted (`flowtrail_netflow_limit_hits_total`).
+ */
+const netflowLimits = z
+  .object({
+    max_exporters: count.default(10_000),
+    /** An exporter holding no template that sent nothing for this long gives up its slot. */
+    exporter_idle_timeout: duration.default(5 * 60_000),
+    max_domains_per_exporter: count.default(64),
+    max_domains: count.default(65_536),
+    max_templates_per_exporter: count.default(1024),
+    max_templates_per_domain: count.default(256),
+    max_template_fields: count.default(1024),
+    /** Estimated heap of all templates held. */
+    max_template_bytes: byteSize.default(64 * 1024 ** 2),
+    max_pending_per_exporter: count.default(64),
+    max_pending_bytes: byteSize.default(32 * 1024 ** 2),
+    /** Exporters named in /metrics, most packets first; the others add up as exporter="other". */
+    max_exporter_series: count.default(50),
+    /** templates.json: exporters whose templates were least recently refreshed are left out beyond it. */
+    max_snapshot_bytes: byteSize.default(16 * 1024 ** 2),
+  })
+  .strict();
+
 const netflow = z
   .object({
     enabled: z.boolean().default(true),
@@ -130,6 +157,7 @@ const netflow = z
     allowed_exporters: z.array(cidr).default([]),
     template_timeout: duration.default(30 * 60_000),
     sampling_overrides: z.record(z.string(), z.number().int().positive()).default({}),
+    limits: netflowLimits.prefault({}),
     /** Datagrams wait here while decoding or the outputs are behind, instead of being dropped. */
     journal: z
       .object({

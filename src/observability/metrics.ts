@@ -24,6 +24,13 @@ export interface NetflowSample {
   journalBytes?: number;
   /** Datagrams the journal refused or lost, by reason (journal_full, disk_full, disk_error, disk_slow). */
   journalDropped?: Record<string, number>;
+  /** Datagrams from new exporters refused because the exporter table was full of exporters in use. */
+  refusedExporterPackets?: number;
+  evictedExporters?: number;
+  /** How often each of the decoder's bounds was hit, by bound. */
+  limitHits?: Record<string, number>;
+  /** What the decoder holds now against its bounds. */
+  decoderUsage?: { exporters: number; domains: number; templateBytes: number; pendingBytes: number };
 }
 
 const NETFLOW_COUNTERS: Array<[keyof NetflowExporterSample, string, string]> = [
@@ -38,6 +45,13 @@ const NETFLOW_COUNTERS: Array<[keyof NetflowExporterSample, string, string]> = [
   ['sequenceResets', 'sequence_resets', 'Sequence jumps read as an exporter restart'],
   ['notAllowed', 'not_allowed_packets', 'Datagrams dropped because the exporter is not in allowed_exporters'],
   ['queueOverflow', 'queue_overflow_packets', 'Datagrams dropped because the decode queue was full'],
+];
+
+const NETFLOW_USAGE: Array<[keyof NonNullable<NetflowSample['decoderUsage']>, string, string]> = [
+  ['exporters', 'exporters', 'Exporters (ip:port) the NetFlow decoder tracks'],
+  ['domains', 'domains', 'Observation domains the NetFlow decoder tracks'],
+  ['templateBytes', 'template_bytes', 'Estimated heap bytes of the NetFlow templates held'],
+  ['pendingBytes', 'pending_bytes', 'Bytes of NetFlow data sets waiting for their templates'],
 ];
 
 /** Every metric flowtrail exports, on a registry of its own so that tests and embedded uses do not collide. */
@@ -165,6 +179,44 @@ export class Metrics {
         this.set(readNetflow()?.journalBytes ?? 0);
       },
     });
+    new Counter({
+      name: 'flowtrail_netflow_refused_exporter_packets_total',
+      help: 'Datagrams from new exporters refused because the exporter table was full of exporters with templates in use',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(readNetflow()?.refusedExporterPackets ?? 0);
+      },
+    });
+    new Counter({
+      name: 'flowtrail_netflow_evicted_exporters_total',
+      help: 'Exporters with no templates in use forgotten to make room for new ones when the exporter table was full',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(readNetflow()?.evictedExporters ?? 0);
+      },
+    });
+    new Counter({
+      name: 'flowtrail_netflow_limit_hits_total',
+      help: 'Times a bound of the NetFlow decoder was reached (inputs.netflow.limits), by bound',
+      labelNames: ['limit'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [limit, n] of Object.entries(readNetflow()?.limitHits ?? {})) this.inc({ limit }, n);
+      },
+    });
+    for (const [key, name, help] of NETFLOW_USAGE) {
+      new Gauge({
+        name: `flowtrail_netflow_${name}`,
+        help,
+        registers,
+        collect() {
+          this.set(readNetflow()?.decoderUsage?.[key] ?? 0);
+        },
+      });
+    }
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'flowtrail_' });
   }
 }

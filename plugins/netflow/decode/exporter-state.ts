@@ -1,5 +1,7 @@
+import { type DecoderBudget, type LimitName, templateCost } from './budget.js';
 import type { ExporterStats } from './exporter-stats.js';
 import { emptyStats } from './exporter-stats.js';
+import type { DecoderSettings } from './settings.js';
 import type { CompiledTemplate } from './template.js';
 
 /** A data set kept until its template arrives. */
@@ -43,6 +45,11 @@ export class DomainState {
     readonly version: number,
     readonly id: number,
   ) {}
+
+  /** Holds nothing an exporter would not send again with its next packet: losing it costs nothing. */
+  get disposable(): boolean {
+    return this.templates.size === 0 && this.samplerRates.size === 0 && this.systemInitMs < 0;
+  }
 }
 
 /** Largest forward jump still read as loss rather than an exporter restart. */
@@ -87,22 +94,114 @@ export class ExporterState {
   readonly stats: ExporterStats = emptyStats();
   readonly domains = new Map<number, DomainState>();
   readonly pending: PendingSet[] = [];
-  /** Templates over all domains, for the per-exporter cap. */
+  /** Templates over all domains, for the per-exporter cap, and their estimated heap bytes. */
   templateCount = 0;
+  templateBytes = 0;
+  /** Bytes of the data sets in `pending`. */
+  pendingBytes = 0;
+  /** When its last datagram arrived. */
+  lastSeen = 0;
+  /** Has had flow or options records decoded with its templates (in this run or the one it was restored from). */
+  proven = false;
 
   constructor(
     readonly address: string,
     readonly port: number,
+    readonly settings: DecoderSettings,
+    readonly budget: DecoderBudget,
   ) {}
 
-  domain(version: number, id: number): DomainState {
+  /**
+   * The domain, made when new within the bounds: when the exporter has as many as allowed, or all exporters
+   * have, a domain that holds nothing worth keeping makes room; otherwise undefined (counted).
+   */
+  domain(version: number, id: number): DomainState | undefined {
     // v9 and IPFIX from one exporter may share a numeric domain id but never their templates.
     const key = version * 4294967296 + id;
     let domain = this.domains.get(key);
-    if (!domain) {
-      domain = new DomainState(key, version, id);
-      this.domains.set(key, domain);
+    if (domain) return domain;
+    const { settings, budget } = this;
+    const full: LimitName | undefined =
+      this.domains.size >= settings.maxDomainsPerExporter
+        ? 'domains_per_exporter'
+        : budget.domains >= settings.maxDomains
+          ? 'domains'
+          : undefined;
+    if (full) {
+      budget.hits[full]++;
+      if (!this.dropDisposableDomain()) {
+        this.stats.domainsRejected++;
+        return undefined;
+      }
     }
+    domain = new DomainState(key, version, id);
+    this.domains.set(key, domain);
+    budget.domains++;
     return domain;
+  }
+
+  private dropDisposableDomain(): boolean {
+    for (const [key, domain] of this.domains) {
+      if (!domain.disposable) continue;
+      this.domains.delete(key);
+      this.budget.domains--;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Which bound keeps a template of `fieldCount` fields from being learnt as `id` of `domain`, if any (counted);
+   * an announcement that replaces a template of the same id frees what that one held.
+   */
+  refusesTemplate(domain: DomainState, id: number, fieldCount: number): LimitName | undefined {
+    const { settings, budget } = this;
+    const existing = domain.templates.get(id);
+    const freed = existing ? templateCost(existing.template.fields.length) : 0;
+    let refused: LimitName | undefined;
+    if (fieldCount > settings.maxTemplateFields) refused = 'template_fields';
+    else if (!existing && this.templateCount >= settings.maxTemplates) refused = 'templates_per_exporter';
+    else if (!existing && domain.templates.size >= settings.maxTemplatesPerDomain)
+      refused = 'templates_per_domain';
+    else if (budget.templateBytes - freed + templateCost(fieldCount) > settings.maxTemplateBytes)
+      refused = 'template_bytes';
+    if (refused) {
+      budget.hits[refused]++;
+      this.stats.templatesRejected++;
+    }
+    return refused;
+  }
+
+  putTemplate(domain: DomainState, entry: TemplateEntry): void {
+    this.dropTemplate(domain, entry.template.id);
+    const cost = templateCost(entry.template.fields.length);
+    domain.templates.set(entry.template.id, entry);
+    this.templateCount++;
+    this.templateBytes += cost;
+    this.budget.templateBytes += cost;
+  }
+
+  /** Forgets template `id` of `domain`; false when it did not have it. */
+  dropTemplate(domain: DomainState, id: number): boolean {
+    const entry = domain.templates.get(id);
+    if (!entry) return false;
+    const cost = templateCost(entry.template.fields.length);
+    domain.templates.delete(id);
+    this.templateCount--;
+    this.templateBytes -= cost;
+    this.budget.templateBytes -= cost;
+    return true;
+  }
+
+  /** Gives back what the exporter held of the shared bounds, when it is forgotten. */
+  release(): void {
+    this.budget.templateBytes -= this.templateBytes;
+    this.budget.pendingBytes -= this.pendingBytes;
+    this.budget.domains -= this.domains.size;
+    this.templateBytes = 0;
+    this.pendingBytes = 0;
+    this.templateCount = 0;
+    this.domains.clear();
+    this.pending.length = 0;
   }
 }

@@ -18,8 +18,7 @@ function withdraw(ctx: MessageContext, id: number): void {
   for (const templateId of ids) {
     const entry = domain.templates.get(templateId);
     if (!entry || (id === 3 && !entry.template.isOptions) || (id === 2 && entry.template.isOptions)) continue;
-    domain.templates.delete(templateId);
-    state.templateCount--;
+    state.dropTemplate(domain, templateId);
     state.stats.templateWithdrawals++;
   }
 }
@@ -92,6 +91,7 @@ export function decodeIpfix(
     const sequence = data.readUInt32BE(offset + 8);
     const domainId = data.readUInt32BE(offset + 12);
     const domain = state.domain(10, domainId);
+    if (!domain) return 'domain-limit';
     const ctx = messageContext(settings, state, domain, out, {
       version: 10,
       sequence,

@@ -117,6 +117,7 @@ export function decodeLegacy(
     const sequence = format.hasSequence ? data.readUInt32BE(offset + 16) : 0;
     const domainId = version === 5 ? data.readUInt16BE(offset + 20) : 0;
     const domain = state.domain(version, domainId);
+    if (!domain) return 'domain-limit';
     if (version === 5) {
       const interval = data.readUInt16BE(offset + 22) & 0x3fff;
       if (interval > 1) domain.defaultRate = interval;

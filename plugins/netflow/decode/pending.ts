@@ -1,6 +1,7 @@
 /**
  * The pending buffer: data sets that came before their template wait here, per exporter, a bounded number for a
- * bounded time, and are decoded as if on time once the template arrives.
+ * bounded time and within a bound of bytes over all exporters, and are decoded as if on time once the template
+ * arrives.
  */
 import type { ExporterState, PendingSet } from './exporter-state.js';
 import type { MessageContext } from './message.js';
@@ -11,12 +12,25 @@ import type { PacketInfo } from './types.js';
 /** Drops the exporter's buffered sets older than `ttlMs` at `now`. */
 export function expirePending(state: ExporterState, now: number, ttlMs: number): void {
   while (state.pending.length > 0 && now - state.pending[0].receivedAt > ttlMs) {
-    state.pending.shift();
+    dropOldest(state);
     state.stats.expired++;
   }
 }
 
-/** Keeps a set whose template is unknown, pushing out the oldest when the exporter has too many. */
+function dropOldest(state: ExporterState): void {
+  const set = state.pending.shift();
+  if (set) forget(state, set);
+}
+
+function forget(state: ExporterState, set: PendingSet): void {
+  state.pendingBytes -= set.data.length;
+  state.budget.pendingBytes -= set.data.length;
+}
+
+/**
+ * Keeps a set whose template is unknown, pushing out the exporter's oldest when it has too many, or when all
+ * exporters' sets fill the bytes allowed; when the exporter's own cannot make room, the set is dropped (counted).
+ */
 export function bufferSet(state: ExporterState, set: PendingSet, settings: DecoderSettings): void {
   expirePending(state, set.receivedAt, settings.pendingTtlMs);
   if (settings.maxPending <= 0) {
@@ -24,11 +38,26 @@ export function bufferSet(state: ExporterState, set: PendingSet, settings: Decod
     return;
   }
   const pending = state.pending;
+  const { budget } = state;
   if (pending.length >= settings.maxPending) {
-    pending.shift();
+    dropOldest(state);
     state.stats.expired++;
   }
+  const size = set.data.length;
+  if (budget.pendingBytes + size > settings.maxPendingBytes) {
+    budget.hits.pending_bytes++;
+    while (pending.length > 0 && budget.pendingBytes + size > settings.maxPendingBytes) {
+      dropOldest(state);
+      state.stats.expired++;
+    }
+    if (budget.pendingBytes + size > settings.maxPendingBytes) {
+      state.stats.expired++;
+      return;
+    }
+  }
   pending.push(set);
+  state.pendingBytes += size;
+  budget.pendingBytes += size;
   state.stats.buffered++;
 }
 
@@ -40,6 +69,7 @@ export function replayPending(ctx: MessageContext, templateId: number): void {
     const set = pending[i];
     if (set.domainKey !== domain.key || set.templateId !== templateId) continue;
     pending.splice(i--, 1);
+    forget(state, set);
     const entry = domain.templates.get(templateId);
     if (!entry) return;
     if (ctx.packet.receivedAt - set.receivedAt > settings.pendingTtlMs) {

@@ -130,15 +130,26 @@ export function addTemplate(
     existing.updatedAt = now;
     return;
   }
-  if (!existing && state.templateCount >= ctx.settings.maxTemplates) {
-    state.stats.templatesRejected++;
+  if (state.refusesTemplate(domain, id, fields.length)) {
+    // The exporter redefined the id: its data no longer fits the template held.
+    if (existing) state.dropTemplate(domain, id);
     return;
   }
   const template = compileTemplate(id, fields, scopeCount, isOptions, packet.version === 9);
-  domain.templates.set(id, { template, updatedAt: now });
-  if (!existing) state.templateCount++;
+  state.putTemplate(domain, { template, updatedAt: now });
   state.stats.templates++;
   replayPending(ctx, id);
+}
+
+/**
+ * A copy of its own memory. Small `Buffer.from` copies share 8 KiB pool slabs, and one kept set holds its whole slab:
+ * 27 MB of pending sets from 300 exporters kept RSS 170 MB higher that way, and the pending byte bound would not
+ * bound memory.
+ */
+function copyUnpooled(data: Buffer, s: number, e: number): Buffer {
+  const copy = Buffer.allocUnsafeSlow(e - s);
+  data.copy(copy, 0, s, e);
+  return copy;
 }
 
 function readDataSet(
@@ -152,8 +163,7 @@ function readDataSet(
   const { domain, state, packet, settings } = ctx;
   const entry = domain.templates.get(templateId);
   if (entry && packet.receivedAt - entry.updatedAt > settings.templateTtlMs) {
-    domain.templates.delete(templateId);
-    state.templateCount--;
+    state.dropTemplate(domain, templateId);
     state.stats.templatesExpired++;
   } else if (entry) {
     const override = settings.overrides.get(state.address);
@@ -183,7 +193,7 @@ function readDataSet(
     {
       domainKey: domain.key,
       templateId,
-      data: Buffer.from(data.subarray(s, e)),
+      data: copyUnpooled(data, s, e),
       version: packet.version,
       domainId: packet.domainId,
       sequence: packet.sequence,

@@ -36,7 +36,8 @@ export type DecodeErrorKind =
   | 'bad-count'
   | 'bad-set'
   | 'bad-template'
-  | 'exporter-limit';
+  | 'exporter-limit'
+  | 'domain-limit';
 
 export interface DecodeResult {
   records: DecodedRecord[];

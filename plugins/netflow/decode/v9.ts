@@ -59,6 +59,7 @@ export function decodeV9(
   const sequence = data.readUInt32BE(12);
   const domainId = data.readUInt32BE(16);
   const domain = state.domain(9, domainId);
+  if (!domain) return 'domain-limit';
   // The v9 header dates the export to the second only, and flow times hang off it. When the datagram
   // arrived within that second, its arrival is the better export time: flows keep their sub-second order
   // relative to other exporters (v5 and IPFIX timestamps carry the fraction themselves).
