@@ -3,6 +3,7 @@ import type { PackedBatch } from './datagram-batch.js';
 import type { ExporterStats } from './decode/exporter-stats.js';
 import type { DecoderOptions } from './decode/settings.js';
 import type { DecoderSnapshot } from './decode/snapshot.js';
+import type { CountsByReason } from './problem-counts.js';
 
 /** What the decode worker is started with. */
 export interface DecodeInit {
@@ -17,9 +18,19 @@ export interface DecodeStats {
   exporters: Record<string, ExporterStats>;
   /** Datagrams refused because too many exporters are tracked. */
   exporterLimit: number;
+  /** What the worker left out, by exporter and reason (see `DecodeProblems`). */
+  failedPackets: CountsByReason;
+  skippedRecords: CountsByReason;
+  deadLettersOverBudget: number;
 }
 
-export const NO_DECODE_STATS: DecodeStats = { exporters: {}, exporterLimit: 0 };
+export const NO_DECODE_STATS: DecodeStats = {
+  exporters: {},
+  exporterLimit: 0,
+  failedPackets: {},
+  skippedRecords: {},
+  deadLettersOverBudget: 0,
+};
 
 export interface DecodeDeadLetter {
   origin: string;

@@ -1,5 +1,6 @@
 import type { NetflowExporterSample, NetflowSample } from '../../src/observability/metrics.js';
 import type { ExporterStats } from './decode/exporter-stats.js';
+import type { CountsByReason } from './problem-counts.js';
 
 export interface NetflowSourceStats {
   exporters: Record<string, ExporterStats>;
@@ -16,6 +17,14 @@ export interface NetflowSourceStats {
   kernelDrops?: number;
   /** Datagrams refused because too many exporters are tracked. */
   exporterLimit: number;
+  /**
+   * By exporter and reason: datagrams of which nothing was kept (`error`: decoding threw; `quarantined`: in the
+   * batch a decode worker died on), and flow records left out of datagrams otherwise kept (`invalid-time`, `error`).
+   */
+  failedPackets: CountsByReason;
+  skippedRecords: CountsByReason;
+  /** Dead letters of those left out once the per-minute budget was spent. */
+  deadLettersOverBudget: number;
   /** Datagrams that went through the journal, and the bytes in it not yet known to be written. */
   journaledPackets: number;
   journalBytes: number;
@@ -47,6 +56,8 @@ export function netflowSample(stats: NetflowSourceStats): NetflowSample {
   }
   return {
     exporters,
+    failedPackets: stats.failedPackets,
+    skippedRecords: stats.skippedRecords,
     kernelDrops: stats.kernelDrops,
     journaledPackets: stats.journaledPackets,
     journalBytes: stats.journalBytes,
