@@ -33,6 +33,7 @@ export class DecodeWorkerHandle {
     init: DecodeInit,
     private readonly death: WorkerDeath,
     private readonly onResults: (results: DecodeResults) => void,
+    start: (init: DecodeInit) => Worker = startDecodeWorker,
   ) {
     this.latestSnapshot = init.snapshot;
     this.ready = new Promise<void>((resolve) => {
@@ -41,7 +42,7 @@ export class DecodeWorkerHandle {
     this.closed = new Promise<void>((resolve) => {
       this.onClosed = resolve;
     });
-    this.worker = startDecodeWorker(init);
+    this.worker = start(init);
     this.worker.on('message', (message: FromDecodeWorker) => this.handle(message));
     death.watch(this.worker, 'decode worker');
   }

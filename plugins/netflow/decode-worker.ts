@@ -128,12 +128,15 @@ class BatchDecoding {
   }
 }
 
-const init = workerDataFor<DecodeInit>(import.meta.url);
-if (init && parentPort) {
+/** The worker's code, on the thread it runs in. */
+export function runDecodeWorker(port: MessagePort, init: DecodeInit): void {
   try {
     setPriority(DECODE_NICE);
   } catch {
     // Not permitted or not supported here: decoding then competes with receiving as an equal.
   }
-  new BatchDecoding(parentPort, init).start();
+  new BatchDecoding(port, init).start();
 }
+
+const init = workerDataFor<DecodeInit>(import.meta.url);
+if (init && parentPort) runDecodeWorker(parentPort, init);

@@ -28,6 +28,8 @@ import { join } from 'node:path';
 const ENTRY_HEADER = 8;
 const SUFFIX = '.batches';
 const CURSOR = 'written.json';
+/** Positions of entries a decode worker died on (see `JournalReader.quarantine`). */
+const QUARANTINE = 'quarantine.json';
 /** The written position is saved at most this often while entries are released, and at `close`. */
 const CURSOR_INTERVAL_MS = 1000;
 
@@ -177,20 +179,33 @@ interface Segment {
   size: number;
 }
 
-interface Position {
+/** Where an entry starts: its segment and the byte offset in it. */
+export interface JournalPosition {
   seq: number;
   offset: number;
 }
 
+type Position = JournalPosition;
+
 export interface JournalEntry {
   buffer: ArrayBuffer;
   packets: number;
+  position: JournalPosition;
+  /** A decode worker died on this entry in an earlier run: it must not be decoded again. */
+  quarantined: boolean;
+}
+
+/** `000000000003:4096`: a journal position as logs and dead letters give it. */
+export function describePosition(position: JournalPosition): string {
+  return `${String(position.seq).padStart(12, '0')}:${position.offset}`;
 }
 
 /** The reading side, which also keeps the written position and deletes what is behind it. */
 export class JournalReader {
   private readonly segments: Segment[] = [];
   private readonly cursorFile: string;
+  private readonly quarantineFile: string;
+  private quarantined: JournalPosition[];
   private readFd: number | undefined;
   private reading: Position;
   /** The end of each entry read but not yet released, oldest first. */
@@ -205,6 +220,7 @@ export class JournalReader {
 
   constructor(private readonly dir: string) {
     this.cursorFile = join(dir, CURSOR);
+    this.quarantineFile = join(dir, QUARANTINE);
     mkdirSync(dir, { recursive: true });
     const cursor = this.loadCursor();
     let next = cursor.seq;
@@ -227,6 +243,20 @@ export class JournalReader {
     const first = this.segments[0];
     this.reading = first?.seq === cursor.seq ? { ...cursor } : { seq: first?.seq ?? next, offset: 0 };
     this.written = { ...this.reading };
+    // Entries behind the written position are never read again: their quarantine is over.
+    const listed = this.loadQuarantine();
+    this.quarantined = listed.filter((p) => !this.behindWritten(p));
+    if (this.quarantined.length !== listed.length) this.saveQuarantine();
+  }
+
+  /**
+   * A decode worker died while it had the entry at `position`: the next run skips it instead of dying on it in
+   * turn. Saved at once, since the process may be about to exit.
+   */
+  quarantine(position: JournalPosition): void {
+    if (this.isQuarantined(position)) return;
+    this.quarantined.push({ seq: position.seq, offset: position.offset });
+    this.saveQuarantine();
   }
 
   /** Bytes of segment files on disk. */
@@ -286,9 +316,15 @@ export class JournalReader {
       }
       const body = Buffer.allocUnsafeSlow(length);
       readSync(this.readFd, body, 0, length, this.reading.offset + ENTRY_HEADER);
+      const position = { ...this.reading };
       this.reading = { seq: segment.seq, offset: this.reading.offset + ENTRY_HEADER + length };
       this.unreleased.push({ ...this.reading });
-      return { buffer: body.buffer as ArrayBuffer, packets: header.readUInt32LE(4) };
+      return {
+        buffer: body.buffer as ArrayBuffer,
+        packets: header.readUInt32LE(4),
+        position,
+        quarantined: this.quarantined.length > 0 && this.isQuarantined(position),
+      };
     }
   }
 
@@ -322,6 +358,33 @@ export class JournalReader {
       // No cursor yet (first run), or one cut short: the journal is read from its first segment.
     }
     return { seq: 0, offset: 0 };
+  }
+
+  private isQuarantined(position: JournalPosition): boolean {
+    return this.quarantined.some((p) => p.seq === position.seq && p.offset === position.offset);
+  }
+
+  private behindWritten(position: JournalPosition): boolean {
+    const { written } = this;
+    return position.seq < written.seq || (position.seq === written.seq && position.offset < written.offset);
+  }
+
+  private loadQuarantine(): JournalPosition[] {
+    try {
+      const list = JSON.parse(readFileSync(this.quarantineFile, 'utf8')) as JournalPosition[];
+      return Array.isArray(list)
+        ? list.filter((p) => Number.isSafeInteger(p?.seq) && Number.isSafeInteger(p?.offset))
+        : [];
+    } catch {
+      // None yet, the usual case.
+      return [];
+    }
+  }
+
+  private saveQuarantine(): void {
+    const temporary = `${this.quarantineFile}.tmp`;
+    writeFileSync(temporary, JSON.stringify(this.quarantined));
+    renameSync(temporary, this.quarantineFile);
   }
 
   private saveCursor(): void {

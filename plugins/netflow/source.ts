@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { Worker } from 'node:worker_threads';
 import ipaddr from 'ipaddr.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
@@ -8,7 +9,8 @@ import type { DecoderSnapshot } from './decode/snapshot.js';
 import { type DecodeInit, NO_DECODE_STATS } from './decode-protocol.js';
 import { DecodeWorkerHandle } from './decode-worker-handle.js';
 import { DropCounts } from './drop-counts.js';
-import { JournalReader } from './journal.js';
+import { describePosition, JournalReader } from './journal.js';
+import { addCountsByReason } from './problem-counts.js';
 import { type NetflowReceiverKind, NO_RECEIVE_STATS, type ReceiveInit } from './receive-protocol.js';
 import { ReceiveWorkerHandle } from './receive-worker-handle.js';
 import type { NetflowSourceStats } from './source-stats.js';
@@ -59,6 +61,8 @@ export interface NetflowSourceOptions {
   journal?: { dir: string; maxBytes: number };
   /** Templates and sampling state learnt in an earlier run (see `NetflowSource.snapshot`). */
   snapshot?: DecoderSnapshot;
+  /** Starts the decode worker; tests give one that dies on a batch of their choosing. */
+  startDecodeWorker?: (init: DecodeInit) => Worker;
   onListening?: (address: AddressInfo) => void;
 }
 
@@ -113,6 +117,7 @@ class UdpNetflowSource implements NetflowSource {
   private journal: JournalReader | undefined;
   private receiver: ReceiveWorkerHandle | undefined;
   private decoder: DecodeWorkerHandle | undefined;
+  private pump: BatchPump | undefined;
 
   constructor(
     private readonly options: NetflowSourceOptions,
@@ -132,7 +137,12 @@ class UdpNetflowSource implements NetflowSource {
     }
     const death = new WorkerDeath();
     // The workers' callbacks reach `pump`, made below from the queue, only once they answer: after this turn.
-    const decoder = new DecodeWorkerHandle(this.decodeInit(), death, (results) => pump.results(results));
+    const decoder = new DecodeWorkerHandle(
+      this.decodeInit(),
+      death,
+      (results) => pump.results(results),
+      options.startDecodeWorker,
+    );
     this.decoder = decoder;
     const receiver = new ReceiveWorkerHandle(this.receiveInit(journal), death, {
       logger: ctx.logger,
@@ -148,6 +158,7 @@ class UdpNetflowSource implements NetflowSource {
           this.memoryOverflow,
         );
     const pump = new BatchPump(queue, decoder, ctx, options.maxUnwrittenDocs ?? MAX_UNWRITTEN_DOCS);
+    this.pump = pump;
     try {
       await death.race(decoder.ready);
       pump.pump();
@@ -159,10 +170,32 @@ class UdpNetflowSource implements NetflowSource {
       // last batch.
       await death.race(receiver.close()).catch(() => {});
       pump.close();
-      await death.race(decoder.close()).finally(() => {
+      await death.race(decoder.close()).finally(async () => {
+        // Once the workers have exited, every message the decode worker sent has been read (Node drains its port
+        // before 'exit'), so the pump knows which batch it died on.
+        await Promise.all([decoder.terminate(), receiver.terminate()]);
+        if (death.died === 'decode worker') this.quarantine(pump, journal, ctx);
         journal?.close();
-        return Promise.all([decoder.terminate(), receiver.terminate()]);
       });
+    }
+  }
+
+  /**
+   * The decode worker died (out of memory, a bug): the batch it was decoding goes to the journal's quarantine, so
+   * that the restart that reads the journal again skips it rather than dying on it once more.
+   */
+  private quarantine(pump: BatchPump, journal: JournalReader | undefined, ctx: SourceContext): void {
+    const position = pump.oldestInFlight();
+    if (position && journal) {
+      journal.quarantine(position);
+      ctx.logger.error(
+        { journal: describePosition(position) },
+        'netflow: the decode worker died on the batch at this journal position: it is quarantined, and the next start skips it',
+      );
+    } else {
+      ctx.logger.error(
+        'netflow: the decode worker died; the batch it was decoding, if any, is lost with it (no journal)',
+      );
     }
   }
 
@@ -178,7 +211,7 @@ class UdpNetflowSource implements NetflowSource {
       queueOverflowByExporter: addCounts(received.overflowByExporter, this.memoryOverflow.bySenderObject()),
       kernelDrops: this.receiver?.kernelDrops(),
       exporterLimit: decoded.exporterLimit,
-      failedPackets: decoded.failedPackets,
+      failedPackets: addCountsByReason(decoded.failedPackets, this.pump?.quarantined.toObject() ?? {}),
       skippedRecords: decoded.skippedRecords,
       deadLettersOverBudget: decoded.deadLettersOverBudget,
       journaledPackets: received.journaledPackets,
