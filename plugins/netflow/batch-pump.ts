@@ -33,7 +33,7 @@ export class BatchPump {
 
   constructor(
     private readonly queue: BatchQueue,
-    private readonly decoder: DecodeWorkerHandle,
+    private decoder: DecodeWorkerHandle,
     private readonly ctx: SourceContext,
     private readonly maxUnwrittenDocs: number,
   ) {}
@@ -67,7 +67,17 @@ export class BatchPump {
   }
 
   /**
-   * A batch a decode worker died on in an earlier run: its datagrams are counted and dead-lettered instead of
+   * A new decode worker replaces one that died: what the dead one had in flight is read again from the queue
+   * (`JournalReader.rewind`), so nothing counts as in flight any more.
+   */
+  replaceDecoder(decoder: DecodeWorkerHandle): void {
+    this.decoder = decoder;
+    this.inFlight = 0;
+    this.inFlightPositions.length = 0;
+  }
+
+  /**
+   * A batch a decode worker died on (in this run or an earlier one): its datagrams are counted and dead-lettered instead of
    * decoded, and it is released in its turn like a batch without documents.
    */
   private skip(batch: QueuedBatch): void {

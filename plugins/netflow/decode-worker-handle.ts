@@ -74,7 +74,12 @@ export class DecodeWorkerHandle {
   /** Resolves once the worker has decoded every batch sent before and reported its final state. */
   close(): Promise<void> {
     this.send({ type: 'close' });
-    return this.closed;
+    return this.death.race(this.closed);
+  }
+
+  /** Rejects once the worker has died, with what ended it. */
+  died(): Promise<never> {
+    return this.death.race(new Promise<never>(() => {}));
   }
 
   terminate(): Promise<number> {
@@ -101,6 +106,8 @@ export class DecodeWorkerHandle {
         this.latestStats = message.stats;
         break;
       case 'snapshot':
+        // Also what a worker started after this one died goes on from.
+        this.latestSnapshot = message.snapshot;
         this.snapshotRequests.get(message.id)?.(message.snapshot);
         this.snapshotRequests.delete(message.id);
         break;

@@ -328,6 +328,19 @@ export class JournalReader {
     }
   }
 
+  /**
+   * Reads again from `position`, an entry read but not released: what was read from there on went to a decode
+   * worker that died, and a new one gets it (the quarantined entry among it is skipped).
+   */
+  rewind(position: JournalPosition): void {
+    const at = this.unreleased.findIndex(
+      (end) => end.seq > position.seq || (end.seq === position.seq && end.offset > position.offset),
+    );
+    if (at >= 0) this.unreleased.splice(at);
+    this.closeReader();
+    this.reading = { seq: position.seq, offset: position.offset };
+  }
+
   /** The oldest entry read but not released is written. Returns the bytes of the segment files this deleted. */
   release(): number {
     const end = this.unreleased.shift();

@@ -44,6 +44,26 @@ function context(signal: AbortSignal, writeGate?: Promise<void>) {
   return { ctx, written, deadLetters, logLines };
 }
 
+const quarantineOf = (dir: string): Array<{ seq: number; offset: number }> =>
+  JSON.parse(readFileSync(join(dir, 'quarantine.json'), 'utf8'));
+
+const described = (p: { seq: number; offset: number }) => `${String(p.seq).padStart(12, '0')}:${p.offset}`;
+
+/** Sends `datagrams` in order from one socket; returns the exporter (ip:port) they came from. */
+async function send(port: number, datagrams: Buffer[]): Promise<string> {
+  const sender = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => sender.bind(0, '127.0.0.1', resolve));
+  for (const datagram of datagrams) {
+    await new Promise<void>((resolve, reject) =>
+      sender.send(datagram, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const exporter = `127.0.0.1:${sender.address().port}`;
+  sender.close();
+  return exporter;
+}
+
 function start(options: NetflowSourceOptions) {
   let listening: (port: number) => void = () => {};
   const port = new Promise<number>((resolve) => {
@@ -57,58 +77,31 @@ function start(options: NetflowSourceOptions) {
 }
 
 describeNeeding(fixturesMissing())('a decode worker that dies on a batch', () => {
-  it('quarantines the batch in the journal; the next start skips and counts it and decodes the rest', async () => {
-    const journal = { dir: mkdtempSync(join(tmpdir(), 'flowtrail-quarantine-')), maxBytes: 64 * 1024 * 1024 };
-    const lab = pcapPayloads(join(LAB_FLOWS, 'softflowd-v9.pcap')).map((p) => p.data);
-    const sent = [...lab.slice(0, 40), CRASH_DATAGRAM, ...lab.slice(40)];
+  const newJournal = () => ({
+    dir: mkdtempSync(join(tmpdir(), 'flowtrail-quarantine-')),
+    maxBytes: 64 * 1024 * 1024,
+  });
+  const lab = () => pcapPayloads(join(LAB_FLOWS, 'softflowd-v9.pcap')).map((p) => p.data);
 
-    // First run: the outputs write nothing at first, so decoding stops after a few batches and everything sent
-    // waits in the journal; then they write, decoding goes on, and the worker dies on the crash datagram.
-    let openWrites: () => void = () => {};
-    const writeGate = new Promise<void>((resolve) => {
-      openWrites = resolve;
-    });
-    const first = context(new AbortController().signal, writeGate);
-    const dying = start({ journal, maxUnwrittenDocs: 100, startDecodeWorker: startCrashingDecodeWorker });
-    const running = dying.source.run(first.ctx);
-    const collector = await dying.port;
-    const sender = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => sender.bind(0, '127.0.0.1', resolve));
-    for (const datagram of sent) {
-      await new Promise<void>((resolve, reject) =>
-        sender.send(datagram, collector, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
-      );
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const exporter = `127.0.0.1:${sender.address().port}`;
-    sender.close();
-    await until(() => dying.source.stats().journaledPackets === sent.length, 10_000);
-    expect(dying.source.stats().journaledPackets).toBe(sent.length);
-    // The templates learnt so far, as the collector saves them every 30 s (templates.json).
-    const snapshot = await dying.source.snapshot();
-    openWrites();
-    await expect(running).rejects.toThrow(`netflow: decode worker exited (code ${CRASH_EXIT_CODE})`);
-    const quarantined = JSON.parse(readFileSync(join(journal.dir, 'quarantine.json'), 'utf8'));
-    expect(quarantined).toHaveLength(1);
-    const position = `${String(quarantined[0].seq).padStart(12, '0')}:${quarantined[0].offset}`;
-    expect(first.logLines.filter((l) => /decode worker died/.test(l.msg))).toEqual([
-      expect.objectContaining({ journal: position }),
-    ]);
-
-    // Second run, with a worker that would die on the crash datagram again: it never gets it, which is skipped,
-    // counted and dead-lettered once.
+  it('is replaced while the source runs: the batch is quarantined and skipped, every other flow written', async () => {
+    const journal = newJournal();
+    const flows = lab();
     const controller = new AbortController();
-    const second = context(controller.signal);
-    const restarted = start({ journal, snapshot, startDecodeWorker: startCrashingDecodeWorker });
-    const runningAgain = restarted.source.run(second.ctx);
-    const ids = () => new Set([...first.written, ...second.written].map((r) => r.id));
-    await until(() => ids().size >= 2900, 20_000);
+    const run = context(controller.signal);
+    const { source, port } = start({ journal, startDecodeWorker: startCrashingDecodeWorker });
+    const running = source.run(run.ctx);
+    // Before a template datagram (see below), so that the new worker decodes everything after it at once.
+    const exporter = await send(await port, [...flows.slice(0, 48), CRASH_DATAGRAM, ...flows.slice(48)]);
+    await until(() => run.written.length >= 2900, 20_000);
     await sleep(200);
-    const stats = restarted.source.stats();
+    const stats = source.stats();
     controller.abort();
-    await runningAgain;
+    await running;
+    expect(new Set(run.written.map((r) => r.id)).size).toBe(2900);
+    const [quarantined] = quarantineOf(journal.dir);
+    const position = described(quarantined);
     expect(stats.failedPackets).toEqual({ [exporter]: { quarantined: 1 } });
-    expect(second.deadLetters).toEqual([
+    expect(run.deadLetters).toEqual([
       {
         plugin: 'netflow',
         origin: exporter,
@@ -116,16 +109,82 @@ describeNeeding(fixturesMissing())('a decode worker that dies on a batch', () =>
         raw: CRASH_DATAGRAM.toString('base64'),
       },
     ]);
-    expect(second.logLines.filter((l) => /skipping a batch/.test(l.msg))).toEqual([
-      expect.objectContaining({ journal: position }),
+    expect(run.logLines.map((l) => [l.msg, l.journal])).toEqual([
+      [expect.stringMatching(/decode worker died.*a new worker goes on/), position],
+      [expect.stringMatching(/skipping a batch/), position],
     ]);
-    expect(ids().size).toBe(2900);
+  }, 60_000);
 
-    // The quarantined batch is behind the written position now: a third start neither reads nor mentions it.
+  it('that dies too often ends the run; the next start skips the batch and decodes the rest', async () => {
+    const journal = newJournal();
+    const flows = lab();
+    // Each crash datagram comes before one of softflowd's template datagrams (every 16th), so that the worker
+    // started in place of a dead one learns the templates at once: data sets waiting for their template die with
+    // the worker that held them.
+    const sent = [
+      ...flows.slice(0, 16),
+      CRASH_DATAGRAM,
+      ...flows.slice(16, 32),
+      CRASH_DATAGRAM,
+      ...flows.slice(32, 48),
+      CRASH_DATAGRAM,
+      ...flows.slice(48, 64),
+      CRASH_DATAGRAM,
+      ...flows.slice(64),
+    ];
+    // The outputs write nothing at first, so decoding stops after a few batches and everything sent waits in the
+    // journal; then they write, decoding goes on, and the worker dies on each crash datagram: the fourth death
+    // within a minute ends the run.
+    let openWrites: () => void = () => {};
+    const writeGate = new Promise<void>((resolve) => {
+      openWrites = resolve;
+    });
+    const first = context(new AbortController().signal, writeGate);
+    const dying = start({ journal, maxUnwrittenDocs: 100, startDecodeWorker: startCrashingDecodeWorker });
+    const running = dying.source.run(first.ctx);
+    const exporter = await send(await dying.port, sent);
+    await until(() => dying.source.stats().journaledPackets === sent.length, 10_000);
+    expect(dying.source.stats().journaledPackets).toBe(sent.length);
+    openWrites();
+    await expect(running).rejects.toThrow(`netflow: decode worker exited (code ${CRASH_EXIT_CODE})`);
+    const positions = quarantineOf(journal.dir).map(described);
+    expect(positions).toHaveLength(4);
+    expect(dying.source.stats().failedPackets).toEqual({ [exporter]: { quarantined: 3 } });
+    expect(
+      first.logLines.filter((l) => /^netflow: the decode worker died/.test(l.msg)).map((l) => l.journal),
+    ).toEqual(positions);
+
+    // The next start, with a worker that would die on the crash datagram again: it never gets the fourth, which
+    // is skipped, counted and dead-lettered once.
+    const controller = new AbortController();
+    const second = context(controller.signal);
+    const restarted = start({ journal, startDecodeWorker: startCrashingDecodeWorker });
+    const runningAgain = restarted.source.run(second.ctx);
+    const ids = () => new Set([...first.written, ...second.written].map((r) => r.id));
+    await until(() => ids().size >= 2900, 20_000);
+    await sleep(200);
+    const stats = restarted.source.stats();
+    controller.abort();
+    await runningAgain;
+    expect(ids().size).toBe(2900);
+    expect(stats.failedPackets).toEqual({ [exporter]: { quarantined: 1 } });
+    expect(second.deadLetters).toEqual([
+      {
+        plugin: 'netflow',
+        origin: exporter,
+        reason: `netflow: quarantined: a decode worker died on the batch at journal ${positions[3]}`,
+        raw: CRASH_DATAGRAM.toString('base64'),
+      },
+    ]);
+    expect(second.logLines.filter((l) => /skipping a batch/.test(l.msg)).map((l) => l.journal)).toEqual([
+      positions[3],
+    ]);
+
+    // The quarantined batches are behind the written position now: a third start neither reads nor mentions them.
     const third = context(AbortSignal.timeout(500));
-    await start({ journal, snapshot }).source.run(third.ctx);
+    await start({ journal }).source.run(third.ctx);
     expect(third.written).toEqual([]);
     expect(third.logLines).toEqual([]);
-    expect(JSON.parse(readFileSync(join(journal.dir, 'quarantine.json'), 'utf8'))).toEqual([]);
+    expect(quarantineOf(journal.dir)).toEqual([]);
   }, 60_000);
 });

@@ -5,8 +5,9 @@ import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { BatchPump } from './batch-pump.js';
 import { type BatchQueue, JournalQueue, MemoryQueue } from './batch-queue.js';
+import type { ExporterStats } from './decode/exporter-stats.js';
 import type { DecoderSnapshot } from './decode/snapshot.js';
-import { type DecodeInit, NO_DECODE_STATS } from './decode-protocol.js';
+import { type DecodeInit, type DecodeStats, NO_DECODE_STATS } from './decode-protocol.js';
 import { DecodeWorkerHandle } from './decode-worker-handle.js';
 import { DropCounts } from './drop-counts.js';
 import { describePosition, JournalReader } from './journal.js';
@@ -84,6 +85,30 @@ const MAX_UNWRITTEN_DOCS = 16_384;
 /** Batches appended to the journal but not yet in the file beyond which the disk is too slow and they are dropped. */
 const MAX_PENDING_JOURNAL_BYTES = 64 * 1024 * 1024;
 const EMPTY_SNAPSHOT: DecoderSnapshot = { version: 1, exporters: [] };
+/**
+ * Decode workers started in place of dead ones per minute at most: one that dies again and again (out of memory on
+ * every batch, say) ends the run instead, so that the failure is seen.
+ */
+const MAX_DECODER_RESTARTS_PER_MINUTE = 3;
+
+/** The counters of a worker that died, added to those of the one that replaced it. */
+function addDecodeStats(a: DecodeStats, b: DecodeStats): DecodeStats {
+  const exporters: Record<string, ExporterStats> = { ...a.exporters };
+  for (const [exporter, stats] of Object.entries(b.exporters)) {
+    const sum = { ...(exporters[exporter] ?? stats) };
+    if (exporters[exporter]) {
+      for (const key of Object.keys(sum) as Array<keyof ExporterStats>) sum[key] += stats[key];
+    }
+    exporters[exporter] = sum;
+  }
+  return {
+    exporters,
+    exporterLimit: a.exporterLimit + b.exporterLimit,
+    failedPackets: addCountsByReason(a.failedPackets, b.failedPackets),
+    skippedRecords: addCountsByReason(a.skippedRecords, b.skippedRecords),
+    deadLettersOverBudget: a.deadLettersOverBudget + b.deadLettersOverBudget,
+  };
+}
 
 /** Sums two per-exporter counts. */
 function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
@@ -118,6 +143,10 @@ class UdpNetflowSource implements NetflowSource {
   private receiver: ReceiveWorkerHandle | undefined;
   private decoder: DecodeWorkerHandle | undefined;
   private pump: BatchPump | undefined;
+  /** Counters of decode workers that died and were replaced. */
+  private retiredStats = NO_DECODE_STATS;
+  private stopping = false;
+  private readonly restarts: number[] = [];
 
   constructor(
     private readonly options: NetflowSourceOptions,
@@ -136,13 +165,21 @@ class UdpNetflowSource implements NetflowSource {
       ctx.logger.info({ bytes: journal.bytes }, 'netflow: decoding what the last run had not written');
     }
     const death = new WorkerDeath();
+    this.stopping = false;
     // The workers' callbacks reach `pump`, made below from the queue, only once they answer: after this turn.
-    const decoder = new DecodeWorkerHandle(
-      this.decodeInit(),
-      death,
-      (results) => pump.results(results),
-      options.startDecodeWorker,
-    );
+    const startDecoder = (): DecodeWorkerHandle => {
+      const handle = new DecodeWorkerHandle(
+        this.decodeInit(),
+        new WorkerDeath(),
+        (results) => pump.results(results),
+        options.startDecodeWorker,
+      );
+      handle
+        .died()
+        .catch((err: Error) => this.decoderDied(handle, err, { ctx, journal, pump, death, startDecoder }));
+      return handle;
+    };
+    const decoder = startDecoder();
     this.decoder = decoder;
     const receiver = new ReceiveWorkerHandle(this.receiveInit(journal), death, {
       logger: ctx.logger,
@@ -160,24 +197,80 @@ class UdpNetflowSource implements NetflowSource {
     const pump = new BatchPump(queue, decoder, ctx, options.maxUnwrittenDocs ?? MAX_UNWRITTEN_DOCS);
     this.pump = pump;
     try {
-      await death.race(decoder.ready);
+      await death.race(Promise.race([decoder.ready, decoder.died()]));
       pump.pump();
       await death.race(receiver.bound);
       await death.race(aborted(ctx.signal));
     } finally {
+      this.stopping = true;
       // The receiver closes the socket and queues its last batch; what was read is still decoded and emitted,
       // but for the journal's backlog, which waits for the next run. The decode worker answers `closed` after the
       // last batch.
       await death.race(receiver.close()).catch(() => {});
       pump.close();
-      await death.race(decoder.close()).finally(async () => {
-        // Once the workers have exited, every message the decode worker sent has been read (Node drains its port
-        // before 'exit'), so the pump knows which batch it died on.
-        await Promise.all([decoder.terminate(), receiver.terminate()]);
-        if (death.died === 'decode worker') this.quarantine(pump, journal, ctx);
-        journal?.close();
-      });
+      const last = this.decoder as DecodeWorkerHandle;
+      let lastDied = false;
+      await death
+        .race(last.close())
+        .catch((err: unknown) => {
+          lastDied = true;
+          throw err;
+        })
+        .finally(async () => {
+          // Once the workers have exited, every message the decode worker sent has been read (Node drains its
+          // port before 'exit'), so the pump knows which batch it died on.
+          await Promise.all([last.terminate(), receiver.terminate()]);
+          if (lastDied || death.died === 'decode worker') this.quarantine(pump, journal, ctx);
+          journal?.close();
+        });
     }
+  }
+
+  /**
+   * A decode worker died while the source runs (out of memory, a bug): the batch it was decoding is quarantined,
+   * what it had in flight is read again from the journal, and a new worker goes on from the decoder's last
+   * snapshot. Without a journal nothing can be read again, and the run fails as it does when workers die too
+   * often.
+   */
+  private async decoderDied(
+    handle: DecodeWorkerHandle,
+    err: Error,
+    run: {
+      ctx: SourceContext;
+      journal: JournalReader | undefined;
+      pump: BatchPump;
+      death: WorkerDeath;
+      startDecoder: () => DecodeWorkerHandle;
+    },
+  ): Promise<void> {
+    // While stopping, `run` itself quarantines and fails.
+    if (this.stopping || handle !== this.decoder) return;
+    const { ctx, journal, pump, death } = run;
+    await handle.terminate();
+    if (this.stopping) return;
+    const now = Date.now();
+    while (this.restarts.length > 0 && now - this.restarts[0] >= 60_000) this.restarts.shift();
+    if (!journal || this.restarts.length >= MAX_DECODER_RESTARTS_PER_MINUTE) {
+      // `run` stops, and quarantines the batch as it does for a worker that dies while stopping.
+      death.fail('decode worker', err);
+      return;
+    }
+    this.restarts.push(now);
+    const position = pump.oldestInFlight();
+    if (position) {
+      journal.quarantine(position);
+      journal.rewind(position);
+    }
+    ctx.logger.error(
+      { err, journal: position ? describePosition(position) : undefined },
+      'netflow: the decode worker died; the batch it was decoding is quarantined and skipped, a new worker goes on',
+    );
+    // What the worker last reported, at most `STATS_INTERVAL_MS` old: a death loses the counts of its last moments.
+    this.retiredStats = addDecodeStats(this.retiredStats, handle.stats);
+    const next = run.startDecoder();
+    this.decoder = next;
+    pump.replaceDecoder(next);
+    pump.pump();
   }
 
   /**
@@ -201,7 +294,7 @@ class UdpNetflowSource implements NetflowSource {
 
   stats(): NetflowSourceStats {
     const received = this.receiver?.stats ?? NO_RECEIVE_STATS;
-    const decoded = this.decoder?.stats ?? NO_DECODE_STATS;
+    const decoded = addDecodeStats(this.retiredStats, this.decoder?.stats ?? NO_DECODE_STATS);
     return {
       exporters: decoded.exporters,
       received: received.received,

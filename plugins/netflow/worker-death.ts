@@ -23,7 +23,8 @@ export class WorkerDeath {
     worker.on('exit', (code) => this.fail(name, new Error(`netflow: ${name} exited (code ${code})`)));
   }
 
-  private fail(name: string, err: Error): void {
+  /** Fails the run as `name`'s death would. */
+  fail(name: string, err: Error): void {
     this.died ??= name;
     this.reject(err);
   }
