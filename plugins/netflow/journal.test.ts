@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -141,5 +141,35 @@ describe('datagram journal', () => {
     after.writer.append(batchOf(6, 50), 1);
     expect((await readAll(after)).map((e) => fillOf(e.buffer))).toEqual([5, 6]);
     expect(after.reader.tornBytes).toBe(18);
+  });
+
+  it('marks a quarantined entry when it is read again, and forgets it once it is behind the written position', async () => {
+    const dir = tempDir();
+    const first = open(dir);
+    for (let i = 0; i < 4; i++) first.writer.append(batchOf(i, 100), 1);
+    const entries = await readAll(first);
+    first.release();
+    // A worker died on the second entry while it also had the third: both are read again, the second marked.
+    first.reader.quarantine(entries[1].position);
+    first.reader.rewind(entries[1].position);
+    const again = await readAll(first);
+    expect(again.map((e) => [fillOf(e.buffer), e.quarantined])).toEqual([
+      [1, true],
+      [2, false],
+      [3, false],
+    ]);
+    await first.close();
+
+    // The next run starts at the second entry (the written position): it is still quarantined there.
+    const second = open(dir);
+    expect((await readAll(second)).map((e) => [fillOf(e.buffer), e.quarantined])).toEqual([
+      [1, true],
+      [2, false],
+      [3, false],
+    ]);
+    for (let i = 0; i < 3; i++) second.release();
+    await second.close();
+    open(dir).reader.close();
+    expect(JSON.parse(readFileSync(join(dir, 'quarantine.json'), 'utf8'))).toEqual([]);
   });
 });
