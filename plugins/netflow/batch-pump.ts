@@ -66,6 +66,10 @@ export class BatchPump {
     return this.inFlightPositions[0];
   }
 
+  get batchesInFlight(): number {
+    return this.inFlight;
+  }
+
   /**
    * A new decode worker replaces one that died: what the dead one had in flight is read again from the queue
    * (`JournalReader.rewind`), so nothing counts as in flight any more.

@@ -285,16 +285,20 @@ class UdpNetflowSource implements NetflowSource {
         { journal: describePosition(position) },
         'netflow: the decode worker died on the batch at this journal position: it is quarantined, and the next start skips it',
       );
-    } else {
+    } else if (pump.batchesInFlight > 0) {
       ctx.logger.error(
-        'netflow: the decode worker died; the batch it was decoding, if any, is lost with it (no journal)',
+        'netflow: the decode worker died; without a journal, the batch it was decoding is lost',
       );
+    } else {
+      ctx.logger.error('netflow: the decode worker died between batches');
     }
   }
 
   stats(): NetflowSourceStats {
     const received = this.receiver?.stats ?? NO_RECEIVE_STATS;
-    const decoded = addDecodeStats(this.retiredStats, this.decoder?.stats ?? NO_DECODE_STATS);
+    const current = this.decoder?.stats ?? NO_DECODE_STATS;
+    const decoded =
+      this.retiredStats === NO_DECODE_STATS ? current : addDecodeStats(this.retiredStats, current);
     return {
       exporters: decoded.exporters,
       received: received.received,
