@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { expect, it } from 'vitest';
+import { Metrics } from '../../src/observability/metrics.js';
 import type { DeadLetterEntry, PipelineRecord, SourceContext } from '../../src/pipeline/types.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import {
@@ -14,6 +15,7 @@ import {
 import { LAB_FLOWS, pcapPayloads } from '../../test/support/netflow/fixtures.js';
 import { describeNeeding, fixturesMissing } from '../../test/support/requirements.js';
 import { createNetflowSource, type NetflowSourceOptions } from './source.js';
+import { netflowSample } from './source-stats.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -101,6 +103,11 @@ describeNeeding(fixturesMissing())('a decode worker that dies on a batch', () =>
     const [quarantined] = quarantineOf(journal.dir);
     const position = described(quarantined);
     expect(stats.failedPackets).toEqual({ [exporter]: { quarantined: 1 } });
+    const metrics = new Metrics();
+    metrics.netflow = () => netflowSample(stats);
+    expect(await metrics.registry.metrics()).toContain(
+      `flowtrail_netflow_failed_packets_total{exporter="${exporter}",reason="quarantined"} 1`,
+    );
     expect(run.deadLetters).toEqual([
       {
         plugin: 'netflow',
