@@ -1,8 +1,15 @@
 import type { PackedBatch } from './datagram-batch.js';
 import type { DecodedBatch } from './decode-protocol.js';
 import type { DropCounts } from './drop-counts.js';
-import type { JournalReader } from './journal.js';
+import type { JournalPosition, JournalReader } from './journal.js';
 import type { BatchArrival } from './receive-protocol.js';
+
+/** A batch as the queue hands it out: from the journal, with where it is there. */
+export interface QueuedBatch extends PackedBatch {
+  position?: JournalPosition;
+  /** A decode worker died on it in an earlier run (see `JournalReader.quarantine`): it is skipped, not decoded. */
+  quarantined?: boolean;
+}
 
 /** Batches the receiving worker queued and the decode worker has not had yet, oldest first. */
 export interface BatchQueue {
@@ -12,7 +19,7 @@ export interface BatchQueue {
    * The oldest batch not handed to the decode worker yet, if any. Once `closing`, only those that would otherwise
    * be lost: the journal keeps the rest for the next run.
    */
-  next(closing: boolean): PackedBatch | undefined;
+  next(closing: boolean): QueuedBatch | undefined;
   /** The decode worker is done with a batch; returns what to do once its documents are written, if anything. */
   decoded(done: DecodedBatch): (() => void) | undefined;
 }
@@ -36,7 +43,7 @@ export class JournalQueue implements BatchQueue {
     }
   }
 
-  next(closing: boolean): PackedBatch | undefined {
+  next(closing: boolean): QueuedBatch | undefined {
     return closing ? undefined : this.reader.read();
   }
 

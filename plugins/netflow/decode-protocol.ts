@@ -5,6 +5,7 @@ import type { DecoderUsage } from './decode/decoder.js';
 import type { ExporterStats } from './decode/exporter-stats.js';
 import type { DecoderOptions } from './decode/settings.js';
 import type { DecoderSnapshot } from './decode/snapshot.js';
+import type { CountsByReason } from './problem-counts.js';
 
 /** What the decode worker is started with. */
 export interface DecodeInit {
@@ -23,6 +24,10 @@ export interface DecodeStats {
   evictedExporters: number;
   limitHits: LimitHits;
   usage: DecoderUsage;
+  /** What the worker left out, by exporter and reason (see `DecodeProblems`). */
+  failedPackets: CountsByReason;
+  skippedRecords: CountsByReason;
+  deadLettersOverBudget: number;
 }
 
 export const NO_DECODE_STATS: DecodeStats = {
@@ -31,6 +36,9 @@ export const NO_DECODE_STATS: DecodeStats = {
   evictedExporters: 0,
   limitHits: noHits(),
   usage: { exporters: 0, domains: 0, templateBytes: 0, pendingBytes: 0 },
+  failedPackets: {},
+  skippedRecords: {},
+  deadLettersOverBudget: 0,
 };
 
 export interface DecodeDeadLetter {

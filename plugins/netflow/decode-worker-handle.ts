@@ -33,6 +33,7 @@ export class DecodeWorkerHandle {
     init: DecodeInit,
     private readonly death: WorkerDeath,
     private readonly onResults: (results: DecodeResults) => void,
+    start: (init: DecodeInit) => Worker = startDecodeWorker,
   ) {
     this.latestSnapshot = init.snapshot;
     this.ready = new Promise<void>((resolve) => {
@@ -41,7 +42,7 @@ export class DecodeWorkerHandle {
     this.closed = new Promise<void>((resolve) => {
       this.onClosed = resolve;
     });
-    this.worker = startDecodeWorker(init);
+    this.worker = start(init);
     this.worker.on('message', (message: FromDecodeWorker) => this.handle(message));
     death.watch(this.worker, 'decode worker');
   }
@@ -73,7 +74,12 @@ export class DecodeWorkerHandle {
   /** Resolves once the worker has decoded every batch sent before and reported its final state. */
   close(): Promise<void> {
     this.send({ type: 'close' });
-    return this.closed;
+    return this.death.race(this.closed);
+  }
+
+  /** Rejects once the worker has died, with what ended it. */
+  died(): Promise<never> {
+    return this.death.race(new Promise<never>(() => {}));
   }
 
   terminate(): Promise<number> {
@@ -100,6 +106,8 @@ export class DecodeWorkerHandle {
         this.latestStats = message.stats;
         break;
       case 'snapshot':
+        // Also what a worker started after this one died goes on from.
+        this.latestSnapshot = message.snapshot;
         this.snapshotRequests.get(message.id)?.(message.snapshot);
         this.snapshotRequests.delete(message.id);
         break;

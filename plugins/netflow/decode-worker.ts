@@ -5,20 +5,18 @@
  */
 import { setPriority } from 'node:os';
 import { type MessagePort, parentPort, type Worker } from 'node:worker_threads';
-import { toFlowRecord } from '../../src/schema/flow.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { startWorker, workerDataFor } from '../../src/util/worker.js';
 import { readDatagramBatch } from './datagram-batch.js';
+import { DatagramDecoding, type DecodedDocuments } from './datagram-decoding.js';
 import { NetflowDecoder } from './decode/decoder.js';
 import type {
-  DecodeDeadLetter,
   DecodedBatch,
   DecodeInit,
   DecodeStats,
   FromDecodeWorker,
   ToDecodeWorker,
 } from './decode-protocol.js';
-import { produce } from './producer.js';
 
 /** Counters are pushed at most this often while batches flow, and once more this long after the last batch. */
 const STATS_INTERVAL_MS = 100;
@@ -47,7 +45,7 @@ export function startDecodeWorker(init: DecodeInit): Worker {
 /** The worker's side: decodes the batches it is sent, and answers with documents, counters and snapshots. */
 class BatchDecoding {
   private readonly decoder: NetflowDecoder;
-  private readonly localNetworks: LocalNetworks;
+  private readonly decoding: DatagramDecoding;
   private readonly expiry: NodeJS.Timeout;
   private statsPushedAt = 0;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -58,7 +56,7 @@ class BatchDecoding {
   ) {
     this.decoder = new NetflowDecoder(init.decoder);
     this.decoder.restore(init.snapshot);
-    this.localNetworks = new LocalNetworks(init.localNetworks);
+    this.decoding = new DatagramDecoding(this.decoder, new LocalNetworks(init.localNetworks));
     this.expiry = setInterval(() => this.decoder.expire(), EXPIRE_INTERVAL_MS);
     this.expiry.unref();
   }
@@ -80,6 +78,7 @@ class BatchDecoding {
       evictedExporters: decoder.evictedExporters,
       limitHits: decoder.limitHits(),
       usage: decoder.usage(),
+      ...this.decoding.problems(),
     };
   }
 
@@ -107,11 +106,8 @@ class BatchDecoding {
   }
 
   private decodeBatch(buffer: ArrayBuffer, packets: number): void {
-    const { decoder, localNetworks } = this;
-    let datasets: string[] = [];
-    let ids: string[] = [];
-    let jsons: string[] = [];
-    let deadLetters: DecodeDeadLetter[] = [];
+    const { decoding } = this;
+    let out: DecodedDocuments = { datasets: [], ids: [], jsons: [], deadLetters: [] };
     const now = Date.now();
     const postPart = (done?: DecodedBatch) => {
       const due = done !== undefined && now - this.statsPushedAt >= STATS_INTERVAL_MS;
@@ -119,34 +115,15 @@ class BatchDecoding {
       this.post({
         type: 'results',
         done,
-        datasets,
-        ids,
-        jsons,
-        deadLetters,
+        ...out,
         stats: due ? this.stats() : undefined,
       });
-      datasets = [];
-      ids = [];
-      jsons = [];
-      deadLetters = [];
+      out = { datasets: [], ids: [], jsons: [], deadLetters: [] };
       return due;
     };
-    readDatagramBatch(buffer, ({ data, address, port: exporterPort, receivedAt }) => {
-      const { records, error } = decoder.decode(data, address, exporterPort, receivedAt);
-      if (error) {
-        deadLetters.push({
-          origin: `${address}:${exporterPort}`,
-          reason: `netflow: ${error}`,
-          raw: data.toString('base64'),
-        });
-      }
-      for (const facts of produce(records).flows) {
-        const record = toFlowRecord(facts, { localNetworks, now });
-        datasets.push(record.dataset);
-        ids.push(record.id);
-        jsons.push(record.json);
-      }
-      if (jsons.length >= RESULT_PART_DOCS) postPart();
+    readDatagramBatch(buffer, (datagram) => {
+      decoding.decode(datagram, now, out);
+      if (out.jsons.length >= RESULT_PART_DOCS) postPart();
     });
     const due = postPart({ packets, bytes: buffer.byteLength });
     // A trailing push, so that the counters read after a burst are exact once decoding has caught up.
@@ -155,12 +132,15 @@ class BatchDecoding {
   }
 }
 
-const init = workerDataFor<DecodeInit>(import.meta.url);
-if (init && parentPort) {
+/** The worker's code, on the thread it runs in. */
+export function runDecodeWorker(port: MessagePort, init: DecodeInit): void {
   try {
     setPriority(DECODE_NICE);
   } catch {
     // Not permitted or not supported here: decoding then competes with receiving as an equal.
   }
-  new BatchDecoding(parentPort, init).start();
+  new BatchDecoding(port, init).start();
 }
+
+const init = workerDataFor<DecodeInit>(import.meta.url);
+if (init && parentPort) runDecodeWorker(parentPort, init);

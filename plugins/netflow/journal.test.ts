@@ -299,4 +299,34 @@ describe('datagram journal', () => {
     expect(third.reader.cursorUnreadable).toBe(false);
     expect(third.reader.bytes).toBe(0);
   });
+
+  it('marks a quarantined entry when it is read again, and forgets it once it is behind the written position', async () => {
+    const dir = tempDir();
+    const first = open(dir);
+    for (let i = 0; i < 4; i++) first.writer.append(batchOf(i, 100), 1);
+    const entries = await readAll(first);
+    first.release();
+    // A worker died on the second entry while it also had the third: both are read again, the second marked.
+    first.reader.quarantine(entries[1].position);
+    first.reader.rewind(entries[1].position);
+    const again = await readAll(first);
+    expect(again.map((e) => [fillOf(e.buffer), e.quarantined])).toEqual([
+      [1, true],
+      [2, false],
+      [3, false],
+    ]);
+    await first.close();
+
+    // The next run starts at the second entry (the written position): it is still quarantined there.
+    const second = open(dir);
+    expect((await readAll(second)).map((e) => [fillOf(e.buffer), e.quarantined])).toEqual([
+      [1, true],
+      [2, false],
+      [3, false],
+    ]);
+    for (let i = 0; i < 3; i++) second.release();
+    await second.close();
+    open(dir).reader.close();
+    expect(JSON.parse(readFileSync(join(dir, 'quarantine.json'), 'utf8'))).toEqual([]);
+  });
 });

@@ -35,6 +35,8 @@ import { FreeSpace, writeFileAtomic } from '../../src/util/disk.js';
 const ENTRY_HEADER = 8;
 const SUFFIX = '.batches';
 const CURSOR = 'written.json';
+/** Positions of entries a decode worker died on (see `JournalReader.quarantine`). */
+const QUARANTINE = 'quarantine.json';
 /** The written position is saved at most this often while entries are released, and at `close`. */
 const CURSOR_INTERVAL_MS = 1000;
 
@@ -275,20 +277,33 @@ interface Segment {
   size: number;
 }
 
-interface Position {
+/** Where an entry starts: its segment and the byte offset in it. */
+export interface JournalPosition {
   seq: number;
   offset: number;
 }
 
+type Position = JournalPosition;
+
 export interface JournalEntry {
   buffer: ArrayBuffer;
   packets: number;
+  position: JournalPosition;
+  /** A decode worker died on this entry in an earlier run: it must not be decoded again. */
+  quarantined: boolean;
+}
+
+/** `000000000003:4096`: a journal position as logs and dead letters give it. */
+export function describePosition(position: JournalPosition): string {
+  return `${String(position.seq).padStart(12, '0')}:${position.offset}`;
 }
 
 /** What the reader could not do on disk; it goes on, and says so here. */
 export type JournalReaderTrouble =
   /** The cursor could not be saved: it is saved again later, and a restart meanwhile re-reads from an older one. */
   | { type: 'cursor-not-saved'; err: Error }
+  /** The list of entries a decode worker died on could not be saved; this run skips them all the same. */
+  | { type: 'quarantine-not-saved'; err: Error }
   /** A segment behind the cursor could not be deleted; the next start deletes it. */
   | { type: 'segment-not-deleted'; path: string; err: Error }
   /** Bytes of a segment that could not be read as whole entries (torn by a crash, or an I/O error) were skipped. */
@@ -302,6 +317,8 @@ export interface JournalReaderOptions {
 export class JournalReader {
   private readonly segments: Segment[] = [];
   private readonly cursorFile: string;
+  private readonly quarantineFile: string;
+  private quarantined: JournalPosition[];
   private readFd: number | undefined;
   private reading: Position;
   /** The end of each entry read but not yet released, oldest first. */
@@ -328,6 +345,7 @@ export class JournalReader {
   ) {
     this.onTrouble = options.onTrouble ?? (() => {});
     this.cursorFile = join(dir, CURSOR);
+    this.quarantineFile = join(dir, QUARANTINE);
     mkdirSync(dir, { recursive: true });
     rmSync(`${this.cursorFile}.tmp`, { force: true });
     const cursor = this.loadCursor();
@@ -356,6 +374,20 @@ export class JournalReader {
     const first = this.segments[0];
     this.reading = first?.seq === start.seq ? { ...start } : { seq: first?.seq ?? next, offset: 0 };
     this.written = { ...this.reading };
+    // Entries behind the written position are never read again: their quarantine is over.
+    const listed = this.loadQuarantine();
+    this.quarantined = listed.filter((p) => !this.behindWritten(p));
+    if (this.quarantined.length !== listed.length) this.saveQuarantine();
+  }
+
+  /**
+   * A decode worker died while it had the entry at `position`: the next run skips it instead of dying on it in
+   * turn. Saved at once, since the process may be about to exit.
+   */
+  quarantine(position: JournalPosition): void {
+    if (this.isQuarantined(position)) return;
+    this.quarantined.push({ seq: position.seq, offset: position.offset });
+    this.saveQuarantine();
   }
 
   /** Bytes of segment files on disk. */
@@ -414,6 +446,19 @@ export class JournalReader {
     }
   }
 
+  /**
+   * Reads again from `position`, an entry read but not released: what was read from there on went to a decode
+   * worker that died, and a new one gets it (the quarantined entry among it is skipped).
+   */
+  rewind(position: JournalPosition): void {
+    const at = this.unreleased.findIndex(
+      (end) => end.seq > position.seq || (end.seq === position.seq && end.offset > position.offset),
+    );
+    if (at >= 0) this.unreleased.splice(at);
+    this.closeReader();
+    this.reading = { seq: position.seq, offset: position.offset };
+  }
+
   /** The oldest entry read but not released is written. Returns the bytes of the segment files this deleted. */
   release(): number {
     const end = this.unreleased.shift();
@@ -469,9 +514,15 @@ export class JournalReader {
     const body = Buffer.allocUnsafeSlow(length);
     if (readSync(this.readFd, body, 0, length, this.reading.offset + ENTRY_HEADER) !== length)
       return undefined;
+    const position = { ...this.reading };
     this.reading = { seq: segment.seq, offset: this.reading.offset + ENTRY_HEADER + length };
     this.unreleased.push({ ...this.reading });
-    return { buffer: body.buffer as ArrayBuffer, packets: header.readUInt32LE(4) };
+    return {
+      buffer: body.buffer as ArrayBuffer,
+      packets: header.readUInt32LE(4),
+      position,
+      quarantined: this.quarantined.length > 0 && this.isQuarantined(position),
+    };
   }
 
   /** Counts the `left` bytes of the segment from the reading position as unreadable and moves past them. */
@@ -507,6 +558,36 @@ export class JournalReader {
       // Cut short or not ours: reported as `cursorUnreadable`.
     }
     return undefined;
+  }
+
+  private isQuarantined(position: JournalPosition): boolean {
+    return this.quarantined.some((p) => p.seq === position.seq && p.offset === position.offset);
+  }
+
+  private behindWritten(position: JournalPosition): boolean {
+    const { written } = this;
+    return position.seq < written.seq || (position.seq === written.seq && position.offset < written.offset);
+  }
+
+  private loadQuarantine(): JournalPosition[] {
+    try {
+      const list = JSON.parse(readFileSync(this.quarantineFile, 'utf8')) as JournalPosition[];
+      return Array.isArray(list)
+        ? list.filter((p) => Number.isSafeInteger(p?.seq) && Number.isSafeInteger(p?.offset))
+        : [];
+    } catch {
+      // None yet, the usual case.
+      return [];
+    }
+  }
+
+  private saveQuarantine(): void {
+    try {
+      writeFileAtomic(this.quarantineFile, JSON.stringify(this.quarantined));
+    } catch (err) {
+      // This run still skips the entries; only a restart before the next save would meet them again.
+      this.onTrouble({ type: 'quarantine-not-saved', err: err as Error });
+    }
   }
 
   private saveCursor(): void {

@@ -20,6 +20,8 @@ export interface DecodedPayloads {
   /** Payloads rejected in whole or part, in input order. */
   errors: Array<{ exporter: string; port: number; index: number; error: DecodeErrorKind }>;
   addressless: number;
+  /** Flow records left out for a time no document can hold (see `ProducedRecords.invalidTime`). */
+  invalidTime: number;
   stats: Record<string, ExporterStats>;
   decoder: NetflowDecoder;
 }
@@ -33,7 +35,15 @@ export function decodePayloads(
   options: DecoderOptions | NetflowDecoder = {},
 ): DecodedPayloads {
   const decoder = options instanceof NetflowDecoder ? options : new NetflowDecoder(options);
-  const result: DecodedPayloads = { flows: [], options: [], errors: [], addressless: 0, stats: {}, decoder };
+  const result: DecodedPayloads = {
+    flows: [],
+    options: [],
+    errors: [],
+    addressless: 0,
+    invalidTime: 0,
+    stats: {},
+    decoder,
+  };
   payloads.forEach((payload, index) => {
     const { records, error } = decoder.decode(
       payload.data,
@@ -46,6 +56,7 @@ export function decodePayloads(
     for (const flow of produced.flows) result.flows.push(flow);
     for (const option of produced.options) result.options.push(option);
     result.addressless += produced.addressless;
+    result.invalidTime += produced.invalidTime;
   });
   result.stats = decoder.stats();
   return result;

@@ -1,4 +1,4 @@
-import type { FlowFacts } from '../../src/schema/flow.js';
+import { type FlowFacts, isFlowTime } from '../../src/schema/flow.js';
 import { jsonNumber, jsonString, RawJson } from '../../src/schema/json.js';
 import { type CompiledTemplate, FIELD_DATE, FIELD_PADDING, type FieldValue } from './decode/template.js';
 import type { DecodedRecord, PacketInfo } from './decode/types.js';
@@ -19,7 +19,15 @@ export interface ProducedRecords {
   options: NetflowOptionsRecord[];
   /** Flow records that name no source/destination address (NAT pool events, exporter counters sent as data). */
   addressless: number;
+  /**
+   * Flow records left out because a start or end time is outside what a document can hold (`isFlowTime`): a
+   * corrupted datagram, or an exporter whose clock or time fields are wrong.
+   */
+  invalidTime: number;
 }
+
+/** Why `toFlowFacts` made no flow of a data record. */
+export type NoFlow = 'addressless' | 'invalid-time';
 
 const TWO_32 = 4294967296;
 const ICMP = 1;
@@ -66,7 +74,8 @@ function fromUptime(p: PacketInfo, value: number | undefined): number | undefine
   return base + Math.round((p.exportTime - base) / TWO_32) * TWO_32;
 }
 
-function flowTimes(r: DecodedRecord): { start?: number; end?: number } {
+/** The record's start and end, or undefined when either is not a time a flow document can hold. */
+function flowTimes(r: DecodedRecord): { start?: number; end?: number } | undefined {
   const v = r.values;
   const at = r.template.at;
   const p = r.packet;
@@ -95,6 +104,8 @@ function flowTimes(r: DecodedRecord): { start?: number; end?: number } {
   }
   // Records without any time (NAT events, some firewalls) are dated by the export that carried them.
   if (start === undefined && end === undefined) end = p.exportTime;
+  if ((start !== undefined && !isFlowTime(start)) || (end !== undefined && !isFlowTime(end)))
+    return undefined;
   return { start, end };
 }
 
@@ -195,14 +206,17 @@ function icmpTypeCode(
   return undefined;
 }
 
-/** A decoded data record as flow facts; undefined when it names no addresses. */
-export function toFlowFacts(r: DecodedRecord): FlowFacts | undefined {
+/** A decoded data record as flow facts, or why it makes none. */
+export function toFlowFacts(r: DecodedRecord): FlowFacts | NoFlow {
   const v = r.values;
   const t = r.template;
   const at = t.at;
   const sourceIp = str(v, at.srcIpv4) ?? str(v, at.srcIpv6);
   const destinationIp = str(v, at.dstIpv4) ?? str(v, at.dstIpv6);
-  if (sourceIp === undefined || destinationIp === undefined) return undefined;
+  if (sourceIp === undefined || destinationIp === undefined) return 'addressless';
+  const times = flowTimes(r);
+  if (times === undefined) return 'invalid-time';
+  const { start, end } = times;
   const p = r.packet;
   const rate = r.samplingRate;
   const protocol = num(v, at.protocol) ?? 0;
@@ -221,7 +235,6 @@ export function toFlowFacts(r: DecodedRecord): FlowFacts | undefined {
     fillFields(t, v, 0, v.length, netflow);
     if (rate !== 1) netflow.sampling_rate = rate;
   }
-  const { start, end } = flowTimes(r);
   // Only defined properties are set (deleting undefined ones afterwards made every object a slow dictionary).
   const facts: FlowFacts = {
     module: 'netflow',
@@ -286,14 +299,16 @@ export function produce(records: DecodedRecord[]): ProducedRecords {
   const flows: FlowFacts[] = [];
   const options: NetflowOptionsRecord[] = [];
   let addressless = 0;
+  let invalidTime = 0;
   for (const r of records) {
     if (r.template.isOptions) {
       options.push(toOptionsRecord(r));
       continue;
     }
     const facts = toFlowFacts(r);
-    if (facts) flows.push(facts);
-    else addressless++;
+    if (facts === 'addressless') addressless++;
+    else if (facts === 'invalid-time') invalidTime++;
+    else flows.push(facts);
   }
-  return { flows, options, addressless };
+  return { flows, options, addressless, invalidTime };
 }

@@ -19,9 +19,14 @@ function sourceStats(exporters: number, notAllowed: number) {
     journaledPackets: 0,
     journalBytes: 0,
     journalDropped: {},
+    failedPackets: {} as Record<string, Record<string, number>>,
+    skippedRecords: { '10.0.0.249:10999': { 'invalid-time': 2 } },
+    deadLettersOverBudget: 0,
   };
   for (let i = 0; i < exporters; i++)
     stats.exporters[`10.0.0.${i % 250}:${1000 + i}`] = { ...emptyStats(), packets: i + 1 };
+  // The quietest exporters are the ones that failed: their problems belong to "other" too.
+  for (let i = 0; i < 1000; i++) stats.failedPackets[`10.0.0.${i % 250}:${1000 + i}`] = { error: 1 };
   for (let i = 0; i < notAllowed; i++) stats.notAllowedByExporter[`192.0.2.1:${2000 + i}`] = 1;
   return stats;
 }
@@ -41,6 +46,10 @@ describe('NetFlow metric series', () => {
     const total = packets.reduce((n, l) => n + Number(l.split(' ')[1]), 0);
     expect(total).toBe((10_000 * 10_001) / 2);
     expect(text).toContain('flowtrail_netflow_not_allowed_packets_total{exporter="other"} 1000');
+    expect(text).toContain('flowtrail_netflow_failed_packets_total{exporter="other",reason="error"} 1000');
+    expect(text).toContain(
+      'flowtrail_netflow_skipped_records_total{exporter="10.0.0.249:10999",reason="invalid-time"} 2',
+    );
     // Every per-exporter metric stays within the same 21 labels.
     expect(new Set(series.map((l) => l.match(/exporter="([^"]+)"/)?.[1])).size).toBe(21);
     expect(text).toContain('flowtrail_netflow_refused_exporter_packets_total 7');

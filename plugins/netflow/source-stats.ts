@@ -3,6 +3,7 @@ import type { LimitHits } from './decode/budget.js';
 import { type DecoderUsage, OTHER_EXPORTERS } from './decode/decoder.js';
 import type { ExporterStats } from './decode/exporter-stats.js';
 import { DECODER_DEFAULTS } from './decode/settings.js';
+import type { CountsByReason } from './problem-counts.js';
 
 export interface NetflowSourceStats {
   exporters: Record<string, ExporterStats>;
@@ -25,6 +26,14 @@ export interface NetflowSourceStats {
   limitHits: LimitHits;
   /** What the decoder holds now, against those bounds. */
   decoderUsage: DecoderUsage;
+  /**
+   * By exporter and reason: datagrams of which nothing was kept (`error`: decoding threw; `quarantined`: in the
+   * batch a decode worker died on), and flow records left out of datagrams otherwise kept (`invalid-time`, `error`).
+   */
+  failedPackets: CountsByReason;
+  skippedRecords: CountsByReason;
+  /** Dead letters of those left out once the per-minute budget was spent. */
+  deadLettersOverBudget: number;
   /** Datagrams that went through the journal, and the bytes in it not yet known to be written. */
   journaledPackets: number;
   journalBytes: number;
@@ -81,6 +90,8 @@ export function netflowSample(
   if (Object.keys(other).length > 0) named[OTHER_EXPORTERS] = other;
   return {
     exporters: named,
+    failedPackets: namedOrOther(stats.failedPackets, named),
+    skippedRecords: namedOrOther(stats.skippedRecords, named),
     kernelDrops: stats.kernelDrops,
     journaledPackets: stats.journaledPackets,
     journalBytes: stats.journalBytes,
@@ -90,4 +101,16 @@ export function netflowSample(
     limitHits: stats.limitHits,
     decoderUsage: stats.decoderUsage,
   };
+}
+
+/** Problem counts of exporters that have no series of their own summed under "other", as their other counters are. */
+function namedOrOther(counts: CountsByReason, named: Record<string, unknown>): CountsByReason {
+  const folded: CountsByReason = {};
+  for (const [exporter, reasons] of Object.entries(counts)) {
+    const key = exporter in named ? exporter : OTHER_EXPORTERS;
+    const into = folded[key] ?? {};
+    folded[key] = into;
+    for (const [reason, n] of Object.entries(reasons)) into[reason] = (into[reason] ?? 0) + n;
+  }
+  return folded;
 }

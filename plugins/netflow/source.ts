@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { Worker } from 'node:worker_threads';
 import ipaddr from 'ipaddr.js';
 import type { Logger } from 'pino';
 import { LogThrottle } from '../../src/observability/throttle.js';
@@ -6,13 +7,16 @@ import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { BatchPump } from './batch-pump.js';
 import { type BatchQueue, JournalQueue, MemoryQueue } from './batch-queue.js';
+import type { LimitHits, LimitName } from './decode/budget.js';
+import type { ExporterStats } from './decode/exporter-stats.js';
 import { type DecoderLimits, decoderSettings } from './decode/settings.js';
 import type { DecoderSnapshot } from './decode/snapshot.js';
-import { type DecodeInit, NO_DECODE_STATS } from './decode-protocol.js';
+import { type DecodeInit, type DecodeStats, NO_DECODE_STATS } from './decode-protocol.js';
 import { DecodeWorkerHandle } from './decode-worker-handle.js';
 import { DropCounts } from './drop-counts.js';
-import { JournalReader, type JournalReaderTrouble } from './journal.js';
+import { describePosition, JournalReader, type JournalReaderTrouble } from './journal.js';
 import { LimitWarnings } from './limit-warnings.js';
+import { addCountsByReason } from './problem-counts.js';
 import { type NetflowReceiverKind, NO_RECEIVE_STATS, type ReceiveInit } from './receive-protocol.js';
 import { ReceiveWorkerHandle } from './receive-worker-handle.js';
 import type { NetflowSourceStats } from './source-stats.js';
@@ -68,6 +72,8 @@ export interface NetflowSourceOptions {
   };
   /** Templates and sampling state learnt in an earlier run (see `NetflowSource.snapshot`). */
   snapshot?: DecoderSnapshot;
+  /** Starts the decode worker; tests give one that dies on a batch of their choosing. */
+  startDecodeWorker?: (init: DecodeInit) => Worker;
   onListening?: (address: AddressInfo) => void;
 }
 
@@ -91,6 +97,36 @@ const MAX_PENDING_JOURNAL_BYTES = 64 * 1024 * 1024;
 const EMPTY_SNAPSHOT: DecoderSnapshot = { version: 1, exporters: [] };
 /** How often the decoder's counters are looked at for bounds hit (which are logged at most once a minute). */
 const LIMIT_CHECK_MS = 1000;
+/**
+ * Decode workers started in place of dead ones per minute at most: one that dies again and again (out of memory on
+ * every batch, say) ends the run instead, so that the failure is seen.
+ */
+const MAX_DECODER_RESTARTS_PER_MINUTE = 3;
+
+/** The counters of a worker that died, added to those of the one that replaced it. */
+function addDecodeStats(a: DecodeStats, b: DecodeStats): DecodeStats {
+  const exporters: Record<string, ExporterStats> = { ...a.exporters };
+  for (const [exporter, stats] of Object.entries(b.exporters)) {
+    const sum = { ...(exporters[exporter] ?? stats) };
+    if (exporters[exporter]) {
+      for (const key of Object.keys(sum) as Array<keyof ExporterStats>) sum[key] += stats[key];
+    }
+    exporters[exporter] = sum;
+  }
+  return {
+    exporters,
+    exporterLimit: a.exporterLimit + b.exporterLimit,
+    evictedExporters: a.evictedExporters + b.evictedExporters,
+    limitHits: Object.fromEntries(
+      Object.entries(a.limitHits).map(([limit, n]) => [limit, n + b.limitHits[limit as LimitName]]),
+    ) as LimitHits,
+    // What the decoder holds now is what the live worker holds.
+    usage: b.usage,
+    failedPackets: addCountsByReason(a.failedPackets, b.failedPackets),
+    skippedRecords: addCountsByReason(a.skippedRecords, b.skippedRecords),
+    deadLettersOverBudget: a.deadLettersOverBudget + b.deadLettersOverBudget,
+  };
+}
 
 /** Sums two per-exporter counts. */
 function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
@@ -151,6 +187,11 @@ class UdpNetflowSource implements NetflowSource {
   private journal: JournalReader | undefined;
   private receiver: ReceiveWorkerHandle | undefined;
   private decoder: DecodeWorkerHandle | undefined;
+  private pump: BatchPump | undefined;
+  /** Counters of decode workers that died and were replaced. */
+  private retiredStats = NO_DECODE_STATS;
+  private stopping = false;
+  private readonly restarts: number[] = [];
 
   constructor(
     private readonly options: NetflowSourceOptions,
@@ -177,8 +218,21 @@ class UdpNetflowSource implements NetflowSource {
       ctx.logger.info({ bytes: journal.bytes }, 'netflow: decoding what the last run had not written');
     }
     const death = new WorkerDeath();
+    this.stopping = false;
     // The workers' callbacks reach `pump`, made below from the queue, only once they answer: after this turn.
-    const decoder = new DecodeWorkerHandle(this.decodeInit(), death, (results) => pump.results(results));
+    const startDecoder = (): DecodeWorkerHandle => {
+      const handle = new DecodeWorkerHandle(
+        this.decodeInit(),
+        new WorkerDeath(),
+        (results) => pump.results(results),
+        options.startDecodeWorker,
+      );
+      handle
+        .died()
+        .catch((err: Error) => this.decoderDied(handle, err, { ctx, journal, pump, death, startDecoder }));
+      return handle;
+    };
+    const decoder = startDecoder();
     this.decoder = decoder;
     const receiver = new ReceiveWorkerHandle(this.receiveInit(journal), death, {
       logger: ctx.logger,
@@ -194,30 +248,118 @@ class UdpNetflowSource implements NetflowSource {
           this.memoryOverflow,
         );
     const pump = new BatchPump(queue, decoder, ctx, options.maxUnwrittenDocs ?? MAX_UNWRITTEN_DOCS);
+    this.pump = pump;
     const warnings = new LimitWarnings(decoderSettings(this.decodeInit().decoder), ctx.logger);
-    const checking = setInterval(() => warnings.check(decoder.stats), LIMIT_CHECK_MS).unref();
+    // The live worker's counters with those of any it replaced, so that hits are not seen twice after a restart.
+    const checking = setInterval(() => warnings.check(this.decodedStats()), LIMIT_CHECK_MS).unref();
     try {
-      await death.race(decoder.ready);
+      await death.race(Promise.race([decoder.ready, decoder.died()]));
       pump.pump();
       await death.race(receiver.bound);
       await death.race(aborted(ctx.signal));
     } finally {
+      this.stopping = true;
       // The receiver closes the socket and queues its last batch; what was read is still decoded and emitted,
       // but for the journal's backlog, which waits for the next run. The decode worker answers `closed` after the
       // last batch.
       await death.race(receiver.close()).catch(() => {});
       pump.close();
       clearInterval(checking);
-      await death.race(decoder.close()).finally(() => {
-        journal?.close();
-        return Promise.all([decoder.terminate(), receiver.terminate()]);
-      });
+      const last = this.decoder as DecodeWorkerHandle;
+      let lastDied = false;
+      await death
+        .race(last.close())
+        .catch((err: unknown) => {
+          lastDied = true;
+          throw err;
+        })
+        .finally(async () => {
+          // Once the workers have exited, every message the decode worker sent has been read (Node drains its
+          // port before 'exit'), so the pump knows which batch it died on.
+          await Promise.all([last.terminate(), receiver.terminate()]);
+          if (lastDied || death.died === 'decode worker') this.quarantine(pump, journal, ctx);
+          journal?.close();
+        });
     }
+  }
+
+  /**
+   * A decode worker died while the source runs (out of memory, a bug): the batch it was decoding is quarantined,
+   * what it had in flight is read again from the journal, and a new worker goes on from the decoder's last
+   * snapshot. Without a journal nothing can be read again, and the run fails as it does when workers die too
+   * often.
+   */
+  private async decoderDied(
+    handle: DecodeWorkerHandle,
+    err: Error,
+    run: {
+      ctx: SourceContext;
+      journal: JournalReader | undefined;
+      pump: BatchPump;
+      death: WorkerDeath;
+      startDecoder: () => DecodeWorkerHandle;
+    },
+  ): Promise<void> {
+    // While stopping, `run` itself quarantines and fails.
+    if (this.stopping || handle !== this.decoder) return;
+    const { ctx, journal, pump, death } = run;
+    await handle.terminate();
+    if (this.stopping) return;
+    const now = Date.now();
+    while (this.restarts.length > 0 && now - this.restarts[0] >= 60_000) this.restarts.shift();
+    if (!journal || this.restarts.length >= MAX_DECODER_RESTARTS_PER_MINUTE) {
+      // `run` stops, and quarantines the batch as it does for a worker that dies while stopping.
+      death.fail('decode worker', err);
+      return;
+    }
+    this.restarts.push(now);
+    const position = pump.oldestInFlight();
+    if (position) {
+      journal.quarantine(position);
+      journal.rewind(position);
+    }
+    ctx.logger.error(
+      { err, journal: position ? describePosition(position) : undefined },
+      'netflow: the decode worker died; the batch it was decoding is quarantined and skipped, a new worker goes on',
+    );
+    // What the worker last reported, at most `STATS_INTERVAL_MS` old: a death loses the counts of its last moments.
+    this.retiredStats = addDecodeStats(this.retiredStats, handle.stats);
+    const next = run.startDecoder();
+    this.decoder = next;
+    pump.replaceDecoder(next);
+    pump.pump();
+  }
+
+  /**
+   * The decode worker died (out of memory, a bug): the batch it was decoding goes to the journal's quarantine, so
+   * that the restart that reads the journal again skips it rather than dying on it once more.
+   */
+  private quarantine(pump: BatchPump, journal: JournalReader | undefined, ctx: SourceContext): void {
+    const position = pump.oldestInFlight();
+    if (position && journal) {
+      journal.quarantine(position);
+      ctx.logger.error(
+        { journal: describePosition(position) },
+        'netflow: the decode worker died on the batch at this journal position: it is quarantined, and the next start skips it',
+      );
+    } else if (pump.batchesInFlight > 0) {
+      ctx.logger.error(
+        'netflow: the decode worker died; without a journal, the batch it was decoding is lost',
+      );
+    } else {
+      ctx.logger.error('netflow: the decode worker died between batches');
+    }
+  }
+
+  /** The decode worker's counters, with those of the workers it replaced. */
+  private decodedStats(): DecodeStats {
+    const current = this.decoder?.stats ?? NO_DECODE_STATS;
+    return this.retiredStats === NO_DECODE_STATS ? current : addDecodeStats(this.retiredStats, current);
   }
 
   stats(): NetflowSourceStats {
     const received = this.receiver?.stats ?? NO_RECEIVE_STATS;
-    const decoded = this.decoder?.stats ?? NO_DECODE_STATS;
+    const decoded = this.decodedStats();
     return {
       exporters: decoded.exporters,
       received: received.received,
@@ -230,6 +372,9 @@ class UdpNetflowSource implements NetflowSource {
       evictedExporters: decoded.evictedExporters,
       limitHits: decoded.limitHits,
       decoderUsage: decoded.usage,
+      failedPackets: addCountsByReason(decoded.failedPackets, this.pump?.quarantined.toObject() ?? {}),
+      skippedRecords: decoded.skippedRecords,
+      deadLettersOverBudget: decoded.deadLettersOverBudget,
       journaledPackets: received.journaledPackets,
       journalBytes: this.journal?.bytes ?? 0,
       journalDropped: received.journalDropped as Record<string, number>,

@@ -7,6 +7,8 @@ import type { Worker } from 'node:worker_threads';
 export class WorkerDeath {
   private readonly promise: Promise<never>;
   private reject: (err: Error) => void = () => {};
+  /** The name of the first worker that died, if one did. */
+  died: string | undefined;
 
   constructor() {
     this.promise = new Promise<never>((_, reject) => {
@@ -17,8 +19,14 @@ export class WorkerDeath {
 
   /** Reports `worker`'s error or exit; `name` says which worker in the message of the latter. */
   watch(worker: Worker, name: string): void {
-    worker.on('error', (err) => this.reject(err));
-    worker.on('exit', (code) => this.reject(new Error(`netflow: ${name} exited (code ${code})`)));
+    worker.on('error', (err) => this.fail(name, err));
+    worker.on('exit', (code) => this.fail(name, new Error(`netflow: ${name} exited (code ${code})`)));
+  }
+
+  /** Fails the run as `name`'s death would. */
+  fail(name: string, err: Error): void {
+    this.died ??= name;
+    this.reject(err);
   }
 
   /** `promise`, unless a worker dies first. */

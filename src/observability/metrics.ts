@@ -17,6 +17,9 @@ export interface NetflowExporterSample {
 
 export interface NetflowSample {
   exporters: Record<string, Partial<NetflowExporterSample>>;
+  /** Datagrams, and flow records of datagrams otherwise kept, that could not be decoded: by exporter, by reason. */
+  failedPackets?: Record<string, Record<string, number>>;
+  skippedRecords?: Record<string, Record<string, number>>;
   /** Datagrams the kernel dropped on the collector's socket (its receive buffer was full); absent when unknown. */
   kernelDrops?: number;
   /** Datagrams that went through the journal, and its bytes not yet known to be written. */
@@ -137,6 +140,28 @@ export class Metrics {
           this.reset();
           for (const [exporter, sample] of Object.entries(readNetflow()?.exporters ?? {})) {
             this.inc({ exporter }, sample[key] ?? 0);
+          }
+        },
+      });
+    }
+    const byReason: Array<['failedPackets' | 'skippedRecords', string, string]> = [
+      ['failedPackets', 'failed_packets', 'Datagrams left out whole because decoding them failed'],
+      [
+        'skippedRecords',
+        'skipped_records',
+        'Flow records left out of datagrams whose other records were kept',
+      ],
+    ];
+    for (const [key, name, help] of byReason) {
+      new Counter({
+        name: `flowtrail_netflow_${name}_total`,
+        help: `${help}, per exporter (ip:port) and reason`,
+        labelNames: ['exporter', 'reason'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [exporter, reasons] of Object.entries(readNetflow()?.[key] ?? {})) {
+            for (const [reason, n] of Object.entries(reasons)) this.inc({ exporter, reason }, n);
           }
         },
       });

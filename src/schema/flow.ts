@@ -37,7 +37,7 @@ export interface FlowFacts {
   /** Traffic from destination back to source, for bidirectional flows (Zeek, RFC 5103 biflows, Suricata). */
   reverseBytes?: number;
   reversePackets?: number;
-  /** Epoch milliseconds (fractional allowed). */
+  /** Epoch milliseconds (fractional allowed), within `isFlowTime`: `toFlowRecord` throws on others. */
   start?: number;
   end?: number;
   /** Nanoseconds; derived from start/end when absent. */
@@ -75,6 +75,19 @@ export interface FlowFacts {
    * flow key to build the document id.
    */
   identity: string;
+}
+
+/** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z: the years a date field's four digits can write. */
+const FIRST_FLOW_TIME = -62_167_219_200_000;
+const END_OF_FLOW_TIMES = 253_402_300_800_000;
+
+/**
+ * Whether `ms` can be a flow's start or end. Others cannot be formatted (beyond Date's ±8.64e15 ms,
+ * `toISOString` throws) or would be refused by the index's date fields (years written with more than four
+ * digits): a source that reads such a time from its input reports the record as broken instead.
+ */
+export function isFlowTime(ms: number): boolean {
+  return ms >= FIRST_FLOW_TIME && ms < END_OF_FLOW_TIMES;
 }
 
 const createdIso = new IsoFormatter();
