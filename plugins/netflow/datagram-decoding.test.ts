@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { LAB_FLOWS, pcapPayloads } from '../../test/support/netflow/fixtures.js';
 import { POISON_IPFIX, poisonWithGoodRecord } from '../../test/support/netflow/poison.js';
+import { seededIntegers } from '../../test/support/random.js';
 import { describeNeeding, fixturesMissing } from '../../test/support/requirements.js';
 import type { PackedDatagram } from './datagram-batch.js';
 import { DatagramDecoding, type DecodedDocuments } from './datagram-decoding.js';
@@ -17,17 +18,6 @@ function documents(): DecodedDocuments {
 
 function datagram(data: Buffer, address = '192.0.2.9', port = 4739): PackedDatagram {
   return { data, address, port, receivedAt: NOW };
-}
-
-/** xorshift32: the same flips on every run, so a failure can be replayed. */
-function prng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return (n: number) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % n;
-  };
 }
 
 describe('the decode worker path of one datagram', () => {
@@ -97,7 +87,7 @@ describeNeeding(fixturesMissing())('bit-flipped lab datagrams through the decode
       for (const p of payloads) decoding.decode(datagram(p.data, p.exporter, p.port), NOW, originals);
       expect(originals.jsons.length).toBeGreaterThan(0);
       expect(originals.deadLetters).toEqual([]);
-      const random = prng(0x12);
+      const random = seededIntegers(0x12);
       const out = documents();
       for (let round = 0; round < 5; round++) {
         for (const p of payloads) {

@@ -10,20 +10,10 @@ import {
   pcapPayloads,
   VENDOR,
 } from '../../test/support/netflow/fixtures.js';
+import { seededIntegers } from '../../test/support/random.js';
 import { describeNeeding, fixturesMissing } from '../../test/support/requirements.js';
 import { NetflowDecoder } from './decode/decoder.js';
 import { produce } from './producer.js';
-
-/** xorshift32: reproducible mutations, so a failure can be replayed. */
-function prng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return (n: number) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % n;
-  };
-}
 
 function corpus(): Buffer[] {
   const dats = readdirSync(join(VENDOR, 'logstash-codec-netflow')).filter((f) => f.endsWith('.dat'));
@@ -87,7 +77,7 @@ function mutate(base: Buffer, random: (n: number) => number): Buffer {
 
 describeNeeding(fixturesMissing())('fuzzing', () => {
   it('survives 100 000 mutated packets without throwing or growing without bound', () => {
-    const random = prng(0x5eed);
+    const random = seededIntegers(0x5eed);
     const base = corpus();
     const maxTemplates = 64;
     const maxPending = 16;
