@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { detectCapabilities } from '../../plugins/elasticsearch/capabilities.js';
 import { dataStreamName, searchPattern } from '../../src/store/naming.js';
-import { exited, runCli, startCli } from '../support/cli.js';
+import { exited, startCli } from '../support/cli.js';
+import { setUpCollector } from '../support/collector.js';
 import { countDocs, type TestClient, testClient } from '../support/es.js';
 import { LAB_FLOWS, pcapPayloads } from '../support/netflow/fixtures.js';
 import { describeNeeding, fixturesMissing } from '../support/requirements.js';
@@ -15,16 +15,6 @@ import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 const NO_DATA_STREAMS = 'needs a server with data streams (npm run test:opensearch)';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  return new Promise((resolve) =>
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    }),
-  );
-}
 
 describeNeeding(fixturesMissing())('the NetFlow journal replayed into a data stream that rolled over', () => {
   let es: TestClient;
@@ -41,22 +31,11 @@ describeNeeding(fixturesMissing())('the NetFlow journal replayed into a data str
 
   it('stores every flow once after a SIGKILL, a lost journal cursor and a rollover', async (ctx) => {
     if (!dataStreams) ctx.skip(NO_DATA_STREAMS);
-    const root = mkdtempSync(join(tmpdir(), 'flowtrail-journal-rollover-'));
-    const namespace = `jroll${Date.now().toString(36)}`;
-    const netflowPort = await freeUdpPort();
-    const config = join(root, 'flowtrail.yml');
-    writeFileSync(
-      config,
-      [
-        `elasticsearch: { url: "${inject('esUrl')}", namespace: ${namespace}, bulk: { flush_interval: 100ms, max_docs: 200 } }`,
-        `stack: { data_dir: "${join(root, 'data')}" }`,
-        'metrics: { enabled: false }',
-        'inputs:',
-        `  netflow: { host: 127.0.0.1, port: ${netflowPort} }`,
-        '',
-      ].join('\n'),
-    );
-    expect((await runCli(['setup', '--config', config])).code).toBe(0);
+    const { dataDir, config, namespace, netflowPort } = await setUpCollector('jroll', {
+      esUrl: inject('esUrl'),
+      bulk: 'max_docs: 200',
+      metrics: '{ enabled: false }',
+    });
     const count = () => countDocs(es, searchPattern('flowtrail.flows', namespace)).catch(() => 0);
     const until = async (wanted: number) => {
       const deadline = Date.now() + 60_000;
@@ -81,7 +60,7 @@ describeNeeding(fixturesMissing())('the NetFlow journal replayed into a data str
     child!.kill('SIGKILL');
     await exited(child!);
     // A crash before the journal's cursor reached the disk: the next start decodes the whole journal again.
-    rmSync(join(root, 'data', 'netflow', 'journal', 'written.json'), { force: true });
+    rmSync(join(dataDir, 'netflow', 'journal', 'written.json'), { force: true });
     const stream = dataStreamName('flowtrail.flows', namespace);
     expect((await es.indices.rollover({ alias: stream })).body.rolled_over).toBe(true);
 

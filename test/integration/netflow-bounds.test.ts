@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { searchPattern } from '../../src/store/naming.js';
-import { exited, runCli, startCli } from '../support/cli.js';
+import { exited, startCli } from '../support/cli.js';
+import { setUpCollector } from '../support/collector.js';
 import { countDocs, testClient } from '../support/es.js';
 import { dataSet, FLOW_FIELDS, flowRecord, ipfixMessage, templateSet } from '../support/netflow/ipfix.js';
 
@@ -14,16 +13,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SPOOFED = 20_000;
 const RECORDS_PER_DATAGRAM = 20;
 const TEMPLATE = templateSet([{ id: 256, fields: FLOW_FIELDS }]);
-
-function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  return new Promise((resolve) =>
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    }),
-  );
-}
 
 /** Datagrams of a real exporter: `count` distinct flows, 20 a datagram, the template in each when `withTemplate`. */
 function exporterDatagrams(first: number, count: number, withTemplate: boolean): Buffer[] {
@@ -111,24 +100,9 @@ describe('a flood of spoofed exporters', () => {
   });
 
   it('locks no exporter out: every flow of the real ones is indexed, /metrics and the log stay bounded', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'flowtrail-nf-bounds-'));
-    const namespace = `bounds${Date.now().toString(36)}`;
-    const index = searchPattern('flowtrail.flows', namespace);
-    const netflowPort = await freeUdpPort();
-    const dataDir = join(root, 'data');
-    const config = join(root, 'flowtrail.yml');
-    writeFileSync(
-      config,
-      [
-        `elasticsearch: { url: "${inject('esUrl')}", namespace: ${namespace}, bulk: { flush_interval: 100ms } }`,
-        `stack: { data_dir: "${dataDir}" }`,
-        'metrics: { port: 0 }',
-        'inputs:',
-        `  netflow: { host: 127.0.0.1, port: ${netflowPort} }`,
-        '',
-      ].join('\n'),
-    );
-    expect((await runCli(['setup', '--config', config])).code).toBe(0);
+    const { config, dataDir, index, netflowPort } = await setUpCollector('bounds', {
+      esUrl: inject('esUrl'),
+    });
     const started = await startCli(['collect', '--config', config], /"collecting"/);
     child = started.child;
     const metricsUrl = started.output().match(/"metrics":"(http:[^"]+)"/)?.[1];

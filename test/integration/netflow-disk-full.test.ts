@@ -1,15 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { readdirSync, statfsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
-import { searchPattern } from '../../src/store/naming.js';
-import { exited, runCli, startCli } from '../support/cli.js';
+import { exited, startCli } from '../support/cli.js';
+import { setUpCollector } from '../support/collector.js';
 import { countDocs, testClient } from '../support/es.js';
 import { netflowV5Flows } from '../support/netflow/v5.js';
-import { freeUdpPort, Relay } from '../support/relay.js';
+import { Relay } from '../support/relay.js';
 import { describeNeeding } from '../support/requirements.js';
 import { type SmallDisk, smallDisk } from '../support/tmpfs.js';
 
@@ -76,26 +75,16 @@ describeNeeding(
     const mounted = smallDisk(DISK_BYTES);
     if (!('dir' in mounted)) throw new Error(mounted.unavailable);
     disk = mounted;
-    const root = mkdtempSync(join(tmpdir(), 'flowtrail-nf-disk-full-'));
-    const namespace = `diskfull${Date.now().toString(36)}`;
-    const index = searchPattern('flowtrail.flows', namespace);
-    const netflowPort = await freeUdpPort();
     const metricsPort = await freeTcpPort();
     await relay.up();
-    const config = join(root, 'flowtrail.yml');
-    writeFileSync(
-      config,
-      [
-        `elasticsearch: { url: "http://127.0.0.1:${relay.port}", namespace: ${namespace}, bulk: { flush_interval: 100ms, max_docs: 1000 } }`,
-        `stack: { data_dir: "${disk.dir}" }`,
-        `metrics: { host: 127.0.0.1, port: ${metricsPort}, summary_interval: 0 }`,
-        'inputs:',
-        // No floor: the journal writes until the file system itself says ENOSPC.
-        `  netflow: { host: 127.0.0.1, port: ${netflowPort}, journal: { min_free_bytes: 0b } }`,
-        '',
-      ].join('\n'),
-    );
-    expect((await runCli(['setup', '--config', config])).code).toBe(0);
+    const { root, config, index, netflowPort } = await setUpCollector('diskfull', {
+      esUrl: `http://127.0.0.1:${relay.port}`,
+      bulk: 'max_docs: 1000',
+      dataDir: disk.dir,
+      metrics: `{ host: 127.0.0.1, port: ${metricsPort}, summary_interval: 0 }`,
+      // No floor: the journal writes until the file system itself says ENOSPC.
+      netflow: 'journal: { min_free_bytes: 0b }',
+    });
     let output: () => string = () => '';
     const start = async () => {
       const started = await startCli(['collect', '--config', config], /"collecting"/);

@@ -1,16 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
 import { decodePayloads } from '../../plugins/netflow/offline.js';
-import { searchPattern } from '../../src/store/naming.js';
-import { BIN, exited, runCli, startCli } from '../support/cli.js';
+import { BIN, exited, startCli } from '../support/cli.js';
+import { setUpCollector } from '../support/collector.js';
 import type { TestClient } from '../support/es.js';
 import { testClient } from '../support/es.js';
 import { akvorado, datPayloads, LAB_FLOWS, pcapPayloads, VENDOR } from '../support/netflow/fixtures.js';
-import { hostileDatagram, prng } from '../support/netflow/hostile.js';
+import { hostileDatagram } from '../support/netflow/hostile.js';
+import { seededIntegers } from '../support/random.js';
 import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,16 +32,6 @@ const CLI_V8_FLAGS = readFileSync(BIN, 'utf8')
   ?.split(/\s+/)
   .filter((word) => word.startsWith('--'))
   .join(' ');
-
-function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  return new Promise((resolve) =>
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    }),
-  );
-}
 
 function boundSocket(): Promise<dgram.Socket> {
   const socket = dgram.createSocket('udp4');
@@ -116,7 +106,7 @@ interface Flood {
  * runs at each quarter, the flood paused.
  */
 async function flood(port: number, between: () => Promise<void>): Promise<Flood> {
-  const random = prng(SEED);
+  const random = seededIntegers(SEED);
   const base = corpus();
   const sockets = await Promise.all(Array.from({ length: SOCKETS }, boundSocket));
   const outstanding = new Map<dgram.Socket, number>(sockets.map((s) => [s, 0]));
@@ -207,23 +197,12 @@ describeNeeding(fixturesMissing())('flowtrail collect under a flood of hostile d
 
   it(`stays up and bounded, and indexes every flow of the real exporters in between (seed ${SEED.toString(16)})`, async () => {
     const began = Date.now();
-    root = mkdtempSync(join(tmpdir(), 'flowtrail-nf-hostile-'));
-    const namespace = `hostile${Date.now().toString(36)}`;
-    const index = searchPattern('flowtrail.flows', namespace);
-    const netflowPort = await freeUdpPort();
-    const config = join(root, 'flowtrail.yml');
-    writeFileSync(
-      config,
-      [
-        `elasticsearch: { url: "${inject('esUrl')}", namespace: ${namespace}, bulk: { flush_interval: 100ms, max_docs: 5000, concurrency: 4 } }`,
-        `stack: { data_dir: "${join(root, 'data')}" }`,
-        'metrics: { host: 127.0.0.1, port: 0 }',
-        'inputs:',
-        `  netflow: { host: 127.0.0.1, port: ${netflowPort} }`,
-        '',
-      ].join('\n'),
-    );
-    expect((await runCli(['setup', '--config', config])).code).toBe(0);
+    const collector = await setUpCollector('hostile', {
+      esUrl: inject('esUrl'),
+      bulk: 'max_docs: 5000, concurrency: 4',
+    });
+    root = collector.root;
+    const { config, index, netflowPort } = collector;
     const nodeOptions = [process.env.NODE_OPTIONS, CLI_V8_FLAGS].filter(Boolean).join(' ');
     const started = await startCli(['collect', '--config', config], /"collecting"/, {
       NODE_OPTIONS: nodeOptions,

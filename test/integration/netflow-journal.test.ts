@@ -1,14 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
-import { searchPattern } from '../../src/store/naming.js';
-import { exited, runCli, startCli } from '../support/cli.js';
+import { exited, startCli } from '../support/cli.js';
+import { setUpCollector } from '../support/collector.js';
 import { countDocs, testClient } from '../support/es.js';
 import { LAB_FLOWS, pcapPayloads } from '../support/netflow/fixtures.js';
-import { freeUdpPort, Relay } from '../support/relay.js';
+import { Relay } from '../support/relay.js';
 import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,26 +22,14 @@ describeNeeding(fixturesMissing())('flowtrail collect with its NetFlow journal',
   });
 
   it('writes every flow exactly once through an Elasticsearch outage and a SIGKILL', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'flowtrail-nf-journal-'));
-    const namespace = `journal${Date.now().toString(36)}`;
-    const index = searchPattern('flowtrail.flows', namespace);
-    const netflowPort = await freeUdpPort();
     await relay.up();
-    const config = join(root, 'flowtrail.yml');
-    writeFileSync(
-      config,
-      [
-        `elasticsearch: { url: "http://127.0.0.1:${relay.port}", namespace: ${namespace}, bulk: { flush_interval: 100ms, max_docs: 200 } }`,
-        `stack: { data_dir: "${join(root, 'data')}" }`,
-        'metrics: { enabled: false }',
-        // A small queue, so that the pipeline pushes back at once while Elasticsearch is away.
-        'queue: { max_records: 300 }',
-        'inputs:',
-        `  netflow: { host: 127.0.0.1, port: ${netflowPort} }`,
-        '',
-      ].join('\n'),
-    );
-    expect((await runCli(['setup', '--config', config])).code).toBe(0);
+    const { config, index, netflowPort } = await setUpCollector('journal', {
+      esUrl: `http://127.0.0.1:${relay.port}`,
+      bulk: 'max_docs: 200',
+      metrics: '{ enabled: false }',
+      // A small queue, so that the pipeline pushes back at once while Elasticsearch is away.
+      extra: ['queue: { max_records: 300 }'],
+    });
     const start = async () => {
       child = (await startCli(['collect', '--config', config], /"collecting"/)).child;
     };

@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
-import { searchPattern } from '../../src/store/naming.js';
-import { exited, runCli, startCli } from '../support/cli.js';
+import { exited, startCli } from '../support/cli.js';
+import { setUpCollector } from '../support/collector.js';
 import { countDocs, testClient } from '../support/es.js';
 import { LAB_FLOWS, pcapPayloads } from '../support/netflow/fixtures.js';
 import { POISON_IPFIX } from '../support/netflow/poison.js';
@@ -16,16 +15,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Flows in softflowd's v9 export of the lab capture (nfdump reads as many). */
 const LAB_V9_FLOWS = 2900;
 
-function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  return new Promise((resolve) =>
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    }),
-  );
-}
-
 describeNeeding(fixturesMissing())('flowtrail collect and a datagram with an impossible flow time', () => {
   const es = testClient();
   let child: ChildProcess | undefined;
@@ -35,23 +24,9 @@ describeNeeding(fixturesMissing())('flowtrail collect and a datagram with an imp
   });
 
   it('costs one counted record; the flows sent before and after it, from the same exporter, are all indexed', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'flowtrail-nf-poison-'));
-    const namespace = `poison${Date.now().toString(36)}`;
-    const index = searchPattern('flowtrail.flows', namespace);
-    const netflowPort = await freeUdpPort();
-    const config = join(root, 'flowtrail.yml');
-    writeFileSync(
-      config,
-      [
-        `elasticsearch: { url: "${inject('esUrl')}", namespace: ${namespace}, bulk: { flush_interval: 100ms } }`,
-        `stack: { data_dir: "${join(root, 'data')}" }`,
-        'metrics: { host: 127.0.0.1, port: 0 }',
-        'inputs:',
-        `  netflow: { host: 127.0.0.1, port: ${netflowPort} }`,
-        '',
-      ].join('\n'),
-    );
-    expect((await runCli(['setup', '--config', config])).code).toBe(0);
+    const { config, dataDir, index, netflowPort } = await setUpCollector('poison', {
+      esUrl: inject('esUrl'),
+    });
     const started = await startCli(['collect', '--config', config], /"collecting"/);
     child = started.child;
     const metricsUrl = started.output().match(/"metrics":"(http:[^"]+)"/)?.[1] as string;
@@ -88,7 +63,7 @@ describeNeeding(fixturesMissing())('flowtrail collect and a datagram with an imp
       new RegExp(`flowtrail_netflow_malformed_packets_total\\{exporter="${escaped}"\\} 0\\b`),
     );
     expect(metrics).not.toMatch(/flowtrail_netflow_failed_packets_total\{/);
-    const deadLetters = readFileSync(join(root, 'data', 'dead-letter', 'netflow.ndjson'), 'utf8')
+    const deadLetters = readFileSync(join(dataDir, 'dead-letter', 'netflow.ndjson'), 'utf8')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));

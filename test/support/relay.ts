@@ -1,4 +1,3 @@
-import dgram from 'node:dgram';
 import net from 'node:net';
 
 /**
@@ -33,14 +32,4 @@ export class Relay {
     for (const s of this.sockets) s.destroy();
     if (server) await new Promise((resolve) => server.close(resolve));
   }
-}
-
-export function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket('udp4');
-  return new Promise((resolve) =>
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    }),
-  );
 }

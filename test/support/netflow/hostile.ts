@@ -4,17 +4,6 @@
  * observation domain in every datagram, data sets for templates that never come).
  */
 
-/** xorshift32: `random(n)` is an integer in [0, n). */
-export function prng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n: number) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % n;
-  };
-}
-
 const HOSTILE_KINDS = [
   'random',
   'truncated',
