@@ -132,7 +132,7 @@ wait_listening "$ISP" u 198.51.100.53:53
 wait_listening "$ISP" t 198.51.100.20:5201
 
 mkdir -p "$WORK/lab/flows"
-ip netns exec "$RTR" dumpcap -q -P -i up0 -s 256 -w "$WORK/lab/uplink.pcap" >"$WORK/uplink-dumpcap.log" 2>&1 &
+ip netns exec "$RTR" dumpcap -q -P -B 64 -i up0 -s 256 -w "$WORK/lab/uplink.pcap" >"$WORK/uplink-dumpcap.log" 2>&1 &
 capture=$!
 wait_capturing "$WORK/uplink-dumpcap.log"
 

@@ -132,6 +132,26 @@ export function captureWindow(file: string): { first: number; last: number; pack
   return { first, last, packets };
 }
 
+/**
+ * IPv4 bytes (total length, as exporters count them) of the TCP packets in an Ethernet capture going from one
+ * address to another address's port.
+ */
+export function capturedTcpBytes(file: string, from: string, to: string, port: number): number {
+  const data = readFileSync(file);
+  const littleEndian = data.readUInt32LE(0) === 0xa1b2c3d4 || data.readUInt32LE(0) === 0xa1b23c4d;
+  const u32 = (o: number) => (littleEndian ? data.readUInt32LE(o) : data.readUInt32BE(o));
+  const address = (o: number) => `${data[o]}.${data[o + 1]}.${data[o + 2]}.${data[o + 3]}`;
+  let bytes = 0;
+  for (let offset = 24; offset + 16 <= data.length; offset += 16 + u32(offset + 8)) {
+    const frame = offset + 16;
+    if (data.readUInt16BE(frame + 12) !== 0x0800) continue;
+    const ip = frame + 14;
+    if (data[ip + 9] !== 6 || address(ip + 12) !== from || address(ip + 16) !== to) continue;
+    if (data.readUInt16BE(ip + (data[ip] & 0x0f) * 4 + 2) === port) bytes += data.readUInt16BE(ip + 2);
+  }
+  return bytes;
+}
+
 /** Our flow in the terms nfdump's CSV uses. */
 export function flowTuple(f: FlowFacts): FlowTuple {
   return {
