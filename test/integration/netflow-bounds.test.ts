@@ -3,8 +3,8 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { exited, startCli } from '../support/cli.js';
-import { setUpCollector } from '../support/collector.js';
+import { exited } from '../support/cli.js';
+import { setUpCollector, startCollector } from '../support/collector.js';
 import { countDocs, testClient } from '../support/es.js';
 import { dataSet, FLOW_FIELDS, flowRecord, ipfixMessage, templateSet } from '../support/netflow/ipfix.js';
 
@@ -103,9 +103,9 @@ describe('a flood of spoofed exporters', () => {
     const { config, dataDir, index, netflowPort } = await setUpCollector('bounds', {
       esUrl: inject('esUrl'),
     });
-    const started = await startCli(['collect', '--config', config], /"collecting"/);
+    const started = await startCollector(config);
     child = started.child;
-    const metricsUrl = started.output().match(/"metrics":"(http:[^"]+)"/)?.[1];
+    const metricsUrl = started.metricsUrl;
     expect(metricsUrl).toBeDefined();
     const scrape = async () => (await fetch(metricsUrl as string)).text();
     const value = (text: string, line: string) =>

@@ -4,8 +4,8 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
 import { decodePayloads } from '../../plugins/netflow/offline.js';
-import { BIN, exited, startCli } from '../support/cli.js';
-import { setUpCollector } from '../support/collector.js';
+import { BIN, exited } from '../support/cli.js';
+import { setUpCollector, startCollector } from '../support/collector.js';
 import type { TestClient } from '../support/es.js';
 import { testClient } from '../support/es.js';
 import { akvorado, datPayloads, LAB_FLOWS, pcapPayloads, VENDOR } from '../support/netflow/fixtures.js';
@@ -204,14 +204,12 @@ describeNeeding(fixturesMissing())('flowtrail collect under a flood of hostile d
     root = collector.root;
     const { config, index, netflowPort } = collector;
     const nodeOptions = [process.env.NODE_OPTIONS, CLI_V8_FLAGS].filter(Boolean).join(' ');
-    const started = await startCli(['collect', '--config', config], /"collecting"/, {
-      NODE_OPTIONS: nodeOptions,
-    });
+    const started = await startCollector(config, { NODE_OPTIONS: nodeOptions });
     child = started.child;
     const pid = child.pid as number;
     // The node process itself, not a shell around it: its peak RSS is the collector's, workers included.
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain(BIN);
-    const metricsUrl = started.output().match(/"metrics":"(http:[^"]+)"/)?.[1] as string;
+    const metricsUrl = started.metricsUrl as string;
     expect(metricsUrl).toBeDefined();
     const scrape = async () => (await fetch(metricsUrl)).text();
 

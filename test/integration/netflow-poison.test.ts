@@ -3,8 +3,8 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
-import { exited, startCli } from '../support/cli.js';
-import { setUpCollector } from '../support/collector.js';
+import { exited } from '../support/cli.js';
+import { setUpCollector, startCollector } from '../support/collector.js';
 import { countDocs, testClient } from '../support/es.js';
 import { LAB_FLOWS, pcapPayloads } from '../support/netflow/fixtures.js';
 import { POISON_IPFIX } from '../support/netflow/poison.js';
@@ -27,9 +27,9 @@ describeNeeding(fixturesMissing())('flowtrail collect and a datagram with an imp
     const { config, dataDir, index, netflowPort } = await setUpCollector('poison', {
       esUrl: inject('esUrl'),
     });
-    const started = await startCli(['collect', '--config', config], /"collecting"/);
+    const started = await startCollector(config);
     child = started.child;
-    const metricsUrl = started.output().match(/"metrics":"(http:[^"]+)"/)?.[1] as string;
+    const metricsUrl = started.metricsUrl as string;
     expect(metricsUrl).toBeDefined();
 
     const payloads = pcapPayloads(join(LAB_FLOWS, 'softflowd-v9.pcap')).map((p) => p.data);

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { searchPattern } from '../../src/store/naming.js';
-import { runCli } from './cli.js';
+import { runCli, startCli } from './cli.js';
 
 export function freeUdpPort(): Promise<number> {
   const socket = dgram.createSocket('udp4');
@@ -78,4 +78,13 @@ export async function setUpCollector(name: string, options: CollectorOptions): P
     index: searchPattern('flowtrail.flows', namespace),
     netflowPort,
   };
+}
+
+/**
+ * `flowtrail collect` on a configuration of `setUpCollector`, once it says it is collecting; `metricsUrl` is where
+ * it serves /metrics, as its start-up line names it (undefined with metrics off).
+ */
+export async function startCollector(config: string, env: NodeJS.ProcessEnv = {}) {
+  const started = await startCli(['collect', '--config', config], /"collecting"/, env);
+  return { ...started, metricsUrl: started.output().match(/"metrics":"(http:[^"]+)"/)?.[1] };
 }
