@@ -123,14 +123,13 @@ export function createNetflowInput(
   if (metrics) metrics.netflow = () => netflowSample(source.stats(), netflow.limits.max_exporter_series);
   // On a full disk every save fails until there is room: said once a minute, and tried again at the next save.
   const saveFailures = new LogThrottle();
-  let warnedAt = Number.NEGATIVE_INFINITY;
+  const cutWarnings = new LogThrottle(SNAPSHOT_WARNING_INTERVAL_MS);
   const save = async () => {
     try {
       const maxBytes = netflow.limits.max_snapshot_bytes;
       const { json, omitted } = snapshotJson(await source.snapshot(), maxBytes);
       writeAtomically(file, json);
-      if (omitted > 0 && Date.now() - warnedAt >= SNAPSHOT_WARNING_INTERVAL_MS) {
-        warnedAt = Date.now();
+      if (omitted > 0 && cutWarnings.admit('cut') !== undefined) {
         logger.warn(
           { file, omitted, limit: 'inputs.netflow.limits.max_snapshot_bytes', value: maxBytes },
           'NetFlow template cache cut to inputs.netflow.limits.max_snapshot_bytes: the exporters left out ' +

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { LogThrottle } from '../../src/observability/throttle.js';
 import { LIMITS, type LimitHits, type LimitName, noHits } from './decode/budget.js';
 import type { DecoderSettings } from './decode/settings.js';
 import type { DecodeStats } from './decode-protocol.js';
@@ -47,7 +48,7 @@ export class LimitWarnings {
   private seen: LimitHits = noHits();
   private refusedSeen = 0;
   private evictedSeen = 0;
-  private readonly warnedAt = new Map<LimitName, number>();
+  private readonly throttle = new LogThrottle(LIMIT_WARNING_INTERVAL_MS);
 
   constructor(
     private readonly settings: DecoderSettings,
@@ -58,9 +59,7 @@ export class LimitWarnings {
     for (const limit of LIMITS) {
       const hits = stats.limitHits[limit] - this.seen[limit];
       if (hits <= 0) continue;
-      const warned = this.warnedAt.get(limit);
-      if (warned !== undefined && now - warned < LIMIT_WARNING_INTERVAL_MS) continue;
-      this.warnedAt.set(limit, now);
+      if (this.throttle.admit(limit, now) === undefined) continue;
       this.seen[limit] = stats.limitHits[limit];
       const [key, value] = limitSetting(limit, this.settings);
       const setting = `inputs.netflow.limits.${key}`;
