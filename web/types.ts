@@ -110,11 +110,41 @@ export interface Investigation {
     destination?: EndpointActivity;
   };
   flows: FlowDoc[];
+  session: SessionMembers;
+  scope?: CompromiseScope;
   victim_history: Array<{ time: string; flows: number; bytes: number }>;
   attacker_history: Array<{ time: string; flows: number; bytes: number }>;
   attacker_peers: { answered: Row[]; answered_count: number; probed_only: string[]; probed_only_count: number };
   victim_contacts_after: Row[];
   victim_contacts_after_count: number;
+}
+
+/** src/correlate/members.ts */
+export interface SessionMembers {
+  member_count: number;
+  datasets: Array<{ dataset: string; count: number; listed: number }>;
+  left_out: number;
+  alerts: Array<{ module: string; time: string; rule: { id?: string; name?: string }; ids: string[] }>;
+  timeline: Array<{ time: string; module: string; kind: string; line: string; id: string; copies?: number }>;
+}
+
+/** src/correlate/scope.ts */
+export interface CompromiseScope {
+  host: string;
+  to: string;
+  scanning: boolean;
+  session_count: number;
+  sessions_opened: number;
+  sessions: Array<{
+    server: { ip: string; port?: number };
+    transport?: string;
+    start: string;
+    flows: number;
+    bytes: number;
+    new_peer: boolean;
+    new_service: boolean;
+    members: SessionMembers;
+  }>;
 }
 
 export interface Arrivals {

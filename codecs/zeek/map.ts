@@ -5,7 +5,7 @@ import { toEventRecord } from '../../src/schema/event.js';
 import { type FlowFacts, toFlowRecord } from '../../src/schema/flow.js';
 import { connFacts } from './conn.js';
 import { ecsFields, profile } from './ecs-fields.js';
-import { CONNECTION_KEYS, microsecondTimestamp, number, protocol, text } from './fields.js';
+import { CONNECTION_KEYS, list, microsecondTimestamp, number, protocol, text } from './fields.js';
 import { noticeFacts } from './notice.js';
 import { nest, type ZeekRecord } from './values.js';
 
@@ -20,12 +20,25 @@ export function guessLog(record: ZeekRecord): string | undefined {
   return undefined;
 }
 
+/**
+ * The connections a record belongs to, one field to search them by: its own uid, and the uids of the connections
+ * a files record's file travelled over (`conn_uids`, before Zeek 5 the only link a files record had).
+ */
+function sessionIds(uid: string | undefined, record: ZeekRecord): string[] {
+  const ids = uid === undefined ? [] : [uid];
+  for (const id of list(record, 'conn_uids') ?? [])
+    if (typeof id === 'string' && !ids.includes(id)) ids.push(id);
+  return ids;
+}
+
 /** Every log other than conn and notice becomes a document of its own dataset, `flowtrail.zeek_<log>`. */
 function eventRecord(log: string, record: ZeekRecord, identity: string, deps: StreamInfo): PipelineRecord {
   const p = profile(log);
   const uid = text(record, 'uid');
   const namespace: Record<string, unknown> = { [log]: nest(record, MAPPED) };
   if (uid !== undefined) namespace.session_id = uid;
+  const sessions = sessionIds(uid, record);
+  if (sessions.length > 0) namespace.session_ids = sessions;
   const fields = ecsFields(p, record);
   fields.zeek = namespace;
   return toEventRecord(

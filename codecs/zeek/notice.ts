@@ -23,7 +23,12 @@ export function noticeFacts(record: ZeekRecord, identity: string): AlertFacts {
     communityId: text(record, 'community_id'),
     direction: direction(record),
     outcomeType: 'info',
-    extra: { zeek: { ...(uid !== undefined ? { session_id: uid } : {}), notice: nest(record, MAPPED) } },
+    extra: {
+      zeek: {
+        ...(uid !== undefined ? { session_id: uid, session_ids: [uid] } : {}),
+        notice: nest(record, MAPPED),
+      },
+    },
     identity,
   };
 }

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/errors.js';
@@ -165,7 +166,26 @@ describe('zeek TSV and JSON', () => {
     expect(records[0].doc).toMatchObject({
       dns: { question: { name: 'ise.wrccdc.org', type: 'A' }, resolved_ip: ['134.71.3.16'], id: '36329' },
       network: { protocol: 'dns', transport: 'udp' },
-      zeek: { session_id: 'CqKst53mF3det3eDV9', dns: { rejected: false } },
+      zeek: {
+        session_id: 'CqKst53mF3det3eDV9',
+        session_ids: ['CqKst53mF3det3eDV9'],
+        dns: { rejected: false },
+      },
     });
+  });
+
+  it("names a files record's connections in zeek.session_ids: its uid and conn_uids, once each", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtrail-zeek-files-'));
+    const path = join(dir, 'files.json');
+    writeFileSync(
+      path,
+      `${JSON.stringify({ _path: 'files', ts: 1521911720.5, fuid: 'F1', conn_uids: ['C1', 'C2', 'C1'], filename: 'a.exe' })}\n` +
+        `${JSON.stringify({ _path: 'files', ts: 1521911721.5, fuid: 'F2', uid: 'C3', conn_uids: ['C3'] })}\n`,
+    );
+    const { records } = await ingest(path);
+    expect(records.map((r) => (r.doc.zeek as { session_ids?: string[] }).session_ids)).toEqual([
+      ['C1', 'C2'],
+      ['C3'],
+    ]);
   });
 });

@@ -13,7 +13,7 @@ import {
   type WindowResult,
   windowRequest,
 } from './activity.js';
-import { type AlertDoc, FLOW_SOURCE_FIELDS, type FlowDoc, flowEnd } from './documents.js';
+import { type AlertDoc, FLOW_SOURCE_FIELDS, type FlowDoc, flowEnd, flowStart } from './documents.js';
 import {
   type Bucket,
   type Hit,
@@ -27,6 +27,7 @@ import {
 } from './es.js';
 import { observersByBytes } from './flow-queries.js';
 import { type MatchOptions, type MatchPlan, type MatchStrategy, matchPlans } from './match.js';
+import { gatherMembers, type SessionMembers, sessionKeys, withFlowCount } from './members.js';
 import { type SessionSummary, summarizeSession } from './session.js';
 
 /** Flow records fetched per alert; a session (or a scan pair) with more is summarized from these. */
@@ -61,11 +62,60 @@ export interface AlertContext extends SessionSummary {
   flow_ids: string[];
   source?: EndpointActivity;
   destination?: EndpointActivity;
+  /** What else the session holds, counted: its logs, events and every tool's alerts (see `Correlation.session`). */
+  members?: MemberCounts;
+}
+
+export interface MemberCounts {
+  count: number;
+  datasets: string[];
+  /** The tools whose alerts are on the session (`snort`, `suricata`, `zeek`…). */
+  alert_modules: string[];
+  alert_count: number;
 }
 
 export interface Correlation {
   context: AlertContext;
   flows: Array<Hit<FlowDoc>>;
+  session: SessionMembers;
+}
+
+/** Strategies whose flows are one session: their keys are the session's too. */
+const ONE_SESSION: ReadonlySet<string> = new Set(['community_id', 'five_tuple']);
+
+/** The session's members beside its flows, and their counts for the alert's context. */
+async function sessionOf(
+  client: StoreClient,
+  alert: AlertDoc,
+  flows: Array<Hit<FlowDoc>>,
+  strategy: string,
+  settings: CorrelationSettings,
+): Promise<SessionMembers> {
+  const oneSession = ONE_SESSION.has(strategy);
+  const time = Date.parse(alert['@timestamp']);
+  const sessionFlows = oneSession ? flows : [];
+  const from = Math.min(time, ...sessionFlows.map((f) => flowStart(f._source)));
+  const to = Math.max(time, ...sessionFlows.map((f) => flowEnd(f._source)));
+  return gatherMembers(
+    client,
+    settings.indices.members,
+    sessionKeys(
+      alert,
+      sessionFlows.map((f) => f._source),
+      oneSession,
+    ),
+    { from, to, toleranceMs: settings.toleranceMs, windowMs: settings.windowMs },
+    flows.map((f) => ({ id: f._id, doc: f._source })),
+  );
+}
+
+function memberCounts(session: SessionMembers): MemberCounts {
+  return {
+    count: session.member_count,
+    datasets: session.datasets.map((d) => d.dataset),
+    alert_modules: [...new Set(session.alerts.map((a) => a.module))].sort(),
+    alert_count: session.alerts.length,
+  };
 }
 
 function matchRequest(index: string, plan: MatchPlan): SearchRequest {
@@ -163,6 +213,12 @@ export async function correlateAlert(
   const peers = withEndpoints ? (first[0] as PeerResult) : undefined;
   const firstMatch = firstPlan ? (first[first.length - 1] as FlowResult) : undefined;
   const fallback = firstMatch?.hits.hits.length === 0 ? otherPlans : [];
+  // The first plan's flows are the session's when it found any: its members are gathered beside the second round.
+  const early =
+    firstPlan !== undefined && fallback.length === 0
+      ? sessionOf(client, alert, firstMatch?.hits.hits ?? [], firstPlan.strategy, settings)
+      : undefined;
+  early?.catch(() => undefined);
   const histories = peers ? historyRequests(index, plan, peers) : [];
   const second = await msearch<unknown, unknown>(client, [
     ...histories,
@@ -196,7 +252,12 @@ export async function correlateAlert(
     const ip = endpoints[i];
     if (ip !== undefined) context[side] = activities[plan.ips.indexOf(ip)];
   }
-  return { context, flows };
+  const session = withFlowCount(
+    await (early ?? sessionOf(client, alert, flows, context.match, settings)),
+    context.flow_count,
+  );
+  context.members = memberCounts(session);
+  return { context, flows, session };
 }
 
 /** Written as a partial update of the alert document, in the index it is in. */

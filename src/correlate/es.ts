@@ -8,10 +8,21 @@ import { searchPattern } from '../store/naming.js';
 export interface Indices {
   flows: string;
   alerts: string;
+  /** Where an alert's session members other than flows are: every Zeek log, every EVE event type, the alerts. */
+  members: string;
 }
 
 export function indicesOf(namespace: string): Indices {
-  return { flows: searchPattern(FLOW_DATASET, namespace), alerts: searchPattern(ALERT_DATASET, namespace) };
+  const alerts = searchPattern(ALERT_DATASET, namespace);
+  return {
+    flows: searchPattern(FLOW_DATASET, namespace),
+    alerts,
+    members: [
+      searchPattern('flowtrail.zeek_*', namespace),
+      searchPattern('flowtrail.suricata_*', namespace),
+      alerts,
+    ].join(','),
+  };
 }
 
 export interface Hit<T> {

@@ -3,6 +3,8 @@ import { type AlertContext, type CorrelationSettings, correlateAlert, writeConte
 import type { AlertDoc, FlowDoc } from './documents.js';
 import { type Bucket, endedBetween, type Hit, type Metric, msearch, type Terms } from './es.js';
 import { observerIs, observersByBytes } from './flow-queries.js';
+import type { SessionMembers } from './members.js';
+import { type CompromiseScope, compromiseScope, localHost } from './scope.js';
 
 export interface HistoryBucket {
   time: string;
@@ -33,6 +35,10 @@ export interface Investigation {
   alert: { id: string; index: string } & AlertDoc;
   context: AlertContext;
   flows: Array<{ id: string } & FlowDoc>;
+  /** Everything stored of the alert's session, flows included, on one timeline. */
+  session: SessionMembers;
+  /** What the alert's local host did afterwards: its new sessions, each with its members (none: no local end). */
+  scope?: CompromiseScope;
   /**
    * Whose records the histories and peers of each endpoint are: the observer that saw the most of its bytes in the
    * window (several exporters on one link report the same flows; see src/reports/observers.ts).
@@ -231,8 +237,13 @@ export async function investigate(
   if (attacker) requests.push({ index, body: attackerBody(scope(attacker), attacker, victim, from, to) });
   if (victim) requests.push({ index, body: contactsBody(scope(victim), victim, time, to) });
   const results = await msearch<unknown, unknown>(client, requests);
-  const { context, flows } = await correlation;
-  await writeContext(client, alert, context);
+  const { context, flows, session } = await correlation;
+  const local = localHost(alert._source);
+  const activity = local === undefined ? undefined : context[local];
+  const [compromise] = await Promise.all([
+    activity === undefined ? undefined : compromiseScope(client, alert._source, activity, settings),
+    writeContext(client, alert, context),
+  ]);
   let next = 0;
   const take = <A>() => results[next++] as unknown as { aggregations: A };
   const victimHistory = victim ? histogram(take<HistAggs>()) : [];
@@ -245,6 +256,8 @@ export async function investigate(
     alert: { id: alert._id, index: alert._index, ...alert._source },
     context,
     flows: flows.slice(0, FLOWS_SHOWN).map((f) => ({ id: f._id, ...f._source })),
+    session,
+    ...(compromise !== undefined ? { scope: compromise } : {}),
     observers: {
       ...(victim ? { victim: observerOf.get(victim) } : {}),
       ...(attacker ? { attacker: observerOf.get(attacker) } : {}),

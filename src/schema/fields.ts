@@ -42,6 +42,17 @@ function endpoint(prefix: string): Record<string, FieldSpec> {
   };
 }
 
+/**
+ * The tools' own session ids, by which `flowtrail correlate` finds every record of an alert's session (beside
+ * `flow.id` and `network.community_id`): Zeek's uid and the uids a record belongs to, Suricata's flow_id. Mapped
+ * here, outside the tools' dynamically mapped namespaces, so that they are keywords in every template.
+ */
+const SESSION_LINK_FIELDS: Record<string, FieldSpec> = {
+  'zeek.session_id': keyword,
+  'zeek.session_ids': keyword,
+  'suricata.eve.flow_id': keyword,
+};
+
 /** Fields every flowtrail document may carry. */
 export const BASE_FIELDS: Record<string, FieldSpec> = {
   '@timestamp': date,
@@ -98,6 +109,7 @@ export const BASE_FIELDS: Record<string, FieldSpec> = {
   'related.hosts': keyword,
   'log.file.path': keyword,
   'log.offset': long,
+  ...SESSION_LINK_FIELDS,
 };
 
 /**
@@ -155,6 +167,10 @@ function alertContextFields(): Record<string, FieldSpec> {
     'flowtrail.context.end': date,
     'flowtrail.context.first_talker': ip,
     'flowtrail.context.last_talker': ip,
+    'flowtrail.context.members.count': long,
+    'flowtrail.context.members.datasets': keyword,
+    'flowtrail.context.members.alert_modules': keyword,
+    'flowtrail.context.members.alert_count': long,
   };
   for (const side of ['source', 'destination']) {
     fields[`flowtrail.context.${side}.ip`] = ip;

@@ -2,6 +2,7 @@ import { getJson } from '../api.js';
 import { timeChart } from '../chart.js';
 import { facts, h, hostLink, num, type Row, table, when } from '../dom.js';
 import type { EndpointActivity, Investigation } from '../types.js';
+import { scopeSection, sessionSection } from './session.js';
 
 function endpoint(e: { ip?: string; port?: number } | undefined): Node | string {
   if (!e?.ip) return '';
@@ -54,6 +55,7 @@ export async function alert(main: HTMLElement, id: string): Promise<void> {
       ['Session', c.start ? `${when(c.start)} to ${when(c.end)}` : ''],
       ['First talker', c.first_talker ? hostLink(c.first_talker) : ''],
     ]),
+    ...sessionSection(inv.session),
     h('h2', {}, 'Timeline'),
     timeChart(`The destination ${a.destination?.ip ?? ''} around the alert (bytes)`, inv.victim_history.map((b) => b.time), [
       { label: 'bytes', values: inv.victim_history.map((b) => b.bytes), color: '#1f77b4' },
@@ -88,6 +90,7 @@ export async function alert(main: HTMLElement, id: string): Promise<void> {
         observer: f.flowtrail?.observer,
       })),
     ),
+    ...scopeSection(inv.scope),
     h('h2', {}, 'Peers'),
     table(
       `Hosts that answered the source (${num(inv.attacker_peers.answered_count)})`,

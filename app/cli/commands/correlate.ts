@@ -3,6 +3,8 @@ import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { correlationSettings, findAlert } from '../../../src/correlate/correlator.js';
 import { correlatePending, followAlerts } from '../../../src/correlate/follow.js';
 import { type Investigation, investigate } from '../../../src/correlate/investigate.js';
+import type { SessionMembers } from '../../../src/correlate/members.js';
+import type { CompromiseScope } from '../../../src/correlate/scope.js';
 import { evidenceLine } from '../../../src/detect/finding.js';
 import { UsageError } from '../../../src/errors.js';
 import { parseTime } from '../../../src/reports/time.js';
@@ -28,6 +30,44 @@ function endpoint(e: { ip?: string; port?: number } | undefined): string | undef
   return e.port === undefined ? e.ip : `${e.ip}:${e.port}`;
 }
 
+/** The session's members in time order, one line each, and what was left out. */
+function timeline(s: SessionMembers): string[] {
+  const tools = [...new Set(s.alerts.map((a) => a.module))].sort();
+  const lines = [
+    `session members: ${s.member_count} (${s.datasets.map((d) => `${d.dataset.replace(/^flowtrail\./, '')} ${d.count}`).join(', ') || '-'}); alerts by ${tools.join(', ') || '-'}`,
+  ];
+  for (const m of s.timeline)
+    lines.push(`  ${m.time} ${m.module} ${m.line}${m.copies !== undefined ? ` (${m.copies} copies)` : ''}`);
+  if (s.left_out > 0) {
+    const which = s.datasets
+      .filter((d) => d.count > d.listed)
+      .map((d) => `${d.count - d.listed} ${d.dataset.replace(/^flowtrail\./, '')}`);
+    lines.push(`  … ${s.left_out} more member(s) not listed: ${which.join(', ')}`);
+  }
+  return lines;
+}
+
+/** The local host's new sessions after the alert, each with the members it has beside its flows. */
+function scopeLines(scope: CompromiseScope): string[] {
+  const lines = [
+    `after the alert, ${scope.host} opened ${scope.sessions_opened} session(s) until ${scope.to} (as ${scope.observer} saw them), ${scope.session_count} new for it${scope.scanning ? '; it is SCANNING' : ''}:`,
+  ];
+  for (const s of scope.sessions) {
+    const what = [s.new_peer ? 'new peer' : '', s.new_service ? 'new service' : '']
+      .filter(Boolean)
+      .join(', ');
+    const server = s.server.port === undefined ? s.server.ip : `${s.server.ip}:${s.server.port}`;
+    lines.push(
+      `  ${s.start} ${s.transport ?? ''} -> ${server} (${what}): ${s.flows} flow record(s), ${s.bytes} bytes`,
+    );
+    for (const m of s.members.timeline) lines.push(`    ${m.time} ${m.module} ${m.line}`);
+    if (s.members.left_out > 0) lines.push(`    … ${s.members.left_out} more member(s) not listed`);
+  }
+  if (scope.session_count > scope.sessions.length)
+    lines.push(`  … ${scope.session_count - scope.sessions.length} more new session(s) not listed`);
+  return lines;
+}
+
 function describe(view: Investigation): string {
   const a = view.alert;
   const c = view.context;
@@ -40,6 +80,7 @@ function describe(view: Investigation): string {
     lines.push(
       `detection ${d.type ?? '?'} (${d.direction ?? '?'}) over ${d.window_start} .. ${d.window_end}: ${evidenceLine({ ...d, flows: d.flows })}`,
     );
+  lines.push(...timeline(view.session));
   const by = c.observer === undefined ? '' : `, ${c.observer_flow_count} as ${c.observer} saw them`;
   lines.push(
     `matched ${c.flow_count} flow record(s) by ${c.match}${by} (modules: ${c.modules.join(', ') || '-'}; observers: ${c.observers.join(', ') || '-'})`,
@@ -76,6 +117,7 @@ function describe(view: Investigation): string {
         view.victim_contacts_after_count,
       )}`,
     );
+  if (view.scope !== undefined && view.scope.session_count > 0) lines.push(...scopeLines(view.scope));
   return lines.join('\n');
 }
 
