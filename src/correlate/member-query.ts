@@ -115,7 +115,8 @@ export function membersBody(query: Record<string, unknown>): Record<string, unkn
     size: MEMBERS_FETCHED,
     track_total_hits: true,
     query,
-    sort: [{ '@timestamp': 'asc' }],
+    // Alerts first (`alert` sorts before `event`): a tunnel's thousands of events must not hide its alerts.
+    sort: [{ 'event.kind': 'asc' }, { '@timestamp': 'asc' }],
     _source: MEMBER_SOURCE_FIELDS,
     aggs: { datasets: { terms: { field: 'event.dataset', size: 100 } } },
   };
