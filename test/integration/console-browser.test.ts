@@ -208,7 +208,7 @@ describeNeeding(missing)('the web console in headless Chromium over the lab', ()
     expect(errors).toEqual([]);
   });
 
-  it('alert page: the alert, its matched flows and the endpoints before and after', async () => {
+  it('alert page: the alert, its session, its matched flows and the endpoints before and after', async () => {
     const indices = indicesOf(config.elasticsearch.namespace);
     const listed = await listAlerts(store, indices.alerts, { range, limit: 20 });
     // An IDS alert (not one of flowtrail's detections), as the overview lists it.
@@ -232,6 +232,15 @@ describeNeeding(missing)('the web console in headless Chromium over the lab', ()
         .getByRole('row')
         .count(),
     ).toBe(inv.flows.length + 1);
+    // The session's members, one row each, and the tools whose alerts are on it.
+    expect(
+      await table(page, /^Members in time order/)
+        .getByRole('row')
+        .count(),
+    ).toBe(inv.session.timeline.length + 1);
+    await expect(
+      page.getByText(`${num(inv.session.member_count)} member(s):`, { exact: false }).count(),
+    ).resolves.toBe(1);
     const before = page
       .getByRole('table', { name: /before the alert and after/ })
       .getByRole('row')
