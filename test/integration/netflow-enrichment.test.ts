@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { afterAll, expect, inject, it } from 'vitest';
-import { exited } from '../support/cli.js';
+import { decodePayloads } from '../../plugins/netflow/offline.js';
+import { exited, runCli } from '../support/cli.js';
 import { setUpCollector, startCollector } from '../support/collector.js';
 import { countDocs, type TestClient, testClient } from '../support/es.js';
 import { datPayloads } from '../support/netflow/fixtures.js';
@@ -115,6 +116,48 @@ describeNeeding(fixturesMissing())(
       expect(egress['core uplink']).toBeGreaterThan(0);
       // NBAR2: two flows of application 01000001 (icmp, in the table); 05000026 and 0300007b are not in it.
       expect(await terms(es, index, 'network.application', all)).toEqual({ icmp: 2 });
+
+      // `report interfaces`: in and out of ifIndex 158, as the same exports decoded offline add them up.
+      const offline = decodePayloads(datPayloads(...ASR9K)).flows;
+      const on = (side: 'ingress' | 'egress') =>
+        offline.filter((f) => f.observer?.[side]?.interface.id === '158');
+      const sum = (flows: typeof offline, key: 'bytes' | 'packets') =>
+        flows.reduce(
+          (n, f) => n + (f[key] ?? 0) + ((key === 'bytes' ? f.reverseBytes : f.reversePackets) ?? 0),
+          0,
+        );
+      const result = await runCli(
+        [
+          'report',
+          'interfaces',
+          '-c',
+          config,
+          '--from',
+          '2000-01-01 00:00',
+          '--to',
+          '2099-01-01 00:00',
+          '--json',
+        ],
+        {},
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const rows = JSON.parse(result.stdout).rows as Array<Record<string, unknown>>;
+      expect(on('ingress').length).toBe(6);
+      expect(rows.find((r) => r.interface === '158')).toEqual({
+        exporter: '127.0.0.1',
+        exporter_name: 'lab-router',
+        interface: '158',
+        name: 'Bundle-Ether158',
+        alias: 'core uplink',
+        in_bytes: sum(on('ingress'), 'bytes'),
+        out_bytes: sum(on('egress'), 'bytes'),
+        in_packets: sum(on('ingress'), 'packets'),
+        out_packets: sum(on('egress'), 'packets'),
+        flows: on('ingress').length + on('egress').length,
+      });
+      expect(rows.find((r) => r.interface === '110')).toMatchObject({ name: 'TenGigE0_6_1_0', alias: null });
+      // The NBAR2 export's ifIndex 1 has no name anywhere; its row still counts its traffic.
+      expect(rows.find((r) => r.interface === '1')).toMatchObject({ name: null, flows: 5 });
 
       child.kill('SIGTERM');
       expect(await exited(child)).toBe(0);
