@@ -50,7 +50,7 @@ function decoderLimits(limits: FlowtrailConfig['inputs']['netflow']['limits']): 
 }
 
 /** The exporter enrichment of the configuration, undefined when it names nothing. */
-function observerEnrichment(config: FlowtrailConfig): ObserverEnrichmentOptions | undefined {
+export function observerEnrichment(config: FlowtrailConfig): ObserverEnrichmentOptions | undefined {
   const { observers, interfaces } = config.enrichment;
   if (
     Object.keys(observers.names).length === 0 &&
