@@ -3,8 +3,8 @@
 # Java 17 and Maven (the embedded Elasticsearch and Kafka), a C compiler, make and python3 (the native addons
 # npm ci builds), and the reference tools and peers the tests compare flowtrail with: tshark (a second decoder),
 # softflowd, pmacct and fprobe (real NetFlow/IPFIX probes), curl, iperf3 and nmap (traffic in network
-# namespaces made with iproute2), tcpreplay, nfdump/nfcapd (the reference collector), Argus, and Chromium (the
-# browser the web console's tests drive).
+# namespaces made with iproute2), tcpreplay, nfdump/nfcapd (the reference collector), Argus, snmpd (an agent the
+# SNMP poller asks) and Chromium (the browser the web console's tests drive).
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -12,7 +12,7 @@ need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need+=(maven)
 for pair in gcc:gcc make:make python3:python3 tshark:tshark softflowd:softflowd pmacctd:pmacct fprobe:fprobe \
-  nmap:nmap iperf3:iperf3 curl:curl ip:iproute2 tcpreplay:tcpreplay nfcapd:nfdump argus:argus-server \
+  nmap:nmap iperf3:iperf3 curl:curl ip:iproute2 tcpreplay:tcpreplay nfcapd:nfdump argus:argus-server snmpd:snmpd \
   racluster:argus-client chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
 done

@@ -64,6 +64,20 @@ describe('configuration', () => {
       { inputs: { netflow: { journal: { min_free_bytes: 'lots' } } } },
       /inputs\.netflow\.journal\.min_free_bytes: /,
     ],
+    [{ enrichment: { observers: { names: { 'edge-1': 'x' } } } }, /enrichment\.observers\.names\.edge-1: /],
+    [
+      { enrichment: { interfaces: { '192.0.2.1': { ge0: { name: 'x' } } } } },
+      /enrichment\.interfaces\.192\.0\.2\.1\.ge0: /,
+    ],
+    [{ enrichment: { snmp: { exporters: [{ address: '192.0.2.1' }] } } }, /community: required for SNMP v2c/],
+    [
+      {
+        enrichment: {
+          snmp: { exporters: [{ address: '192.0.2.1', version: '3', user: 'u', auth_key: '12345678' }] },
+        },
+      },
+      /enrichment\.snmp\.exporters\.0\.priv_key: required for level authPriv/,
+    ],
   ])('names the bad key: %j', (raw, message) => {
     expect(() => validateConfig(raw)).toThrow(ConfigError);
     expect(() => validateConfig(raw)).toThrow(message);

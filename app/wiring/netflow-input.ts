@@ -6,7 +6,9 @@ import type { DecoderLimits } from '../../plugins/netflow/decode/settings.js';
 import { snapshotJson } from '../../plugins/netflow/decode/snapshot.js';
 import { createNetflowSource, type NetflowSource } from '../../plugins/netflow/source.js';
 import { netflowSample } from '../../plugins/netflow/source-stats.js';
+import { InterfacePoller, type SnmpAgent } from '../../plugins/snmp/interface-poller.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
+import type { ObserverEnrichmentOptions } from '../../src/enrich/observer-enricher.js';
 import type { Metrics } from '../../src/observability/metrics.js';
 import { LogThrottle } from '../../src/observability/throttle.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
@@ -43,7 +45,41 @@ function decoderLimits(limits: FlowtrailConfig['inputs']['netflow']['limits']): 
     maxPendingPerExporter: limits.max_pending_per_exporter,
     maxPendingBytes: limits.max_pending_bytes,
     maxExporterSeries: limits.max_exporter_series,
+    maxOptionNameBytes: limits.max_option_name_bytes,
   };
+}
+
+/** The exporter enrichment of the configuration, undefined when it names nothing. */
+export function observerEnrichment(config: FlowtrailConfig): ObserverEnrichmentOptions | undefined {
+  const { observers, interfaces } = config.enrichment;
+  if (
+    Object.keys(observers.names).length === 0 &&
+    !observers.reverse_dns &&
+    Object.keys(interfaces).length === 0
+  )
+    return undefined;
+  return { observers: { names: observers.names, reverseDns: observers.reverse_dns }, interfaces };
+}
+
+function snmpAgents(config: FlowtrailConfig): SnmpAgent[] {
+  return config.enrichment.snmp.exporters.map((e) => ({
+    exporter: e.address,
+    host: e.agent ?? e.address,
+    port: e.port,
+    version: e.version,
+    community: e.community,
+    user:
+      e.user === undefined
+        ? undefined
+        : {
+            name: e.user,
+            level: e.level,
+            authProtocol: e.auth_protocol,
+            authKey: e.auth_key,
+            privProtocol: e.priv_protocol,
+            privKey: e.priv_key,
+          },
+  }));
 }
 
 /**
@@ -117,9 +153,23 @@ export function createNetflowInput(
         : undefined,
       snapshot: loadSnapshot(file, netflow.limits.max_snapshot_bytes, logger),
       onListening,
+      enrichment: observerEnrichment(config),
     },
     { localNetworks },
   );
+  const snmp = config.enrichment.snmp;
+  const poller =
+    snmp.exporters.length > 0
+      ? new InterfacePoller({
+          agents: snmpAgents(config),
+          intervalMs: snmp.interval,
+          timeoutMs: snmp.timeout,
+          retries: snmp.retries,
+          onTables: (tables) => source.setPolledInterfaces(tables),
+          logger,
+        })
+      : undefined;
+  poller?.start();
   if (metrics) metrics.netflow = () => netflowSample(source.stats(), netflow.limits.max_exporter_series);
   // On a full disk every save fails until there is room: said once a minute, and tried again at the next save.
   const saveFailures = new LogThrottle();
@@ -152,6 +202,7 @@ export function createNetflowInput(
     listening,
     close() {
       clearInterval(timer);
+      poller?.stop();
       return save();
     },
   };

@@ -1,3 +1,4 @@
+import type { FlowEnricher } from '../../src/enrich/enricher.js';
 import { toFlowRecord } from '../../src/schema/flow.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import type { PackedDatagram } from './datagram-batch.js';
@@ -44,6 +45,7 @@ export class DatagramDecoding {
   constructor(
     private readonly decoder: NetflowDecoder,
     private readonly localNetworks: LocalNetworks,
+    private readonly enricher?: FlowEnricher,
   ) {}
 
   problems(): DecodeProblems {
@@ -72,6 +74,7 @@ export class DatagramDecoding {
     let firstError: unknown;
     for (const facts of produced.flows) {
       try {
+        this.enricher?.enrich(facts);
         const record = toFlowRecord(facts, { localNetworks: this.localNetworks, now });
         out.datasets.push(record.dataset);
         out.ids.push(record.id);

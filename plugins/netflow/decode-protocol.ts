@@ -1,4 +1,6 @@
 /** Messages between the NetFlow source and its decode worker (`decode-worker.ts`). */
+import type { InterfaceTables } from '../../src/enrich/interface-names.js';
+import type { ObserverEnrichmentOptions } from '../../src/enrich/observer-enricher.js';
 import type { PackedBatch } from './datagram-batch.js';
 import { type LimitHits, noHits } from './decode/budget.js';
 import type { DecoderUsage } from './decode/decoder.js';
@@ -13,6 +15,8 @@ export interface DecodeInit {
   snapshot: DecoderSnapshot;
   /** CIDRs of `LocalNetworks`: the instance itself cannot cross the thread boundary. */
   localNetworks: readonly string[];
+  /** Exporter and interface names (`enrichment.observers`, `.interfaces`, the last SNMP poll). */
+  enrichment?: ObserverEnrichmentOptions;
 }
 
 /** The decoder's counters, as the worker last reported them. */
@@ -35,7 +39,7 @@ export const NO_DECODE_STATS: DecodeStats = {
   exporterLimit: 0,
   evictedExporters: 0,
   limitHits: noHits(),
-  usage: { exporters: 0, domains: 0, templateBytes: 0, pendingBytes: 0 },
+  usage: { exporters: 0, domains: 0, templateBytes: 0, pendingBytes: 0, optionNameBytes: 0 },
   failedPackets: {},
   skippedRecords: {},
   deadLettersOverBudget: 0,
@@ -57,6 +61,8 @@ export interface DecodedBatch {
 export type ToDecodeWorker =
   | ({ type: 'batch' } & PackedBatch)
   | { type: 'snapshot'; id: number }
+  /** A new SNMP poll's interface tables, replacing the last. */
+  | { type: 'interfaces'; tables: InterfaceTables }
   /** Sent after the last batch: the worker answers `closed` once everything before it is decoded. */
   | { type: 'close' };
 

@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import type { InterfaceTables } from '../../src/enrich/interface-names.js';
 import type { PackedBatch } from './datagram-batch.js';
 import type { DecoderSnapshot } from './decode/snapshot.js';
 import {
@@ -64,6 +65,11 @@ export class DecodeWorkerHandle {
     const answer = new Promise<DecoderSnapshot>((resolve) => this.snapshotRequests.set(id, resolve));
     this.send({ type: 'snapshot', id });
     return this.death.race(answer);
+  }
+
+  /** Hands the worker a new SNMP poll's interface tables. */
+  setPolledInterfaces(tables: InterfaceTables): void {
+    this.send({ type: 'interfaces', tables });
   }
 
   /** The worker owns `batch.buffer` from now on. */

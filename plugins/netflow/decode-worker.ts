@@ -5,6 +5,7 @@
  */
 import { setPriority } from 'node:os';
 import { type MessagePort, parentPort, type Worker } from 'node:worker_threads';
+import { ObserverEnricher } from '../../src/enrich/observer-enricher.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { startWorker, workerDataFor } from '../../src/util/worker.js';
 import { readDatagramBatch } from './datagram-batch.js';
@@ -46,6 +47,7 @@ export function startDecodeWorker(init: DecodeInit): Worker {
 class BatchDecoding {
   private readonly decoder: NetflowDecoder;
   private readonly decoding: DatagramDecoding;
+  private readonly enricher: ObserverEnricher | undefined;
   private readonly expiry: NodeJS.Timeout;
   private statsPushedAt = 0;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -56,7 +58,8 @@ class BatchDecoding {
   ) {
     this.decoder = new NetflowDecoder(init.decoder);
     this.decoder.restore(init.snapshot);
-    this.decoding = new DatagramDecoding(this.decoder, new LocalNetworks(init.localNetworks));
+    this.enricher = init.enrichment ? new ObserverEnricher(init.enrichment) : undefined;
+    this.decoding = new DatagramDecoding(this.decoder, new LocalNetworks(init.localNetworks), this.enricher);
     this.expiry = setInterval(() => this.decoder.expire(), EXPIRE_INTERVAL_MS);
     this.expiry.unref();
   }
@@ -92,6 +95,9 @@ class BatchDecoding {
     switch (message.type) {
       case 'batch':
         this.decodeBatch(message.buffer, message.packets);
+        break;
+      case 'interfaces':
+        this.enricher?.interfaces.setPolled(message.tables);
         break;
       case 'snapshot':
         this.post({ type: 'snapshot', id: message.id, snapshot: this.decoder.snapshot() });

@@ -1,3 +1,4 @@
+import type { FlowEnricher } from '../../src/enrich/enricher.js';
 import type { PipelineRecord, Source, SourceContext } from '../../src/pipeline/types.js';
 import { toFlowRecord } from '../../src/schema/flow.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
@@ -12,7 +13,10 @@ const CHUNK = 256;
  * One-shot ingest of NetFlow/IPFIX exports captured to pcap files: every UDP datagram is decoded as if it had
  * arrived at its capture time, with one template cache over all files (given in capture order).
  */
-export function createPcapIngestSource(files: string[], deps: { localNetworks: LocalNetworks }): Source {
+export function createPcapIngestSource(
+  files: string[],
+  deps: { localNetworks: LocalNetworks; enricher?: FlowEnricher },
+): Source {
   return {
     name: 'netflow-pcap',
     async run(ctx: SourceContext): Promise<void> {
@@ -34,6 +38,7 @@ export function createPcapIngestSource(files: string[], deps: { localNetworks: L
               });
             }
             for (const facts of produce(records).flows) {
+              deps.enricher?.enrich(facts);
               out.push(toFlowRecord(facts, { localNetworks: deps.localNetworks, now }));
             }
           });

@@ -26,6 +26,8 @@ function limitSetting(limit: LimitName, s: DecoderSettings): [key: string, value
       return ['max_template_bytes', s.maxTemplateBytes];
     case 'pending_bytes':
       return ['max_pending_bytes', s.maxPendingBytes];
+    case 'option_names':
+      return ['max_option_name_bytes', s.maxOptionNameBytes];
   }
 }
 
@@ -38,6 +40,8 @@ const WHAT: Record<LimitName, string> = {
   template_fields: 'templates with more fields than allowed are refused',
   template_bytes: 'templates fill the memory allowed: further ones are refused',
   pending_bytes: 'data sets waiting for their templates fill the memory allowed: further ones are dropped',
+  option_names:
+    'interface and application names from options data fill the memory allowed: further ones are not learnt',
 };
 
 /**

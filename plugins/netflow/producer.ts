@@ -1,5 +1,6 @@
 import { type FlowFacts, isFlowTime } from '../../src/schema/flow.js';
 import { jsonNumber, jsonString, RawJson } from '../../src/schema/json.js';
+import { applicationName, observedInterface } from './decode/option-names.js';
 import { type CompiledTemplate, FIELD_DATE, FIELD_PADDING, type FieldValue } from './decode/template.js';
 import type { DecodedRecord, PacketInfo } from './decode/types.js';
 
@@ -264,6 +265,15 @@ export function toFlowFacts(r: DecodedRecord): FlowFacts | NoFlow {
   if (start !== undefined) facts.start = start;
   if (end !== undefined) facts.end = end;
   facts.observer = { ip: p.exporter };
+  // ifIndex 0 stands for none (traffic to the router itself, dropped traffic): not an interface to name.
+  const ingress = num(v, at.ingressInterface);
+  if (ingress) facts.observer.ingress = { interface: observedInterface(p.domain, ingress) };
+  const egress = num(v, at.egressInterface);
+  if (egress) facts.observer.egress = { interface: observedInterface(p.domain, egress) };
+  if (at.applicationId >= 0) {
+    const application = applicationName(p.domain, v[at.applicationId]);
+    if (application !== undefined) facts.application = application;
+  }
   facts.observerId = `${p.exporter}:${p.port}`;
   facts.extra = { netflow };
   const tcpFlags = num(v, at.tcpFlags);

@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Worker } from 'node:worker_threads';
 import ipaddr from 'ipaddr.js';
 import type { Logger } from 'pino';
+import type { InterfaceTables } from '../../src/enrich/interface-names.js';
+import type { ObserverEnrichmentOptions } from '../../src/enrich/observer-enricher.js';
 import { LogThrottle } from '../../src/observability/throttle.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
@@ -75,6 +77,8 @@ export interface NetflowSourceOptions {
   /** Starts the decode worker; tests give one that dies on a batch of their choosing. */
   startDecodeWorker?: (init: DecodeInit) => Worker;
   onListening?: (address: AddressInfo) => void;
+  /** Exporter and interface names given to flows (`enrichment.observers`, `enrichment.interfaces`). */
+  enrichment?: ObserverEnrichmentOptions;
 }
 
 export interface NetflowSource extends Source {
@@ -85,6 +89,8 @@ export interface NetflowSource extends Source {
   stats(): NetflowSourceStats;
   /** Template cache and sampling state, JSON-serialisable, to persist across restarts. */
   snapshot(): Promise<DecoderSnapshot>;
+  /** Interface names an SNMP poll found, for the flows decoded from now on (and by decode workers started later). */
+  setPolledInterfaces(tables: InterfaceTables): void;
 }
 
 /**
@@ -191,6 +197,7 @@ class UdpNetflowSource implements NetflowSource {
   /** Counters of decode workers that died and were replaced. */
   private retiredStats = NO_DECODE_STATS;
   private stopping = false;
+  private polledInterfaces: InterfaceTables | undefined;
   private readonly restarts: number[] = [];
 
   constructor(
@@ -382,6 +389,11 @@ class UdpNetflowSource implements NetflowSource {
     };
   }
 
+  setPolledInterfaces(tables: InterfaceTables): void {
+    this.polledInterfaces = tables;
+    this.decoder?.setPolledInterfaces(tables);
+  }
+
   snapshot(): Promise<DecoderSnapshot> {
     return this.decoder?.snapshot() ?? Promise.resolve(this.options.snapshot ?? EMPTY_SNAPSHOT);
   }
@@ -397,6 +409,11 @@ class UdpNetflowSource implements NetflowSource {
       // A run after an earlier one goes on from the state that one ended with.
       snapshot: this.decoder?.lastSnapshot ?? options.snapshot ?? EMPTY_SNAPSHOT,
       localNetworks: this.localNetworks.cidrs,
+      enrichment: options.enrichment
+        ? { ...options.enrichment, polled: this.polledInterfaces ?? options.enrichment.polled }
+        : this.polledInterfaces
+          ? { observers: {}, interfaces: {}, polled: this.polledInterfaces }
+          : undefined,
     };
   }
 

@@ -33,7 +33,13 @@ export interface NetflowSample {
   /** How often each of the decoder's bounds was hit, by bound. */
   limitHits?: Record<string, number>;
   /** What the decoder holds now against its bounds. */
-  decoderUsage?: { exporters: number; domains: number; templateBytes: number; pendingBytes: number };
+  decoderUsage?: {
+    exporters: number;
+    domains: number;
+    templateBytes: number;
+    pendingBytes: number;
+    optionNameBytes: number;
+  };
 }
 
 const NETFLOW_COUNTERS: Array<[keyof NetflowExporterSample, string, string]> = [
@@ -55,6 +61,11 @@ const NETFLOW_USAGE: Array<[keyof NonNullable<NetflowSample['decoderUsage']>, st
   ['domains', 'domains', 'Observation domains the NetFlow decoder tracks'],
   ['templateBytes', 'template_bytes', 'Estimated heap bytes of the NetFlow templates held'],
   ['pendingBytes', 'pending_bytes', 'Bytes of NetFlow data sets waiting for their templates'],
+  [
+    'optionNameBytes',
+    'option_name_bytes',
+    'Estimated heap bytes of the interface and application names learnt from NetFlow options data',
+  ],
 ];
 
 /** Every metric flowtrail exports, on a registry of its own so that tests and embedded uses do not collide. */

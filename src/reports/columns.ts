@@ -59,6 +59,18 @@ const NOTES: Record<string, Record<string, string>> = {
     external: 'external_in + external_out (what an ISP bills)',
     total: 'all of it',
   },
+  interfaces: {
+    exporter: 'the exporter (observer.ip)',
+    exporter_name: 'its name (observer.name), where known',
+    interface: 'the ifIndex the exporter gave',
+    name: 'the interface name (options data, SNMP ifName or enrichment.interfaces)',
+    alias: 'its alias or description (ifAlias, IE 83)',
+    in_bytes: 'bytes of flow records that entered the exporter on it',
+    out_bytes: 'bytes of flow records that left the exporter on it',
+    in_packets: 'packets that entered on it',
+    out_packets: 'packets that left on it',
+    flows: 'flow records that entered or left on it (one record can count on two interfaces)',
+  },
   stats: { metric: 'what is counted', value: 'its value (a count, a time or a name)' },
 };
 

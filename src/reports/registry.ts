@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { billing } from './billing.js';
 import type { Report } from './context.js';
+import { interfaceTraffic } from './interfaces.js';
 import { packetSizes } from './packet-sizes.js';
 import { hostPairs } from './pairs.js';
 import { portBreakdown } from './ports.js';
@@ -22,6 +23,7 @@ export const REPORTS: Report[] = [
   packetSizes,
   billing,
   statistics,
+  interfaceTraffic,
 ];
 
 export function reportNamed(name: string): Report {

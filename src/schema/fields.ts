@@ -102,6 +102,8 @@ export const BASE_FIELDS: Record<string, FieldSpec> = {
   'observer.ingress.interface.id': keyword,
   'observer.egress.interface.name': keyword,
   'observer.egress.interface.id': keyword,
+  'observer.ingress.interface.alias': keyword,
+  'observer.egress.interface.alias': keyword,
   'host.name': keyword,
   'flow.id': keyword,
   'flow.locality': keyword,

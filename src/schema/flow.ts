@@ -47,7 +47,14 @@ export interface FlowFacts {
   /** True when the source is known to have opened the connection (Zeek orig, IPFIX biflow initiator). */
   sourceIsInitiator?: boolean;
   vlanId?: number;
-  observer?: { ip?: string; name?: string; type?: string; hostname?: string };
+  observer?: {
+    ip?: string;
+    name?: string;
+    type?: string;
+    hostname?: string;
+    ingress?: { interface: ObservedInterface };
+    egress?: { interface: ObservedInterface };
+  };
   /** Source-specific flow/session id (Zeek uid, Suricata flow_id). */
   flowId?: string;
   /** Kept as given when the source already computed it. */
@@ -56,6 +63,8 @@ export interface FlowFacts {
   direction?: Direction;
   /** `network.protocol` (application protocol such as http, dns). */
   applicationProtocol?: string;
+  /** `network.application`: the application as the observer classified it (NBAR2 name…), lower case. */
+  application?: string;
   /**
    * `input.type`: the Elastic input that would have read this flow (`netflow` for NetFlow/IPFIX), which the
    * Elastic integration's dashboards filter on.
@@ -75,6 +84,13 @@ export interface FlowFacts {
    * flow key to build the document id.
    */
   identity: string;
+}
+
+/** `observer.ingress.interface` / `observer.egress.interface`: the id is the ifIndex, as text. */
+export interface ObservedInterface {
+  id: string;
+  name?: string;
+  alias?: string;
 }
 
 /** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z: the years a date field's four digits can write. */
@@ -131,6 +147,7 @@ export const FLOW_TEXT = {
   packets: ',"packets":',
   communityId: ',"community_id":',
   protocol: ',"protocol":',
+  application: ',"application":',
   /** The VLAN id as a string follows, then `close`. */
   vlan: ',"vlan":{"id":',
   flowInternal: '},"flow":{"locality":"internal"',
@@ -401,6 +418,7 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
   if (totalPackets !== undefined) json += `${T.packets}${jsonNumber(totalPackets)}`;
   if (community !== undefined) json += `${T.communityId}${jsonString(community)}`;
   if (f.applicationProtocol !== undefined) json += `${T.protocol}${jsonString(f.applicationProtocol)}`;
+  if (f.application !== undefined) json += `${T.application}${jsonString(f.application)}`;
   if (f.vlanId !== undefined) json += `${T.vlan}${jsonString(String(f.vlanId))}${T.close}`;
   json +=
     sourceLocality === 'internal' && destinationLocality === 'internal' ? T.flowInternal : T.flowExternal;

@@ -24,6 +24,8 @@ export interface CollectorOptions {
   metrics?: string;
   /** Members of `inputs.netflow` beside its address. */
   netflow?: string;
+  /** The address the NetFlow input listens on; loopback by default. */
+  netflowHost?: string;
   /** The data directory; by default `data` in the collector's own temporary directory. */
   dataDir?: string;
   /** More top-level lines of the configuration. */
@@ -53,7 +55,7 @@ export async function setUpCollector(name: string, options: CollectorOptions): P
   const config = join(root, 'flowtrail.yml');
   const bulk = ['flush_interval: 100ms', ...(options.bulk ? [options.bulk] : [])].join(', ');
   const netflow = [
-    `host: 127.0.0.1, port: ${netflowPort}`,
+    `host: ${options.netflowHost ?? '127.0.0.1'}, port: ${netflowPort}`,
     ...(options.netflow ? [options.netflow] : []),
   ].join(', ');
   writeFileSync(

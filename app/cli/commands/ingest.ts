@@ -8,6 +8,8 @@ import { namePattern } from '../../../plugins/files/tail-files.js';
 import { createPcapIngestSource } from '../../../plugins/netflow/ingest-source.js';
 import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import type { FlowEnricher } from '../../../src/enrich/enricher.js';
+import { ObserverEnricher } from '../../../src/enrich/observer-enricher.js';
 import { UsageError } from '../../../src/errors.js';
 import { counterTotal, Metrics } from '../../../src/observability/metrics.js';
 import type { Source } from '../../../src/pipeline/types.js';
@@ -15,6 +17,7 @@ import type { LocalNetworks } from '../../../src/schema/locality.js';
 import { isTimezone } from '../../../src/util/timezone.js';
 import { CODECS, codecNamed } from '../../wiring/codecs.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import { observerEnrichment } from '../../wiring/netflow-input.js';
 import { OldDataCounter } from '../../wiring/old-data.js';
 import { createRuntime } from '../../wiring/runtime.js';
 import type { CliCommand } from '../command.js';
@@ -30,8 +33,9 @@ function sourceFor(
   localNetworks: LocalNetworks,
   timezone: string,
   onRead: (bytes: number) => void,
+  enricher?: FlowEnricher,
 ): Source {
-  if (kind === 'netflow') return createPcapIngestSource([file], { localNetworks });
+  if (kind === 'netflow') return createPcapIngestSource([file], { localNetworks, enricher });
   return createIngestSource({
     name: `${kind}-files`,
     codec: codecNamed(kind),
@@ -107,6 +111,9 @@ async function runIngest(
   const old = new OldDataCounter(config.elasticsearch.retention);
   pipeline.tap(old);
   const localNetworks = localNetworksOf(config);
+  // Exporter and interface names of the configuration (SNMP is for live exporters, not captures).
+  const enrichment = observerEnrichment(config);
+  const enricher = enrichment ? new ObserverEnricher(enrichment) : undefined;
   const started = Date.now();
   // Bytes of the files read (compressed bytes of .gz files), which is what their sizes add up to.
   const bar =
@@ -135,9 +142,16 @@ async function runIngest(
       const before = read;
       bar?.update(read, { file: i + 1 });
       await pipeline.runSource(
-        sourceFor(kind, file, localNetworks, options.timezone, (bytes) => {
-          read += bytes;
-        }),
+        sourceFor(
+          kind,
+          file,
+          localNetworks,
+          options.timezone,
+          (bytes) => {
+            read += bytes;
+          },
+          enricher,
+        ),
       );
       // Sources that do not count their reads (NetFlow captures) count as read once done.
       read = before + sizes[i];

@@ -13,6 +13,7 @@ export const LIMITS = [
   'template_fields',
   'template_bytes',
   'pending_bytes',
+  'option_names',
 ] as const;
 export type LimitName = (typeof LIMITS)[number];
 export type LimitHits = Record<LimitName, number>;
@@ -38,5 +39,7 @@ export class DecoderBudget {
   templateBytes = 0;
   pendingBytes = 0;
   domains = 0;
+  /** Estimated heap bytes of the interface and application names learnt from options data. */
+  optionNameBytes = 0;
   readonly hits: LimitHits = noHits();
 }

@@ -16,6 +16,8 @@ export interface DecoderUsage {
   /** Estimated heap bytes of the templates (see `templateCost`). */
   templateBytes: number;
   pendingBytes: number;
+  /** Estimated heap bytes of the interface and application names learnt from options data. */
+  optionNameBytes: number;
 }
 
 /** The label under which exporters beyond `maxExporterSeries`, and forgotten ones, are counted together. */
@@ -178,8 +180,8 @@ export class NetflowDecoder {
   }
 
   usage(): DecoderUsage {
-    const { domains, templateBytes, pendingBytes } = this.budget;
-    return { exporters: this.exporters.size, domains, templateBytes, pendingBytes };
+    const { domains, templateBytes, pendingBytes, optionNameBytes } = this.budget;
+    return { exporters: this.exporters.size, domains, templateBytes, pendingBytes, optionNameBytes };
   }
 
   /** Templates held now, over all exporters (for tests and metrics). */

@@ -25,6 +25,12 @@ export interface TemplateEntry {
   updatedAt: number;
 }
 
+/** What options data says about one interface or application (see `option-names.ts`). */
+export interface OptionName {
+  readonly name?: string;
+  readonly description?: string;
+}
+
 /** State of one observation domain (v9 source id / IPFIX ODID / v5 engine) of one exporter. */
 export class DomainState {
   readonly templates = new Map<number, TemplateEntry>();
@@ -34,6 +40,9 @@ export class DomainState {
   readonly samplerRates = new Map<number, number>();
   /** systemInitTimeMilliseconds from options data: IPFIX's base for sysUpTime-relative timestamps. */
   systemInitMs = -1;
+  /** Interface names by ifIndex, and application names by applicationId, from options data (`option-names.ts`). */
+  readonly interfaces = new Map<number, OptionName>();
+  readonly applications = new Map<string, OptionName>();
   lastSequence = -1;
   /** The sequence number the next packet should carry, -1 until one is seen. */
   expectedSequence = -1;
@@ -48,7 +57,13 @@ export class DomainState {
 
   /** Holds nothing an exporter would not send again with its next packet: losing it costs nothing. */
   get disposable(): boolean {
-    return this.templates.size === 0 && this.samplerRates.size === 0 && this.systemInitMs < 0;
+    return (
+      this.templates.size === 0 &&
+      this.samplerRates.size === 0 &&
+      this.systemInitMs < 0 &&
+      this.interfaces.size === 0 &&
+      this.applications.size === 0
+    );
   }
 }
 
@@ -99,6 +114,8 @@ export class ExporterState {
   templateBytes = 0;
   /** Bytes of the data sets in `pending`. */
   pendingBytes = 0;
+  /** Estimated heap bytes of its domains' interface and application names. */
+  optionNameBytes = 0;
   /** When its last datagram arrived. */
   lastSeen = 0;
   /** Has had flow or options records decoded with its templates (in this run or the one it was restored from). */
@@ -198,6 +215,8 @@ export class ExporterState {
     this.budget.templateBytes -= this.templateBytes;
     this.budget.pendingBytes -= this.pendingBytes;
     this.budget.domains -= this.domains.size;
+    this.budget.optionNameBytes -= this.optionNameBytes;
+    this.optionNameBytes = 0;
     this.templateBytes = 0;
     this.pendingBytes = 0;
     this.templateCount = 0;

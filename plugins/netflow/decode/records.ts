@@ -1,4 +1,5 @@
 import type { DomainState, ExporterState } from './exporter-state.js';
+import { learnOptionNames } from './option-names.js';
 import { applyOptions, samplingRate } from './sampling.js';
 import { type CompiledTemplate, type FieldValue, readRecord } from './template.js';
 import type { DecodedRecord, PacketInfo } from './types.js';
@@ -33,6 +34,7 @@ export function readRecords(
     let rate = 1;
     if (template.isOptions) {
       applyOptions(domain, template, values);
+      learnOptionNames(state, domain, template, values);
       state.stats.optionsRecords++;
     } else {
       rate = override ?? samplingRate(domain, template, values);

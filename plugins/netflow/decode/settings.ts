@@ -25,6 +25,11 @@ export interface DecoderOptions {
   maxDomains?: number;
   /** Exporters whose counters are reported by name, the most active first; the rest add up as `other`. Default 50. */
   maxExporterSeries?: number;
+  /**
+   * Estimated heap bytes of the interface and application names learnt from options data (IE 82/83, 94/96), over
+   * all exporters. Default 16 MiB.
+   */
+  maxOptionNameBytes?: number;
   /** Sampling rate per exporter IP, overriding whatever the exporter announces. */
   samplingRateOverrides?: Record<string, number>;
 }
@@ -47,6 +52,7 @@ export interface DecoderSettings {
   readonly maxDomainsPerExporter: number;
   readonly maxDomains: number;
   readonly maxExporterSeries: number;
+  readonly maxOptionNameBytes: number;
   /** Sampling rate by exporter IP. */
   readonly overrides: ReadonlyMap<string, number>;
 }
@@ -65,6 +71,7 @@ export const DECODER_DEFAULTS = {
   maxDomainsPerExporter: 64,
   maxDomains: 65_536,
   maxExporterSeries: 50,
+  maxOptionNameBytes: 16 * 1024 * 1024,
 } as const;
 
 export function decoderSettings(options: DecoderOptions): DecoderSettings {
@@ -83,6 +90,7 @@ export function decoderSettings(options: DecoderOptions): DecoderSettings {
     maxDomainsPerExporter: options.maxDomainsPerExporter ?? d.maxDomainsPerExporter,
     maxDomains: options.maxDomains ?? d.maxDomains,
     maxExporterSeries: options.maxExporterSeries ?? d.maxExporterSeries,
+    maxOptionNameBytes: options.maxOptionNameBytes ?? d.maxOptionNameBytes,
     overrides: new Map(Object.entries(options.samplingRateOverrides ?? {})),
   };
 }

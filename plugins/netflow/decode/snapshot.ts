@@ -1,6 +1,7 @@
 /** The decoder's state as JSON: what a restarted collector needs to decode at once, without waiting for templates. */
 import type { DecoderBudget } from './budget.js';
 import { ExporterState } from './exporter-state.js';
+import { optionNameRows, restoreOptionNames } from './option-names.js';
 import { MAX_SAMPLERS_PER_DOMAIN } from './sampling.js';
 import type { DecoderSettings } from './settings.js';
 import { compileTemplate } from './template.js';
@@ -19,6 +20,9 @@ export interface DecoderSnapshot {
       systemInitMs: number;
       defaultRate: number;
       samplerRates: Array<[number, number]>;
+      /** Interface names by ifIndex and application names by id from options data; absent in older snapshots. */
+      interfaces?: Array<[id: number, name: string | null, description: string | null]>;
+      applications?: Array<[id: string, name: string | null, description: string | null]>;
       templates: Array<{
         id: number;
         scopeCount: number;
@@ -47,6 +51,7 @@ export function snapshotOf(exporters: Iterable<ExporterState>): DecoderSnapshot 
         systemInitMs: domain.systemInitMs,
         defaultRate: domain.defaultRate,
         samplerRates: [...domain.samplerRates],
+        ...optionNameRows(domain),
         templates: [...domain.templates.values()].map(({ template, updatedAt }) => ({
           id: template.id,
           scopeCount: template.scopeCount,
@@ -91,6 +96,7 @@ export function restoreSnapshot(
       for (const [sampler, rate] of saved.samplerRates.slice(0, MAX_SAMPLERS_PER_DOMAIN)) {
         domain.samplerRates.set(sampler, rate);
       }
+      restoreOptionNames(state, domain, saved.interfaces ?? [], saved.applications ?? []);
       for (const t of saved.templates) {
         // Within the bounds of this run, which may be tighter than those the snapshot was made under.
         if (

@@ -1,5 +1,5 @@
 import type { ElementInfo } from '../registry/index.js';
-import { lookupElement, REVERSE_PEN } from '../registry/index.js';
+import { lookupElement, REVERSE_PEN, V9_SCOPE_PEN } from '../registry/index.js';
 import { formatHex, formatIpv4, formatIpv6, formatMac } from './format.js';
 
 /** A decoded field: numbers (counters, ids, epoch ms for dateTime types), text (addresses, strings, hex), booleans. */
@@ -94,6 +94,15 @@ export interface WellKnown {
   samplingSize: number;
   samplingPopulation: number;
   systemInitMillis: number;
+  ingressInterface: number;
+  egressInterface: number;
+  interfaceName: number;
+  interfaceDescription: number;
+  applicationId: number;
+  applicationName: number;
+  applicationDescription: number;
+  /** v9 options scope "Interface" (RFC 3954 §6.1): the options describe the interface of that ifIndex. */
+  interfaceScope: number;
 }
 
 const WELL_KNOWN: Record<keyof WellKnown, [pen: number, id: number]> = {
@@ -155,6 +164,14 @@ const WELL_KNOWN: Record<keyof WellKnown, [pen: number, id: number]> = {
   samplingSize: [0, 309],
   samplingPopulation: [0, 310],
   systemInitMillis: [0, 160],
+  ingressInterface: [0, 10],
+  egressInterface: [0, 14],
+  interfaceName: [0, 82],
+  interfaceDescription: [0, 83],
+  applicationId: [0, 95],
+  applicationName: [0, 96],
+  applicationDescription: [0, 94],
+  interfaceScope: [V9_SCOPE_PEN, 2],
 };
 
 export interface CompiledTemplate {

@@ -96,3 +96,31 @@ export function flowRecord(f: Flow): Buffer {
 export function manyFields(count: number, salt = 0): FieldSpec[] {
   return Array.from({ length: count }, (_, i) => ({ id: 1 + ((i + salt) % 400), length: 4 }));
 }
+
+/** An options template set (set id 3): each template's first `scope` fields are its scope. */
+export function optionsTemplateSet(
+  templates: Array<{ id: number; scope: number; fields: FieldSpec[] }>,
+): Buffer {
+  const parts: Buffer[] = [];
+  for (const { id, scope, fields } of templates) {
+    const head = Buffer.alloc(6);
+    head.writeUInt16BE(id, 0);
+    head.writeUInt16BE(fields.length, 2);
+    head.writeUInt16BE(scope, 4);
+    parts.push(head);
+    for (const f of fields) {
+      const spec = Buffer.alloc(4);
+      spec.writeUInt16BE(f.id, 0);
+      spec.writeUInt16BE(f.length, 2);
+      parts.push(spec);
+    }
+  }
+  return set(3, Buffer.concat(parts));
+}
+
+/** `text` in a fixed-length field of `length` bytes, NUL padded, as exporters send names. */
+export function fixedText(text: string, length: number): Buffer {
+  const b = Buffer.alloc(length);
+  b.write(text.slice(0, length), 'utf8');
+  return b;
+}
