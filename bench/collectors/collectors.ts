@@ -23,7 +23,7 @@ import { cpuSeconds, peakRss, udpQueued } from './process-stats.js';
 const REPO = join(import.meta.dirname, '..', '..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** How long a collector may take to write what it holds once its socket is empty. */
-const MAX_DRAIN_MS = 180_000;
+const MAX_DRAIN_MS = 600_000;
 /** Written counts that stay the same this long, with the socket empty, mean a collector holds nothing more. */
 const SETTLED_MS = 2_000;
 

@@ -25,7 +25,7 @@ import {
 
 const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 60);
 const GRACE_MS = 2_000;
-const BURST_SECONDS = 5;
+const BURST_SECONDS = 2;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
