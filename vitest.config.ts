@@ -15,6 +15,7 @@ export default defineConfig({
             'plugins/**/*.test.ts',
             'codecs/**/*.test.ts',
             'app/**/*.test.ts',
+            'bench/**/*.test.ts',
           ],
           testTimeout: 60_000,
         },

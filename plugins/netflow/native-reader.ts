@@ -6,7 +6,7 @@ import type { ReceiveInit } from './receive-protocol.js';
 import { BATCH_DELAY_MS, bindFailed, dataPart, type SocketReader } from './socket-reader.js';
 
 /** Bytes of datagrams the native receiver holds while this thread is busy: 25 ms of 300 MB/s of exports. */
-const NATIVE_RING_BYTES = 8 * 1024 * 1024;
+export const NATIVE_RING_BYTES = 8 * 1024 * 1024;
 const NATIVE_BATCH_BYTES = 1024 * 1024;
 /**
  * Journal writes queued beyond which the native reader stops taking datagrams until some are written: they then
