@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.js';
+import { backupCommand } from './backup.js';
 import { collectCommand } from './collect.js';
 import { communityIdCommand } from './community-id.js';
 import { correlateCommand } from './correlate.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly CliCommand[] = [
   setupCommand,
   collectCommand,
   ingestCommand,
+  backupCommand,
   correlateCommand,
   hostCommand,
   searchCommand,
