@@ -388,6 +388,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    archive: z
+      .object({
+        /**
+         * Before retention deletes flows, roll them up per address and hour and per pair and day into the archive
+         * streams (kept as long as alerts), which reports read where the flows are gone.
+         */
+        rollup: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
     host_summaries: z
       .object({
         interval: duration.default(5 * 60_000),

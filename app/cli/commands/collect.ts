@@ -10,6 +10,7 @@ import { ActivitySummary } from '../../../src/observability/activity.js';
 import type { Metrics } from '../../../src/observability/metrics.js';
 import { startMetricsServer } from '../../../src/observability/server.js';
 import { checkListenAddresses, type ListenAddress } from '../../../src/util/listen-check.js';
+import { archiveBeforeDelete } from '../../wiring/archive.js';
 import { createBackup } from '../../wiring/backup.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createLogInputs } from '../../wiring/log-inputs.js';
@@ -41,7 +42,13 @@ async function retentionTask(
   }
   if (cluster.retentionMode !== 'flowtrail') return undefined;
   const run = () =>
-    enforceRetention(client, cluster, config.elasticsearch.retention).then(
+    enforceRetention(
+      client,
+      cluster,
+      config.elasticsearch.retention,
+      Date.now(),
+      archiveBeforeDelete(config, client, cluster.indexMode),
+    ).then(
       ({ deleted, rolledOver }) =>
         (deleted.length > 0 || rolledOver.length > 0) &&
         logger.info({ deleted, rolled_over: rolledOver }, 'retention: expired indices deleted'),
