@@ -6,6 +6,7 @@ import { archiveRollups } from '../../src/archive/rollup.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import type { OutgoingRecord } from '../../src/pipeline/types.js';
 import type { IndexMode } from '../../src/store/naming.js';
+import { snapshotBeforeDelete } from './archive-snapshots.js';
 
 const FLOWS_STREAM = 'logs-flowtrail.flows-';
 const BATCH = 2000;
@@ -13,7 +14,7 @@ const BATCH = 2000;
 /**
  * What retention runs before it deletes expired indices: each flow index is rolled up into the archive streams
  * of its namespace, written and made searchable; a rollup that cannot be written entirely throws, and then
- * retention deletes nothing. Off (undefined) with `archive.rollup: false`.
+ * retention deletes nothing. With `archive.snapshot_before_delete`, each is snapshotted first as well.
  */
 export function archiveBeforeDelete(
   config: FlowtrailConfig,
@@ -21,11 +22,14 @@ export function archiveBeforeDelete(
   indexMode: IndexMode,
   now: () => number = Date.now,
 ): ((expired: readonly IndexAge[]) => Promise<void>) | undefined {
-  if (!config.archive.rollup) return undefined;
+  const { rollup, snapshot_before_delete: snapshot } = config.archive;
+  if (!rollup && !snapshot) return undefined;
   const store = elasticsearchStore(client);
   return async (expired) => {
-    for (const { index, stream } of expired) {
-      if (!stream.startsWith(FLOWS_STREAM)) continue;
+    const flows = expired.filter((age) => age.stream.startsWith(FLOWS_STREAM));
+    if (snapshot) await snapshotBeforeDelete(config, client, store, flows);
+    if (!rollup) return;
+    for (const { index, stream } of flows) {
       const sink = new ElasticsearchSink(client, stream.slice(FLOWS_STREAM.length), indexMode);
       const records = await archiveRollups(store, index, now());
       for (let i = 0; i < records.length; i += BATCH) {

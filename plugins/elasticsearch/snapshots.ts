@@ -201,11 +201,18 @@ export async function restoreSnapshot(
   client: EsClient,
   repository: string,
   name: string,
-  options: { only?: (index: string) => boolean; renameTo?: (index: string) => string } = {},
+  options: {
+    only?: (index: string) => boolean;
+    renameTo?: (index: string) => string;
+    /** Restore these indices by name (a data stream's backing index as a plain index) instead of streams. */
+    indices?: boolean;
+  } = {},
 ): Promise<RestoreRun> {
   const raw = await snapshotNamed(client, repository, name);
   if (!raw) throw new ConfigError(`there is no snapshot "${name}" in repository "${repository}"`);
-  const wanted = restorable(raw).filter((index) => options.only?.(index) ?? true);
+  const wanted = (options.indices ? [...(raw.indices ?? [])].sort() : restorable(raw)).filter(
+    (index) => options.only?.(index) ?? true,
+  );
   const target = (index: string) => options.renameTo?.(index) ?? index;
   const restored: string[] = [];
   const skipped: string[] = [];

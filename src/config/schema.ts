@@ -395,6 +395,8 @@ export const configSchema = z
          * streams (kept as long as alerts), which reports read where the flows are gone.
          */
         rollup: z.boolean().default(true),
+        /** Also snapshot each flow index before it is deleted (into backup.repository): `archive restore --day`. */
+        snapshot_before_delete: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

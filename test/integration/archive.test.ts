@@ -7,6 +7,7 @@ import type { ClusterCapabilities } from '../../plugins/elasticsearch/capabiliti
 import { enforceRetention } from '../../plugins/elasticsearch/retention.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
 import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
+import { validateConfig } from '../../src/config/load.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { type ReportResult, runReport } from '../../src/reports/run.js';
 import { toFlowRecord } from '../../src/schema/flow.js';
@@ -138,5 +139,60 @@ describe('archive tier: reports over deleted flows answer from the rollups', () 
     expect(cli.code, cli.stderr).toBe(0);
     expect(JSON.parse(cli.stdout).rows).toEqual(before.get('top-senders')?.rows);
     expect(cli.stderr).toMatch(/flowtrail: no flows are stored before .* comes from the archive's rollups/);
+  });
+
+  it('with archive.snapshot_before_delete, `archive restore --day` brings a deleted day back as a searchable index', async (ctx) => {
+    if (cluster.retentionMode !== 'flowtrail')
+      ctx.skip('the cluster keeps retention itself (ILM or lifecycle)');
+    const snapshotting = testConfig({ archive: { rollup: false, snapshot_before_delete: true } });
+    const namespace = snapshotting.elasticsearch.namespace;
+    const repository = `repo-${namespace}`;
+    await writeFlows(snapshotting, today);
+    const flows = searchPattern('flowtrail.flows', namespace);
+    await store.refresh(flows);
+    const day = new Date(today - 2 * DAY).toISOString().slice(0, 10);
+    const { body: counted } = await client.count({
+      index: flows,
+      body: { query: { range: { '@timestamp': { gte: `${day}T00:00:00Z`, lt: `${day}T23:59:59.999Z` } } } },
+    });
+    expect(counted.count).toBeGreaterThan(0);
+    if (cluster.indexMode === 'data_stream')
+      await client.indices.rollover({ alias: dataStreamName('flowtrail.flows', namespace) });
+    const file = join(snapshotting.stack.data_dir as string, 'flowtrail.yml');
+    writeFileSync(
+      file,
+      [
+        `elasticsearch: { url: "${inject('esUrl')}", namespace: ${namespace} }`,
+        `backup: { repository: ${repository}, location: ${repository} }`,
+        'archive: { rollup: false, snapshot_before_delete: true }',
+        '',
+      ].join('\n'),
+    );
+    const later = Date.now() + 32 * DAY;
+    const only = validateConfig({
+      elasticsearch: { url: inject('esUrl'), namespace },
+      backup: { repository, location: repository },
+      archive: { rollup: false, snapshot_before_delete: true },
+    });
+    await enforceRetention(
+      client,
+      cluster,
+      only.elasticsearch.retention,
+      later,
+      archiveBeforeDelete(only, client, cluster.indexMode, () => later),
+    );
+    expect(await countDocs(client, flows)).toBe(0);
+
+    const restored = await runCli(['archive', 'restore', '--day', day, '--json', '--config', file]);
+    expect(restored.code, restored.stderr).toBe(0);
+    const { indices } = JSON.parse(restored.stdout) as { indices: string[] };
+    expect(indices.length).toBeGreaterThan(0);
+    expect(indices.every((index) => index.startsWith('restored-'))).toBe(true);
+    const { body: back } = await client.count({
+      index: indices.join(','),
+      body: { query: { range: { '@timestamp': { gte: `${day}T00:00:00Z`, lt: `${day}T23:59:59.999Z` } } } },
+    });
+    expect(back.count).toBe(counted.count);
+    await client.indices.delete({ index: indices.join(',') });
   });
 });

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.js';
+import { archiveCommand } from './archive.js';
 import { backupCommand } from './backup.js';
 import { collectCommand } from './collect.js';
 import { communityIdCommand } from './community-id.js';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CliCommand[] = [
   collectCommand,
   ingestCommand,
   backupCommand,
+  archiveCommand,
   correlateCommand,
   hostCommand,
   searchCommand,
