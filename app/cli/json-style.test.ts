@@ -59,6 +59,7 @@ describe('the JSON the CLI prints', () => {
       elasticsearch: {
         url: 'http://127.0.0.1:9200',
         pid: 1,
+        nodePids: [1],
         nodes: 1,
         httpPorts: [9200],
         logFile: '/data/es.log',

@@ -113,11 +113,17 @@ export async function enforceRetention(
   cluster: Pick<ClusterCapabilities, 'indexMode'>,
   retentionMs: Record<RetentionKind, number>,
   now = Date.now(),
+  /** Runs on the expired indices before any is deleted (the archive's rollups); when it throws, none is. */
+  beforeDelete?: (expired: readonly IndexAge[]) => Promise<void>,
 ): Promise<RetentionRun> {
   const rolledOver: string[] = [];
   const ages =
     cluster.indexMode === 'daily' ? await dailyAges(client) : await dataStreamAges(client, rolledOver);
   const deleted = expiredIndices(ages, now, retentionMs);
+  if (beforeDelete && deleted.length > 0) {
+    const expired = new Set(deleted);
+    await beforeDelete(ages.filter((age) => expired.has(age.index)));
+  }
   for (let i = 0; i < deleted.length; i += 50) {
     const names = deleted
       .slice(i, i + 50)

@@ -2,7 +2,7 @@ import type { RetentionKind } from '../../src/schema/fields.js';
 import { type ClusterCapabilities, detectCapabilities, rethrowAccess } from './capabilities.js';
 import type { EsClient } from './client.js';
 import { checkPrivileges, type PrivilegeCheck, setupPrivileges } from './privileges.js';
-import { enforceRetention, type RetentionRun } from './retention.js';
+import { enforceRetention, type IndexAge, type RetentionRun } from './retention.js';
 import { buildTemplates, descriptionHash, type TemplateSet } from './templates.js';
 
 export type ChangeKind = 'created' | 'updated' | 'unchanged';
@@ -85,7 +85,11 @@ async function componentTemplateNames(client: EsClient): Promise<Set<string>> {
  */
 export async function setupElasticsearch(
   client: EsClient,
-  options: { retentionMs: Record<RetentionKind, number>; version: string },
+  options: {
+    retentionMs: Record<RetentionKind, number>;
+    version: string;
+    beforeDelete?: (expired: readonly IndexAge[]) => Promise<void>;
+  },
 ): Promise<SetupReport> {
   const cluster = await detectCapabilities(client);
   const privileges = await checkPrivileges(client, cluster, setupPrivileges(cluster), '`flowtrail setup`');
@@ -93,7 +97,7 @@ export async function setupElasticsearch(
     const changes = await installWithMappers(client, cluster, options);
     const retention =
       cluster.retentionMode === 'flowtrail'
-        ? await enforceRetention(client, cluster, options.retentionMs)
+        ? await enforceRetention(client, cluster, options.retentionMs, Date.now(), options.beforeDelete)
         : { deleted: [], rolledOver: [] };
     return { cluster, changes, retention, privileges };
   } catch (err) {

@@ -440,6 +440,34 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    backup: z
+      .object({
+        /** Snapshot repository: an existing one of any type (s3, gcs, fs...), or registered as `fs` at `location`. */
+        repository: z
+          .string()
+          .regex(/^[a-z0-9_.-]+$/, 'lower-case letters, digits, _, . and - only (a snapshot repository name)')
+          .default('flowtrail'),
+        /** Where a missing repository is registered: a path the cluster resolves below its nodes' `path.repo`. */
+        location: z.string().min(1).default('flowtrail'),
+        /** How often `collect` takes a backup; 0: never (take them with `flowtrail backup create`). */
+        schedule: duration.default(0),
+        /** Backups kept; older ones are deleted after each scheduled backup (and by `backup create --prune`). */
+        keep: count.default(7),
+      })
+      .strict()
+      .prefault({}),
+    archive: z
+      .object({
+        /**
+         * Before retention deletes flows, roll them up per address and hour and per pair and day into the archive
+         * streams (kept as long as alerts), which reports read where the flows are gone.
+         */
+        rollup: z.boolean().default(true),
+        /** Also snapshot each flow index before it is deleted (into backup.repository): `archive restore --day`. */
+        snapshot_before_delete: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     host_summaries: z
       .object({
         interval: duration.default(5 * 60_000),

@@ -79,6 +79,14 @@ export const HOST_SUMMARIES: DataViewSpec = {
   ),
 };
 
+/** Both archive streams (per address and hour, per pair and day): flows rolled up before retention deleted them. */
+const ARCHIVE: DataViewSpec = {
+  id: 'flowtrail-archive',
+  name: 'flowtrail archive (rollups of deleted flows)',
+  datasets: 'flowtrail.archive_*',
+  formats: TRAFFIC_FORMATS,
+};
+
 const ZEEK: DataViewSpec = {
   id: 'flowtrail-zeek',
   name: 'flowtrail Zeek logs',
@@ -104,6 +112,7 @@ export const DATA_VIEWS: readonly DataViewSpec[] = [
   FLOWS,
   ALERTS,
   HOST_SUMMARIES,
+  ARCHIVE,
   ZEEK,
   SURICATA,
   EVERYTHING,

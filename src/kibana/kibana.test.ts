@@ -304,6 +304,7 @@ describe('Kibana saved objects', () => {
       'flowtrail-flows',
       'flowtrail-alerts',
       'flowtrail-host-summary',
+      'flowtrail-archive',
       'flowtrail-zeek',
       'flowtrail-suricata',
       'flowtrail-all',

@@ -1,5 +1,6 @@
 import type { ScanThresholds } from '../correlate/activity.js';
 import type { StoreClient } from '../store/client.js';
+import type { ArchiveWindow } from './archive.js';
 import type { ObserverView } from './observers.js';
 import type { TimeRange } from './time.js';
 
@@ -16,6 +17,8 @@ export interface ReportContext {
   scan: ScanThresholds;
   /** Which observers' views the report shows (see observers.ts). */
   observers: ObserverView;
+  /** Set where the range reaches back past the stored flows: reports that can read the archive do. */
+  archive?: ArchiveWindow;
 }
 
 /** A row as JSON shows it: numbers as numbers, lists as arrays, null where a column has no value. */
@@ -25,5 +28,7 @@ export interface Report {
   name: string;
   description: string;
   columns: string[];
+  /** Whether the report reads the archive's rollups where the flows are gone (see archive.ts). */
+  archived?: boolean;
   run(ctx: ReportContext): Promise<ReportRow[]>;
 }

@@ -1,12 +1,14 @@
-import { endedBetween, type Metric } from '../correlate/es.js';
+import type { Metric } from '../correlate/es.js';
+import { FLOW_COUNT, type FlowCounted, flowCount, flowSource } from './archive.js';
 import { allBuckets, type CompositeBucket } from './composite.js';
 import type { Report, ReportRow } from './context.js';
 import { OBSERVER_SOURCE, observerFilter, observerName, PerObserver } from './observers.js';
 
-type PairBucket = CompositeBucket<{ a: string; b: string; observer: string | null }> & {
-  bytes: Metric;
-  packets: Metric;
-};
+type PairBucket = CompositeBucket<{ a: string; b: string; observer: string | null }> &
+  FlowCounted & {
+    bytes: Metric;
+    packets: Metric;
+  };
 
 interface PairRow extends ReportRow {
   a: string;
@@ -23,17 +25,23 @@ export const hostPairs: Report = {
   name: 'host-pairs',
   description: 'pairs of addresses that exchanged the most bytes (both directions together)',
   columns: ['a', 'b', 'bytes', 'a_to_b', 'b_to_a', 'packets', 'flows', 'observer'],
+  archived: true,
   async run(ctx) {
+    const { index, window } = flowSource(ctx.flows, ctx.range, ctx.archive, 'pairs');
     const buckets = await allBuckets<PairBucket['key'], PairBucket>(
       ctx.client,
-      ctx.flows,
-      { bool: { filter: [endedBetween(ctx.range.from, ctx.range.to), ...observerFilter(ctx.observers)] } },
+      index,
+      { bool: { filter: [window, ...observerFilter(ctx.observers)] } },
       [
         { a: { terms: { field: 'source.ip' } } },
         { b: { terms: { field: 'destination.ip' } } },
         OBSERVER_SOURCE,
       ],
-      { bytes: { sum: { field: 'network.bytes' } }, packets: { sum: { field: 'network.packets' } } },
+      {
+        bytes: { sum: { field: 'network.bytes' } },
+        packets: { sum: { field: 'network.packets' } },
+        ...FLOW_COUNT,
+      },
     );
     const pairs = new PerObserver<PairRow>(() => ({
       a: '',
@@ -55,7 +63,7 @@ export const hostPairs: Report = {
       if (a === first) row.a_to_b += bytes;
       else row.b_to_a += bytes;
       row.packets += bucket.packets.value ?? 0;
-      row.flows += bucket.doc_count;
+      row.flows += flowCount(bucket);
     }
     return pairs
       .rows((row) => row.bytes, ctx.observers.each)

@@ -1,11 +1,13 @@
 import type { FlowtrailConfig } from '../config/schema.js';
-import { indicesOf } from '../correlate/es.js';
+import { indicesOf, NoDataError } from '../correlate/es.js';
+import { UsageError } from '../errors.js';
 import type { StoreClient } from '../store/client.js';
+import { archiveWindow } from './archive.js';
 import { PERIODS } from './billing.js';
 import type { ReportRow } from './context.js';
 import { type ObserverView, ONE_VIEW } from './observers.js';
 import { FLAG_NAMES, integerIn, type Naming, oneOf, parseObserverView } from './params.js';
-import { reportNamed } from './registry.js';
+import { REPORTS, reportNamed } from './registry.js';
 import type { TimeRange } from './time.js';
 
 export interface ReportResult {
@@ -14,6 +16,10 @@ export interface ReportResult {
   to: string;
   columns: string[];
   rows: ReportRow[];
+  /** Where the flows of the range were gone and the archive's rollups answered: until when. */
+  archive_until?: string;
+  /** What the person reading the report should know about where its figures come from. */
+  notes?: string[];
 }
 
 export interface ReportOptions {
@@ -24,6 +30,8 @@ export interface ReportOptions {
   /** Which observers' views (see observers.ts); by default the one that saw the most of each row's traffic. */
   observers?: ObserverView;
 }
+
+const ARCHIVED = REPORTS.filter((r) => r.archived).map((r) => r.name);
 
 /** Rows of a ranked report at most: each is an aggregation bucket of the cluster's work. */
 export const MAX_REPORT_ROWS = 10_000;
@@ -50,19 +58,41 @@ export async function runReport(
 ): Promise<ReportResult> {
   const report = reportNamed(name);
   const scan = config.detections.scan;
-  const rows = await report.run({
-    client,
-    flows: indicesOf(config.elasticsearch.namespace).flows,
-    range,
-    limit: options.limit,
-    interval: options.interval,
-    scan: {
-      minPorts: scan.min_ports,
-      minDestinations: scan.min_destinations,
-      minFailedShare: scan.min_failed_share,
-    },
-    observers: options.observers ?? ONE_VIEW,
-  });
+  const flows = indicesOf(config.elasticsearch.namespace).flows;
+  const archive = await archiveWindow(client, flows, config.elasticsearch.namespace, range);
+  const until = archive && new Date(archive.until).toISOString();
+  const notes = !archive
+    ? []
+    : report.archived
+      ? [
+          `no flows are stored before ${until}: that part of the range comes from the archive's rollups ` +
+            `(per ${name === 'host-pairs' ? 'pair and day' : 'address and hour'})`,
+        ]
+      : [
+          `no flows are stored before ${until}, and ${report.name} cannot read the archive: it counts from then`,
+        ];
+  const rows = await report
+    .run({
+      client,
+      flows,
+      range,
+      limit: options.limit,
+      interval: options.interval,
+      scan: {
+        minPorts: scan.min_ports,
+        minDestinations: scan.min_destinations,
+        minFailedShare: scan.min_failed_share,
+      },
+      observers: options.observers ?? ONE_VIEW,
+      archive: report.archived ? archive : undefined,
+    })
+    .catch((err: unknown) => {
+      if (!(archive && err instanceof NoDataError)) throw err;
+      throw new UsageError(
+        `no flows are stored before ${until}, and ${report.name} cannot read the archive ` +
+          `(${ARCHIVED.join(', ')} can)`,
+      );
+    });
   return {
     report: report.name,
     from: new Date(range.from).toISOString(),
@@ -73,5 +103,7 @@ export async function runReport(
         ? [...report.columns, 'observer']
         : report.columns,
     rows,
+    ...(archive && report.archived ? { archive_until: until } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
   };
 }

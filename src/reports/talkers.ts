@@ -1,10 +1,11 @@
-import { type Bucket, endedBetween, type Metric, search, type Terms } from '../correlate/es.js';
+import { type Bucket, type Metric, search, type Terms } from '../correlate/es.js';
+import { FLOW_COUNT, type FlowCounted, flowCount, flowSource } from './archive.js';
 import type { Report, ReportContext, ReportRow } from './context.js';
 import { byObserver, chosen, observerFilter, observerName } from './observers.js';
 
 type Bytes = { bytes: Metric };
 type Observed<B> = { observers: Terms<B> };
-type RankBucket = Bucket & Bytes & Observed<Bucket & Bytes>;
+type RankBucket = Bucket & Bytes & Observed<Bucket & Bytes & FlowCounted>;
 type DetailBucket = Bucket &
   Observed<
     Bucket &
@@ -44,15 +45,20 @@ interface Ranked {
  * has more bytes than the last candidate has in all, no address left out can rank above it. Until then the
  * candidates double.
  */
-async function rank(ctx: ReportContext, field: string, range: Record<string, unknown>): Promise<Ranked[]> {
+async function rank(
+  ctx: ReportContext,
+  field: string,
+  index: string,
+  range: Record<string, unknown>,
+): Promise<Ranked[]> {
   for (let size = ctx.limit * 2; ; size *= 2) {
-    const result = await search<unknown, { top: Terms<RankBucket> }>(ctx.client, ctx.flows, {
+    const result = await search<unknown, { top: Terms<RankBucket> }>(ctx.client, index, {
       size: 0,
       query: { bool: { filter: [range, ...observerFilter(ctx.observers)] } },
       aggs: {
         top: {
           terms: { field, size, order: [{ bytes: 'desc' }, { _key: 'asc' }] },
-          aggs: { ...BYTES, observers: byObserver(BYTES) },
+          aggs: { ...BYTES, observers: byObserver({ ...BYTES, ...FLOW_COUNT }) },
         },
       },
     });
@@ -62,7 +68,7 @@ async function rank(ctx: ReportContext, field: string, range: Record<string, unk
         ip: String(b.key),
         observer: observerName(o.key),
         bytes: o.bytes.value ?? 0,
-        flows: o.doc_count,
+        flows: flowCount(o),
       })),
     );
     rows.sort(
@@ -86,6 +92,7 @@ function talkers(side: 'source' | 'destination', name: string, description: stri
   return {
     name,
     description,
+    archived: true,
     columns: [
       'ip',
       'bytes',
@@ -101,11 +108,11 @@ function talkers(side: 'source' | 'destination', name: string, description: stri
       'observer',
     ],
     async run(ctx: ReportContext): Promise<ReportRow[]> {
-      const range = endedBetween(ctx.range.from, ctx.range.to);
-      const ranked = await rank(ctx, field, range);
+      const { index, window: range } = flowSource(ctx.flows, ctx.range, ctx.archive, 'hosts');
+      const ranked = await rank(ctx, field, index, range);
       const top = [...new Set(ranked.map((r) => r.ip))];
       if (top.length === 0) return [];
-      const details = await search<unknown, { top: Terms<DetailBucket> }>(ctx.client, ctx.flows, {
+      const details = await search<unknown, { top: Terms<DetailBucket> }>(ctx.client, index, {
         size: 0,
         query: { bool: { filter: [range, { terms: { [field]: top } }, ...observerFilter(ctx.observers)] } },
         aggs: {

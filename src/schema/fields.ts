@@ -242,6 +242,20 @@ export const HOST_SUMMARY_FIELDS: Record<string, FieldSpec> = {
   'flowtrail.summary.observer': keyword,
 };
 
+/**
+ * A rollup of flows whose indices retention deleted (`flowtrail.archive_hosts`: per address, side and hour;
+ * `flowtrail.archive_pairs`: per pair and day), each split by transport, direction and observer. Shaped as a flow
+ * (source/destination.ip, network.*, flowtrail.observer) so that reports read it as they read flows, with
+ * `flowtrail.archive.flows` counting the flows each document stands for.
+ */
+export const ARCHIVE_FIELDS: Record<string, FieldSpec> = {
+  'flowtrail.observer': keyword,
+  'flowtrail.archive.flows': long,
+  'flowtrail.archive.interval': keyword,
+  'flowtrail.archive.interval_end': date,
+  'flowtrail.archive.source_index': keyword,
+};
+
 /** Lifetimes, in config terms, of each kind of data stream. */
 export type RetentionKind = 'flows' | 'alerts' | 'events';
 
@@ -289,6 +303,19 @@ export const DATA_STREAMS: DataStreamSpec[] = [
     retention: 'flows',
     fields: HOST_SUMMARY_FIELDS,
     description: 'per-host, per-interval traffic rollups maintained by flowtrail',
+  },
+  // Archives outlive the flows they summarize: they are kept as long as alerts.
+  {
+    dataset: 'flowtrail.archive_hosts',
+    retention: 'alerts',
+    fields: ARCHIVE_FIELDS,
+    description: 'flows of deleted days rolled up per address, side and hour',
+  },
+  {
+    dataset: 'flowtrail.archive_pairs',
+    retention: 'alerts',
+    fields: ARCHIVE_FIELDS,
+    description: 'flows of deleted days rolled up per address pair and day',
   },
   ...Object.entries(ZEEK_LOGS).map(([log, fields]) => zeekLog(log, fields)),
   {

@@ -1,13 +1,14 @@
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
+  aliveNodes,
   ES_START_TIMEOUT_MS,
   engineName,
-  esAlive,
   esHealthy,
   startElasticsearch,
+  startMissingNodes,
   transportPortFor,
 } from './elasticsearch.js';
 import { controllerPortFor, kafkaAlive, kafkaReady, startKafka } from './kafka.js';
@@ -25,21 +26,22 @@ import {
 } from './state.js';
 import { waitUntilReady } from './wait.js';
 
-export { defaultDataDir } from './paths.js';
+export { snapshotRepoPath } from './elasticsearch.js';
+export { defaultDataDir, stackPaths } from './paths.js';
 export type { StackEngine, StackState } from './state.js';
 
 export interface StackOptions {
   dataDir: string;
   /** What the node runs: Elasticsearch 7.10 OSS (default) or OpenSearch 2.19. */
   engine?: StackEngine;
-  /** Nodes of the ES cluster, all in one JVM. Default 1. */
+  /** Nodes of the ES cluster, a JVM each. Default 1. */
   nodes?: number;
   kafka?: boolean;
   /** HTTP port of node-1; node-i uses esHttpPort+i-1 and transport port esHttpPort+100+i-1. Default 9200. */
   esHttpPort?: number;
   /** Kafka client port; the KRaft controller uses kafkaPort+1. Default 9092. */
   kafkaPort?: number;
-  /** Heap of the ES JVM, shared by all its nodes. Default 512. */
+  /** Heap of each ES node's JVM. Default 512. */
   esHeapMb?: number;
   kafkaHeapMb?: number;
   logger?: Logger;
@@ -67,7 +69,7 @@ export async function stackUp(o: StackOptions): Promise<StackState> {
     }
     throw es.reason;
   }
-  const reused = previous?.elasticsearch.pid === es.value.pid;
+  const reused = previous !== undefined && aliveNodes(previous.elasticsearch).length > 0;
   const state: StoredState = {
     dataDir,
     elasticsearch: es.value,
@@ -87,8 +89,8 @@ async function ensureElasticsearch(
 ): Promise<StoredEs> {
   const nodes = o.nodes ?? 1;
   const httpPort = o.esHttpPort ?? 9200;
-  if (!running || !esAlive(running)) {
-    const engine = o.engine ?? 'elasticsearch';
+  const engine = o.engine ?? 'elasticsearch';
+  if (!running || aliveNodes(running).length === 0) {
     const launch = {
       engine,
       home: engine === 'opensearch' ? paths.openSearchHome : paths.esHome,
@@ -98,20 +100,21 @@ async function ensureElasticsearch(
     };
     return startElasticsearch(paths, { nodes, httpPort, launch }, o.logger);
   }
-  const engine = o.engine ?? 'elasticsearch';
   if (running.nodes !== nodes || running.httpPorts[0] !== httpPort || running.launch.engine !== engine) {
     throw new Error(
       `the stack in ${paths.root} already runs ${engineName(running.launch.engine)} with ${running.nodes} node(s) at ${running.url}; ` +
         'stop it (flowtrail stack down) before starting it with other options',
     );
   }
+  // Nodes stopped on their own (`stack node stop`) or crashed rejoin on their ports and data paths.
+  const complete = await startMissingNodes(paths, running, o.logger);
   // A JVM that is still starting (or recovering) gets the normal start budget before it counts as broken.
-  const { pid, logFile, launch, url } = running;
+  const { pid, logFile, launch, url } = complete;
   await waitUntilReady(
     { what: 'Elasticsearch', pid, marker: launch.home, logFile, timeoutMs: ES_START_TIMEOUT_MS },
     () => esHealthy(url, nodes),
   );
-  return running;
+  return complete;
 }
 
 /** Kafka that already runs is kept even when not asked for: `stack up` never stops anything. */
@@ -150,9 +153,9 @@ export async function stackDown(dataDir: string): Promise<{ stopped: string[] }>
       state.kafka && kafkaAlive(state.kafka)
         ? stopGroup(state.kafka.pid, STOP_GRACE_MS).then(() => stopped.push('kafka'))
         : undefined,
-      esAlive(state.elasticsearch)
-        ? stopGroup(state.elasticsearch.pid, STOP_GRACE_MS).then(() => stopped.push('elasticsearch'))
-        : undefined,
+      stopNodes(state.elasticsearch, aliveNodes(state.elasticsearch)).then(
+        (ids) => ids.length > 0 && stopped.push('elasticsearch'),
+      ),
     ]);
   }
   await removeState(paths.stateFile);
@@ -167,26 +170,76 @@ export async function stackStatus(dataDir: string): Promise<{
   const state = await readState(stackPaths(dataDir).stateFile);
   if (!state) return { elasticsearch: 'down', kafka: 'absent' };
   const es = state.elasticsearch;
-  const elasticsearch = !esAlive(es) ? 'down' : (await esHealthy(es.url, es.nodes)) ? 'up' : 'unhealthy';
+  const alive = aliveNodes(es);
+  const url = alive.length > 0 ? `http://127.0.0.1:${es.httpPorts[alive[0] - 1]}` : es.url;
+  const elasticsearch = alive.length === 0 ? 'down' : (await esHealthy(url, es.nodes)) ? 'up' : 'unhealthy';
   let kafka: 'up' | 'down' | 'absent' = 'absent';
   if (state.kafka)
     kafka = kafkaAlive(state.kafka) && (await kafkaReady(state.kafka.bootstrap)) ? 'up' : 'down';
   return { state, elasticsearch, kafka };
 }
 
+/** Stops (SIGTERM, then SIGKILL after a grace) the JVMs of the nodes `ids`, in parallel; returns their ids. */
+async function stopNodes(es: StoredEs, ids: number[], kill = false): Promise<number[]> {
+  // A state file of the one-JVM launcher names the same pid for every node.
+  const pids = [...new Set(ids.map((id) => es.nodePids[id - 1]))];
+  await Promise.all(pids.map((pid) => (kill ? killGroup(pid) : stopGroup(pid, STOP_GRACE_MS))));
+  return ids;
+}
+
+async function runningState(dataDir: string): Promise<{ paths: StackPaths; state: StoredState }> {
+  const paths = stackPaths(dataDir);
+  const state = await readState(paths.stateFile);
+  if (!state) throw new Error(`no stack is running in ${resolve(dataDir)} (no ${paths.stateFile})`);
+  return { paths, state };
+}
+
+function checkNodeId(es: StoredEs, id: number): void {
+  if (!Number.isInteger(id) || id < 1 || id > es.nodes)
+    throw new Error(`node ${id}: the cluster has node(s) 1 to ${es.nodes}`);
+  if (new Set(es.nodePids).size !== es.nodes)
+    throw new Error(
+      'this stack runs all its nodes in one JVM (started by an older flowtrail); restart it first',
+    );
+}
+
 /**
- * Crash-restarts Elasticsearch: SIGKILL (no clean shutdown), `downtimeMs` of absence, then a start on the
- * same ports and data path. Resolves once the cluster is healthy again.
+ * Stops one node of the embedded cluster: SIGTERM (a clean shutdown), or with `kill` SIGKILL (a crash). The
+ * other nodes keep running; `startNode` or `stack up` brings it back.
+ */
+export async function stopNode(dataDir: string, id: number, opts: { kill?: boolean } = {}): Promise<void> {
+  const { state } = await runningState(dataDir);
+  checkNodeId(state.elasticsearch, id);
+  if (aliveNodes(state.elasticsearch).includes(id)) await stopNodes(state.elasticsearch, [id], opts.kill);
+}
+
+/** Starts one stopped node again on its ports and data path; resolves once the cluster has all its nodes. */
+export async function startNode(dataDir: string, id: number, logger?: Logger): Promise<StackState> {
+  const { paths, state } = await runningState(dataDir);
+  checkNodeId(state.elasticsearch, id);
+  state.elasticsearch = await startMissingNodes(paths, state.elasticsearch, logger);
+  await writeState(paths.stateFile, state);
+  return state;
+}
+
+/** Where node `id` keeps its data: deleting it (node stopped) is the loss of that node's disk. */
+export async function nodeDataDir(dataDir: string, id: number): Promise<string> {
+  const { state } = await runningState(dataDir);
+  checkNodeId(state.elasticsearch, id);
+  return join(state.elasticsearch.launch.home, `node_${id}`, 'data');
+}
+
+/**
+ * Crash-restarts Elasticsearch: SIGKILL of every node (no clean shutdown), `downtimeMs` of absence, then a start
+ * on the same ports and data paths. Resolves once the cluster is healthy again.
  */
 export async function restartElasticsearch(
   dataDir: string,
   opts: { downtimeMs?: number } = {},
 ): Promise<void> {
-  const paths = stackPaths(dataDir);
-  const state = await readState(paths.stateFile);
-  if (!state) throw new Error(`no stack is running in ${resolve(dataDir)} (no ${paths.stateFile})`);
+  const { paths, state } = await runningState(dataDir);
   const es = state.elasticsearch;
-  if (esAlive(es)) await killGroup(es.pid);
+  await stopNodes(es, aliveNodes(es), true);
   if (opts.downtimeMs) await sleep(opts.downtimeMs);
   state.elasticsearch = await startElasticsearch(paths, {
     nodes: es.nodes,

@@ -19,6 +19,8 @@ export interface StackPaths {
   /** The OpenSearch node's home: apart from Elasticsearch's, so that switching engines mixes no data. */
   openSearchHome: string;
   kafkaHome: string;
+  /** The nodes' `path.repo`: filesystem snapshot repositories (backups, archived days), one tree per engine. */
+  snapshotsDir: string;
   /** Resolved classpaths and the compiled launcher: cheap to rebuild, kept across `stack down`. */
   cacheDir: string;
 }
@@ -35,6 +37,7 @@ export function stackPaths(dataDir: string): StackPaths {
     esHome: join(root, 'es'),
     openSearchHome: join(root, 'opensearch'),
     kafkaHome: join(root, 'kafka'),
+    snapshotsDir: join(root, 'snapshots'),
     cacheDir: join(root, 'cache'),
   };
 }

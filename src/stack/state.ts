@@ -4,7 +4,14 @@ import { z } from 'zod';
 
 export interface StackState {
   dataDir: string;
-  elasticsearch: { url: string; pid: number; nodes: number; httpPorts: number[]; logFile: string };
+  elasticsearch: {
+    url: string;
+    pid: number;
+    nodePids: number[];
+    nodes: number;
+    httpPorts: number[];
+    logFile: string;
+  };
   kafka?: { bootstrap: string; pid: number; logFile: string };
   startedAt: string;
 }
@@ -27,14 +34,20 @@ const kafkaLaunch = z.object({
 
 const stateSchema = z.object({
   dataDir: z.string(),
-  elasticsearch: z.object({
-    url: z.string(),
-    pid: z.number(),
-    nodes: z.number(),
-    httpPorts: z.array(z.number()),
-    logFile: z.string(),
-    launch: esLaunch,
-  }),
+  elasticsearch: z
+    .object({
+      url: z.string(),
+      /** node-1's JVM. */
+      pid: z.number(),
+      /** One JVM per node, node-1's first; absent in state files of the one-JVM launcher. */
+      nodePids: z.array(z.number()).optional(),
+      nodes: z.number(),
+      httpPorts: z.array(z.number()),
+      logFile: z.string(),
+      launch: esLaunch,
+    })
+    // The one-JVM launcher ran every node in the process `pid`.
+    .transform((es) => ({ ...es, nodePids: es.nodePids ?? Array.from({ length: es.nodes }, () => es.pid) })),
   kafka: z
     .object({ bootstrap: z.string(), pid: z.number(), logFile: z.string(), launch: kafkaLaunch })
     .optional(),

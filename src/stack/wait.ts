@@ -7,6 +7,8 @@ export interface WaitTarget {
   marker: string;
   logFile: string;
   timeoutMs: number;
+  /** Further processes of the same start (the other nodes of a cluster): the first of them to die fails it too. */
+  others?: ReadonlyArray<Omit<WaitTarget, 'others' | 'timeoutMs'>>;
 }
 
 /**
@@ -16,10 +18,12 @@ export interface WaitTarget {
 export async function waitUntilReady(target: WaitTarget, ready: () => Promise<boolean>): Promise<void> {
   const started = Date.now();
   for (;;) {
-    if (!isAlive(target.pid, target.marker)) {
-      throw new Error(
-        `${target.what} (pid ${target.pid}) exited during startup; log tail of ${target.logFile}:\n${logTail(target.logFile)}`,
-      );
+    for (const process of [target, ...(target.others ?? [])]) {
+      if (!isAlive(process.pid, process.marker)) {
+        throw new Error(
+          `${process.what} (pid ${process.pid}) exited during startup; log tail of ${process.logFile}:\n${logTail(process.logFile)}`,
+        );
+      }
     }
     if (await ready().catch(() => false)) return;
     if (Date.now() - started > target.timeoutMs) {

@@ -1,15 +1,19 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  nodeDataDir,
   restartElasticsearch,
   type StackState,
   stackDown,
   stackStatus,
   stackUp,
+  startNode,
+  stopNode,
 } from '../../src/stack/index.js';
 import { freshStackDir } from '../setup/stack.js';
 import { clientFor, type TestClient } from '../support/es.js';
@@ -30,6 +34,20 @@ function processesMentioning(needle: string): number[] {
     }
   }
   return pids;
+}
+
+/** Polls the cluster's health until it is `status` (short requests: a loaded machine slows recovery down). */
+async function pollHealth(
+  client: TestClient,
+  status: string,
+  timeoutMs: number,
+): Promise<{ status: string; number_of_nodes: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await client.cluster.health();
+    if (body.status === status || Date.now() > deadline) return body;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 /** OSS builds have no x-pack, and with it no data streams; a real 7.14+/8.x server behind FLOWTRAIL_ES_URL has. */
@@ -226,13 +244,67 @@ describe('a separate 3-node stack', () => {
     expect(count.count).toBe(500);
   });
 
+  it("survives the loss of one node's data directory: green again with every document", async () => {
+    const index = 'disk-loss';
+    // As flowtrail's settings template sets it: a replica as soon as there are two nodes.
+    await client.indices.create({
+      index,
+      body: { settings: { number_of_shards: 3, 'index.auto_expand_replicas': '0-1' } },
+    });
+    const ids = Array.from({ length: 2000 }, (_, i) => `doc-${i}`);
+    const { body } = await client.bulk({
+      refresh: true,
+      body: ids.flatMap((id, i) => [{ index: { _index: index, _id: id } }, { n: i }]),
+    });
+    expect(body.errors).toBe(false);
+    await client.cluster.health({ index, wait_for_status: 'green', timeout: '60s' });
+    const idsDigest = async (): Promise<{ count: number; sha256: string }> => {
+      const { body: found } = await client.search({
+        index,
+        body: { size: 10_000, _source: false, sort: [{ _id: 'asc' }] },
+      });
+      const hits = (found.hits.hits as Array<{ _id: string }>).map((h) => h._id).sort();
+      return { count: hits.length, sha256: createHash('sha256').update(hits.join('\n')).digest('hex') };
+    };
+    const before = await idsDigest();
+    expect(before.count).toBe(2000);
+
+    // node-3 holds a copy of some shards; its disk "dies" while it is down.
+    const otherPids = state.elasticsearch.nodePids.slice(0, 2);
+    await stopNode(dataDir, 3);
+    const dataPath = await nodeDataDir(dataDir, 3);
+    expect(existsSync(dataPath)).toBe(true);
+    rmSync(dataPath, { recursive: true, force: true });
+    await client.cluster.health({ wait_for_nodes: '2', timeout: '30s' });
+    expect((await stackStatus(dataDir)).elasticsearch).toBe('unhealthy');
+    expect(otherPids.every((pid) => processesMentioning(join(dataDir, 'stack')).includes(pid))).toBe(true);
+
+    state = await startNode(dataDir, 3);
+    expect(state.elasticsearch.nodePids.slice(0, 2)).toEqual(otherPids);
+    // Replicas wait a minute for a node that left (index.unassigned.node_left.delayed_timeout), then are copied.
+    const health = await pollHealth(client, 'green', 180_000);
+    expect(health.status).toBe('green');
+    expect(health.number_of_nodes).toBe(3);
+    expect(await idsDigest()).toEqual(before);
+    // The node that lost its disk holds copies again: the replicas were rebuilt on it.
+    const { body: shards } = await client.transport.request({
+      method: 'GET',
+      path: `/_cat/shards/${index}?format=json`,
+    });
+    expect((shards as Array<{ node: string }>).some((s) => s.node === 'node-3')).toBe(true);
+    await client.indices.delete({ index });
+  });
+
   it('stackDown leaves no process of the stack behind', async () => {
     const pid = state.elasticsearch.pid;
     expect(processesMentioning(join(dataDir, 'stack'))).toContain(pid);
+    expect(state.elasticsearch.nodePids).toHaveLength(3);
+    for (const nodePid of state.elasticsearch.nodePids)
+      expect(processesMentioning(join(dataDir, 'stack'))).toContain(nodePid);
     const { stopped } = await stackDown(dataDir);
     expect(stopped).toEqual(['elasticsearch']);
     expect(processesMentioning(join(dataDir, 'stack'))).toEqual([]);
-    expect(() => process.kill(-pid, 0)).toThrow();
+    for (const nodePid of state.elasticsearch.nodePids) expect(() => process.kill(-nodePid, 0)).toThrow();
     expect(await stackStatus(dataDir)).toEqual({ elasticsearch: 'down', kafka: 'absent' });
   });
 });

@@ -10,6 +10,8 @@ import { ActivitySummary } from '../../../src/observability/activity.js';
 import type { Metrics } from '../../../src/observability/metrics.js';
 import { startMetricsServer } from '../../../src/observability/server.js';
 import { checkListenAddresses, type ListenAddress } from '../../../src/util/listen-check.js';
+import { archiveBeforeDelete } from '../../wiring/archive.js';
+import { createBackup } from '../../wiring/backup.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createLogInputs } from '../../wiring/log-inputs.js';
 import { createNetflowInput } from '../../wiring/netflow-input.js';
@@ -40,13 +42,46 @@ async function retentionTask(
   }
   if (cluster.retentionMode !== 'flowtrail') return undefined;
   const run = () =>
-    enforceRetention(client, cluster, config.elasticsearch.retention).then(
+    enforceRetention(
+      client,
+      cluster,
+      config.elasticsearch.retention,
+      Date.now(),
+      archiveBeforeDelete(config, client, cluster.indexMode),
+    ).then(
       ({ deleted, rolledOver }) =>
         (deleted.length > 0 || rolledOver.length > 0) &&
         logger.info({ deleted, rolled_over: rolledOver }, 'retention: expired indices deleted'),
       (err: Error) => logger.warn({ err: err.message }, 'retention run failed; next try in an hour'),
     );
   return setInterval(run, RETENTION_INTERVAL_MS).unref();
+}
+
+/**
+ * Every `backup.schedule`: a snapshot of the namespace and the collector's state, then all but the newest
+ * `backup.keep` deleted. A failed backup is logged and tried again at the next one; a backup still running when
+ * the next is due makes that one skip.
+ */
+function backupTask(config: FlowtrailConfig, client: EsClient, logger: Logger): NodeJS.Timeout | undefined {
+  const every = config.backup.schedule;
+  if (every === 0) return undefined;
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const { snapshot, pruned, stateFiles } = await createBackup(client, config, { prune: true });
+      logger.info(
+        { snapshot: snapshot.name, indices: snapshot.indices.length, state_files: stateFiles, pruned },
+        'backup: snapshot taken',
+      );
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'backup failed; next try at the next scheduled time');
+    } finally {
+      running = false;
+    }
+  };
+  return setInterval(() => void run(), every).unref();
 }
 
 /** A line every `metrics.summary_interval`: what came in, per input, and what was written since the last one. */
@@ -108,6 +143,7 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const retention = await retentionTask(config, client, logger);
+  const backup = backupTask(config, client, logger);
   let summary: NodeJS.Timeout | undefined;
   try {
     const sources = netflow ? [netflow.source, ...logInputs.sources] : logInputs.sources;
@@ -137,6 +173,7 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
     if (summary) clearInterval(summary);
     netflow?.close();
     if (retention) clearInterval(retention);
+    if (backup) clearInterval(backup);
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
     await metricsServer?.close();

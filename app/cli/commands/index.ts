@@ -1,4 +1,6 @@
 import type { CliCommand } from '../command.js';
+import { archiveCommand } from './archive.js';
+import { backupCommand } from './backup.js';
 import { collectCommand } from './collect.js';
 import { communityIdCommand } from './community-id.js';
 import { correlateCommand } from './correlate.js';
@@ -19,6 +21,8 @@ export const COMMANDS: readonly CliCommand[] = [
   setupCommand,
   collectCommand,
   ingestCommand,
+  backupCommand,
+  archiveCommand,
   correlateCommand,
   hostCommand,
   searchCommand,

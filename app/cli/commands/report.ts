@@ -44,6 +44,8 @@ async function showReport(name: string, config: FlowtrailConfig, flags: ReportFl
             legend(result.report, result.columns),
           ].join('\n');
     process.stdout.write(`${text}\n`);
+    for (const note of result.notes ?? []) printNote(note);
+    if (result.archive_until !== undefined) return 0;
     // Reports with fixed rows (stats, packet-sizes) show zeros rather than nothing: the range is what to check.
     const note = await emptyRangeHint(client, indicesOf(config.elasticsearch.namespace).flows, range);
     if (note !== undefined) printNote(note);

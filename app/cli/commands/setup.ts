@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
+import { detectCapabilities } from '../../../plugins/elasticsearch/capabilities.js';
 import { type SetupReport, setupElasticsearch } from '../../../plugins/elasticsearch/setup.js';
 import { type ImportReport, importSavedObjects } from '../../../plugins/kibana/import.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { KIBANA_FILE, kibanaNdjson } from '../../../src/kibana/index.js';
 import { VERSION } from '../../../src/util/package.js';
+import { archiveBeforeDelete } from '../../wiring/archive.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { resolveKibana } from '../../wiring/kibana.js';
 import type { CliCommand } from '../command.js';
@@ -13,9 +15,11 @@ import { printNote, printResult } from '../output.js';
 export async function runSetup(config: FlowtrailConfig, logger?: Logger): Promise<SetupReport> {
   const { client } = await connect(config, logger);
   try {
+    const { indexMode } = await detectCapabilities(client);
     return await setupElasticsearch(client, {
       retentionMs: config.elasticsearch.retention,
       version: VERSION,
+      beforeDelete: archiveBeforeDelete(config, client, indexMode),
     });
   } finally {
     await client.close();

@@ -2,7 +2,14 @@ import { Option } from 'commander';
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { UsageError } from '../../../src/errors.js';
-import { type StackEngine, type StackState, stackDown, stackStatus } from '../../../src/stack/index.js';
+import {
+  type StackEngine,
+  type StackState,
+  stackDown,
+  stackStatus,
+  startNode,
+  stopNode,
+} from '../../../src/stack/index.js';
 import { dataDirOf } from '../../wiring/paths.js';
 import { startConfiguredStack } from '../../wiring/stack.js';
 import type { CliCommand } from '../command.js';
@@ -19,6 +26,7 @@ export function stackView(state: StackState): Record<string, unknown> {
     elasticsearch: {
       url: es.url,
       pid: es.pid,
+      node_pids: es.nodePids,
       nodes: es.nodes,
       http_ports: es.httpPorts,
       log_file: es.logFile,
@@ -110,10 +118,47 @@ const stackStatusCommand: CliCommand = (parent, { withConfig, run }) => {
     .action(run((o: ConfigFlags & JsonFlag) => runStackStatus(resolveConfig(o), Boolean(o.json))));
 };
 
-/** `flowtrail stack up|down|status`: a group whose subcommands register under it as commands do. */
+function nodeId(value: string): number {
+  const id = Number(value);
+  if (!Number.isInteger(id) || id < 1)
+    throw new UsageError(`node: expected a node number (1, 2, ...), not ${value}`);
+  return id;
+}
+
+/** `stack node stop|start <n>`: one node of a multi-node embedded cluster, e.g. to replace its disk. */
+const stackNodeCommand: CliCommand = (parent, { logger, withConfig, run }) => {
+  const node = parent.command('node').description('stop or start one node of the embedded cluster');
+  withConfig(node.command('stop <n>'))
+    .description('stop node n (the others keep running); --kill: SIGKILL, as a crash')
+    .option('--kill', 'SIGKILL instead of a clean shutdown')
+    .action(
+      run(async (n: string, o: ConfigFlags & { kill?: boolean }) => {
+        await stopNode(dataDirOf(resolveConfig(o)), nodeId(n), { kill: Boolean(o.kill) });
+        process.stdout.write(`node-${n} stopped\n`);
+        return 0;
+      }),
+    );
+  withConfig(node.command('start <n>'))
+    .description('start node n again on its ports and data path; waits until the cluster has all its nodes')
+    .option('--json', 'print the stack state as JSON')
+    .action(
+      run(async (n: string, o: ConfigFlags & JsonFlag) => {
+        const state = await startNode(dataDirOf(resolveConfig(o)), nodeId(n), logger);
+        printResult(
+          Boolean(o.json),
+          stackView(state),
+          () => `node-${n} started (pid ${state.elasticsearch.nodePids[Number(n) - 1]})`,
+        );
+        return 0;
+      }),
+    );
+};
+
+/** `flowtrail stack up|down|status|node`: a group whose subcommands register under it as commands do. */
 export const stackCommand: CliCommand = (parent, context) => {
   const stack = parent
     .command('stack')
     .description('the embedded Elasticsearch (and Kafka) that flowtrail provisions');
-  for (const register of [stackUpCommand, stackDownCommand, stackStatusCommand]) register(stack, context);
+  for (const register of [stackUpCommand, stackDownCommand, stackStatusCommand, stackNodeCommand])
+    register(stack, context);
 };
