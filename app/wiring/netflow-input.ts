@@ -117,6 +117,7 @@ export function createNetflowInput(
         : undefined,
       snapshot: loadSnapshot(file, netflow.limits.max_snapshot_bytes, logger),
       onListening,
+      enrichment: config.enrichment,
     },
     { localNetworks },
   );

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Worker } from 'node:worker_threads';
 import ipaddr from 'ipaddr.js';
 import type { Logger } from 'pino';
+import type { EnrichmentSettings } from '../../src/enrich/settings.js';
 import { LogThrottle } from '../../src/observability/throttle.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
@@ -23,6 +24,8 @@ import type { NetflowSourceStats } from './source-stats.js';
 import { WorkerDeath } from './worker-death.js';
 
 export interface NetflowSourceOptions {
+  /** `enrichment` of the configuration: the decode worker adds these fields to each flow. */
+  enrichment?: EnrichmentSettings;
   /** Listen address; an IPv6 address (e.g. `::`) opens an IPv6 (dual-stack) socket. Default 0.0.0.0. */
   host?: string;
   /** Default 2055; 0 picks a free port (see `onListening`). */
@@ -226,6 +229,7 @@ class UdpNetflowSource implements NetflowSource {
         new WorkerDeath(),
         (results) => pump.results(results),
         options.startDecodeWorker,
+        (message, fields) => ctx.logger.warn(fields ?? {}, message),
       );
       handle
         .died()
@@ -397,6 +401,7 @@ class UdpNetflowSource implements NetflowSource {
       // A run after an earlier one goes on from the state that one ended with.
       snapshot: this.decoder?.lastSnapshot ?? options.snapshot ?? EMPTY_SNAPSHOT,
       localNetworks: this.localNetworks.cidrs,
+      enrichment: options.enrichment,
     };
   }
 

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { enrichmentSettings } from '../enrich/settings.js';
 import { isTimezone } from '../util/timezone.js';
 import { byteSize, duration } from './units.js';
 
@@ -372,6 +373,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    enrichment: enrichmentSettings.prefault({}),
     host_summaries: z
       .object({
         interval: duration.default(5 * 60_000),

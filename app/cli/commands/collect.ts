@@ -11,6 +11,7 @@ import type { Metrics } from '../../../src/observability/metrics.js';
 import { startMetricsServer } from '../../../src/observability/server.js';
 import { checkListenAddresses, type ListenAddress } from '../../../src/util/listen-check.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import { createEnrichment } from '../../wiring/enrichment.js';
 import { createLogInputs } from '../../wiring/log-inputs.js';
 import { createNetflowInput } from '../../wiring/netflow-input.js';
 import { createRuntime } from '../../wiring/runtime.js';
@@ -88,7 +89,10 @@ export function collectorAddresses(config: FlowtrailConfig): ListenAddress[] {
 export async function runCollect(config: FlowtrailConfig, logger: Logger): Promise<number> {
   await checkListenAddresses(collectorAddresses(config));
   const localNetworks = localNetworksOf(config);
-  const logInputs = createLogInputs(config, localNetworks, logger);
+  const enrichers = createEnrichment(config, logger);
+  const logInputs = createLogInputs(config, localNetworks, logger, enrichers);
+  // The decode worker opens the databases itself: with no log input, these only checked the configuration.
+  if (logInputs.sources.length === 0) enrichers.close();
   if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)
     throw new UsageError('inputs: no input is enabled, nothing to collect');
   const { client, store, resolved } = await connect(config, logger);

@@ -8,6 +8,7 @@ import { namePattern } from '../../../plugins/files/tail-files.js';
 import { createPcapIngestSource } from '../../../plugins/netflow/ingest-source.js';
 import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { withEnrichment } from '../../../src/enrich/documents.js';
 import { UsageError } from '../../../src/errors.js';
 import { counterTotal, Metrics } from '../../../src/observability/metrics.js';
 import type { Source } from '../../../src/pipeline/types.js';
@@ -15,6 +16,7 @@ import type { LocalNetworks } from '../../../src/schema/locality.js';
 import { isTimezone } from '../../../src/util/timezone.js';
 import { CODECS, codecNamed } from '../../wiring/codecs.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import { createEnrichment } from '../../wiring/enrichment.js';
 import { OldDataCounter } from '../../wiring/old-data.js';
 import { createRuntime } from '../../wiring/runtime.js';
 import type { CliCommand } from '../command.js';
@@ -107,6 +109,7 @@ async function runIngest(
   const old = new OldDataCounter(config.elasticsearch.retention);
   pipeline.tap(old);
   const localNetworks = localNetworksOf(config);
+  const enrichers = createEnrichment(config, logger);
   const started = Date.now();
   // Bytes of the files read (compressed bytes of .gz files), which is what their sizes add up to.
   const bar =
@@ -135,9 +138,12 @@ async function runIngest(
       const before = read;
       bar?.update(read, { file: i + 1 });
       await pipeline.runSource(
-        sourceFor(kind, file, localNetworks, options.timezone, (bytes) => {
-          read += bytes;
-        }),
+        withEnrichment(
+          sourceFor(kind, file, localNetworks, options.timezone, (bytes) => {
+            read += bytes;
+          }),
+          enrichers,
+        ),
       );
       // Sources that do not count their reads (NetFlow captures) count as read once done.
       read = before + sizes[i];
@@ -147,6 +153,7 @@ async function runIngest(
   } finally {
     if (ticker) clearInterval(ticker);
     bar?.stop();
+    enrichers.close();
     await client.close();
   }
   const summary = {
