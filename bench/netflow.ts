@@ -2,7 +2,7 @@
  * NetFlow collector performance, in one run:
  *  1. single-core throughput (records/s) of softflowd's v5, v9 and IPFIX exports of the lab capture: decode only,
  *     decode + produce (FlowFacts), and the decode worker's whole path (decode, produce, map to the ECS document,
- *     serialize it);
+ *     serialize it), and that path with enrichment off and on (bench/netflow-enrichment.ts);
  *  2. the zero-loss rate over loopback UDP, found by stepping the paced rate up, for the collector and for nfcapd
  *     as the peer (a step's rate is what the sender achieved, which near the top can be less than it was asked for), with the ratio and the peak RSS of the collector's process (VmHWM; target <= 256 MB).
  *     The collector runs as `collect` runs it: with its datagram journal on disk and the real pipeline (its sink
@@ -31,6 +31,7 @@ import { toFlowRecord } from '../src/schema/flow.js';
 import { LocalNetworks } from '../src/schema/locality.js';
 import { LAB_FLOWS } from '../test/support/netflow/fixtures.js';
 import type { CollectorReport } from './netflow-collector.js';
+import { enrichmentBench } from './netflow-enrichment.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TRIAL_SECONDS = Number(process.env.BENCH_TRIAL_SECONDS ?? 2);
@@ -334,6 +335,9 @@ async function main(): Promise<void> {
       `  ${version.padEnd(20)} ${fmt(only).padStart(12)}    ${fmt(produced).padStart(14)}    ${fmt(serialized).padStart(14)}`,
     );
   }
+
+  const worst = await enrichmentBench();
+  console.log(`  largest cost of geo+asn+apps: ${(worst * 100).toFixed(1)} % (target <= 25 %)`);
 
   const pcapFile = join(LAB_FLOWS, `${EXPORTS.v9}.pcap`);
   const nfcapdPort = 20_000 + (process.pid % 20_000);
