@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { billing } from './billing.js';
 import type { Report } from './context.js';
+import { topAs, topCountries } from './origins.js';
 import { packetSizes } from './packet-sizes.js';
 import { hostPairs } from './pairs.js';
 import { portBreakdown } from './ports.js';
@@ -15,6 +16,8 @@ export const REPORTS: Report[] = [
   topReceivers,
   hostPairs,
   remoteHosts,
+  topAs,
+  topCountries,
   scansIn,
   scansOut,
   clientServer,

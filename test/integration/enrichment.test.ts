@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
+import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
 import { NetflowDecoder } from '../../plugins/netflow/decode/decoder.js';
 import { parsePcap } from '../../plugins/netflow/pcap-file.js';
 import { produce } from '../../plugins/netflow/producer.js';
 import { createNetflowSource } from '../../plugins/netflow/source.js';
+import { runReport } from '../../src/reports/run.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { searchPattern } from '../../src/store/naming.js';
 import { countDocs, quietLogger, testClient, testConfig } from '../support/es.js';
@@ -162,5 +164,48 @@ describeNeeding(fixturesMissing())('NetFlow flows collected with GeoIP and ASN e
     });
     const total = unlocated.hits.total;
     expect(typeof total === 'number' ? total : total.value).toBeGreaterThan(0);
+  });
+
+  it('report top-as and top-countries group the traffic by the enrichment, as the flows add up', async () => {
+    const sum = async (field: string) => {
+      const { body } = await client.search({
+        index,
+        body: {
+          size: 0,
+          query: { term: { [field]: '203.0.113.0/24' } },
+          aggs: { bytes: { sum: { field: 'network.bytes' } } },
+        },
+      });
+      const result = body as {
+        hits: { total: { value: number } | number };
+        aggregations: { bytes: { value: number } };
+      };
+      const total = result.hits.total;
+      return {
+        bytes: result.aggregations.bytes.value,
+        flows: typeof total === 'number' ? total : total.value,
+      };
+    };
+    const from = await sum('source.ip');
+    const to = await sum('destination.ip');
+    expect(from.flows + to.flows).toBeGreaterThan(0);
+    const store = elasticsearchStore(client);
+    const range = { from: 0, to: Date.now() + 86_400_000 };
+    const [as] = (await runReport(store, config, 'top-as', range)).rows;
+    expect(as).toMatchObject({
+      as: 64_496,
+      organization: 'Example Transit',
+      bytes: from.bytes + to.bytes,
+      from: from.bytes,
+      to: to.bytes,
+      flows: from.flows + to.flows,
+    });
+    const countries = (await runReport(store, config, 'top-countries', range)).rows;
+    expect(countries).toHaveLength(1);
+    expect(countries[0]).toMatchObject({
+      country: 'GB',
+      name: 'United Kingdom',
+      bytes: from.bytes + to.bytes,
+    });
   });
 });
