@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeMmdb } from '../../test/support/mmdb-writer.js';
 import { toFlowRecord } from '../schema/flow.js';
+import { JsonRecord } from '../schema/json-record.js';
 import { LocalNetworks } from '../schema/locality.js';
 import { enrichDocument, enrichRecords } from './documents.js';
 import { createEnrichers, type Enrichers } from './enrichers.js';
@@ -141,5 +142,14 @@ describe('other documents', () => {
         },
       },
     });
+  });
+
+  it('written as text, are written again only when something was found for them', () => {
+    const text = '{"source":{"ip":"10.0.0.1"},"destination":{"ip":"10.0.0.2"},"network":{"iana_number":"1"}}';
+    const untouched = new JsonRecord('flowtrail.flows', 'a', text);
+    const found = new JsonRecord('flowtrail.flows', 'b', text.replace('10.0.0.2', '81.2.69.3'));
+    enrichRecords([untouched, found], enrichers);
+    expect(untouched.json).toBe(text);
+    expect(JSON.parse(found.json).destination).toEqual({ ip: '81.2.69.3', geo: UK, as: AS });
   });
 });

@@ -56,15 +56,15 @@ export function subjectOf(doc: Doc): EnrichSubject {
 }
 
 /**
- * Adds the enrichers' fields to a document. Flow documents mirror source and destination as client and server:
- * what an endpoint gets is copied to the role that has its address.
+ * The enrichers' fields for a document, or undefined when they found none. Flow documents mirror source and
+ * destination as client and server: what an endpoint gets is copied to the role that has its address.
  */
-export function enrichDocument(doc: Doc, enrichers: Enrichers, add = new Additions()): void {
+function fieldsFor(doc: Readonly<Doc>, enrichers: Enrichers, add: Additions): Doc | undefined {
   add.clear();
   const subject = subjectOf(doc);
   enrichers.apply(subject, add);
-  if (add.size === 0) return;
-  const fields = add.toObject();
+  if (add.size === 0) return undefined;
+  const fields: Doc = add.toObject();
   for (const role of ['client', 'server'] as const) {
     const ip = text(objectAt(doc, role)?.ip);
     if (ip === undefined || fields[role] !== undefined) continue;
@@ -72,14 +72,23 @@ export function enrichDocument(doc: Doc, enrichers: Enrichers, add = new Additio
       ip === subject.sourceIp ? fields.source : ip === subject.destinationIp ? fields.destination : undefined;
     if (same !== undefined) fields[role] = same;
   }
-  mergeInto(doc, fields);
+  return fields;
+}
+
+/** Adds the enrichers' fields to a document. */
+export function enrichDocument(doc: Doc, enrichers: Enrichers, add = new Additions()): void {
+  const fields = fieldsFor(doc, enrichers, add);
+  if (fields !== undefined) mergeInto(doc, fields);
 }
 
 /** The records with their enrichment added (a `JsonRecord` serializes its changed `doc` again). */
 export function enrichRecords(records: PipelineRecord[], enrichers: Enrichers): void {
   const add = new Additions();
   for (const record of records) {
-    enrichDocument(record.doc, enrichers, add);
+    // A document written as text is read without being written again unless something is added to it.
+    const fields = fieldsFor(record instanceof JsonRecord ? record.view() : record.doc, enrichers, add);
+    if (fields === undefined) continue;
+    mergeInto(record.doc, fields);
     // A record serialized beforehand by its source is sent as that text: it has to say what `doc` says now.
     if (record.json !== undefined && !(record instanceof JsonRecord))
       record.json = JSON.stringify(record.doc);

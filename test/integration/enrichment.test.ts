@@ -2,7 +2,7 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRuntime } from '../../app/wiring/runtime.js';
 import { setupElasticsearch } from '../../plugins/elasticsearch/setup.js';
 import { elasticsearchStore } from '../../plugins/elasticsearch/store-client.js';
@@ -13,12 +13,16 @@ import { createNetflowSource } from '../../plugins/netflow/source.js';
 import { runReport } from '../../src/reports/run.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { searchPattern } from '../../src/store/naming.js';
+import { runCli } from '../support/cli.js';
 import { countDocs, quietLogger, testClient, testConfig } from '../support/es.js';
 import { writeMmdb } from '../support/mmdb-writer.js';
 import { LAB_FLOWS } from '../support/netflow/fixtures.js';
 import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 const client = testClient();
+afterAll(async () => {
+  await client.close();
+});
 const GEO = {
   continent_code: 'EU',
   continent_name: 'Europe',
@@ -108,10 +112,6 @@ describeNeeding(fixturesMissing())('NetFlow flows collected with GeoIP and ASN e
     }
     await client.indices.refresh({ index });
   }, 120_000);
-
-  afterAll(async () => {
-    await client.close();
-  });
 
   async function search(query: Record<string, unknown>, extra: Record<string, unknown> = {}) {
     const { body } = await client.search({ index, body: { size: 1, query, ...extra } });
@@ -208,4 +208,114 @@ describeNeeding(fixturesMissing())('NetFlow flows collected with GeoIP and ASN e
       bytes: from.bytes + to.bytes,
     });
   });
+});
+
+describe('Suricata events ingested with enrichment', () => {
+  it('carry geo and AS, network.application from app_proto, and the parts of the TLS server name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtrail-enrich-eve-'));
+    const city = join(dir, 'city.mmdb');
+    const asn = join(dir, 'asn.mmdb');
+    writeFileSync(
+      city,
+      writeMmdb('GeoLite2-City', {
+        '198.51.100.0/24': {
+          country: { iso_code: 'JP', names: { en: 'Japan' } },
+          location: { latitude: 35.69, longitude: 139.69 },
+        },
+      }),
+    );
+    writeFileSync(
+      asn,
+      writeMmdb('GeoLite2-ASN', {
+        '198.51.100.0/24': {
+          autonomous_system_number: 64_511,
+          autonomous_system_organization: 'Example Japan',
+        },
+      }),
+    );
+    const eve = join(dir, 'eve.json');
+    const common = {
+      flow_id: 1_234_567,
+      in_iface: 'eth0',
+      src_ip: '10.0.0.5',
+      src_port: 51_000,
+      dest_ip: '198.51.100.20',
+      dest_port: 443,
+      proto: 'TCP',
+      app_proto: 'tls',
+    };
+    writeFileSync(
+      eve,
+      `${[
+        {
+          timestamp: '2026-12-01T10:00:00.000000+0000',
+          event_type: 'tls',
+          ...common,
+          tls: { sni: 'www.example.co.uk', version: 'TLS 1.3' },
+        },
+        {
+          timestamp: '2026-12-01T10:00:05.000000+0000',
+          event_type: 'flow',
+          ...common,
+          flow: {
+            pkts_toserver: 10,
+            pkts_toclient: 12,
+            bytes_toserver: 1000,
+            bytes_toclient: 9000,
+            start: '2026-12-01T10:00:00.000000+0000',
+            end: '2026-12-01T10:00:05.000000+0000',
+            state: 'closed',
+          },
+        },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n')}\n`,
+    );
+    const namespace = `enrich${Date.now().toString(36)}`;
+    const config = join(dir, 'flowtrail.yml');
+    writeFileSync(
+      config,
+      [
+        'elasticsearch:',
+        `  namespace: ${namespace}`,
+        'enrichment:',
+        '  geoip:',
+        `    city: ${city}`,
+        `    asn: ${asn}`,
+      ].join('\n'),
+    );
+    const result = await runCli([
+      'ingest',
+      'suricata',
+      eve,
+      '-c',
+      config,
+      '--data-dir',
+      dir,
+      '--es',
+      inject('esUrl'),
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const pattern = `logs-flowtrail.*-${namespace}`;
+    await client.indices.refresh({ index: pattern });
+    const { body } = await client.search({ index: pattern, body: { size: 10, sort: ['@timestamp'] } });
+    const docs = (body as { hits: { hits: Array<{ _source: Doc }> } }).hits.hits.map((h) => h._source);
+    expect(docs).toHaveLength(2);
+    const located = {
+      geo: { country_iso_code: 'JP', country_name: 'Japan', location: { lat: 35.69, lon: 139.69 } },
+    };
+    const as = { as: { number: 64_511, organization: { name: 'Example Japan' } } };
+    for (const doc of docs) {
+      expect(doc.destination).toMatchObject({ ip: '198.51.100.20', ...located, ...as });
+      expect(doc.source.geo).toBeUndefined();
+      expect(doc.network.application).toBe('tls');
+    }
+    const tls = docs.find((d) => d.tls !== undefined) as Doc;
+    expect(tls.destination).toMatchObject({
+      domain: 'www.example.co.uk',
+      registered_domain: 'example.co.uk',
+      top_level_domain: 'co.uk',
+      subdomain: 'www',
+    });
+  }, 120_000);
 });
