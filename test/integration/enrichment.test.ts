@@ -296,11 +296,11 @@ describe('Suricata events ingested with enrichment', () => {
       inject('esUrl'),
     ]);
     expect(result.code, result.stderr).toBe(0);
-    const pattern = `logs-flowtrail.*-${namespace}`;
+    const pattern = searchPattern('flowtrail.*', namespace);
     await client.indices.refresh({ index: pattern });
     const { body } = await client.search({ index: pattern, body: { size: 10, sort: ['@timestamp'] } });
     const docs = (body as { hits: { hits: Array<{ _source: Doc }> } }).hits.hits.map((h) => h._source);
-    expect(docs).toHaveLength(2);
+    expect(docs, result.stdout).toHaveLength(2);
     const located = {
       geo: { country_iso_code: 'JP', country_name: 'Japan', location: { lat: 35.69, lon: 139.69 } },
     };
