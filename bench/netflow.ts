@@ -2,7 +2,7 @@
  * NetFlow collector performance, in one run:
  *  1. single-core throughput (records/s) of softflowd's v5, v9 and IPFIX exports of the lab capture: decode only,
  *     decode + produce (FlowFacts), and the decode worker's whole path (decode, produce, map to the ECS document,
- *     serialize it);
+ *     serialize it), and that path with enrichment off and on (bench/netflow-enrichment.ts);
  *  2. every collector side by side with one definition (bench/collectors): flowtrail's `collect` and Filebeat's
  *     NetFlow input writing to a bulk endpoint that acknowledges at once, GoFlow2 (JSON and protobuf) writing its
  *     file, nfcapd writing its files. The paced C sender (bench/sender) replays every lab export and vendor capture
@@ -24,6 +24,7 @@ import { toFlowRecord } from '../src/schema/flow.js';
 import { LocalNetworks } from '../src/schema/locality.js';
 import { LAB_FLOWS } from '../test/support/netflow/fixtures.js';
 import { compareCollectors } from './collectors/compare.js';
+import { enrichmentBench } from './netflow-enrichment.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LOCAL_NETWORKS = new LocalNetworks(['10.77.0.0/24']);
@@ -88,6 +89,9 @@ async function main(): Promise<void> {
       `  ${version.padEnd(20)} ${fmt(only).padStart(12)}    ${fmt(produced).padStart(14)}    ${fmt(serialized).padStart(14)}`,
     );
   }
+
+  const worst = await enrichmentBench();
+  console.log(`  largest cost of geo+asn+apps: ${(worst * 100).toFixed(1)} % (target <= 25 %)`);
   await compareCollectors({
     rounds: ROUNDS,
     receiveBuffer: RECEIVE_BUFFER,

@@ -4,6 +4,8 @@ import { createTailSource } from '../../plugins/files/tail.js';
 import { createKafkaSource } from '../../plugins/kafka/source.js';
 import type { Codec } from '../../src/codec/types.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
+import { withEnrichment } from '../../src/enrich/documents.js';
+import type { Enrichers } from '../../src/enrich/enrichers.js';
 import type { Source } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { codecNamed } from './codecs.js';
@@ -30,6 +32,7 @@ export function createLogInputs(
   config: FlowtrailConfig,
   localNetworks: LocalNetworks,
   logger: Logger,
+  enrichers: Enrichers,
 ): { sources: Source[]; describe: Record<string, unknown> } {
   const sources: Source[] = [];
   const describe: Record<string, unknown> = {};
@@ -70,5 +73,5 @@ export function createLogInputs(
     describe.kafka = kafka.topics.map((t) => t.topic);
   }
   reportDegraded(used, logger);
-  return { sources, describe };
+  return { sources: sources.map((source) => withEnrichment(source, enrichers)), describe };
 }

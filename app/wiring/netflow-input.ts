@@ -153,7 +153,8 @@ export function createNetflowInput(
         : undefined,
       snapshot: loadSnapshot(file, netflow.limits.max_snapshot_bytes, logger),
       onListening,
-      enrichment: observerEnrichment(config),
+      names: observerEnrichment(config),
+      enrichment: config.enrichment,
     },
     { localNetworks },
   );

@@ -1,4 +1,6 @@
 import type { FlowEnricher } from '../../src/enrich/enricher.js';
+import type { Enrichers } from '../../src/enrich/enrichers.js';
+import { Additions } from '../../src/enrich/types.js';
 import { toFlowRecord } from '../../src/schema/flow.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import type { PackedDatagram } from './datagram-batch.js';
@@ -41,12 +43,22 @@ export class DatagramDecoding {
   private readonly failedPackets = new ProblemCounts();
   private readonly skippedRecords = new ProblemCounts();
   private readonly budget = new DeadLetterBudget();
+  /** One flow's enrichment at a time: written into its document before the next flow is enriched. */
+  private readonly additions = new Additions();
 
   constructor(
     private readonly decoder: NetflowDecoder,
     private readonly localNetworks: LocalNetworks,
-    private readonly enricher?: FlowEnricher,
+    /** Names of exporters and their interfaces, set on the flow's own facts first. */
+    private readonly names?: FlowEnricher,
+    /** GeoIP, applications, domains: fields added to the document as it is written. */
+    private readonly enrichers?: Enrichers,
   ) {}
+
+  /** Stops the enrichers' file checks and lookups. */
+  close(): void {
+    this.enrichers?.close();
+  }
 
   problems(): DecodeProblems {
     return {
@@ -72,10 +84,15 @@ export class DatagramDecoding {
     }
     let failed = 0;
     let firstError: unknown;
+    const { enrichers, additions } = this;
     for (const facts of produced.flows) {
       try {
-        this.enricher?.enrich(facts);
-        const record = toFlowRecord(facts, { localNetworks: this.localNetworks, now });
+        this.names?.enrich(facts);
+        if (enrichers !== undefined) {
+          additions.clear();
+          enrichers.apply(facts, additions);
+        }
+        const record = toFlowRecord(facts, { localNetworks: this.localNetworks, now, additions });
         out.datasets.push(record.dataset);
         out.ids.push(record.id);
         out.jsons.push(record.json);

@@ -1,6 +1,7 @@
 /** Messages between the NetFlow source and its decode worker (`decode-worker.ts`). */
 import type { InterfaceTables } from '../../src/enrich/interface-names.js';
 import type { ObserverEnrichmentOptions } from '../../src/enrich/observer-enricher.js';
+import type { EnrichmentSettings } from '../../src/enrich/settings.js';
 import type { PackedBatch } from './datagram-batch.js';
 import { type LimitHits, noHits } from './decode/budget.js';
 import type { DecoderUsage } from './decode/decoder.js';
@@ -16,7 +17,9 @@ export interface DecodeInit {
   /** CIDRs of `LocalNetworks`: the instance itself cannot cross the thread boundary. */
   localNetworks: readonly string[];
   /** Exporter and interface names (`enrichment.observers`, `.interfaces`, the last SNMP poll). */
-  enrichment?: ObserverEnrichmentOptions;
+  names?: ObserverEnrichmentOptions;
+  /** What to add to each flow (GeoIP, applications, names); the worker opens the databases itself. */
+  enrichment?: EnrichmentSettings;
 }
 
 /** The decoder's counters, as the worker last reported them. */
@@ -83,6 +86,8 @@ export interface DecodeResults {
 
 export type FromDecodeWorker =
   | { type: 'ready' }
+  /** Something the worker could not do but went on without (a database not reloaded), for the log. */
+  | { type: 'warning'; message: string; fields?: Record<string, unknown> }
   | DecodeResults
   | { type: 'stats'; stats: DecodeStats }
   | { type: 'snapshot'; id: number; snapshot: DecoderSnapshot }

@@ -35,6 +35,7 @@ export class DecodeWorkerHandle {
     private readonly death: WorkerDeath,
     private readonly onResults: (results: DecodeResults) => void,
     start: (init: DecodeInit) => Worker = startDecodeWorker,
+    private readonly onWarning: (message: string, fields?: Record<string, unknown>) => void = () => {},
   ) {
     this.latestSnapshot = init.snapshot;
     this.ready = new Promise<void>((resolve) => {
@@ -100,6 +101,9 @@ export class DecodeWorkerHandle {
 
   private handle(message: FromDecodeWorker): void {
     switch (message.type) {
+      case 'warning':
+        this.onWarning(message.message, message.fields);
+        break;
       case 'ready':
         this.answering = true;
         this.onReady();

@@ -5,7 +5,9 @@
  */
 import { setPriority } from 'node:os';
 import { type MessagePort, parentPort, type Worker } from 'node:worker_threads';
+import { createEnrichers, type Enrichers } from '../../src/enrich/enrichers.js';
 import { ObserverEnricher } from '../../src/enrich/observer-enricher.js';
+import { LogThrottle } from '../../src/observability/throttle.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { startWorker, workerDataFor } from '../../src/util/worker.js';
 import { readDatagramBatch } from './datagram-batch.js';
@@ -58,10 +60,35 @@ class BatchDecoding {
   ) {
     this.decoder = new NetflowDecoder(init.decoder);
     this.decoder.restore(init.snapshot);
-    this.enricher = init.enrichment ? new ObserverEnricher(init.enrichment) : undefined;
-    this.decoding = new DatagramDecoding(this.decoder, new LocalNetworks(init.localNetworks), this.enricher);
+    this.enricher = init.names ? new ObserverEnricher(init.names) : undefined;
+    this.decoding = new DatagramDecoding(
+      this.decoder,
+      new LocalNetworks(init.localNetworks),
+      this.enricher,
+      this.enrichers(init),
+    );
     this.expiry = setInterval(() => this.decoder.expire(), EXPIRE_INTERVAL_MS);
     this.expiry.unref();
+  }
+
+  /**
+   * The flows' enrichers. Their databases were opened once before the worker started (a bad path is a
+   * configuration error there); one that cannot be opened now leaves flows without its fields, and says so.
+   */
+  private enrichers(init: DecodeInit): Enrichers | undefined {
+    if (init.enrichment === undefined) return undefined;
+    const warnings = new LogThrottle();
+    const warn = (message: string, fields?: Record<string, unknown>) => {
+      const suppressed = warnings.admit(message);
+      if (suppressed !== undefined)
+        this.post({ type: 'warning', message, fields: { ...fields, suppressed } });
+    };
+    try {
+      return createEnrichers(init.enrichment, { localNetworks: init.localNetworks, warn });
+    } catch (err) {
+      warn('enrichment: flows go without it', { err: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    }
   }
 
   start(): void {
@@ -104,6 +131,7 @@ class BatchDecoding {
         break;
       case 'close':
         clearInterval(this.expiry);
+        this.decoding.close();
         if (this.statsTimer) clearTimeout(this.statsTimer);
         // The source terminates the worker once it has read this.
         this.post({ type: 'closed', stats: this.stats(), snapshot: this.decoder.snapshot() });

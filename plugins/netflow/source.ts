@@ -4,6 +4,7 @@ import ipaddr from 'ipaddr.js';
 import type { Logger } from 'pino';
 import type { InterfaceTables } from '../../src/enrich/interface-names.js';
 import type { ObserverEnrichmentOptions } from '../../src/enrich/observer-enricher.js';
+import type { EnrichmentSettings } from '../../src/enrich/settings.js';
 import { LogThrottle } from '../../src/observability/throttle.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
@@ -25,6 +26,8 @@ import type { NetflowSourceStats } from './source-stats.js';
 import { WorkerDeath } from './worker-death.js';
 
 export interface NetflowSourceOptions {
+  /** `enrichment` of the configuration: the decode worker adds these fields to each flow. */
+  enrichment?: EnrichmentSettings;
   /** Listen address; an IPv6 address (e.g. `::`) opens an IPv6 (dual-stack) socket. Default 0.0.0.0. */
   host?: string;
   /** Default 2055; 0 picks a free port (see `onListening`). */
@@ -78,7 +81,7 @@ export interface NetflowSourceOptions {
   startDecodeWorker?: (init: DecodeInit) => Worker;
   onListening?: (address: AddressInfo) => void;
   /** Exporter and interface names given to flows (`enrichment.observers`, `enrichment.interfaces`). */
-  enrichment?: ObserverEnrichmentOptions;
+  names?: ObserverEnrichmentOptions;
 }
 
 export interface NetflowSource extends Source {
@@ -233,6 +236,7 @@ class UdpNetflowSource implements NetflowSource {
         new WorkerDeath(),
         (results) => pump.results(results),
         options.startDecodeWorker,
+        (message, fields) => ctx.logger.warn(fields ?? {}, message),
       );
       handle
         .died()
@@ -409,11 +413,12 @@ class UdpNetflowSource implements NetflowSource {
       // A run after an earlier one goes on from the state that one ended with.
       snapshot: this.decoder?.lastSnapshot ?? options.snapshot ?? EMPTY_SNAPSHOT,
       localNetworks: this.localNetworks.cidrs,
-      enrichment: options.enrichment
-        ? { ...options.enrichment, polled: this.polledInterfaces ?? options.enrichment.polled }
+      names: options.names
+        ? { ...options.names, polled: this.polledInterfaces ?? options.names.polled }
         : this.polledInterfaces
           ? { observers: {}, interfaces: {}, polled: this.polledInterfaces }
           : undefined,
+      enrichment: options.enrichment,
     };
   }
 

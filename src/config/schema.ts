@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { enrichmentSettings } from '../enrich/settings.js';
 import { isTimezone } from '../util/timezone.js';
 import { byteSize, duration } from './units.js';
 
@@ -307,9 +308,12 @@ const snmpExporter = z
     }
   });
 
-/** Names for exporters and their interfaces, given to NetFlow/IPFIX flows in the decode worker. */
-const enrichment = z
-  .object({
+/**
+ * What flowtrail adds to documents: GeoIP, AS, applications, names and domain parts (`enrichmentSettings`), and
+ * names for exporters and their interfaces, given to NetFlow/IPFIX flows in the decode worker.
+ */
+const enrichment = enrichmentSettings
+  .extend({
     observers: z
       .object({
         /** Exporter address -> `observer.name`. */

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { billing } from './billing.js';
 import type { Report } from './context.js';
 import { interfaceTraffic } from './interfaces.js';
+import { topAs, topCountries } from './origins.js';
 import { packetSizes } from './packet-sizes.js';
 import { hostPairs } from './pairs.js';
 import { portBreakdown } from './ports.js';
@@ -16,6 +17,8 @@ export const REPORTS: Report[] = [
   topReceivers,
   hostPairs,
   remoteHosts,
+  topAs,
+  topCountries,
   scansIn,
   scansOut,
   clientServer,

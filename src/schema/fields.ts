@@ -17,11 +17,15 @@ const date: FieldSpec = { type: 'date' };
 function geo(prefix: string): Record<string, FieldSpec> {
   return {
     [`${prefix}.geo.location`]: { type: 'geo_point' },
+    [`${prefix}.geo.continent_code`]: keyword,
     [`${prefix}.geo.continent_name`]: keyword,
     [`${prefix}.geo.country_iso_code`]: keyword,
     [`${prefix}.geo.country_name`]: keyword,
+    [`${prefix}.geo.region_iso_code`]: keyword,
     [`${prefix}.geo.region_name`]: keyword,
     [`${prefix}.geo.city_name`]: keyword,
+    [`${prefix}.geo.postal_code`]: keyword,
+    [`${prefix}.geo.timezone`]: keyword,
   };
 }
 
@@ -33,6 +37,9 @@ function endpoint(prefix: string): Record<string, FieldSpec> {
     [`${prefix}.bytes`]: long,
     [`${prefix}.packets`]: long,
     [`${prefix}.domain`]: keyword,
+    [`${prefix}.registered_domain`]: keyword,
+    [`${prefix}.top_level_domain`]: keyword,
+    [`${prefix}.subdomain`]: keyword,
     [`${prefix}.address`]: keyword,
     [`${prefix}.nat.ip`]: ip,
     [`${prefix}.nat.port`]: long,

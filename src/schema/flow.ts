@@ -1,3 +1,4 @@
+import type { Additions } from '../enrich/types.js';
 import { tryCommunityId } from './community-id.js';
 import type { MappingContext } from './context.js';
 import { ECS_VERSION } from './ecs.js';
@@ -358,6 +359,42 @@ function withExtra(mapped: string, extra: Record<string, unknown>, f: FlowFacts)
   return `${mapped}${tail}${FLOW_TEXT.close}`;
 }
 
+/** `object` (serialized, `{…}`) with `members` (`,"key":value…`) added before its closing brace. */
+function withMembers(object: string, members: string | undefined): string {
+  if (members === undefined) return object;
+  return object === '{}' ? `{${members.slice(1)}}` : `${object.slice(0, -1)}${members}}`;
+}
+
+/** The objects `toFlowRecord` writes additions into itself; others go with the source's own namespace. */
+const WRITTEN_WITH_ADDITIONS = new Set(['source', 'destination', 'client', 'server', 'network', 'observer']);
+
+/**
+ * `f.extra` with the additions that are not written inside the mapped objects (`dns`, `tls`, an observer a flow
+ * has none of…) as objects, merged with what the source put there under the same key.
+ */
+function withAdditions(f: FlowFacts, add: Additions): Record<string, unknown> | undefined {
+  let extra = f.extra;
+  for (const [object, members] of add.entries()) {
+    if (WRITTEN_WITH_ADDITIONS.has(object) && (object !== 'observer' || f.observer !== undefined)) continue;
+    const value = JSON.parse(`{${members.slice(1)}}`) as Record<string, unknown>;
+    extra = { ...extra };
+    const current = extra[object];
+    if (
+      current !== undefined &&
+      current !== null &&
+      typeof current === 'object' &&
+      !(current instanceof RawJson)
+    ) {
+      const merged = { ...(current as Record<string, unknown>) };
+      mergeInto(merged, value);
+      extra[object] = merged;
+    } else {
+      extra[object] = value;
+    }
+  }
+  return extra;
+}
+
 /**
  * V8 keeps a string built by concatenation as a tree of its pieces until a character is read; reading one makes it
  * one flat string. Doing that here puts the cost where the document is made (and measured) rather than in the
@@ -409,8 +446,11 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
   // Written twice (again as client and server): flattened pieces are walked once, not once per copy.
   flat(sourceBody);
   flat(destinationBody);
-  json += `${T.source}${sourceBody}${sourceLocality === 'internal' ? T.internal : T.external}${T.close}`;
-  json += `${T.destination}${destinationBody}${destinationLocality === 'internal' ? T.internal : T.external}${T.close}`;
+  const add = ctx.additions !== undefined && ctx.additions.size > 0 ? ctx.additions : undefined;
+  const sourceAdded = add?.membersOf('source') ?? '';
+  const destinationAdded = add?.membersOf('destination') ?? '';
+  json += `${T.source}${sourceBody}${sourceLocality === 'internal' ? T.internal : T.external}${sourceAdded}${T.close}`;
+  json += `${T.destination}${destinationBody}${destinationLocality === 'internal' ? T.internal : T.external}${destinationAdded}${T.close}`;
   json += networkHead(f.protocol, f.sourceIp.includes(':'), direction);
   const totalBytes = sum(f.bytes, f.reverseBytes);
   const totalPackets = sum(f.packets, f.reversePackets);
@@ -419,6 +459,7 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
   if (community !== undefined) json += `${T.communityId}${jsonString(community)}`;
   if (f.applicationProtocol !== undefined) json += `${T.protocol}${jsonString(f.applicationProtocol)}`;
   if (f.application !== undefined) json += `${T.application}${jsonString(f.application)}`;
+  if (add !== undefined) json += add.membersOf('network') ?? '';
   if (f.vlanId !== undefined) json += `${T.vlan}${jsonString(String(f.vlanId))}${T.close}`;
   json +=
     sourceLocality === 'internal' && destinationLocality === 'internal' ? T.flowInternal : T.flowExternal;
@@ -430,12 +471,13 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
   const initiator = initiatorOf(f);
   json +=
     initiator === 'source'
-      ? `${T.client}${sourceBody}${T.close}${T.server}${destinationBody}${T.close}`
-      : `${T.client}${destinationBody}${T.close}${T.server}${sourceBody}${T.close}`;
+      ? `${T.client}${sourceBody}${sourceAdded}${T.close}${T.server}${destinationBody}${destinationAdded}${T.close}`
+      : `${T.client}${destinationBody}${destinationAdded}${T.close}${T.server}${sourceBody}${sourceAdded}${T.close}`;
   // `message`, e.g. `tcp 10.0.0.1:40000 -> 192.0.2.7:443`: readable at a glance in Discover and alert views.
   const ported = f.protocol !== 1 && f.protocol !== 58;
   json += `${messageHead(f.protocol)}${messageEndpoint(f.sourceIp, sourceIp, sourcePort, ported)}${T.messageTo}${messageEndpoint(f.destinationIp, destinationIp, destinationPort, ported)}${T.quote}${T.ecs}`;
-  if (f.observer !== undefined) json += `${T.observer}${JSON.stringify(f.observer)}`;
+  if (f.observer !== undefined)
+    json += `${T.observer}${withMembers(JSON.stringify(f.observer), add?.membersOf('observer'))}`;
   json += `${T.flowtrail}${jsonString(f.observerId ?? f.module)}${T.initiator}"${initiator}"`;
   if (f.tcpFlags !== undefined) json += `${T.tcpFlags}${tcpFlags(f.tcpFlags)}`;
   json += T.close;
@@ -455,9 +497,10 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
     f.bytes,
     f.packets,
   );
+  const extra = add === undefined ? f.extra : withAdditions(f, add);
   return new JsonRecord(
     dataset,
     id,
-    flat(f.extra === undefined ? `${json}${T.close}` : withExtra(json, f.extra, f)),
+    flat(extra === undefined ? `${json}${T.close}` : withExtra(json, extra, f)),
   );
 }

@@ -7,6 +7,8 @@ import type { PipelineRecord } from '../pipeline/types.js';
  */
 export class JsonRecord implements PipelineRecord {
   private parsed: Record<string, unknown> | undefined;
+  /** Parsed for reading only (`view`): `json` stays the text it was given. */
+  private viewed: Record<string, unknown> | undefined;
 
   constructor(
     readonly dataset: string,
@@ -15,8 +17,18 @@ export class JsonRecord implements PipelineRecord {
   ) {}
 
   get doc(): Record<string, unknown> {
-    this.parsed ??= JSON.parse(this.serialized) as Record<string, unknown>;
+    this.parsed ??= this.viewed ?? (JSON.parse(this.serialized) as Record<string, unknown>);
     return this.parsed;
+  }
+
+  /**
+   * The document to read and not change: reading it costs a parse but, unlike `doc`, no serializing again
+   * afterwards (enrichment reads every document and changes only those it finds something for).
+   */
+  view(): Readonly<Record<string, unknown>> {
+    if (this.parsed !== undefined) return this.parsed;
+    this.viewed ??= JSON.parse(this.serialized) as Record<string, unknown>;
+    return this.viewed;
   }
 
   get json(): string {

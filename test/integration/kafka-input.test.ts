@@ -2,6 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogInputs } from '../../app/wiring/log-inputs.js';
 import { createRuntime } from '../../app/wiring/runtime.js';
+import { Enrichers } from '../../src/enrich/enrichers.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { searchPattern } from '../../src/store/naming.js';
 import { runCli } from '../support/cli.js';
@@ -89,7 +90,12 @@ describe.skipIf(bootstrap === null)('kafka topic input', () => {
     const count = async (dataset: string) => countDocs(es, searchPattern(dataset, ns)).catch(() => 0);
     const run = () => {
       const runtime = createRuntime(config, es, quietLogger);
-      const { sources } = createLogInputs(config, new LocalNetworks(config.local_networks), quietLogger);
+      const { sources } = createLogInputs(
+        config,
+        new LocalNetworks(config.local_networks),
+        quietLogger,
+        new Enrichers([]),
+      );
       return { runtime, done: runtime.pipeline.run(sources) };
     };
 

@@ -13,6 +13,7 @@ import { checkListenAddresses, type ListenAddress } from '../../../src/util/list
 import { archiveBeforeDelete } from '../../wiring/archive.js';
 import { createBackup } from '../../wiring/backup.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import { createEnrichment } from '../../wiring/enrichment.js';
 import { createLogInputs } from '../../wiring/log-inputs.js';
 import { createNetflowInput } from '../../wiring/netflow-input.js';
 import { createRuntime } from '../../wiring/runtime.js';
@@ -123,7 +124,10 @@ export function collectorAddresses(config: FlowtrailConfig): ListenAddress[] {
 export async function runCollect(config: FlowtrailConfig, logger: Logger): Promise<number> {
   await checkListenAddresses(collectorAddresses(config));
   const localNetworks = localNetworksOf(config);
-  const logInputs = createLogInputs(config, localNetworks, logger);
+  const enrichers = createEnrichment(config, logger);
+  const logInputs = createLogInputs(config, localNetworks, logger, enrichers);
+  // The decode worker opens the databases itself: with no log input, these only checked the configuration.
+  if (logInputs.sources.length === 0) enrichers.close();
   if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)
     throw new UsageError('inputs: no input is enabled, nothing to collect');
   const { client, store, resolved } = await connect(config, logger);

@@ -8,6 +8,7 @@ import { namePattern } from '../../../plugins/files/tail-files.js';
 import { createPcapIngestSource } from '../../../plugins/netflow/ingest-source.js';
 import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { withEnrichment } from '../../../src/enrich/documents.js';
 import type { FlowEnricher } from '../../../src/enrich/enricher.js';
 import { ObserverEnricher } from '../../../src/enrich/observer-enricher.js';
 import { UsageError } from '../../../src/errors.js';
@@ -17,6 +18,7 @@ import type { LocalNetworks } from '../../../src/schema/locality.js';
 import { isTimezone } from '../../../src/util/timezone.js';
 import { CODECS, codecNamed } from '../../wiring/codecs.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import { createEnrichment } from '../../wiring/enrichment.js';
 import { observerEnrichment } from '../../wiring/netflow-input.js';
 import { OldDataCounter } from '../../wiring/old-data.js';
 import { createRuntime } from '../../wiring/runtime.js';
@@ -114,6 +116,7 @@ async function runIngest(
   // Exporter and interface names of the configuration (SNMP is for live exporters, not captures).
   const enrichment = observerEnrichment(config);
   const enricher = enrichment ? new ObserverEnricher(enrichment) : undefined;
+  const enrichers = createEnrichment(config, logger);
   const started = Date.now();
   // Bytes of the files read (compressed bytes of .gz files), which is what their sizes add up to.
   const bar =
@@ -142,15 +145,18 @@ async function runIngest(
       const before = read;
       bar?.update(read, { file: i + 1 });
       await pipeline.runSource(
-        sourceFor(
-          kind,
-          file,
-          localNetworks,
-          options.timezone,
-          (bytes) => {
-            read += bytes;
-          },
-          enricher,
+        withEnrichment(
+          sourceFor(
+            kind,
+            file,
+            localNetworks,
+            options.timezone,
+            (bytes) => {
+              read += bytes;
+            },
+            enricher,
+          ),
+          enrichers,
         ),
       );
       // Sources that do not count their reads (NetFlow captures) count as read once done.
@@ -161,6 +167,7 @@ async function runIngest(
   } finally {
     if (ticker) clearInterval(ticker);
     bar?.stop();
+    enrichers.close();
     await client.close();
   }
   const summary = {
