@@ -49,13 +49,17 @@ function decoderLimits(limits: FlowtrailConfig['inputs']['netflow']['limits']): 
   };
 }
 
-/** The exporter enrichment of the configuration, undefined when it names nothing. */
+/**
+ * The exporter enrichment of the configuration, undefined when it names nothing. SNMP agents count: the decode
+ * worker needs the enricher from its start for the tables their polls send it later.
+ */
 export function observerEnrichment(config: FlowtrailConfig): ObserverEnrichmentOptions | undefined {
-  const { observers, interfaces } = config.enrichment;
+  const { observers, interfaces, snmp } = config.enrichment;
   if (
     Object.keys(observers.names).length === 0 &&
     !observers.reverse_dns &&
-    Object.keys(interfaces).length === 0
+    Object.keys(interfaces).length === 0 &&
+    snmp.exporters.length === 0
   )
     return undefined;
   return { observers: { names: observers.names, reverseDns: observers.reverse_dns }, interfaces };

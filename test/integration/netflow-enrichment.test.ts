@@ -65,6 +65,8 @@ describeNeeding(fixturesMissing())(
           'enrichment:',
           "  observers: { names: { '127.0.0.1': lab-router } }",
           "  interfaces: { '127.0.0.1': { '158': { name: Bundle-Ether158, alias: core uplink } } }",
+          // Applications from the options data alone: the port table would name the other flows too.
+          '  applications: { builtin_ports: false }',
         ],
       });
       const started = await startCollector(config);
