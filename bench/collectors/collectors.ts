@@ -147,6 +147,28 @@ function spawnLogged(name: string, command: string, args: string[], env?: NodeJS
   return child;
 }
 
+/** A collector writing to `endpoint`: its flows are those the endpoint acknowledged. */
+function writingToEndpoint(
+  child: ChildProcess,
+  endpoint: BulkEndpoint,
+  port: number,
+  home: string,
+): RunningCollector {
+  const written = () => endpoint.flows();
+  return {
+    pid: child.pid ?? 0,
+    written,
+    async stop(sentAt) {
+      const final = await drainAndStop(child, port, sentAt, written);
+      // What its sink flushed on shutdown counts too: it was written before the collector said it stopped.
+      const total = await endpoint.flows();
+      endpoint.stop();
+      rmSync(home, { recursive: true, force: true });
+      return { ...final, written: total, drainMs: final.lastChangeAt - sentAt };
+    },
+  };
+}
+
 /** flowtrail's own `collect`, as users run it, writing to the bulk endpoint through its Elasticsearch sink. */
 export const flowtrail: CollectorKind = {
   name: 'flowtrail',
@@ -179,19 +201,7 @@ export const flowtrail: CollectorKind = {
         FLOWTRAIL_HOME: home,
       },
     );
-    const written = () => endpoint.flows();
-    return {
-      pid: child.pid ?? 0,
-      written,
-      async stop(sentAt) {
-        const final = await drainAndStop(child, port, sentAt, written);
-        // What the sink flushed on shutdown counts too: it was written before the collector said it stopped.
-        const total = await endpoint.flows();
-        endpoint.stop();
-        rmSync(home, { recursive: true, force: true });
-        return { ...final, written: total, drainMs: final.lastChangeAt - sentAt };
-      },
-    };
+    return writingToEndpoint(child, endpoint, port, home);
   },
 };
 
@@ -378,18 +388,7 @@ export function filebeat(binary: string): CollectorKind {
         '--path.logs',
         join(home, 'logs'),
       ]);
-      const written = () => endpoint.flows();
-      return {
-        pid: child.pid ?? 0,
-        written,
-        async stop(sentAt) {
-          const final = await drainAndStop(child, port, sentAt, written);
-          const total = await endpoint.flows();
-          endpoint.stop();
-          rmSync(home, { recursive: true, force: true });
-          return { ...final, written: total, drainMs: final.lastChangeAt - sentAt };
-        },
-      };
+      return writingToEndpoint(child, endpoint, port, home);
     },
   };
 }
