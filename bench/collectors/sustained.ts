@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { freeUdpPort } from '../../test/support/collector.js';
 import type { CollectorKind, Final } from './collectors.js';
 import { udpBound, udpQueued } from './process-stats.js';
 
@@ -49,14 +50,6 @@ export interface BenchSettings {
   stepSeconds: number;
   graceMs: number;
   log: (line: string) => void;
-}
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
 }
 
 function send(settings: BenchSettings, port: number, rate: number, packets: number): Promise<SenderReport> {

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePcap } from '../../plugins/netflow/pcap-file.js';
+import { pcapPayloads } from '../../test/support/netflow/fixtures.js';
 
 export interface ExportStream {
   name: string;
@@ -40,10 +40,6 @@ function grouped(files: string[]): Map<string, string[]> {
   return groups;
 }
 
-function pcapPayloads(path: string): Buffer[] {
-  return parsePcap(readFileSync(path)).datagrams.map((d) => d.payload);
-}
-
 /**
  * Logstash's deliberately malformed exports (`*_invalid*`) are left out: a benchmark replays what exporters send,
  * and one peer decodes a malformed v5 datagram into a hundred thousand records.
@@ -54,13 +50,13 @@ const isValidExport = (file: string) => !/invalid/.test(file);
 export function exportStreams(fixtures: string): ExportStream[] {
   const streams: ExportStream[] = LAB_EXPORTS.map((name) => ({
     name: `lab/${name}`,
-    payloads: pcapPayloads(join(fixtures, 'lab', 'flows', `${name}.pcap`)),
+    payloads: pcapPayloads(join(fixtures, 'lab', 'flows', `${name}.pcap`)).map((p) => p.data),
   }));
   const akvorado = join(fixtures, 'netflow-vendor', 'akvorado');
   for (const [name, files] of grouped(readdirSync(akvorado).filter((f) => f.endsWith('.pcap')))) {
     streams.push({
       name: `akvorado/${name}`,
-      payloads: files.flatMap((f) => pcapPayloads(join(akvorado, f))),
+      payloads: files.flatMap((f) => pcapPayloads(join(akvorado, f)).map((p) => p.data)),
     });
   }
   const logstash = join(fixtures, 'netflow-vendor', 'logstash-codec-netflow');

@@ -1,32 +1,11 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { toFlowRecord } from '../../src/schema/flow.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
-import {
-  akvorado,
-  datPayloads,
-  LAB_FLOWS,
-  pcapPayloads,
-  VENDOR,
-} from '../../test/support/netflow/fixtures.js';
+import { exportCorpus } from '../../test/support/netflow/fixtures.js';
 import { seededIntegers } from '../../test/support/random.js';
 import { describeNeeding, fixturesMissing } from '../../test/support/requirements.js';
 import { NetflowDecoder } from './decode/decoder.js';
 import { produce } from './producer.js';
-
-function corpus(): Buffer[] {
-  const dats = readdirSync(join(VENDOR, 'logstash-codec-netflow')).filter((f) => f.endsWith('.dat'));
-  const akvoradoNames = readdirSync(join(VENDOR, 'akvorado'))
-    .filter((f) => f.endsWith('.pcap'))
-    .map((f) => f.slice(0, -5));
-  return [
-    ...datPayloads(...dats),
-    ...akvorado(...akvoradoNames),
-    ...pcapPayloads(join(LAB_FLOWS, 'softflowd-v9.pcap')).slice(0, 10),
-    ...pcapPayloads(join(LAB_FLOWS, 'pmacct-ipfix.pcap')).slice(0, 10),
-  ].map((p) => p.data);
-}
 
 /** A template set announcing `count` random template ids (v9 or IPFIX), to flood the cache. */
 function templateFlood(random: (n: number) => number, ipfix: boolean): Buffer {
@@ -78,7 +57,7 @@ function mutate(base: Buffer, random: (n: number) => number): Buffer {
 describeNeeding(fixturesMissing())('fuzzing', () => {
   it('survives 100 000 mutated packets without throwing or growing without bound', () => {
     const random = seededIntegers(0x5eed);
-    const base = corpus();
+    const base = exportCorpus(10);
     const maxTemplates = 64;
     const maxPending = 16;
     const decoder = new NetflowDecoder({

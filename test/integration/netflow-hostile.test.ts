@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
 import { decodePayloads } from '../../plugins/netflow/offline.js';
@@ -8,7 +8,7 @@ import { BIN, exited } from '../support/cli.js';
 import { setUpCollector, startCollector } from '../support/collector.js';
 import type { TestClient } from '../support/es.js';
 import { testClient } from '../support/es.js';
-import { akvorado, datPayloads, LAB_FLOWS, pcapPayloads, VENDOR } from '../support/netflow/fixtures.js';
+import { exportCorpus, LAB_FLOWS, pcapPayloads } from '../support/netflow/fixtures.js';
 import { hostileDatagram } from '../support/netflow/hostile.js';
 import { seededIntegers } from '../support/random.js';
 import { describeNeeding, fixturesMissing } from '../support/requirements.js';
@@ -39,22 +39,10 @@ function boundSocket(): Promise<dgram.Socket> {
 }
 
 /**
- * Real exports to damage: every vendor capture (v5, v9, IPFIX) and the first datagrams, templates included, of the
- * lab's. Only their first: damaged exports still decode to some 80,000 flows, every one written before the lab's
- * last datagrams are decoded, and more would make the test wait on Elasticsearch rather than on the collector.
+ * Only the lab's first datagrams: damaged exports still decode to some 80,000 flows, every one written before the
+ * lab's last datagrams are decoded, and more would make the test wait on Elasticsearch rather than on the collector.
  */
-function corpus(): Buffer[] {
-  const dats = readdirSync(join(VENDOR, 'logstash-codec-netflow')).filter((f) => f.endsWith('.dat'));
-  const captures = readdirSync(join(VENDOR, 'akvorado'))
-    .filter((f) => f.endsWith('.pcap'))
-    .map((f) => f.slice(0, -5));
-  return [
-    ...datPayloads(...dats),
-    ...akvorado(...captures),
-    ...pcapPayloads(join(LAB_FLOWS, 'softflowd-v9.pcap')).slice(0, 3),
-    ...pcapPayloads(join(LAB_FLOWS, 'pmacct-ipfix.pcap')).slice(0, 3),
-  ].map((p) => p.data);
-}
+const LAB_DATAGRAMS = 3;
 
 /** A lab export sent whole, in five parts, by an exporter of its own: one before the flood, three in it, one after. */
 class LabExporter {
@@ -107,7 +95,7 @@ interface Flood {
  */
 async function flood(port: number, between: () => Promise<void>): Promise<Flood> {
   const random = seededIntegers(SEED);
-  const base = corpus();
+  const base = exportCorpus(LAB_DATAGRAMS);
   const sockets = await Promise.all(Array.from({ length: SOCKETS }, boundSocket));
   const outstanding = new Map<dgram.Socket, number>(sockets.map((s) => [s, 0]));
   const retired = new Set<dgram.Socket>();

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExportPayload } from '../../../plugins/netflow/offline.js';
 import { parsePcap } from '../../../plugins/netflow/pcap-file.js';
@@ -34,4 +34,21 @@ export function akvorado(...names: string[]): ExportPayload[] {
 /** The `netflow` namespace of produced flow facts as a plain object, whether the producer wrote it as JSON or not. */
 export function netflowOf(facts: FlowFacts): Record<string, unknown> {
   return JSON.parse(JSON.stringify(facts.extra?.netflow ?? {})) as Record<string, unknown>;
+}
+
+/**
+ * Real exports for tests that damage them: every vendor capture (v5, v9, IPFIX) and the first `labDatagrams`
+ * datagrams, templates included, of the lab's softflowd v9 and pmacct IPFIX exports.
+ */
+export function exportCorpus(labDatagrams: number): Buffer[] {
+  const dats = readdirSync(join(VENDOR, 'logstash-codec-netflow')).filter((f) => f.endsWith('.dat'));
+  const captures = readdirSync(join(VENDOR, 'akvorado'))
+    .filter((f) => f.endsWith('.pcap'))
+    .map((f) => f.slice(0, -5));
+  return [
+    ...datPayloads(...dats),
+    ...akvorado(...captures),
+    ...pcapPayloads(join(LAB_FLOWS, 'softflowd-v9.pcap')).slice(0, labDatagrams),
+    ...pcapPayloads(join(LAB_FLOWS, 'pmacct-ipfix.pcap')).slice(0, labDatagrams),
+  ].map((p) => p.data);
 }
