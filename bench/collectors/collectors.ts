@@ -99,7 +99,7 @@ function exitOf(child: ChildProcess): Promise<void> {
  * Waits for the socket to empty and `written` to stay the same for SETTLED_MS, then takes the process's figures
  * and stops it.
  */
-async function drainAndStop(
+export async function drainAndStop(
   child: ChildProcess,
   port: number,
   sentAt: number,
@@ -169,38 +169,44 @@ function writingToEndpoint(
   };
 }
 
+/** flowtrail's own `collect`, as users run it, with its Elasticsearch sink pointed at `esUrl`. */
+export function startFlowtrailCollect(
+  name: string,
+  esUrl: string,
+  port: number,
+  receiveBuffer: number,
+): { child: ChildProcess; home: string } {
+  const home = mkdtempSync(join(tmpdir(), 'flowtrail-bench-home-'));
+  const config = join(home, 'flowtrail.yml');
+  writeFileSync(
+    config,
+    [
+      'elasticsearch:',
+      `  url: ${esUrl}`,
+      'inputs:',
+      '  netflow:',
+      '    host: 127.0.0.1',
+      `    port: ${port}`,
+      `    receive_buffer_bytes: ${receiveBuffer}b`,
+      'metrics:',
+      '  enabled: false',
+      '',
+    ].join('\n'),
+  );
+  // The script itself, so that the V8 flags on its #! line apply as they do for users.
+  const child = spawnLogged(name, join(REPO, 'bin', 'flowtrail.js'), ['collect', '--config', config], {
+    FLOWTRAIL_HOME: home,
+  });
+  return { child, home };
+}
+
 /** flowtrail's own `collect`, as users run it, writing to the bulk endpoint through its Elasticsearch sink. */
 export const flowtrail: CollectorKind = {
   name: 'flowtrail',
   note: 'collect (journal, decode worker, pipeline, Elasticsearch sink, detections) -> bulk endpoint',
   async start(port, receiveBuffer) {
     const endpoint = await BulkEndpoint.start();
-    const home = mkdtempSync(join(tmpdir(), 'flowtrail-bench-home-'));
-    const config = join(home, 'flowtrail.yml');
-    writeFileSync(
-      config,
-      [
-        'elasticsearch:',
-        `  url: ${endpoint.url}`,
-        'inputs:',
-        '  netflow:',
-        '    host: 127.0.0.1',
-        `    port: ${port}`,
-        `    receive_buffer_bytes: ${receiveBuffer}b`,
-        'metrics:',
-        '  enabled: false',
-        '',
-      ].join('\n'),
-    );
-    // The script itself, so that the V8 flags on its #! line apply as they do for users.
-    const child = spawnLogged(
-      'flowtrail',
-      join(REPO, 'bin', 'flowtrail.js'),
-      ['collect', '--config', config],
-      {
-        FLOWTRAIL_HOME: home,
-      },
-    );
+    const { child, home } = startFlowtrailCollect('flowtrail', endpoint.url, port, receiveBuffer);
     return writingToEndpoint(child, endpoint, port, home);
   },
 };

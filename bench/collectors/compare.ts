@@ -11,6 +11,7 @@ import { pacedSender } from '../sender/build.js';
 import { buildPlan, encodePlan } from '../sender/plan.js';
 import { exportStreams } from '../sender/streams.js';
 import { type CollectorKind, filebeat, flowtrail, goflow2, nfcapd } from './collectors.js';
+import { type EmbeddedNode, embeddedNode } from './embedded-node.js';
 import { buildFilebeat, buildGoflow2 } from './peers.js';
 import {
   type BenchSettings,
@@ -52,9 +53,10 @@ function figuresOf(best: StepResult | undefined, burstStep: StepResult): Figures
   };
 }
 
-function collectorsToRun(log: (line: string) => void): CollectorKind[] {
-  const only = process.env.BENCH_COLLECTORS?.split(',').map((n) => n.trim().toLowerCase());
-  const wanted = (name: string) => !only || only.some((n) => name.toLowerCase().startsWith(n));
+const only = process.env.BENCH_COLLECTORS?.split(',').map((n) => n.trim().toLowerCase());
+const wanted = (name: string) => !only || only.some((n) => name.toLowerCase().startsWith(n));
+
+function collectorsToRun(log: (line: string) => void, node: EmbeddedNode | undefined): CollectorKind[] {
   const kinds: CollectorKind[] = [];
   if (wanted(flowtrail.name)) kinds.push(flowtrail);
   if (wanted('goflow2')) {
@@ -68,6 +70,7 @@ function collectorsToRun(log: (line: string) => void): CollectorKind[] {
     if ('binary' in built) kinds.push(filebeat(built.binary));
     else log(`  Filebeat left out: ${built.unavailable}`);
   }
+  if (node) kinds.push(node.kind);
   return kinds;
 }
 
@@ -89,14 +92,28 @@ export async function compareCollectors(options: {
     graceMs: GRACE_MS,
     log,
   };
-  const kinds = collectorsToRun(log);
+  const node = wanted('flowtrail-es-node') ? await embeddedNode(log) : undefined;
+  try {
+    await compareOn(collectorsToRun(log, node), plan, settings, options.rounds);
+  } finally {
+    await node?.stop();
+  }
+}
+
+async function compareOn(
+  kinds: CollectorKind[],
+  plan: ReturnType<typeof buildPlan>,
+  settings: BenchSettings,
+  rounds: number,
+): Promise<void> {
+  const { log } = settings;
   const ceiling = await senderCeiling(settings);
   log(
     `\ncollectors side by side: ${plan.streams.length} exporters (lab exports and vendor captures), ` +
       `${fmt(plan.datagrams.length)} datagrams and ${fmt(plan.datagrams.reduce((n, d) => n + d.laterLoopRecords, 0))} ` +
       `flow records per loop; the paced sender reaches ${fmt(ceiling)} datagrams/s here; ` +
       `steps of ${STEP_SECONDS} s, written within ${GRACE_MS / 1000} s of the sender's end; ` +
-      `${options.receiveBuffer / 1024 / 1024} MiB receive buffer each; one entry of the plan ends exactly at the ` +
+      `${settings.receiveBuffer / 1024 / 1024} MiB receive buffer each; one entry of the plan ends exactly at the ` +
       `native receiver's ring end (datagram #${(plan.exactFitAt ?? -1) + 1})`,
   );
   const calibrations = new Map<string, Calibration>();
@@ -108,7 +125,7 @@ export async function compareCollectors(options: {
     );
   }
   const results = new Map<string, Figures[]>(kinds.map((k) => [k.name, []]));
-  for (let round = 0; round < options.rounds; round++) {
+  for (let round = 0; round < rounds; round++) {
     log(`  round ${round + 1}`);
     const order = round % 2 === 0 ? kinds : [...kinds].reverse();
     for (const kind of order) {
