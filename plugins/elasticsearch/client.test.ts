@@ -1,8 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cloudIdUrl, credentialsOf, EsError } from './client.js';
+import { cloudIdUrl, createClient, credentialsOf, EsError } from './client.js';
 
 describe('elasticsearch connection settings', () => {
   it('derives the deployment URL from a Cloud ID, with or without a port', () => {
@@ -41,5 +43,45 @@ describe('elasticsearch connection settings', () => {
     expect(new EsError('x', 'unauthorized', 401).retryable).toBe(false);
     expect(new EsError('x', 'forbidden', 403).retryable).toBe(false);
     expect(new EsError('x', 'refused', 400).retryable).toBe(false);
+  });
+});
+
+describe('elasticsearch request timeout', () => {
+  /** A server that answers every request after `delayMs`. */
+  async function slowServer(delayMs: number): Promise<{ url: string; close: () => void }> {
+    const server = createServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"acknowledged":true}');
+      }, delayMs);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+  }
+
+  it("waits as long as request_timeout says, past the HTTP library's own 30 s default", async () => {
+    const server = await slowServer(31_000);
+    const client = createClient({ url: server.url, requestTimeoutMs: 60_000 });
+    try {
+      const response = await client.request({ method: 'POST', path: '/flows/_forcemerge' });
+      expect(response.body).toEqual({ acknowledged: true });
+    } finally {
+      await client.close();
+      server.close();
+    }
+  }, 45_000);
+
+  it('still gives up after request_timeout', async () => {
+    const server = await slowServer(2_000);
+    const client = createClient({ url: server.url, requestTimeoutMs: 200 });
+    try {
+      await expect(client.request({ method: 'GET', path: '/' })).rejects.toMatchObject({
+        failure: 'timeout',
+      });
+    } finally {
+      await client.close();
+      server.close();
+    }
   });
 });

@@ -200,11 +200,14 @@ export function createClient(
     tls,
     caFingerprint: connection.caFingerprint,
   });
-  pool.addConnection(url);
+  const requestTimeout = connection.requestTimeoutMs ?? 30_000;
+  // The connection's own timeout bounds how long undici waits for headers and body; left at its 30 s default it
+  // cut every longer request (a force-merge, a restore, a bulk on a busy node) whatever `request_timeout` said.
+  pool.addConnection({ ...pool.urlToHost(url), timeout: requestTimeout });
   const transport = new Transport({
     connectionPool: pool,
     maxRetries: 0,
-    requestTimeout: connection.requestTimeoutMs ?? 30_000,
+    requestTimeout,
     compression: connection.compression === true,
     name: 'flowtrail',
   });
