@@ -125,12 +125,15 @@ async function compareOn(
     );
   }
   const results = new Map<string, Figures[]>(kinds.map((k) => [k.name, []]));
+  /** Where each collector's ladder starts in the rounds after the first: the rate its first round kept up with. */
+  const firstBest = new Map<string, number>();
   for (let round = 0; round < rounds; round++) {
     log(`  round ${round + 1}`);
     const order = round % 2 === 0 ? kinds : [...kinds].reverse();
     for (const kind of order) {
       const calibration = calibrations.get(kind.name) as Calibration;
-      const ladder = await climb(kind, settings, calibration);
+      const ladder = await climb(kind, settings, calibration, firstBest.get(kind.name));
+      if (ladder.best && !firstBest.has(kind.name)) firstBest.set(kind.name, ladder.best.asked);
       const burstStep = await burst(kind, settings, calibration, BURST_SECONDS, ceiling);
       log(`    ${kind.name} burst: ${describeStep(burstStep)}`);
       results.get(kind.name)?.push(figuresOf(ladder.best, burstStep));

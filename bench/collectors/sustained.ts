@@ -132,29 +132,43 @@ export interface Ladder {
   steps: StepResult[];
 }
 
+/**
+ * Climbs LADDER from `startAt` (its highest rung not above it) until a step fails, then tries one step between the
+ * last pass and the first failure. A later round starts where the first found the collector's rate: should its first
+ * step fail there, it steps down until one passes.
+ */
 export async function climb(
   kind: CollectorKind,
   settings: BenchSettings,
   calibration: Calibration,
+  startAt: number = LADDER[0],
 ): Promise<Ladder> {
   const steps: StepResult[] = [];
   let best: StepResult | undefined;
   let firstFailure: StepResult | undefined;
-  for (const rate of LADDER) {
+  const tryRate = async (rate: number) => {
     const result = await step(kind, settings, calibration, rate);
     steps.push(result);
     settings.log(`    ${kind.name} ${describeStep(result)}`);
+    return result;
+  };
+  const above = LADDER.findIndex((rate) => rate > startAt);
+  let rung = Math.max(0, (above === -1 ? LADDER.length : above) - 1);
+  for (; rung < LADDER.length; rung++) {
+    const result = await tryRate(LADDER[rung]);
     if (!result.passed) {
       firstFailure = result;
       break;
     }
     best = result;
   }
+  while (!best && rung > 0) {
+    const result = await tryRate(LADDER[--rung]);
+    if (result.passed) best = result;
+    else firstFailure = result;
+  }
   if (best && firstFailure) {
-    const between = Math.round(Math.sqrt(best.asked * firstFailure.asked));
-    const result = await step(kind, settings, calibration, between);
-    steps.push(result);
-    settings.log(`    ${kind.name} ${describeStep(result)}`);
+    const result = await tryRate(Math.round(Math.sqrt(best.asked * firstFailure.asked)));
     if (result.passed) best = result;
     else firstFailure = result;
   }
