@@ -43,7 +43,7 @@ export interface EmbeddedNode {
 /** Starts the embedded node (or reuses one left running in the bench's data directory). */
 export async function embeddedNode(log: (line: string) => void): Promise<EmbeddedNode> {
   const dataDir = join(tmpdir(), 'flowtrail-bench-node');
-  const state = await stackUp({ dataDir, esHttpPort: 19_720 });
+  const state = await stackUp({ dataDir, esHttpPort: 19_745 });
   const url = state.elasticsearch.url;
   log(`  embedded node for flowtrail-es-node: ${url}`);
   const kind: CollectorKind = {
