@@ -12,6 +12,7 @@ import type { Metrics } from '../../src/observability/metrics.js';
 import { LogThrottle } from '../../src/observability/throttle.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { writeFileAtomic } from '../../src/util/disk.js';
+import { enrichmentOf } from './enrichment.js';
 import { dataDirOf } from './paths.js';
 
 const SNAPSHOT_INTERVAL_MS = 30_000;
@@ -140,7 +141,7 @@ export function createNetflowInput(
         : undefined,
       snapshot: loadSnapshot(file, netflow.limits.max_snapshot_bytes, logger),
       onListening,
-      enrichment: config.enrichment,
+      enrichment: enrichmentOf(config),
     },
     { localNetworks },
   );

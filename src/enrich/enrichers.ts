@@ -144,7 +144,8 @@ export function describeEnrichment(settings: EnrichmentSettings): Record<string,
     geoip:
       geoip.city.length + geoip.asn.length > 0
         ? { city: geoip.city, asn: geoip.asn }
-        : 'off: set enrichment.geoip.city / enrichment.geoip.asn to MaxMind-format files (GeoLite2, DB-IP Lite)',
+        : 'off, no database: run `flowtrail geoip install` (DB-IP Lite, CC BY 4.0), or set enrichment.geoip.city / ' +
+          '.asn to MaxMind-format files (GeoLite2, DB-IP Lite); documents go without geo and AS fields',
     reverse_dns: settings.reverse_dns.enabled,
     applications: settings.applications.builtin_ports ? 'built-in ports + configured' : 'configured ports',
     domains: settings.domains.enabled,

@@ -61,6 +61,8 @@ export const enrichmentSettings = z
         city: paths.default([]),
         /** ASN databases (GeoLite2-ASN, ip-location-db ASN): `as.number` and `as.organization.name`. */
         asn: paths.default([]),
+        /** With no `city`, the database `flowtrail geoip install` put into the data directory, if there is one. */
+        installed: z.boolean().default(true),
         /** Addresses whose fields are kept in memory. */
         cache_size: z.number().int().min(1).default(100_000),
         /** How often the files are checked for a new version (0: never). */
