@@ -8,11 +8,11 @@ import { createNetflowSource, type NetflowSource } from '../../plugins/netflow/s
 import { netflowSample } from '../../plugins/netflow/source-stats.js';
 import { InterfacePoller, type SnmpAgent } from '../../plugins/snmp/interface-poller.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
-import type { ObserverEnrichmentOptions } from '../../src/enrich/observer-enricher.js';
 import type { Metrics } from '../../src/observability/metrics.js';
 import { LogThrottle } from '../../src/observability/throttle.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { writeFileAtomic } from '../../src/util/disk.js';
+import { enrichmentOf } from './enrichment.js';
 import { dataDirOf } from './paths.js';
 
 const SNAPSHOT_INTERVAL_MS = 30_000;
@@ -47,22 +47,6 @@ function decoderLimits(limits: FlowtrailConfig['inputs']['netflow']['limits']): 
     maxExporterSeries: limits.max_exporter_series,
     maxOptionNameBytes: limits.max_option_name_bytes,
   };
-}
-
-/**
- * The exporter enrichment of the configuration, undefined when it names nothing. SNMP agents count: the decode
- * worker needs the enricher from its start for the tables their polls send it later.
- */
-export function observerEnrichment(config: FlowtrailConfig): ObserverEnrichmentOptions | undefined {
-  const { observers, interfaces, snmp } = config.enrichment;
-  if (
-    Object.keys(observers.names).length === 0 &&
-    !observers.reverse_dns &&
-    Object.keys(interfaces).length === 0 &&
-    snmp.exporters.length === 0
-  )
-    return undefined;
-  return { observers: { names: observers.names, reverseDns: observers.reverse_dns }, interfaces };
 }
 
 function snmpAgents(config: FlowtrailConfig): SnmpAgent[] {
@@ -157,8 +141,7 @@ export function createNetflowInput(
         : undefined,
       snapshot: loadSnapshot(file, netflow.limits.max_snapshot_bytes, logger),
       onListening,
-      names: observerEnrichment(config),
-      enrichment: config.enrichment,
+      enrichment: enrichmentOf(config),
     },
     { localNetworks },
   );

@@ -1,4 +1,3 @@
-import type { FlowEnricher } from '../../src/enrich/enricher.js';
 import type { Enrichers } from '../../src/enrich/enrichers.js';
 import { Additions } from '../../src/enrich/types.js';
 import { toFlowRecord } from '../../src/schema/flow.js';
@@ -49,9 +48,7 @@ export class DatagramDecoding {
   constructor(
     private readonly decoder: NetflowDecoder,
     private readonly localNetworks: LocalNetworks,
-    /** Names of exporters and their interfaces, set on the flow's own facts first. */
-    private readonly names?: FlowEnricher,
-    /** GeoIP, applications, domains: fields added to the document as it is written. */
+    /** GeoIP, applications, names…: what they add is written into the flow's document with it. */
     private readonly enrichers?: Enrichers,
   ) {}
 
@@ -87,7 +84,6 @@ export class DatagramDecoding {
     const { enrichers, additions } = this;
     for (const facts of produced.flows) {
       try {
-        this.names?.enrich(facts);
         if (enrichers !== undefined) {
           additions.clear();
           enrichers.apply(facts, additions);

@@ -1,6 +1,5 @@
 /** Messages between the NetFlow source and its decode worker (`decode-worker.ts`). */
 import type { InterfaceTables } from '../../src/enrich/interface-names.js';
-import type { ObserverEnrichmentOptions } from '../../src/enrich/observer-enricher.js';
 import type { EnrichmentSettings } from '../../src/enrich/settings.js';
 import type { PackedBatch } from './datagram-batch.js';
 import { type LimitHits, noHits } from './decode/budget.js';
@@ -16,10 +15,10 @@ export interface DecodeInit {
   snapshot: DecoderSnapshot;
   /** CIDRs of `LocalNetworks`: the instance itself cannot cross the thread boundary. */
   localNetworks: readonly string[];
-  /** Exporter and interface names (`enrichment.observers`, `.interfaces`, the last SNMP poll). */
-  names?: ObserverEnrichmentOptions;
-  /** What to add to each flow (GeoIP, applications, names); the worker opens the databases itself. */
+  /** What to add to each flow (GeoIP, applications, names…); the worker builds its enrichers from it. */
   enrichment?: EnrichmentSettings;
+  /** The last SNMP poll's interface tables, so that a restarted worker has them at once. */
+  polledInterfaces?: InterfaceTables;
 }
 
 /** The decoder's counters, as the worker last reported them. */

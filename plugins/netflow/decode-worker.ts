@@ -6,7 +6,6 @@
 import { setPriority } from 'node:os';
 import { type MessagePort, parentPort, type Worker } from 'node:worker_threads';
 import { createEnrichers, type Enrichers } from '../../src/enrich/enrichers.js';
-import { ObserverEnricher } from '../../src/enrich/observer-enricher.js';
 import { LogThrottle } from '../../src/observability/throttle.js';
 import { LocalNetworks } from '../../src/schema/locality.js';
 import { startWorker, workerDataFor } from '../../src/util/worker.js';
@@ -49,7 +48,7 @@ export function startDecodeWorker(init: DecodeInit): Worker {
 class BatchDecoding {
   private readonly decoder: NetflowDecoder;
   private readonly decoding: DatagramDecoding;
-  private readonly enricher: ObserverEnricher | undefined;
+  private readonly enrichers: Enrichers | undefined;
   private readonly expiry: NodeJS.Timeout;
   private statsPushedAt = 0;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -60,13 +59,8 @@ class BatchDecoding {
   ) {
     this.decoder = new NetflowDecoder(init.decoder);
     this.decoder.restore(init.snapshot);
-    this.enricher = init.names ? new ObserverEnricher(init.names) : undefined;
-    this.decoding = new DatagramDecoding(
-      this.decoder,
-      new LocalNetworks(init.localNetworks),
-      this.enricher,
-      this.enrichers(init),
-    );
+    this.enrichers = this.createEnrichers(init);
+    this.decoding = new DatagramDecoding(this.decoder, new LocalNetworks(init.localNetworks), this.enrichers);
     this.expiry = setInterval(() => this.decoder.expire(), EXPIRE_INTERVAL_MS);
     this.expiry.unref();
   }
@@ -75,7 +69,7 @@ class BatchDecoding {
    * The flows' enrichers. Their databases were opened once before the worker started (a bad path is a
    * configuration error there); one that cannot be opened now leaves flows without its fields, and says so.
    */
-  private enrichers(init: DecodeInit): Enrichers | undefined {
+  private createEnrichers(init: DecodeInit): Enrichers | undefined {
     if (init.enrichment === undefined) return undefined;
     const warnings = new LogThrottle();
     const warn = (message: string, fields?: Record<string, unknown>) => {
@@ -84,7 +78,12 @@ class BatchDecoding {
         this.post({ type: 'warning', message, fields: { ...fields, suppressed } });
     };
     try {
-      return createEnrichers(init.enrichment, { localNetworks: init.localNetworks, warn });
+      return createEnrichers(init.enrichment, {
+        localNetworks: init.localNetworks,
+        warn,
+        polled: init.polledInterfaces,
+        tolerateDatabases: true,
+      });
     } catch (err) {
       warn('enrichment: flows go without it', { err: err instanceof Error ? err.message : String(err) });
       return undefined;
@@ -124,7 +123,7 @@ class BatchDecoding {
         this.decodeBatch(message.buffer, message.packets);
         break;
       case 'interfaces':
-        this.enricher?.interfaces.setPolled(message.tables);
+        this.enrichers?.setPolledInterfaces(message.tables);
         break;
       case 'snapshot':
         this.post({ type: 'snapshot', id: message.id, snapshot: this.decoder.snapshot() });

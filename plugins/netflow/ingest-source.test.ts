@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { ObserverEnricher } from '../../src/enrich/observer-enricher.js';
+import { createEnrichers } from '../../src/enrich/enrichers.js';
+import { enrichmentSettings } from '../../src/enrich/settings.js';
 import { LAB_FLOWS } from '../../test/support/netflow/fixtures.js';
 import { describeNeeding, fixturesMissing } from '../../test/support/requirements.js';
 import { PRIVATE_NETWORKS, recordingContext } from '../../test/support/source-context.js';
@@ -9,13 +10,13 @@ import { createPcapIngestSource } from './ingest-source.js';
 describeNeeding(fixturesMissing())('NetFlow pcap ingest', () => {
   it('names the exporter of every flow from the configured enrichment', async () => {
     const ctx = recordingContext();
-    const enricher = new ObserverEnricher({
-      observers: { names: { '127.0.0.1': 'lab-probe' } },
-      interfaces: {},
-    });
+    const enrichers = createEnrichers(
+      enrichmentSettings.parse({ observers: { names: { '127.0.0.1': 'lab-probe' } } }),
+      { localNetworks: [], warn: () => {} },
+    );
     await createPcapIngestSource([join(LAB_FLOWS, 'softflowd-v9.pcap')], {
       localNetworks: PRIVATE_NETWORKS,
-      enricher,
+      enrichers,
     }).run(ctx);
     expect(ctx.records).toHaveLength(2900);
     const names = new Set(

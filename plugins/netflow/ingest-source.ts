@@ -1,4 +1,5 @@
-import type { FlowEnricher } from '../../src/enrich/enricher.js';
+import type { Enrichers } from '../../src/enrich/enrichers.js';
+import { Additions } from '../../src/enrich/types.js';
 import type { PipelineRecord, Source, SourceContext } from '../../src/pipeline/types.js';
 import { toFlowRecord } from '../../src/schema/flow.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
@@ -15,12 +16,14 @@ const CHUNK = 256;
  */
 export function createPcapIngestSource(
   files: string[],
-  deps: { localNetworks: LocalNetworks; enricher?: FlowEnricher },
+  deps: { localNetworks: LocalNetworks; enrichers?: Enrichers },
 ): Source {
   return {
     name: 'netflow-pcap',
     async run(ctx: SourceContext): Promise<void> {
       const decoder = new NetflowDecoder();
+      const { enrichers } = deps;
+      const additions = new Additions();
       for (const file of files) {
         const { datagrams } = await readPcapFile(file);
         for (let start = 0; start < datagrams.length && !ctx.signal.aborted; start += CHUNK) {
@@ -38,8 +41,10 @@ export function createPcapIngestSource(
               });
             }
             for (const facts of produce(records).flows) {
-              deps.enricher?.enrich(facts);
-              out.push(toFlowRecord(facts, { localNetworks: deps.localNetworks, now }));
+              // As the decode worker does it: what the enrichers add is written with the document.
+              additions.clear();
+              enrichers?.apply(facts, additions);
+              out.push(toFlowRecord(facts, { localNetworks: deps.localNetworks, now, additions }));
             }
           });
           if (out.length > 0) {

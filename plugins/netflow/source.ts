@@ -3,7 +3,6 @@ import type { Worker } from 'node:worker_threads';
 import ipaddr from 'ipaddr.js';
 import type { Logger } from 'pino';
 import type { InterfaceTables } from '../../src/enrich/interface-names.js';
-import type { ObserverEnrichmentOptions } from '../../src/enrich/observer-enricher.js';
 import type { EnrichmentSettings } from '../../src/enrich/settings.js';
 import { LogThrottle } from '../../src/observability/throttle.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
@@ -26,7 +25,7 @@ import type { NetflowSourceStats } from './source-stats.js';
 import { WorkerDeath } from './worker-death.js';
 
 export interface NetflowSourceOptions {
-  /** `enrichment` of the configuration: the decode worker adds these fields to each flow. */
+  /** `enrichment` of the configuration: the decode worker adds these fields (and names) to each flow. */
   enrichment?: EnrichmentSettings;
   /** Listen address; an IPv6 address (e.g. `::`) opens an IPv6 (dual-stack) socket. Default 0.0.0.0. */
   host?: string;
@@ -80,8 +79,6 @@ export interface NetflowSourceOptions {
   /** Starts the decode worker; tests give one that dies on a batch of their choosing. */
   startDecodeWorker?: (init: DecodeInit) => Worker;
   onListening?: (address: AddressInfo) => void;
-  /** Exporter and interface names given to flows (`enrichment.observers`, `enrichment.interfaces`). */
-  names?: ObserverEnrichmentOptions;
 }
 
 export interface NetflowSource extends Source {
@@ -413,12 +410,8 @@ class UdpNetflowSource implements NetflowSource {
       // A run after an earlier one goes on from the state that one ended with.
       snapshot: this.decoder?.lastSnapshot ?? options.snapshot ?? EMPTY_SNAPSHOT,
       localNetworks: this.localNetworks.cidrs,
-      names: options.names
-        ? { ...options.names, polled: this.polledInterfaces ?? options.names.polled }
-        : this.polledInterfaces
-          ? { observers: {}, interfaces: {}, polled: this.polledInterfaces }
-          : undefined,
       enrichment: options.enrichment,
+      polledInterfaces: this.polledInterfaces,
     };
   }
 

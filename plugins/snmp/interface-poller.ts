@@ -1,6 +1,6 @@
 /**
- * Reads exporters' interface names over SNMP: ifName and ifAlias of IF-MIB's ifXTable (RFC 2863), v2c or v3, every
- * `intervalMs`. Each round's tables go to `onTables` whole; an agent that does not answer keeps what it answered
+ * Reads exporters' interface names and speeds over SNMP: ifName, ifAlias and ifHighSpeed of IF-MIB's ifXTable
+ * (RFC 2863), v2c or v3, every `intervalMs`. Each round's tables go to `onTables` whole; an agent that does not answer keeps what it answered
  * last, so that a lost poll does not strip the names off its flows.
  */
 import snmp from 'net-snmp';
@@ -8,9 +8,10 @@ import type { Logger } from 'pino';
 import type { InterfaceLabel, InterfaceTables } from '../../src/enrich/interface-names.js';
 import { LogThrottle } from '../../src/observability/throttle.js';
 
-/** IF-MIB::ifXTable and its columns ifName (1) and ifAlias (18). */
+/** IF-MIB::ifXTable and its columns ifName (1), ifHighSpeed (15, Mbit/s) and ifAlias (18). */
 const IF_X_TABLE = '1.3.6.1.2.1.31.1.1';
 const IF_NAME = 1;
+const IF_HIGH_SPEED = 15;
 const IF_ALIAS = 18;
 /** Rows asked for per GetBulk request. */
 const MAX_REPETITIONS = 20;
@@ -98,7 +99,15 @@ function sessionOf(agent: SnmpAgent, options: InterfacePollerOptions): snmp.Sess
   return snmp.createV3Session(agent.host, user, { ...common, version: snmp.Version3 });
 }
 
-/** The agent's ifName/ifAlias by ifIndex. */
+/**
+ * ifHighSpeed, where the agent knows it: 0 is what agents answer for an interface whose speed they cannot tell
+ * (and for those under 0.5 Mbit/s, which flow exporters do not have).
+ */
+function speedOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/** The agent's ifName/ifAlias/ifHighSpeed by ifIndex. */
 export function readInterfaces(
   agent: SnmpAgent,
   options: InterfacePollerOptions,
@@ -106,7 +115,8 @@ export function readInterfaces(
   const session = sessionOf(agent, options);
   return new Promise<Record<string, InterfaceLabel>>((resolve, reject) => {
     session.on('error', reject);
-    session.tableColumns(IF_X_TABLE, [String(IF_NAME), String(IF_ALIAS)], MAX_REPETITIONS, (err, table) => {
+    const wanted = [IF_NAME, IF_HIGH_SPEED, IF_ALIAS].map(String);
+    session.tableColumns(IF_X_TABLE, wanted, MAX_REPETITIONS, (err, table) => {
       if (err || table === undefined) {
         reject(err ?? new Error('no table'));
         return;
@@ -119,9 +129,11 @@ export function readInterfaces(
         const label: InterfaceLabel = {};
         const name = textOf(columns[IF_NAME]);
         const alias = textOf(columns[IF_ALIAS]);
+        const speed = speedOf(columns[IF_HIGH_SPEED]);
         if (name !== undefined) label.name = name;
         if (alias !== undefined) label.alias = alias;
-        if (name !== undefined || alias !== undefined) out[index] = label;
+        if (speed !== undefined) label.speed_mbps = speed;
+        if (Object.keys(label).length > 0) out[index] = label;
       }
       resolve(out);
     });
@@ -169,7 +181,7 @@ export class InterfacePoller {
             err: (err as Error).message,
             since_last: suppressed,
           },
-          'snmp: cannot read interface names; the last ones read are kept',
+          'snmp: cannot read interface names and speeds; the last ones read are kept',
         );
       }
     }

@@ -272,74 +272,6 @@ function needsPaths<T extends { enabled: boolean; paths: string[] }>(input: z.Zo
   });
 }
 
-const ipAddress = z.ipv4().or(z.ipv6());
-
-/** An exporter's interface as the configuration names it (`enrichment.interfaces`). */
-const interfaceLabel = z
-  .object({ name: z.string().min(1).optional(), alias: z.string().min(1).optional() })
-  .strict();
-
-/** One SNMP agent polled for the interface names of the exporter at `address` (`enrichment.snmp.exporters`). */
-const snmpExporter = z
-  .object({
-    /** The exporter's address as its flows arrive from; also where the agent is asked unless `agent` says. */
-    address: ipAddress,
-    agent: ipAddress.optional(),
-    port: port.default(161),
-    version: z.enum(['2c', '3']).default('2c'),
-    community: z.string().min(1).optional(),
-    user: z.string().min(1).optional(),
-    level: z.enum(['noAuthNoPriv', 'authNoPriv', 'authPriv']).default('authPriv'),
-    auth_protocol: z.enum(['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512']).default('sha'),
-    auth_key: z.string().min(8).optional(),
-    priv_protocol: z.enum(['des', 'aes', 'aes256b', 'aes256r']).default('aes'),
-    priv_key: z.string().min(8).optional(),
-  })
-  .strict()
-  .superRefine((v, ctx) => {
-    const need = (key: 'community' | 'user' | 'auth_key' | 'priv_key', why: string) => {
-      if (v[key] === undefined) ctx.addIssue({ code: 'custom', message: `required ${why}`, path: [key] });
-    };
-    if (v.version === '2c') need('community', 'for SNMP v2c');
-    else {
-      need('user', 'for SNMP v3');
-      if (v.level !== 'noAuthNoPriv') need('auth_key', `for level ${v.level}`);
-      if (v.level === 'authPriv') need('priv_key', 'for level authPriv');
-    }
-  });
-
-/**
- * What flowtrail adds to documents: GeoIP, AS, applications, names and domain parts (`enrichmentSettings`), and
- * names for exporters and their interfaces, given to NetFlow/IPFIX flows in the decode worker.
- */
-const enrichment = enrichmentSettings
-  .extend({
-    observers: z
-      .object({
-        /** Exporter address -> `observer.name`. */
-        names: z.record(ipAddress, z.string().min(1)).default({}),
-        /** Names other exporters by the PTR record of their address (looked up in the background, cached). */
-        reverse_dns: z.boolean().default(false),
-      })
-      .strict()
-      .prefault({}),
-    /** Exporter address -> ifIndex -> name/alias: wins over SNMP and the exporter's options data. */
-    interfaces: z
-      .record(ipAddress, z.record(z.string().regex(/^\d+$/, 'an ifIndex'), interfaceLabel))
-      .default({}),
-    snmp: z
-      .object({
-        /** How often each agent's ifName/ifAlias are read again. */
-        interval: duration.default(5 * 60_000),
-        timeout: duration.default(5_000),
-        retries: z.number().int().min(0).max(10).default(1),
-        exporters: z.array(snmpExporter).default([]),
-      })
-      .strict()
-      .prefault({}),
-  })
-  .strict();
-
 const kafka = z
   .object({
     enabled: z.boolean().default(false),
@@ -373,7 +305,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    enrichment: enrichment.prefault({}),
+    enrichment: enrichmentSettings.prefault({}),
     stack: z
       .object({
         data_dir: z.string().optional(),

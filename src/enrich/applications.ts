@@ -1,5 +1,5 @@
 import { jsonString } from '../schema/json.js';
-import type { Additions, DocumentEnricher, EnrichSubject } from './types.js';
+import type { Additions, Enricher, EnrichSubject } from './types.js';
 
 /** Services whose member text is kept: the table's, and the first of those the sources report. */
 const MAX_WRITTEN = 4096;
@@ -120,7 +120,7 @@ export function portTable(...tables: ReadonlyArray<Readonly<Record<string, strin
  * `app_proto`), else the service of the flow's port from the table. Of two ports that both name a service, the
  * lower one is taken: servers listen on the lower one far more often than clients send from it.
  */
-export class ApplicationEnricher implements DocumentEnricher {
+export class ApplicationEnricher implements Enricher {
   readonly name = 'applications';
   /** `,"application":"…"` by service, written once. */
   private readonly members = new Map<string, string>();

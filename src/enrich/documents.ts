@@ -2,7 +2,7 @@ import type { PipelineRecord, Source, SourceContext } from '../pipeline/types.js
 import { JsonRecord } from '../schema/json-record.js';
 import { mergeInto } from '../schema/merge.js';
 import type { Enrichers } from './enrichers.js';
-import { Additions, type EnrichSubject } from './types.js';
+import { Additions, type EnrichSubject, type ObserverSubject } from './types.js';
 
 type Doc = Record<string, unknown>;
 
@@ -19,6 +19,22 @@ function integer(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isInteger(value)) return value;
   if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
   return undefined;
+}
+
+function interfaceOf(
+  observer: Doc | undefined,
+  side: 'ingress' | 'egress',
+): { interface: { id: string } } | undefined {
+  const raw = objectAt(objectAt(observer ?? {}, side) ?? {}, 'interface')?.id;
+  const id = typeof raw === 'number' ? String(raw) : text(raw);
+  return id === undefined ? undefined : { interface: { id } };
+}
+
+function observerOf(doc: Doc): ObserverSubject | undefined {
+  const observer = objectAt(doc, 'observer');
+  const ip = text(observer?.ip);
+  if (ip === undefined) return undefined;
+  return { ip, ingress: interfaceOf(observer, 'ingress'), egress: interfaceOf(observer, 'egress') };
 }
 
 /** What enrichers read of a document that was not written from flow facts (Zeek, Suricata, Snort records). */
@@ -51,7 +67,7 @@ export function subjectOf(doc: Doc): EnrichSubject {
     destinationDomain: text(destination?.domain),
     dnsQuestion: text(objectAt(dns ?? {}, 'question')?.name),
     tlsServerName: text(tlsClient?.server_name),
-    observerIp: text(objectAt(doc, 'observer')?.ip),
+    observer: observerOf(doc),
   };
 }
 
@@ -63,7 +79,7 @@ function fieldsFor(doc: Readonly<Doc>, enrichers: Enrichers, add: Additions): Do
   add.clear();
   const subject = subjectOf(doc);
   enrichers.apply(subject, add);
-  if (add.size === 0) return undefined;
+  if (add.empty) return undefined;
   const fields: Doc = add.toObject();
   for (const role of ['client', 'server'] as const) {
     const ip = text(objectAt(doc, role)?.ip);

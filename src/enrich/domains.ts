@@ -1,7 +1,7 @@
 import { parse } from 'tldts';
 import { jsonString } from '../schema/json.js';
 import { RecentCache } from './recent-cache.js';
-import type { Additions, DocumentEnricher, EnrichSubject } from './types.js';
+import type { Additions, Enricher, EnrichSubject } from './types.js';
 
 /** ECS's parts of a domain name: what was registered, its public suffix, and what is left of it. */
 export interface DomainParts {
@@ -34,7 +34,7 @@ function members(parts: DomainParts): string {
  * name a TLS client asked for (SNI, as `destination.*` with `destination.domain` where the document has none,
  * which is what Filebeat's Suricata module writes).
  */
-export class DomainEnricher implements DocumentEnricher {
+export class DomainEnricher implements Enricher {
   readonly name = 'domains';
   private readonly cache: RecentCache<string, string>;
 

@@ -1,7 +1,7 @@
 import type { LocalNetworks } from '../schema/locality.js';
 import { type EnrichmentWarn, WatchedDatabase } from './mmdb.js';
 import { RecentCache } from './recent-cache.js';
-import type { Additions, DocumentEnricher, EnrichSubject } from './types.js';
+import type { Additions, Enricher, EnrichSubject } from './types.js';
 
 type Names = { names?: Record<string, string> };
 
@@ -115,7 +115,7 @@ export interface GeoEnricherOptions {
  * `geo` and `as` of each endpoint from MaxMind-format databases. What one address gets is written once as JSON
  * member text and kept in a bounded cache by address, so a warm lookup is one `Map.get`.
  */
-export class GeoEnricher implements DocumentEnricher {
+export class GeoEnricher implements Enricher {
   readonly name = 'geoip';
   private readonly cities: WatchedDatabase[];
   private readonly asns: WatchedDatabase[];

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { FlowFacts } from '../schema/flow.js';
+import { type FlowFacts, toFlowRecord } from '../schema/flow.js';
+import { LocalNetworks } from '../schema/locality.js';
 import { InterfaceNames } from './interface-names.js';
 import { ObserverEnricher } from './observer-enricher.js';
 import { ObserverNames } from './observer-names.js';
+import { Additions } from './types.js';
 
 function flow(observer: FlowFacts['observer']): FlowFacts {
   return {
@@ -34,30 +36,27 @@ function lookupOf(names: Record<string, string[]>) {
 }
 
 describe('InterfaceNames', () => {
-  it('lays the configuration over SNMP over the options data, field by field', () => {
+  it('lays the configuration over SNMP field by field', () => {
     const names = new InterfaceNames({ '192.0.2.1': { '3': { alias: 'ISP A' } } });
     names.setPolled({
-      '192.0.2.1': { '3': { name: 'ge-0/0/3', alias: 'polled' }, '4': { name: 'ge-0/0/4' } },
+      '192.0.2.1': {
+        '3': { name: 'ge-0/0/3', alias: 'polled', speed_mbps: 10_000 },
+        '4': { name: 'ge-0/0/4' },
+      },
     });
-    const three = { id: '3', name: 'from options', alias: 'options alias' };
-    names.apply('192.0.2.1', three);
-    expect(three).toEqual({ id: '3', name: 'ge-0/0/3', alias: 'ISP A' });
-    const four = { id: '4', alias: 'options alias' };
-    names.apply('192.0.2.1', four);
-    expect(four).toEqual({ id: '4', name: 'ge-0/0/4', alias: 'options alias' });
-    const other = { id: '3' };
-    names.apply('192.0.2.2', other);
-    expect(other).toEqual({ id: '3' });
+    expect(names.labelOf('192.0.2.1', '3')).toEqual({ name: 'ge-0/0/3', alias: 'ISP A', speed_mbps: 10_000 });
+    expect(names.labelOf('192.0.2.1', '4')).toEqual({ name: 'ge-0/0/4' });
+    expect(names.labelOf('192.0.2.2', '3')).toBeUndefined();
   });
 
-  it('replaces the whole polled table with each poll', () => {
-    const names = new InterfaceNames();
-    expect(names.empty).toBe(true);
+  it('replaces the whole polled table with each poll, keeping the configuration', () => {
+    const names = new InterfaceNames({ '192.0.2.1': { '1': { name: 'configured' } } });
     names.setPolled({ '192.0.2.1': { '4': { name: 'old' } } });
     names.setPolled({ '192.0.2.1': { '5': { name: 'new' } } });
-    const four = { id: '4' };
-    names.apply('192.0.2.1', four);
-    expect(four).toEqual({ id: '4' });
+    expect(names.labelOf('192.0.2.1', '4')).toBeUndefined();
+    expect(names.labelOf('192.0.2.1', '5')).toEqual({ name: 'new' });
+    expect(names.labelOf('192.0.2.1', '1')).toEqual({ name: 'configured' });
+    expect(new InterfaceNames().empty).toBe(true);
   });
 });
 
@@ -110,26 +109,62 @@ describe('ObserverNames', () => {
   });
 });
 
+/** The flow's document as `toFlowRecord` writes it with what `enricher` adds. */
+function enriched(enricher: ObserverEnricher, facts: FlowFacts): Record<string, unknown> {
+  const additions = new Additions();
+  enricher.enrich(facts, additions);
+  return JSON.parse(toFlowRecord(facts, { localNetworks: new LocalNetworks([]), now: 0, additions }).json);
+}
+
 describe('ObserverEnricher', () => {
-  it('sets observer.name and names both interfaces of a flow', () => {
+  it('names the observer and both interfaces of a flow, and writes their speeds', () => {
     const enricher = new ObserverEnricher({
       observers: { names: { '192.0.2.1': 'edge-1' } },
-      interfaces: { '192.0.2.1': { '3': { name: 'ge-0/0/3' }, '5': { name: 'ge-0/0/5', alias: 'core' } } },
+      interfaces: {
+        '192.0.2.1': {
+          '3': { name: 'ge-0/0/3', speed_mbps: 1000 },
+          '5': { name: 'ge-0/0/5', alias: 'core' },
+        },
+      },
     });
-    const facts = flow({
-      ip: '192.0.2.1',
-      ingress: { interface: { id: '3' } },
-      egress: { interface: { id: '5' } },
-    });
-    enricher.enrich(facts);
-    expect(facts.observer).toEqual({
+    const doc = enriched(
+      enricher,
+      flow({ ip: '192.0.2.1', ingress: { interface: { id: '3' } }, egress: { interface: { id: '5' } } }),
+    );
+    expect(doc.observer).toEqual({
       ip: '192.0.2.1',
       name: 'edge-1',
       ingress: { interface: { id: '3', name: 'ge-0/0/3' } },
       egress: { interface: { id: '5', name: 'ge-0/0/5', alias: 'core' } },
     });
-    const bare = flow(undefined);
-    enricher.enrich(bare);
-    expect(bare.observer).toBeUndefined();
+    expect(doc.flowtrail).toMatchObject({ ingress_interface: { speed_mbps: 1000 } });
+    expect(doc.flowtrail).not.toHaveProperty('egress_interface');
+    expect(enriched(enricher, flow(undefined))).not.toHaveProperty('observer');
+  });
+
+  it("lays the configuration's and SNMP's names over the options data's, field by field", () => {
+    const enricher = new ObserverEnricher({
+      observers: {},
+      interfaces: { '192.0.2.1': { '3': { alias: 'ISP A' } } },
+      polled: { '192.0.2.1': { '3': { name: 'ge-0/0/3', alias: 'polled' }, '4': { name: 'ge-0/0/4' } } },
+    });
+    const doc = enriched(
+      enricher,
+      flow({
+        ip: '192.0.2.1',
+        ingress: { interface: { id: '3', name: 'from options', alias: 'options alias' } },
+        egress: { interface: { id: '4', alias: 'options alias' } },
+      }),
+    );
+    expect(doc.observer).toEqual({
+      ip: '192.0.2.1',
+      ingress: { interface: { id: '3', name: 'ge-0/0/3', alias: 'ISP A' } },
+      egress: { interface: { id: '4', name: 'ge-0/0/4', alias: 'options alias' } },
+    });
+    const other = enriched(
+      enricher,
+      flow({ ip: '192.0.2.2', ingress: { interface: { id: '3', name: 'x' } } }),
+    );
+    expect(other.observer).toEqual({ ip: '192.0.2.2', ingress: { interface: { id: '3', name: 'x' } } });
   });
 });

@@ -1,9 +1,8 @@
-import type { FlowFacts } from '../schema/flow.js';
-import type { FlowEnricher } from './enricher.js';
 import { InterfaceNames, type InterfaceTables } from './interface-names.js';
 import { ObserverNames, type ObserverNamesOptions } from './observer-names.js';
+import type { Additions, Enricher, EnrichSubject } from './types.js';
 
-/** What the exporter enrichment is configured with, as JSON: it crosses into the decode worker. */
+/** What the exporter enrichment is configured with. */
 export interface ObserverEnrichmentOptions {
   observers: Pick<ObserverNamesOptions, 'names' | 'reverseDns'>;
   interfaces: InterfaceTables;
@@ -11,27 +10,31 @@ export interface ObserverEnrichmentOptions {
   polled?: InterfaceTables;
 }
 
-/** `observer.name` and the names of `observer.{ingress,egress}.interface`, for flows that name their observer's ip. */
-export class ObserverEnricher implements FlowEnricher {
+/**
+ * `observer.name` and the names (and speeds) of `observer.{ingress,egress}.interface`, for documents that name
+ * their observer's ip: values handed over as they are kept, nothing written per flow.
+ */
+export class ObserverEnricher implements Enricher {
+  readonly name = 'observers';
   readonly observers: ObserverNames;
   readonly interfaces: InterfaceNames;
 
   constructor(options: ObserverEnrichmentOptions, observers?: ObserverNames) {
     this.observers = observers ?? new ObserverNames(options.observers);
-    this.interfaces = new InterfaceNames(options.interfaces);
-    if (options.polled) this.interfaces.setPolled(options.polled);
+    this.interfaces = new InterfaceNames(options.interfaces, options.polled);
   }
 
-  enrich(facts: FlowFacts): void {
-    const observer = facts.observer;
+  enrich(subject: EnrichSubject, add: Additions): void {
+    const observer = subject.observer;
     const ip = observer?.ip;
     if (observer === undefined || ip === undefined) return;
     if (!this.observers.empty) {
       const name = this.observers.nameOf(ip);
-      if (name !== undefined) observer.name = name;
+      if (name !== undefined) add.observerName = name;
     }
-    if (this.interfaces.empty) return;
-    if (observer.ingress) this.interfaces.apply(ip, observer.ingress.interface);
-    if (observer.egress) this.interfaces.apply(ip, observer.egress.interface);
+    const { interfaces } = this;
+    if (interfaces.empty) return;
+    if (observer.ingress) add.ingress = interfaces.labelOf(ip, observer.ingress.interface.id);
+    if (observer.egress) add.egress = interfaces.labelOf(ip, observer.egress.interface.id);
   }
 }

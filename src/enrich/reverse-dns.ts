@@ -1,7 +1,7 @@
 import { promises as dns } from 'node:dns';
 import { jsonString } from '../schema/json.js';
 import { RecentCache } from './recent-cache.js';
-import type { Additions, DocumentEnricher, EnrichSubject } from './types.js';
+import type { Additions, Enricher, EnrichSubject } from './types.js';
 
 /** An address's name as the cache keeps it: `members` is `,"domain":"…"`, or '' when it has none. */
 interface Entry {
@@ -31,7 +31,7 @@ const CLOCK_TICK_MS = 1000;
  * answer yet goes without a name and starts the lookup, and the answer (or the lack of one) is kept for the
  * flows after it. Bounded by the cache size and by `maxPending` lookups at once.
  */
-export class ReverseDnsEnricher implements DocumentEnricher {
+export class ReverseDnsEnricher implements Enricher {
   readonly name = 'reverse_dns';
   private readonly cache: RecentCache<string, Entry>;
   private readonly pending = new Set<string>();

@@ -139,6 +139,9 @@ export const FLOW_FIELDS: Record<string, FieldSpec> = {
   'flowtrail.observer': keyword,
   'flowtrail.initiator': keyword,
   'flowtrail.tcp_flags': keyword,
+  /** ifHighSpeed of the observer's interfaces (Mbit/s): ECS has no field for an interface's speed. */
+  'flowtrail.ingress_interface.speed_mbps': long,
+  'flowtrail.egress_interface.speed_mbps': long,
 };
 
 /** What one endpoint of an alert did in the window before or after it (`flowtrail correlate`). */

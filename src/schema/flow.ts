@@ -8,8 +8,11 @@ import { jsonNumber, jsonString, RawJson } from './json.js';
 import { JsonRecord } from './json-record.js';
 import type { Direction } from './locality.js';
 import { mergeInto } from './merge.js';
+import { interfaceSpeeds, type ObserverFacts, observerJson } from './observer-json.js';
 import { tcpFlagNames, transportName } from './protocols.js';
 import { initiatorOf } from './roles.js';
+
+export type { ObservedInterface, ObserverFacts } from './observer-json.js';
 
 export const FLOW_DATASET = 'flowtrail.flows';
 
@@ -48,14 +51,7 @@ export interface FlowFacts {
   /** True when the source is known to have opened the connection (Zeek orig, IPFIX biflow initiator). */
   sourceIsInitiator?: boolean;
   vlanId?: number;
-  observer?: {
-    ip?: string;
-    name?: string;
-    type?: string;
-    hostname?: string;
-    ingress?: { interface: ObservedInterface };
-    egress?: { interface: ObservedInterface };
-  };
+  observer?: ObserverFacts;
   /** Source-specific flow/session id (Zeek uid, Suricata flow_id). */
   flowId?: string;
   /** Kept as given when the source already computed it. */
@@ -85,13 +81,6 @@ export interface FlowFacts {
    * flow key to build the document id.
    */
   identity: string;
-}
-
-/** `observer.ingress.interface` / `observer.egress.interface`: the id is the ifIndex, as text. */
-export interface ObservedInterface {
-  id: string;
-  name?: string;
-  alias?: string;
 }
 
 /** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z: the years a date field's four digits can write. */
@@ -359,12 +348,6 @@ function withExtra(mapped: string, extra: Record<string, unknown>, f: FlowFacts)
   return `${mapped}${tail}${FLOW_TEXT.close}`;
 }
 
-/** `object` (serialized, `{…}`) with `members` (`,"key":value…`) added before its closing brace. */
-function withMembers(object: string, members: string | undefined): string {
-  if (members === undefined) return object;
-  return object === '{}' ? `{${members.slice(1)}}` : `${object.slice(0, -1)}${members}}`;
-}
-
 /** The objects `toFlowRecord` writes additions into itself; others go with the source's own namespace. */
 const WRITTEN_WITH_ADDITIONS = new Set(['source', 'destination', 'client', 'server', 'network', 'observer']);
 
@@ -446,7 +429,7 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
   // Written twice (again as client and server): flattened pieces are walked once, not once per copy.
   flat(sourceBody);
   flat(destinationBody);
-  const add = ctx.additions !== undefined && ctx.additions.size > 0 ? ctx.additions : undefined;
+  const add = ctx.additions !== undefined && !ctx.additions.empty ? ctx.additions : undefined;
   const sourceAdded = add?.membersOf('source') ?? '';
   const destinationAdded = add?.membersOf('destination') ?? '';
   json += `${T.source}${sourceBody}${sourceLocality === 'internal' ? T.internal : T.external}${sourceAdded}${T.close}`;
@@ -476,10 +459,10 @@ export function toFlowRecord(f: FlowFacts, ctx: MappingContext): JsonRecord {
   // `message`, e.g. `tcp 10.0.0.1:40000 -> 192.0.2.7:443`: readable at a glance in Discover and alert views.
   const ported = f.protocol !== 1 && f.protocol !== 58;
   json += `${messageHead(f.protocol)}${messageEndpoint(f.sourceIp, sourceIp, sourcePort, ported)}${T.messageTo}${messageEndpoint(f.destinationIp, destinationIp, destinationPort, ported)}${T.quote}${T.ecs}`;
-  if (f.observer !== undefined)
-    json += `${T.observer}${withMembers(JSON.stringify(f.observer), add?.membersOf('observer'))}`;
+  if (f.observer !== undefined) json += `${T.observer}${observerJson(f.observer, add)}`;
   json += `${T.flowtrail}${jsonString(f.observerId ?? f.module)}${T.initiator}"${initiator}"`;
   if (f.tcpFlags !== undefined) json += `${T.tcpFlags}${tcpFlags(f.tcpFlags)}`;
+  if (add?.namesObserver) json += interfaceSpeeds(add);
   json += T.close;
   if (f.input !== undefined) json += inputMember(f.input);
 

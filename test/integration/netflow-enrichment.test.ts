@@ -1,11 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
+import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
 import { decodePayloads } from '../../plugins/netflow/offline.js';
+import { createEnrichers } from '../../src/enrich/enrichers.js';
+import { enrichmentSettings } from '../../src/enrich/settings.js';
+import { Additions } from '../../src/enrich/types.js';
 import { exited, runCli } from '../support/cli.js';
 import { setUpCollector, startCollector } from '../support/collector.js';
 import { countDocs, type TestClient, testClient } from '../support/es.js';
-import { datPayloads } from '../support/netflow/fixtures.js';
+import { datPayloads, LAB_FLOWS, pcapPayloads } from '../support/netflow/fixtures.js';
 import { describeNeeding, fixturesMissing } from '../support/requirements.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,6 +28,26 @@ const NBAR = [
   'netflow9_test_cisco_nbar_data262.dat',
 ];
 const FLOWS = 21 + 5;
+/**
+ * The lab's exports (`../shared/fixtures/lab`): softflowd sends an options record with IE 82 (the name of the
+ * interface it captures on) under v9's Interface scope 0, or IPFIX's meteringProcessId scope, and ifIndex 0 on
+ * every flow, which names no interface; pmacct sends no options data at all.
+ */
+const LAB_CAPTURES = ['softflowd-v9', 'softflowd-ipfix', 'pmacct-v9', 'pmacct-ipfix'];
+
+/** `network.application` counts the port table gives the capture's flows, as collect's enrichers do. */
+function applicationsOf(capture: string): Record<string, number> {
+  const enrichers = createEnrichers(enrichmentSettings.parse({}), { localNetworks: [], warn: () => {} });
+  const counts: Record<string, number> = {};
+  for (const facts of decodePayloads(pcapPayloads(join(LAB_FLOWS, `${capture}.pcap`))).flows) {
+    const add = new Additions();
+    enrichers.apply(facts, add);
+    const application = add.toObject().network?.application as string | undefined;
+    if (application !== undefined) counts[application] = (counts[application] ?? 0) + 1;
+  }
+  enrichers.close();
+  return counts;
+}
 
 async function sendAll(payloads: Buffer[], port: number): Promise<void> {
   const socket = dgram.createSocket('udp4');
@@ -163,6 +187,38 @@ describeNeeding(fixturesMissing())(
 
       child.kill('SIGTERM');
       expect(await exited(child)).toBe(0);
-    });
+    }, 600_000);
+
+    it('softflowd and pmacct lab exports: exporter names from the configuration, applications by port, no interface names', async () => {
+      const { config, index } = await setUpCollector('lab-enrich', {
+        esUrl: inject('esUrl'),
+        extra: ['enrichment:', "  observers: { names: { '127.0.0.1': lab-probe } }"],
+      });
+      const files = LAB_CAPTURES.map((capture) => join(LAB_FLOWS, `${capture}.pcap`));
+      const result = await runCli(['ingest', 'netflow', ...files, '-c', config, '--json'], {}, 480_000);
+      expect(result.code, result.stderr).toBe(0);
+      await es.indices.refresh({ index });
+      for (const capture of LAB_CAPTURES) {
+        const payloads = pcapPayloads(join(LAB_FLOWS, `${capture}.pcap`));
+        const flows = decodePayloads(payloads).flows.length;
+        const ofCapture = { term: { 'flowtrail.observer': `127.0.0.1:${payloads[0].port}` } };
+        expect(await terms(es, index, 'observer.name', ofCapture), capture).toEqual({ 'lab-probe': flows });
+        const named = {
+          bool: {
+            filter: [ofCapture],
+            should: [
+              { exists: { field: 'observer.ingress.interface.id' } },
+              { exists: { field: 'observer.egress.interface.id' } },
+            ],
+            minimum_should_match: 1,
+          },
+        };
+        const { body } = await es.count({ index, body: { query: named } });
+        expect((body as { count: number }).count, capture).toBe(0);
+        const applications = applicationsOf(capture);
+        expect(Object.keys(applications).length, capture).toBeGreaterThan(0);
+        expect(await terms(es, index, 'network.application', ofCapture), capture).toEqual(applications);
+      }
+    }, 600_000);
   },
 );

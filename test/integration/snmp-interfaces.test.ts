@@ -23,6 +23,11 @@ async function ifIndexOf(lab: NetnsLab, namespace: string, device: string): Prom
   return Number.parseInt(line, 10);
 }
 
+/** The speed of `device` in `namespace` in Mbit/s as the kernel reports it, which snmpd serves as ifHighSpeed. */
+async function speedOf(lab: NetnsLab, namespace: string, device: string): Promise<number> {
+  return Number.parseInt(await lab.exec(namespace, 'cat', [`/sys/class/net/${device}/speed`]), 10);
+}
+
 /** An IPFIX message with its template and one flow from ingress `ingress` to egress `egress`. */
 function flowMessage(sequence: number, ingress: number, egress: number): Buffer {
   const now = Date.now();
@@ -66,6 +71,8 @@ describeNeeding(firstMissing(namespacesMissing(), toolsMissing('snmpd')))(
     let exporterIp: string;
     let export0: number;
     let probe0: number;
+    let export0Speed: number;
+    let probe0Speed: number;
     let collector: ChildProcess | undefined;
     const poller = (): InterfacePollerOptions => ({
       agents: [],
@@ -82,6 +89,9 @@ describeNeeding(firstMissing(namespacesMissing(), toolsMissing('snmpd')))(
       exporterIp = lab.collectorIp.replace(/\.1$/, '.2');
       export0 = await ifIndexOf(lab, lab.server, 'export0');
       probe0 = await ifIndexOf(lab, lab.server, 'probe0');
+      // veth links say 10000; read rather than assumed, so that a kernel that says otherwise is followed.
+      export0Speed = await speedOf(lab, lab.server, 'export0');
+      probe0Speed = await speedOf(lab, lab.server, 'probe0');
       const dir = mkdtempSync(join(tmpdir(), 'flowtrail-snmpd-'));
       mkdirSync(join(dir, 'persistent'));
       const conf = join(dir, 'snmpd.conf');
@@ -118,7 +128,7 @@ describeNeeding(firstMissing(namespacesMissing(), toolsMissing('snmpd')))(
       await es.close();
     });
 
-    it('reads ifName and ifAlias over v2c', async () => {
+    it('reads ifName, ifAlias and ifHighSpeed over v2c', async () => {
       const agent = {
         exporter: exporterIp,
         host: exporterIp,
@@ -132,12 +142,21 @@ describeNeeding(firstMissing(namespacesMissing(), toolsMissing('snmpd')))(
         table = await readInterfaces(agent, poller()).catch(() => undefined);
         if (table === undefined) await sleep(250);
       }
-      expect(table?.[String(export0)]).toEqual({ name: 'export0', alias: 'to the collector' });
-      expect(table?.[String(probe0)]).toEqual({ name: 'probe0', alias: 'lab clients' });
+      expect(export0Speed).toBeGreaterThan(0);
+      expect(table?.[String(export0)]).toEqual({
+        name: 'export0',
+        alias: 'to the collector',
+        speed_mbps: export0Speed,
+      });
+      expect(table?.[String(probe0)]).toEqual({
+        name: 'probe0',
+        alias: 'lab clients',
+        speed_mbps: probe0Speed,
+      });
       await expect(readInterfaces({ ...agent, community: 'wrong' }, poller())).rejects.toThrow();
     });
 
-    it('names the interfaces of the flows that exporter sends, polled over v3 by flowtrail collect', async () => {
+    it('names the interfaces of the flows that exporter sends, with their speeds, polled over v3 by flowtrail collect', async () => {
       const { config, index, netflowPort } = await setUpCollector('snmp', {
         esUrl: inject('esUrl'),
         netflowHost: lab.collectorIp,
@@ -166,6 +185,26 @@ describeNeeding(firstMissing(namespacesMissing(), toolsMissing('snmpd')))(
         ingress: { interface: { id: String(export0), name: 'export0', alias: 'to the collector' } },
         egress: { interface: { id: String(probe0), name: 'probe0', alias: 'lab clients' } },
       });
+      expect(found[0].flowtrail).toMatchObject({
+        ingress_interface: { speed_mbps: export0Speed },
+        egress_interface: { speed_mbps: probe0Speed },
+      });
+      // Mapped as numbers, so that flows can be filtered and summed by the speed of their interfaces.
+      const { body } = await es.search({
+        index,
+        size: 0,
+        body: {
+          query: { range: { 'flowtrail.ingress_interface.speed_mbps': { gte: export0Speed } } },
+          aggs: { speed: { max: { field: 'flowtrail.egress_interface.speed_mbps' } } },
+        },
+      });
+      const result = body as {
+        hits: { total: { value: number } | number };
+        aggregations: { speed: { value: number } };
+      };
+      const total = typeof result.hits.total === 'number' ? result.hits.total : result.hits.total.value;
+      expect(total).toBeGreaterThan(0);
+      expect(result.aggregations.speed.value).toBe(probe0Speed);
       collector.kill('SIGTERM');
       expect(await exited(collector)).toBe(0);
     });

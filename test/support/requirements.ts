@@ -41,6 +41,21 @@ export function namespacesMissing(): string | undefined {
   return toolsMissing('ip');
 }
 
+let registry: string | undefined | null = null;
+
+/** Why the npm registry cannot be reached with npm (installs of packages at run time), or undefined. */
+export function registryMissing(): string | undefined {
+  if (registry === null) {
+    try {
+      execFileSync('npm', ['ping'], { stdio: 'ignore', timeout: 30_000 });
+      registry = undefined;
+    } catch {
+      registry = 'needs npm and the npm registry (`npm ping` failed)';
+    }
+  }
+  return registry;
+}
+
 /** The first of the reasons given, or undefined when there is none. */
 export function firstMissing(...reasons: Array<string | undefined>): string | undefined {
   return reasons.find((reason) => reason !== undefined);

@@ -5,6 +5,7 @@ import { collectCommand } from './collect.js';
 import { communityIdCommand } from './community-id.js';
 import { correlateCommand } from './correlate.js';
 import { detectCommand } from './detect.js';
+import { geoipCommand } from './geoip.js';
 import { hostCommand } from './host.js';
 import { ingestCommand } from './ingest.js';
 import { reportCommand } from './report.js';
@@ -30,4 +31,5 @@ export const COMMANDS: readonly CliCommand[] = [
   detectCommand,
   serveCommand,
   communityIdCommand,
+  geoipCommand,
 ];

@@ -9,8 +9,7 @@ import { createPcapIngestSource } from '../../../plugins/netflow/ingest-source.j
 import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { withEnrichment } from '../../../src/enrich/documents.js';
-import type { FlowEnricher } from '../../../src/enrich/enricher.js';
-import { ObserverEnricher } from '../../../src/enrich/observer-enricher.js';
+import type { Enrichers } from '../../../src/enrich/enrichers.js';
 import { UsageError } from '../../../src/errors.js';
 import { counterTotal, Metrics } from '../../../src/observability/metrics.js';
 import type { Source } from '../../../src/pipeline/types.js';
@@ -19,7 +18,6 @@ import { isTimezone } from '../../../src/util/timezone.js';
 import { CODECS, codecNamed } from '../../wiring/codecs.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createEnrichment } from '../../wiring/enrichment.js';
-import { observerEnrichment } from '../../wiring/netflow-input.js';
 import { OldDataCounter } from '../../wiring/old-data.js';
 import { createRuntime } from '../../wiring/runtime.js';
 import type { CliCommand } from '../command.js';
@@ -35,10 +33,11 @@ function sourceFor(
   localNetworks: LocalNetworks,
   timezone: string,
   onRead: (bytes: number) => void,
-  enricher?: FlowEnricher,
+  enrichers: Enrichers,
 ): Source {
-  if (kind === 'netflow') return createPcapIngestSource([file], { localNetworks, enricher });
-  return createIngestSource({
+  // Flows are enriched as their documents are written; log records as they are read.
+  if (kind === 'netflow') return createPcapIngestSource([file], { localNetworks, enrichers });
+  const source = createIngestSource({
     name: `${kind}-files`,
     codec: codecNamed(kind),
     files: [file],
@@ -46,6 +45,7 @@ function sourceFor(
     timezone,
     onRead,
   });
+  return withEnrichment(source, enrichers);
 }
 
 /** The names a directory given to `ingest` is read for: those collect reads there, and their compressed rotations. */
@@ -113,9 +113,7 @@ async function runIngest(
   const old = new OldDataCounter(config.elasticsearch.retention);
   pipeline.tap(old);
   const localNetworks = localNetworksOf(config);
-  // Exporter and interface names of the configuration (SNMP is for live exporters, not captures).
-  const enrichment = observerEnrichment(config);
-  const enricher = enrichment ? new ObserverEnricher(enrichment) : undefined;
+  // Exporter and interface names come from the configuration only: SNMP is for live exporters, not captures.
   const enrichers = createEnrichment(config, logger);
   const started = Date.now();
   // Bytes of the files read (compressed bytes of .gz files), which is what their sizes add up to.
@@ -145,17 +143,14 @@ async function runIngest(
       const before = read;
       bar?.update(read, { file: i + 1 });
       await pipeline.runSource(
-        withEnrichment(
-          sourceFor(
-            kind,
-            file,
-            localNetworks,
-            options.timezone,
-            (bytes) => {
-              read += bytes;
-            },
-            enricher,
-          ),
+        sourceFor(
+          kind,
+          file,
+          localNetworks,
+          options.timezone,
+          (bytes) => {
+            read += bytes;
+          },
           enrichers,
         ),
       );
