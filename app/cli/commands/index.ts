@@ -6,6 +6,7 @@ import { communityIdCommand } from './community-id.js';
 import { correlateCommand } from './correlate.js';
 import { detectCommand } from './detect.js';
 import { hostCommand } from './host.js';
+import { indexCommand } from './indexer.js';
 import { ingestCommand } from './ingest.js';
 import { reportCommand } from './report.js';
 import { searchCommand } from './search.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly CliCommand[] = [
   stackCommand,
   setupCommand,
   collectCommand,
+  indexCommand,
   ingestCommand,
   backupCommand,
   archiveCommand,
