@@ -19,7 +19,7 @@ export class OffsetCommits {
   constructor(
     private readonly consumer: Consumer,
     private readonly logger: Logger,
-    private readonly observer?: { committed(c: Committed): void; failed(): void },
+    private readonly observer?: { committed(c: Committed): void; failed(c: Committed): void },
   ) {}
 
   /** A batch was handed to the pipeline; `commit` is called for it once it is written. */
@@ -37,7 +37,7 @@ export class OffsetCommits {
         // The next commit covers this one; if none comes (the partition moved to another consumer, or this one
         // stops), the messages are consumed again and their documents get the same ids.
         this.logger.warn({ ...committed, err: err.message }, 'kafka offset commit failed');
-        this.observer?.failed();
+        this.observer?.failed(committed);
         this.written();
       },
     );

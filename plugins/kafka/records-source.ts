@@ -1,7 +1,8 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import type { KafkaConsumerMetrics } from '../../src/observability/kafka-metrics.js';
 import type { PipelineRecord, Source, SourceContext } from '../../src/pipeline/types.js';
 import { OffsetCommits } from './commits.js';
+import { partitionLags } from './lag.js';
 import { kafkaLogCreator } from './logger.js';
 import { recordOf } from './messages.js';
 
@@ -15,6 +16,8 @@ export interface KafkaRecordsOptions {
   /** Topics of the Kafka output: records with their id and dataset in headers. */
   topics: string[];
   metrics: KafkaConsumerMetrics;
+  /** How often the lag of the assigned partitions is read from the brokers. */
+  lagIntervalMs?: number;
   /** How long a stopping indexer waits for its records to be written so it can commit them. */
   stopGraceMs?: number;
 }
@@ -31,6 +34,10 @@ class KafkaRecordsInput {
    * written by the previous owner, so they are marked `replayed` (a data stream then looks them up first).
    */
   private readonly unsettled = new Set<string>();
+  /** Partitions assigned now, by topic. */
+  private assignment = new Map<string, number[]>();
+  /** Reads the group's committed offsets and the partitions' ends, for the lag. */
+  private admin: Admin | undefined;
 
   constructor(
     private readonly options: KafkaRecordsOptions,
@@ -60,23 +67,27 @@ class KafkaRecordsInput {
       });
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      const assignment = Object.entries(payload.memberAssignment);
+      this.assignment = new Map(Object.entries(payload.memberAssignment));
       this.unsettled.clear();
-      for (const [topic, partitions] of assignment)
+      for (const [topic, partitions] of this.assignment)
         for (const partition of partitions) this.unsettled.add(`${topic}/${partition}`);
       options.metrics.rebalanced(this.unsettled.size);
       ctx.logger.info(
-        { group: payload.groupId, partitions: Object.fromEntries(assignment) },
+        { group: payload.groupId, partitions: payload.memberAssignment },
         'kafka partitions assigned',
       );
+      void this.showLag();
     });
     const commits = new OffsetCommits(consumer, ctx.logger, {
-      committed: ({ topic, partition, offset }) => {
+      committed: ({ topic, partition }) => {
         this.unsettled.delete(`${topic}/${partition}`);
-        options.metrics.committed(topic, partition, offset);
+        options.metrics.committed(true);
       },
-      failed: () => options.metrics.commitFailed(),
+      failed: () => options.metrics.committed(false),
     });
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    const lagTimer = setInterval(() => void this.showLag(), options.lagIntervalMs ?? 10_000);
     await consumer.connect();
     try {
       await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
@@ -110,12 +121,7 @@ class KafkaRecordsInput {
           }
           if (last === undefined) return;
           const next = (BigInt(last) + 1n).toString();
-          options.metrics.fetched(topic, partition, {
-            firstOffset: batch.firstOffset() ?? next,
-            highWatermark: batch.highWatermark,
-            messages: records.length,
-            bytes,
-          });
+          options.metrics.fetched(topic, records.length, bytes);
           ctx.counters.recordsIn(records.length);
           commits.handedOver();
           await ctx.emit(records, () => commits.commit({ topic, partition, offset: next }));
@@ -126,7 +132,20 @@ class KafkaRecordsInput {
       await consumer.stop();
       await commits.waitForWrites(options.stopGraceMs ?? 10_000);
     } finally {
+      clearInterval(lagTimer);
       await consumer.disconnect();
+      await this.admin.disconnect();
+    }
+  }
+
+  /** Lag is read from the brokers rather than from fetches, so that a partition with nothing new shows it too. */
+  private async showLag(): Promise<void> {
+    if (this.admin === undefined) return;
+    try {
+      const lags = await partitionLags(this.admin, this.options.groupId, this.assignment);
+      for (const { topic, partition, lag } of lags) this.options.metrics.lagged(topic, partition, lag);
+    } catch (err) {
+      this.ctx.logger.debug({ err: (err as Error).message }, 'kafka lag not read; tried again later');
     }
   }
 }

@@ -416,6 +416,8 @@ const indexer = z
      * that dies costs in latency at most. The brokers bound it (group.min/max.session.timeout.ms: 6 s to 30 min).
      */
     session_timeout: duration.default(30_000),
+    /** How often the lag of the partitions an indexer holds is read from the brokers (for /metrics). */
+    lag_interval: duration.default(10_000),
   })
   .strict();
 

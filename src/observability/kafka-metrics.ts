@@ -8,13 +8,11 @@ export class KafkaConsumerMetrics {
   private readonly rebalances: Counter;
   private readonly assigned: Gauge;
   private readonly commits: Counter<'outcome'>;
-  /** Per `topic/partition`: the end of the log as the last fetch saw it, and the offset committed since. */
-  private readonly positions = new Map<string, { highWatermark: bigint; committed: bigint }>();
 
   constructor(registry: Registry) {
     this.lag = new Gauge({
       name: 'flowtrail_kafka_consumer_lag',
-      help: 'Messages of an assigned partition past the offset this indexer committed (as of its last fetch)',
+      help: "Messages of a partition assigned to this indexer past its group's committed offset",
       labelNames: ['topic', 'partition'],
       registers: [registry],
     });
@@ -51,43 +49,19 @@ export class KafkaConsumerMetrics {
   rebalanced(partitions: number): void {
     this.rebalances.inc();
     this.assigned.set(partitions);
-    this.positions.clear();
     this.lag.reset();
   }
 
-  /** A fetched batch; the first of a partition since the rebalance starts where the group had committed. */
-  fetched(
-    topic: string,
-    partition: number,
-    batch: { firstOffset: string; highWatermark: string; messages: number; bytes: number },
-  ): void {
-    this.records.inc({ topic }, batch.messages);
-    this.bytes.inc({ topic }, batch.bytes);
-    const key = `${topic}/${partition}`;
-    const position = this.positions.get(key) ?? { highWatermark: 0n, committed: BigInt(batch.firstOffset) };
-    position.highWatermark = BigInt(batch.highWatermark);
-    this.positions.set(key, position);
-    this.showLag(topic, partition, position);
+  fetched(topic: string, messages: number, bytes: number): void {
+    this.records.inc({ topic }, messages);
+    this.bytes.inc({ topic }, bytes);
   }
 
-  committed(topic: string, partition: number, offset: string): void {
-    this.commits.inc({ outcome: 'ok' });
-    const position = this.positions.get(`${topic}/${partition}`);
-    if (position === undefined) return;
-    position.committed = BigInt(offset);
-    this.showLag(topic, partition, position);
+  committed(ok: boolean): void {
+    this.commits.inc({ outcome: ok ? 'ok' : 'failed' });
   }
 
-  commitFailed(): void {
-    this.commits.inc({ outcome: 'failed' });
-  }
-
-  private showLag(
-    topic: string,
-    partition: number,
-    position: { highWatermark: bigint; committed: bigint },
-  ): void {
-    const lag = position.highWatermark - position.committed;
-    this.lag.set({ topic, partition: String(partition) }, Number(lag > 0n ? lag : 0n));
+  lagged(topic: string, partition: number, lag: number): void {
+    this.lag.set({ topic, partition: String(partition) }, lag);
   }
 }

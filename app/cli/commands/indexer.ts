@@ -30,6 +30,7 @@ export async function runIndex(config: FlowtrailConfig, logger: Logger): Promise
     groupId: config.indexer.group_id,
     fromBeginning: config.indexer.from_beginning,
     sessionTimeoutMs: config.indexer.session_timeout,
+    lagIntervalMs: config.indexer.lag_interval,
     topics,
     metrics: new KafkaConsumerMetrics(runtime.metrics.registry),
   });
