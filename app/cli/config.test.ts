@@ -19,6 +19,12 @@ describe('configuration', () => {
     expect(config.elasticsearch.namespace).toBe('default');
     expect(config.elasticsearch.bulk.max_bytes).toBe(5 * 1024 * 1024);
     expect(config.elasticsearch.retention.flows).toBe(30 * 86_400_000);
+    expect(config.outputs.kafka).toMatchObject({
+      enabled: false,
+      compression: 'gzip',
+      topics: { flows: 'flowtrail-flows', alerts: 'flowtrail-alerts', events: 'flowtrail-events' },
+    });
+    expect(config.indexer.group_id).toBe('flowtrail-indexers');
   });
 
   it('parses durations and sizes', () => {
@@ -78,6 +84,16 @@ describe('configuration', () => {
       },
       /enrichment\.snmp\.exporters\.0\.priv_key: required for level authPriv/,
     ],
+    [
+      { outputs: { kafka: { topics: { flows: 'flows topic' } } } },
+      /outputs\.kafka\.topics\.flows: a Kafka topic/,
+    ],
+    [{ outputs: { kafka: { topics: { logs: 'x' } } } }, /outputs\.kafka\.topics: unknown key "logs"/],
+    [{ outputs: { kafka: { compression: 'lz4' } } }, /outputs\.kafka\.compression: /],
+    [{ outputs: { kafka: { brokers: [] } } }, /outputs\.kafka\.brokers: /],
+    [{ outputs: { kafka: { batch: { linger: 'soon' } } } }, /outputs\.kafka\.batch\.linger: /],
+    [{ outputs: { kafka: { replication_factor: 0 } } }, /outputs\.kafka\.replication_factor: /],
+    [{ indexer: { group_id: '' } }, /indexer\.group_id: /],
   ])('names the bad key: %j', (raw, message) => {
     expect(() => validateConfig(raw)).toThrow(ConfigError);
     expect(() => validateConfig(raw)).toThrow(message);

@@ -1,8 +1,9 @@
-import { type Consumer, Kafka, logLevel } from 'kafkajs';
-import type { Logger } from 'pino';
+import { Kafka, logLevel } from 'kafkajs';
 import type { Codec, StreamInfo, Unit, UnitDecoder } from '../../src/codec/types.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
+import { OffsetCommits } from './commits.js';
+import { kafkaLogCreator } from './logger.js';
 
 export interface KafkaInputOptions {
   brokers: string[];
@@ -17,16 +18,6 @@ export interface KafkaInputOptions {
   stopGraceMs?: number;
 }
 
-function kafkaLogger(logger: Logger) {
-  return () =>
-    ({ level, log }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
-      const { message, ...rest } = log;
-      if (level === logLevel.ERROR) logger.error(rest, `kafka: ${message}`);
-      else if (level === logLevel.WARN) logger.warn(rest, `kafka: ${message}`);
-      else logger.debug(rest, `kafka: ${message}`);
-    };
-}
-
 /**
  * Consumes topics of log lines, one record per message, each topic in its codec (Zeek JSON, Suricata EVE…).
  * Offsets are committed by hand, only once the pipeline has
@@ -38,8 +29,6 @@ class KafkaInput {
   private readonly decoders = new Map<string, UnitDecoder>();
   private readonly codecs: Map<string, Codec>;
   private readonly now: () => number;
-  private unwritten = 0;
-  private allWritten: (() => void) | undefined;
 
   constructor(
     private readonly options: KafkaInputOptions,
@@ -55,7 +44,7 @@ class KafkaInput {
       clientId: options.clientId,
       brokers: options.brokers,
       logLevel: logLevel.WARN,
-      logCreator: kafkaLogger(ctx.logger),
+      logCreator: kafkaLogCreator(ctx.logger),
     });
     const consumer = kafka.consumer({ groupId: options.groupId });
     const stopped = new Promise<void>((resolve, reject) => {
@@ -66,6 +55,7 @@ class KafkaInput {
         if (!payload.restart) reject(payload.error);
       });
     });
+    const commits = new OffsetCommits(consumer, ctx.logger);
     await consumer.connect();
     try {
       await consumer.subscribe({ topics: [...this.codecs.keys()], fromBeginning: options.fromBeginning });
@@ -98,44 +88,17 @@ class KafkaInput {
           if (last === undefined) return;
           const next = (BigInt(last) + 1n).toString();
           ctx.counters.recordsIn(records.length);
-          this.unwritten++;
-          await ctx.emit(records, () => this.commit(consumer, topic, partition, next));
+          commits.handedOver();
+          await ctx.emit(records, () => commits.commit({ topic, partition, offset: next }));
           await heartbeat();
         },
       });
       await stopped;
       await consumer.stop();
-      await this.waitForWrites();
+      await commits.waitForWrites(options.stopGraceMs ?? 10_000);
     } finally {
       await consumer.disconnect();
     }
-  }
-
-  private commit(consumer: Consumer, topic: string, partition: number, offset: string): void {
-    consumer.commitOffsets([{ topic, partition, offset }]).then(
-      () => this.written(),
-      (err: Error) => {
-        // The next commit covers this one; if none comes, the messages are consumed again (same ids).
-        this.ctx.logger.warn({ topic, partition, offset, err: err.message }, 'kafka offset commit failed');
-        this.written();
-      },
-    );
-  }
-
-  private written(): void {
-    this.unwritten--;
-    if (this.unwritten === 0) this.allWritten?.();
-  }
-
-  /** What was consumed is written by the pipeline while this waits, so its offsets can still be committed. */
-  private async waitForWrites(): Promise<void> {
-    if (this.unwritten === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      this.allWritten = resolve;
-      timer = setTimeout(resolve, this.options.stopGraceMs ?? 10_000);
-    });
-    clearTimeout(timer);
   }
 
   /**

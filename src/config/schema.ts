@@ -290,6 +290,69 @@ const kafka = z
     path: ['topics'],
   });
 
+/** A Kafka topic name as brokers accept it. */
+const topicName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name: letters, digits, ".", "_" and "-", at most 249')
+  .refine((v) => v !== '.' && v !== '..', 'a Kafka topic name cannot be "." or ".."');
+
+/**
+ * `collect` writes to Kafka instead of Elasticsearch; `flowtrail index` reads the same topics into Elasticsearch.
+ * Both roles read this section, so one file can describe the topology.
+ */
+const kafkaOutput = z
+  .object({
+    enabled: z.boolean().default(false),
+    brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
+    client_id: z.string().min(1).default('flowtrail-collector'),
+    /** A topic per kind of document; the indexers consume them all. */
+    topics: z
+      .object({
+        flows: topicName.default('flowtrail-flows'),
+        alerts: topicName.default('flowtrail-alerts'),
+        events: topicName.default('flowtrail-events'),
+      })
+      .strict()
+      .prefault({}),
+    /** kafkajs compresses gzip itself; see the README for why there is no lz4/zstd/snappy. */
+    compression: z.enum(['none', 'gzip']).default('gzip'),
+    /** How long all in-sync replicas may take to acknowledge a batch before it is sent again. */
+    ack_timeout: duration.default(30_000),
+    /** As the brokers' `message.max.bytes`: a larger document is dead-lettered instead of failing its batch. */
+    max_message_bytes: byteSize.default(1024 * 1024),
+    /** Topics the collector creates when they do not exist yet. */
+    partitions: z.number().int().min(1).max(10_000).default(6),
+    /** Of topics the collector creates; absent: the brokers' `default.replication.factor`. */
+    replication_factor: z.number().int().min(1).max(32).optional(),
+    batch: z
+      .object({
+        max_messages: z.number().int().positive().default(2000),
+        max_bytes: byteSize.default(4 * 1024 * 1024),
+        /** How long records wait for a batch to fill before it is sent anyway. */
+        linger: duration.default(100),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** `flowtrail index`: the consumer group that shares `outputs.kafka.topics` among indexers. */
+const indexer = z
+  .object({
+    group_id: z.string().min(1).default('flowtrail-indexers'),
+    client_id: z.string().min(1).default('flowtrail-indexer'),
+    /** Where a group without committed offsets starts: the oldest message kept, or only what comes next. */
+    from_beginning: z.boolean().default(true),
+    /**
+     * How long the group waits for a silent indexer before its partitions go to the others: what an indexer
+     * that dies costs in latency at most. The brokers bound it (group.min/max.session.timeout.ms: 6 s to 30 min).
+     */
+    session_timeout: duration.default(30_000),
+    /** How often the lag of the partitions an indexer holds is read from the brokers (for /metrics). */
+    lag_interval: duration.default(10_000),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     local_networks: z.array(cidr).default(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7']),
@@ -305,6 +368,11 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    outputs: z
+      .object({ kafka: kafkaOutput.prefault({}) })
+      .strict()
+      .prefault({}),
+    indexer: indexer.prefault({}),
     enrichment: enrichmentSettings.prefault({}),
     stack: z
       .object({

@@ -16,7 +16,7 @@ import { connect } from '../../wiring/elasticsearch.js';
 import { createEnrichment } from '../../wiring/enrichment.js';
 import { createLogInputs } from '../../wiring/log-inputs.js';
 import { createNetflowInput } from '../../wiring/netflow-input.js';
-import { createRuntime } from '../../wiring/runtime.js';
+import { createKafkaRuntime, createRuntime } from '../../wiring/runtime.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
 
@@ -26,7 +26,7 @@ const RETENTION_INTERVAL_MS = 3_600_000;
  * On clusters with neither lifecycle nor ILM, the collector rolls data streams over and deletes expired indices
  * hourly.
  */
-async function retentionTask(
+export async function retentionTask(
   config: FlowtrailConfig,
   client: EsClient,
   logger: Logger,
@@ -63,7 +63,11 @@ async function retentionTask(
  * `backup.keep` deleted. A failed backup is logged and tried again at the next one; a backup still running when
  * the next is due makes that one skip.
  */
-function backupTask(config: FlowtrailConfig, client: EsClient, logger: Logger): NodeJS.Timeout | undefined {
+export function backupTask(
+  config: FlowtrailConfig,
+  client: EsClient,
+  logger: Logger,
+): NodeJS.Timeout | undefined {
   const every = config.backup.schedule;
   if (every === 0) return undefined;
   let running = false;
@@ -86,7 +90,7 @@ function backupTask(config: FlowtrailConfig, client: EsClient, logger: Logger): 
 }
 
 /** A line every `metrics.summary_interval`: what came in, per input, and what was written since the last one. */
-async function activityTask(
+export async function activityTask(
   config: FlowtrailConfig,
   metrics: Metrics,
   logger: Logger,
@@ -130,9 +134,15 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
   if (logInputs.sources.length === 0) enrichers.close();
   if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)
     throw new UsageError('inputs: no input is enabled, nothing to collect');
-  const { client, store, resolved } = await connect(config, logger);
-  const runtime = createRuntime(config, client, logger);
-  if (config.detections.in_collector) await detectInPipeline(runtime.pipeline, config, store, logger);
+  // With the Kafka output the indexers write to Elasticsearch (and keep its retention and backups); the
+  // collector then never needs to reach it.
+  const kafka = config.outputs.kafka.enabled ? config.outputs.kafka : undefined;
+  const es = kafka ? undefined : await connect(config, logger);
+  const runtime = es ? createRuntime(config, es.client, logger) : createKafkaRuntime(config, logger);
+  if (es && config.detections.in_collector)
+    await detectInPipeline(runtime.pipeline, config, es.store, logger);
+  if (kafka && config.detections.in_collector)
+    logger.info('detections do not run in a collector writing to Kafka: run `flowtrail detect --follow`');
   const netflow = config.inputs.netflow.enabled
     ? createNetflowInput(config, localNetworks, logger, runtime.metrics)
     : undefined;
@@ -146,8 +156,8 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const retention = await retentionTask(config, client, logger);
-  const backup = backupTask(config, client, logger);
+  const retention = es ? await retentionTask(config, es.client, logger) : undefined;
+  const backup = es ? backupTask(config, es.client, logger) : undefined;
   let summary: NodeJS.Timeout | undefined;
   try {
     const sources = netflow ? [netflow.source, ...logInputs.sources] : logInputs.sources;
@@ -163,8 +173,9 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
             ? `udp ${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`
             : undefined,
           ...logInputs.describe,
-          elasticsearch: client.target,
-          embedded: resolved.embedded,
+          elasticsearch: es?.client.target,
+          embedded: es?.resolved.embedded,
+          kafka: kafka ? { brokers: kafka.brokers, topics: kafka.topics } : undefined,
           metrics: metricsServer ? `${metricsServer.url}/metrics` : undefined,
           local_networks: config.local_networks,
         },
@@ -181,7 +192,7 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
     await metricsServer?.close();
-    await client.close();
+    await es?.client.close();
   }
   return 0;
 }

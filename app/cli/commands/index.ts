@@ -7,6 +7,7 @@ import { correlateCommand } from './correlate.js';
 import { detectCommand } from './detect.js';
 import { geoipCommand } from './geoip.js';
 import { hostCommand } from './host.js';
+import { indexCommand } from './indexer.js';
 import { ingestCommand } from './ingest.js';
 import { reportCommand } from './report.js';
 import { searchCommand } from './search.js';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CliCommand[] = [
   stackCommand,
   setupCommand,
   collectCommand,
+  indexCommand,
   ingestCommand,
   backupCommand,
   archiveCommand,

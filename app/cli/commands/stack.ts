@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import type { Logger } from 'pino';
+import { groupLag, type PartitionLag } from '../../../plugins/kafka/lag.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { UsageError } from '../../../src/errors.js';
 import {
@@ -58,17 +59,45 @@ async function runStackDown(config: FlowtrailConfig, json: boolean): Promise<num
   return 0;
 }
 
+/**
+ * The lag of the indexers' consumer group (`indexer.group_id`) over the Kafka output's topics on the embedded
+ * broker; undefined when the topics are not there yet, or the broker does not answer.
+ */
+async function indexerLag(config: FlowtrailConfig, bootstrap: string): Promise<PartitionLag[] | undefined> {
+  const topics = [...new Set(Object.values(config.outputs.kafka.topics))];
+  const lags = await groupLag([bootstrap], config.indexer.group_id, topics).catch(() => undefined);
+  return lags === undefined || lags.length === 0 ? undefined : lags;
+}
+
 async function runStackStatus(config: FlowtrailConfig, json: boolean): Promise<number> {
   const status = await stackStatus(dataDirOf(config));
+  const bootstrap = status.state?.kafka?.bootstrap;
+  const lags = status.kafka === 'up' && bootstrap ? await indexerLag(config, bootstrap) : undefined;
+  const lag = lags?.reduce((sum, p) => sum + p.lag, 0);
   const value = {
     elasticsearch: { status: status.elasticsearch, url: status.state?.elasticsearch.url },
-    kafka: { status: status.kafka, bootstrap: status.state?.kafka?.bootstrap },
+    kafka: {
+      status: status.kafka,
+      bootstrap,
+      ...(lags
+        ? {
+            indexers: {
+              group: config.indexer.group_id,
+              lag,
+              partitions: lags.map(({ topic, partition, lag }) => ({ topic, partition, lag })),
+            },
+          }
+        : {}),
+    },
     data_dir: dataDirOf(config),
   };
   printResult(json, value, () =>
     [
       `elasticsearch: ${status.elasticsearch}${value.elasticsearch.url ? ` ${value.elasticsearch.url}` : ''}`,
-      `kafka: ${status.kafka}${value.kafka.bootstrap ? ` ${value.kafka.bootstrap}` : ''}`,
+      `kafka: ${status.kafka}${bootstrap ? ` ${bootstrap}` : ''}`,
+      ...(lags
+        ? [`indexers (group ${config.indexer.group_id}): lag ${lag} over ${lags.length} partitions`]
+        : []),
     ].join('\n'),
   );
   return status.elasticsearch === 'up' ? 0 : 1;
