@@ -46,6 +46,7 @@ import { fixtureFlows, fixturesAbsent, replayed } from './es-cost/records.js';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const WARMUP_DOCS = Number(process.env.BENCH_WARMUP_DOCS ?? 20_000);
 const QUERY_RUNS = Number(process.env.BENCH_QUERY_RUNS ?? 15);
 const ENGINE: StackEngine = process.env.BENCH_ENGINE === 'opensearch' ? 'opensearch' : 'elasticsearch';
 const BATCH = 1000;
@@ -125,16 +126,17 @@ async function loadShape(
   base: readonly FlowFacts[],
   shape: Shape,
   namespace: string,
+  docs = DOCS,
 ): Promise<LoadFigures> {
   const index = indexOf(shape, namespace);
   const now = Date.now();
   const inFlight = new Set<Promise<void>>();
   const cpuBefore = cpuSeconds(jvm);
   const started = performance.now();
-  for (let i = 0; i < DOCS; ) {
+  for (let i = 0; i < docs; ) {
     const lines: string[] = [];
-    for (const end = Math.min(DOCS, i + BATCH); i < end; i++)
-      lines.push(...documentLines(shape, replayed(base, i, DOCS, DAY, SPAN_MS), index, namespace, now));
+    for (const end = Math.min(docs, i + BATCH); i < end; i++)
+      lines.push(...documentLines(shape, replayed(base, i, docs, DAY, SPAN_MS), index, namespace, now));
     const p = bulk(url, lines).finally(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= CONCURRENCY) await Promise.race(inFlight);
@@ -151,16 +153,16 @@ async function loadShape(
   await esCall(url, 'POST', `/${index}/_forcemerge?max_num_segments=1`);
   const mergeCpu = cpuSeconds(jvm) - mergeStarted;
   const store = await storeFigures(client, index);
-  if (store.docs !== DOCS) throw new Error(`${index} holds ${store.docs} documents, not ${DOCS}`);
+  if (store.docs !== docs) throw new Error(`${index} holds ${store.docs} documents, not ${docs}`);
   const figures = {
-    cpuPerMillion: (cpu * 1e6) / DOCS,
+    cpuPerMillion: (cpu * 1e6) / docs,
     mergeCpu,
     seconds,
     bytesPerDoc: store.bytes / store.docs,
     load,
   };
   console.log(
-    `  ${shape.padEnd(11)} ${DOCS} docs in ${seconds.toFixed(0)} s: ES ${cpu.toFixed(1)} CPU-s (${figures.cpuPerMillion.toFixed(1)} per million) + ${mergeCpu.toFixed(1)} CPU-s to force-merge; ${(store.bytes / 2 ** 20).toFixed(1)} MiB, ${figures.bytesPerDoc.toFixed(1)} bytes/doc; load ${load}`,
+    `  ${shape.padEnd(11)} ${docs} docs in ${seconds.toFixed(0)} s: ES ${cpu.toFixed(1)} CPU-s (${figures.cpuPerMillion.toFixed(1)} per million) + ${mergeCpu.toFixed(1)} CPU-s to force-merge; ${(store.bytes / 2 ** 20).toFixed(1)} MiB, ${figures.bytesPerDoc.toFixed(1)} bytes/doc; load ${load}`,
   );
   return figures;
 }
@@ -286,6 +288,12 @@ async function main(): Promise<void> {
       flowtrail: { report: [], correlate: [] },
       integration: { report: [], correlate: [] },
     };
+    // The node's JIT and caches warm on a small load of each shape first, so that neither pays for it measured.
+    console.log(`warm-up (${WARMUP_DOCS} documents each, not counted):`);
+    for (const shape of SHAPES) {
+      await loadShape(client, url, jvm, base, shape, 'escostwarm', WARMUP_DOCS);
+      await client.indices.delete({ index: indexOf(shape, 'escostwarm'), ignore_unavailable: true });
+    }
     for (let r = 0; r < ROUNDS; r++) {
       const namespace = `escost${r}`;
       const index = {
