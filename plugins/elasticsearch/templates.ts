@@ -108,7 +108,7 @@ const NETFLOW_STORED_ONLY = [
     netflow_strings: {
       path_match: 'netflow.*',
       match_mapping_type: 'string',
-      mapping: { type: 'keyword', ...STORED_ONLY },
+      mapping: { type: 'keyword', ignore_above: 1024, ...STORED_ONLY },
     },
   },
   {
