@@ -56,6 +56,8 @@ type MappingNode = { type?: string; properties?: Record<string, MappingNode>; [k
 function mappingFor(spec: FieldSpec): MappingNode {
   if (spec.stored_only) return { type: spec.type, index: false, doc_values: false };
   if (spec.type === 'keyword') return { type: 'keyword', ignore_above: 1024 };
+  // ECS's match_only_text has no norms: nothing ranks documents by the length of their message.
+  if (spec.type === 'text') return { type: 'text', norms: false };
   return { type: spec.type };
 }
 
@@ -94,9 +96,45 @@ export function toProperties(fields: Record<string, FieldSpec>): Record<string, 
 // indexing and none is left to Elasticsearch's defaults (text with a keyword beside it, float). Dates are not
 // guessed from strings (`date_detection: false`): a tool's time that looks like one in one version and not the
 // next would otherwise fail documents.
+//
+// `netflow.*` (but its exporter, mapped in fields.ts) is kept in `_source` only: no report, correlation, detection,
+// console page or Kibana object searches it (its addresses, ports, counters and times are the ECS fields' values
+// again), and indexing its dozens of elements per flow was most of what a flow cost Elasticsearch.
+const STORED_ONLY = { index: false, doc_values: false };
+const NETFLOW_STORED_ONLY = [
+  { netflow_ipv4: { path_match: 'netflow.*ipv4_address', mapping: { type: 'ip', ...STORED_ONLY } } },
+  { netflow_ipv6: { path_match: 'netflow.*ipv6_address', mapping: { type: 'ip', ...STORED_ONLY } } },
+  {
+    netflow_strings: {
+      path_match: 'netflow.*',
+      match_mapping_type: 'string',
+      mapping: { type: 'keyword', ignore_above: 1024, ...STORED_ONLY },
+    },
+  },
+  {
+    netflow_integers: {
+      path_match: 'netflow.*',
+      match_mapping_type: 'long',
+      mapping: { type: 'long', ...STORED_ONLY },
+    },
+  },
+  {
+    netflow_fractions: {
+      path_match: 'netflow.*',
+      match_mapping_type: 'double',
+      mapping: { type: 'double', ...STORED_ONLY },
+    },
+  },
+  {
+    netflow_booleans: {
+      path_match: 'netflow.*',
+      match_mapping_type: 'boolean',
+      mapping: { type: 'boolean', ...STORED_ONLY },
+    },
+  },
+];
 const DYNAMIC_TEMPLATES = [
-  { netflow_ipv4: { path_match: 'netflow.*ipv4_address', mapping: { type: 'ip' } } },
-  { netflow_ipv6: { path_match: 'netflow.*ipv6_address', mapping: { type: 'ip' } } },
+  ...NETFLOW_STORED_ONLY,
   { strings_as_keywords: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 1024 } } },
   { fractions_as_doubles: { match_mapping_type: 'double', mapping: { type: 'double' } } },
 ];
@@ -151,6 +189,9 @@ export function buildTemplates(options: TemplateOptions, version: string): Templ
         settings: {
           'index.number_of_shards': 1,
           'index.auto_expand_replicas': '0-1',
+          // DEFLATE instead of LZ4 for stored fields (`_source`): a third less disk for a little more CPU at
+          // flush and merge, as Elastic's logs@settings does for every logs-*-* stream.
+          'index.codec': 'best_compression',
           'index.final_pipeline': INGEST_PIPELINE,
         },
       },

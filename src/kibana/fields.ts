@@ -23,6 +23,8 @@ const LENS_TYPES: Partial<Record<FieldType, LensDataType>> = {
 /** The Lens data type of a field's values; fields Lens cannot bucket or count (text, geo points) have none. */
 export function lensDataType(field: string): LensDataType {
   const type = fieldType(field);
+  if (allMappedFields()[field].stored_only)
+    throw new Error(`${field}: kept in _source only (no doc values), it cannot be aggregated`);
   const lens = LENS_TYPES[type];
   if (lens === undefined) throw new Error(`${field}: a ${type} field cannot be aggregated`);
   return lens;

@@ -1,6 +1,6 @@
 /**
  * The type of every field flowtrail writes outside the tools' own namespaces (zeek.*, suricata.*, snort.*,
- * netflow.*), and the datasets it writes, defined once: the index templates in `mappings/` are generated from this
+ * netflow.*; of these only the session ids and NetFlow's exporter), and the datasets it writes, defined once: the index templates in `mappings/` are generated from this
  * table (`npm run gen:mappings`) and a test keeps them in step.
  */
 import { APPLICATION_FIELDS, SURICATA_EVENT_TYPES, ZEEK_LOGS } from './dataset-fields.js';
@@ -131,10 +131,37 @@ export const DATA_STREAM_FIELDS: Record<string, FieldSpec> = {
   'data_stream.namespace': { type: 'constant_keyword' },
 };
 
+/**
+ * `client.*` and `server.*`: the source's and destination's fields again, by role (roles.ts). Every search and
+ * aggregation that asks for a role (reports, correlation, the Kibana objects) names the addresses and the
+ * server's port only, so the other members are kept in `_source` (read there, e.g. by the console) without index
+ * or doc values: what they would cost is already paid once on `source.*` and `destination.*`. `geo.location` stays
+ * a geo_point, as a map needs.
+ */
+function role(prefix: string, searched: readonly string[]): Record<string, FieldSpec> {
+  const fields = endpoint(prefix);
+  for (const [name, spec] of Object.entries(fields)) {
+    if (!searched.includes(name) && spec.type !== 'geo_point') fields[name] = { ...spec, stored_only: true };
+  }
+  return fields;
+}
+
+/**
+ * The exporter a NetFlow record came from: the one part of the source's own `netflow.*` namespace that is
+ * searched (tests and users filter flows by exporter, version and observation domain). The rest of `netflow.*`
+ * repeats the ECS fields or is vendor detail, kept in `_source` only (see NETFLOW_STORED_ONLY in templates.ts).
+ */
+const NETFLOW_EXPORTER_FIELDS: Record<string, FieldSpec> = {
+  'netflow.exporter.address': keyword,
+  'netflow.exporter.source_id': long,
+  'netflow.exporter.version': long,
+};
+
 /** Fields of flow documents, on top of the base. */
 export const FLOW_FIELDS: Record<string, FieldSpec> = {
-  ...endpoint('client'),
-  ...endpoint('server'),
+  ...role('client', ['client.ip']),
+  ...role('server', ['server.ip', 'server.port']),
+  ...NETFLOW_EXPORTER_FIELDS,
   'input.type': keyword,
   'flowtrail.observer': keyword,
   'flowtrail.initiator': keyword,
