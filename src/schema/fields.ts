@@ -131,6 +131,31 @@ export const DATA_STREAM_FIELDS: Record<string, FieldSpec> = {
   'data_stream.namespace': { type: 'constant_keyword' },
 };
 
+/**
+ * What the packet tap measures beside the ECS fields (its conn_state and history go where Zeek's conn records have
+ * them, `zeek.connection.*`): why the flow was written out, the lowest TTL / hop limit each side sent with, IP
+ * fragments, and packets by IP length in RFC 2819's size bins.
+ */
+/** `pcap.packet_sizes`'s members: IP lengths <=64, 65-127, …, 1024-1518, larger (the meter's order). */
+export const TAP_PACKET_SIZE_BINS = [
+  'le_64',
+  '65_127',
+  '128_255',
+  '256_511',
+  '512_1023',
+  '1024_1518',
+  'gt_1518',
+] as const;
+
+const TAP_FIELDS: Record<string, FieldSpec> = {
+  'pcap.end_reason': keyword,
+  'pcap.source_ttl': long,
+  'pcap.destination_ttl': long,
+  'pcap.fragments': long,
+  'pcap.inner_vlan': keyword,
+  ...Object.fromEntries(TAP_PACKET_SIZE_BINS.map((bin) => [`pcap.packet_sizes.${bin}`, long])),
+};
+
 /** Fields of flow documents, on top of the base. */
 export const FLOW_FIELDS: Record<string, FieldSpec> = {
   ...endpoint('client'),
@@ -139,6 +164,7 @@ export const FLOW_FIELDS: Record<string, FieldSpec> = {
   'flowtrail.observer': keyword,
   'flowtrail.initiator': keyword,
   'flowtrail.tcp_flags': keyword,
+  ...TAP_FIELDS,
 };
 
 /** What one endpoint of an alert did in the window before or after it (`flowtrail correlate`). */
