@@ -11,6 +11,18 @@
       "sources": ["codecs/zeek/native/zeek_conn.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11", "-ffp-contract=off"],
       "conditions": [["OS!='linux'", {"type": "none", "sources": []}]]
+    },
+    {
+      "target_name": "pcap_meter",
+      "sources": [
+        "codecs/pcap/native/addon.c",
+        "codecs/pcap/native/capture.c",
+        "codecs/pcap/native/conn-state.c",
+        "codecs/pcap/native/meter.c",
+        "codecs/pcap/native/packet.c"
+      ],
+      "cflags": ["-O3", "-Wall", "-Wextra", "-std=gnu11"],
+      "conditions": [["OS!='linux'", {"type": "none", "sources": []}]]
     }
   ]
 }

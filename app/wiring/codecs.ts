@@ -1,3 +1,6 @@
+import { hostname } from 'node:os';
+import { pcapCodec } from '../../codecs/pcap/codec.js';
+import { METER_DEFAULTS, type MeterOptions } from '../../codecs/pcap/meter.js';
 import { snortCodec } from '../../codecs/snort/codec.js';
 import { suricataCodec } from '../../codecs/suricata/codec.js';
 import { zeekCodec } from '../../codecs/zeek/codec.js';
@@ -13,4 +16,23 @@ export function codecNamed(name: string): Codec {
   const codec = CODECS.get(name);
   if (codec === undefined) throw new Error(`no codec named ${name}`);
   return codec;
+}
+
+/** How `flowtrail ingest pcap` meters captures: the sensor's name and the meter's limits. */
+export interface TapSettings extends Partial<MeterOptions> {
+  /** `observer.name`; the host's name when not given. */
+  observer?: string;
+}
+
+/** The packet tap's codec: captures metered into flows (not among CODECS: it is no log format an input tails). */
+export function tapCodec(settings: TapSettings = {}): Codec {
+  const host = hostname();
+  return pcapCodec({
+    tap: { name: settings.observer ?? host, hostname: host },
+    meter: {
+      maxFlows: settings.maxFlows ?? METER_DEFAULTS.maxFlows,
+      idleTimeoutMs: settings.idleTimeoutMs ?? METER_DEFAULTS.idleTimeoutMs,
+      activeTimeoutMs: settings.activeTimeoutMs ?? METER_DEFAULTS.activeTimeoutMs,
+    },
+  });
 }

@@ -1,8 +1,8 @@
 import { ParseError } from '../../src/errors.js';
+import { CONN_STATE_MESSAGES } from '../../src/schema/conn-state.js';
 import type { FlowFacts } from '../../src/schema/flow.js';
 import { jsonNumber, jsonString, RawJson } from '../../src/schema/json.js';
 import type { Direction } from '../../src/schema/locality.js';
-import { CONN_STATE_MESSAGES } from './conn-state.js';
 import { CONNECTION_KEYS, direction, protocol, timestamp } from './fields.js';
 import { nestJson, type ZeekRecord } from './values.js';
 

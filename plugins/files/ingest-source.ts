@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ByteDecoder, ByteOutput, Codec, StreamInfo } from '../../src/codec/types.js';
 import type { PipelineRecord, Source, SourceContext } from '../../src/pipeline/types.js';
@@ -67,6 +68,9 @@ async function ingestBinary(
         raw: raw?.toString('base64'),
       });
     },
+    notice(message, counts) {
+      ctx.logger.info({ file: stream.name, ...counts }, message);
+    },
   };
   const flush = async () => {
     const batch: PipelineRecord[] = out.records;
@@ -74,14 +78,28 @@ async function ingestBinary(
     ctx.counters.recordsIn(batch.length);
     await ctx.emit(batch);
   };
-  for await (const chunk of openStream(stream.name, 0, onRead)) {
-    const readable = decoder.push(chunk, out);
-    if (out.records.length >= EMIT_BATCH) await flush();
-    if (ctx.signal.aborted) return;
-    if (!readable) break;
+  let offset = 0;
+  try {
+    for await (const chunk of openStream(stream.name, 0, onRead)) {
+      offset += chunk.length;
+      const readable = decoder.push(chunk, out);
+      if (out.records.length >= EMIT_BATCH) await flush();
+      if (ctx.signal.aborted) return;
+      if (!readable) break;
+    }
+  } catch (err) {
+    // A damaged or cut .gz, a disk error: what was decoded before it is kept, and the rest is reported lost.
+    out.failed(offset, `${format}: reading stopped at byte ${offset}: ${(err as Error).message}`);
   }
   decoder.end(out);
   if (out.records.length > 0) await flush();
+}
+
+/** A file that cannot be opened or whose start cannot be read (no permission, a damaged .gz): counted, reported. */
+function refuseUnreadable(plugin: string, path: string, err: Error, ctx: SourceContext): void {
+  ctx.counters.recordsFailed();
+  ctx.deadLetter({ plugin, reason: `cannot read: ${err.message}`, origin: path });
+  ctx.logger.error({ file: path }, `${path}: cannot read: ${err.message}; the file is not read`);
 }
 
 /** One-shot ingest of log files in one format (text, or the codec's binary format; plain or `.gz`), file after file. */
@@ -94,7 +112,14 @@ export function createIngestSource(options: IngestOptions): Source {
     async run(ctx: SourceContext): Promise<void> {
       for (const path of options.files) {
         if (ctx.signal.aborted) return;
-        const [info, head] = await Promise.all([stat(path), fileHead(path)]);
+        let info: Stats;
+        let head: Buffer;
+        try {
+          [info, head] = await Promise.all([stat(path), fileHead(path)]);
+        } catch (err) {
+          refuseUnreadable(options.name, path, err as Error, ctx);
+          continue;
+        }
         const stream: StreamInfo = {
           name: path,
           identity: fingerprintOf(head),

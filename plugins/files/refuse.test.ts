@@ -59,6 +59,25 @@ describe('a file the codec refuses by its first bytes', () => {
     expect(ctx.records).toHaveLength(2);
   });
 
+  it('ingest: a file that cannot be read (a damaged .gz) is one failure and one dead letter; the next is read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowtrail-refuse-'));
+    const damaged = join(dir, 'damaged.log.gz');
+    writeFileSync(damaged, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0xff]));
+    const good = join(dir, 'good.log');
+    writeFileSync(good, '{"n":1}\n');
+    const ctx = recordingContext();
+    let failed = 0;
+    ctx.counters.recordsFailed = (n = 1) => {
+      failed += n;
+    };
+    await ingestFiles(textCodec, [damaged, good], { localNetworks: PRIVATE_NETWORKS }).run(ctx);
+    expect(failed).toBe(1);
+    expect(ctx.dead).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/^cannot read: /), origin: damaged }),
+    ]);
+    expect(ctx.records).toHaveLength(1);
+  });
+
   it('tail: a binary file among the logs is refused once, however often it is scanned or grows', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowtrail-refuse-'));
     writeFileSync(

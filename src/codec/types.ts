@@ -50,6 +50,8 @@ export interface ByteOutput {
   records: PipelineRecord[];
   /** A record that cannot become a document, at this byte offset of the stream. */
   failed(offset: number, reason: string, raw?: Buffer): void;
+  /** What the decoder counted over the whole stream, for the reader's log (a capture's packets and flows). */
+  notice?(message: string, counts: Record<string, number | string>): void;
 }
 
 /** A binary format read from a stream's bytes (Snort unified2). */

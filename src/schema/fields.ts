@@ -157,6 +157,31 @@ const NETFLOW_EXPORTER_FIELDS: Record<string, FieldSpec> = {
   'netflow.exporter.version': long,
 };
 
+/** `pcap.packet_sizes`'s members: IP lengths <=64, 65-127, …, 1024-1518, larger (the meter's order). */
+export const TAP_PACKET_SIZE_BINS = [
+  'le_64',
+  '65_127',
+  '128_255',
+  '256_511',
+  '512_1023',
+  '1024_1518',
+  'gt_1518',
+] as const;
+
+/**
+ * What the packet tap measures beside the ECS fields (its conn_state and history go where Zeek's conn records have
+ * them, `zeek.connection.*`): why the flow was written out, the lowest TTL / hop limit each side sent with, IP
+ * fragments, and packets by IP length in RFC 2819's size bins.
+ */
+const TAP_FIELDS: Record<string, FieldSpec> = {
+  'pcap.end_reason': keyword,
+  'pcap.source_ttl': long,
+  'pcap.destination_ttl': long,
+  'pcap.fragments': long,
+  'pcap.inner_vlan': keyword,
+  ...Object.fromEntries(TAP_PACKET_SIZE_BINS.map((bin) => [`pcap.packet_sizes.${bin}`, long])),
+};
+
 /** Fields of flow documents, on top of the base. */
 export const FLOW_FIELDS: Record<string, FieldSpec> = {
   ...role('client', ['client.ip']),
@@ -169,6 +194,7 @@ export const FLOW_FIELDS: Record<string, FieldSpec> = {
   /** ifHighSpeed of the observer's interfaces (Mbit/s): ECS has no field for an interface's speed. */
   'flowtrail.ingress_interface.speed_mbps': long,
   'flowtrail.egress_interface.speed_mbps': long,
+  ...TAP_FIELDS,
 };
 
 /** What one endpoint of an alert did in the window before or after it (`flowtrail correlate`). */

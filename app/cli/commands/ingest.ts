@@ -3,11 +3,14 @@ import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Argument, Option } from 'commander';
 import type { Logger } from 'pino';
+import { METER_DEFAULTS } from '../../../codecs/pcap/meter.js';
 import { createIngestSource } from '../../../plugins/files/ingest-source.js';
 import { namePattern } from '../../../plugins/files/tail-files.js';
 import { createPcapIngestSource } from '../../../plugins/netflow/ingest-source.js';
+import type { Codec } from '../../../src/codec/types.js';
 import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
+import { duration } from '../../../src/config/units.js';
 import { withEnrichment } from '../../../src/enrich/documents.js';
 import type { Enrichers } from '../../../src/enrich/enrichers.js';
 import { UsageError } from '../../../src/errors.js';
@@ -15,7 +18,7 @@ import { counterTotal, Metrics } from '../../../src/observability/metrics.js';
 import type { Source } from '../../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../../src/schema/locality.js';
 import { isTimezone } from '../../../src/util/timezone.js';
-import { CODECS, codecNamed } from '../../wiring/codecs.js';
+import { CODECS, codecNamed, type TapSettings, tapCodec } from '../../wiring/codecs.js';
 import { connect } from '../../wiring/elasticsearch.js';
 import { createEnrichment } from '../../wiring/enrichment.js';
 import { OldDataCounter } from '../../wiring/old-data.js';
@@ -24,22 +27,29 @@ import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
 import { printResult } from '../output.js';
 
-/** NetFlow exports captured to pcap files, and every log format there is a codec for. */
-const INGEST_KINDS = ['netflow', ...CODECS.keys()];
+/** NetFlow exports captured to pcap files, packet captures metered into flows, and every log format. */
+const INGEST_KINDS = ['netflow', 'pcap', ...CODECS.keys()];
+
+/** The codec files of `kind` are read with; undefined for NetFlow captures, which have their own source. */
+function codecFor(kind: string, tap: TapSettings): Codec | undefined {
+  if (kind === 'netflow') return undefined;
+  return kind === 'pcap' ? tapCodec(tap) : codecNamed(kind);
+}
 
 function sourceFor(
   kind: string,
+  codec: Codec | undefined,
   file: string,
   localNetworks: LocalNetworks,
   timezone: string,
   onRead: (bytes: number) => void,
   enrichers: Enrichers,
 ): Source {
-  // Flows are enriched as their documents are written; log records as they are read.
-  if (kind === 'netflow') return createPcapIngestSource([file], { localNetworks, enrichers });
+  // Flows are enriched as their documents are written; log records and tap flows as they are read.
+  if (codec === undefined) return createPcapIngestSource([file], { localNetworks, enrichers });
   const source = createIngestSource({
     name: `${kind}-files`,
-    codec: codecNamed(kind),
+    codec,
     files: [file],
     localNetworks,
     timezone,
@@ -50,7 +60,7 @@ function sourceFor(
 
 /** The names a directory given to `ingest` is read for: those collect reads there, and their compressed rotations. */
 function includeOf(kind: string, config: FlowtrailConfig): string[] {
-  if (kind === 'netflow') return ['*.pcap', '*.pcapng', '*.cap'];
+  if (kind === 'netflow' || kind === 'pcap') return ['*.pcap', '*.pcapng', '*.cap'];
   return config.inputs[kind as 'zeek' | 'suricata' | 'snort'].include;
 }
 
@@ -90,7 +100,7 @@ async function runIngest(
   paths: string[],
   config: FlowtrailConfig,
   logger: Logger,
-  options: { json: boolean; timezone: string },
+  options: { json: boolean; timezone: string; tap: TapSettings },
 ): Promise<number> {
   if (!isTimezone(options.timezone))
     throw new UsageError(
@@ -99,7 +109,9 @@ async function runIngest(
   const files = filesToIngest(paths, includeOf(kind, config));
   const sizes = files.map((file) => statSync(file).size);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  const degraded = kind === 'netflow' ? undefined : codecNamed(kind).degraded?.();
+  const codec = codecFor(kind, options.tap);
+  const degraded = codec?.degraded?.();
+  if (degraded !== undefined && kind === 'pcap') throw new UsageError(degraded);
   if (degraded !== undefined) logger.warn({ codec: kind }, degraded);
   const { client } = await connect(config, logger);
   // Written is what the summary reports: the end waits for a slow store rather than spool the rest for later.
@@ -145,6 +157,7 @@ async function runIngest(
       await pipeline.runSource(
         sourceFor(
           kind,
+          codec,
           file,
           localNetworks,
           options.timezone,
@@ -193,6 +206,37 @@ async function runIngest(
   return summary.failed > 0 ? 1 : 0;
 }
 
+interface IngestFlags {
+  json?: boolean;
+  timezone: string;
+  observer?: string;
+  maxFlows?: string;
+  idleTimeout?: string;
+  activeTimeout?: string;
+}
+
+function durationFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const parsed = duration.safeParse(/^\d+(\.\d+)?$/.test(text) ? `${text}s` : text);
+  if (!parsed.success || parsed.data <= 0)
+    throw new UsageError(`${flag}: expected a duration such as 30s, 5m or 2h, got ${JSON.stringify(text)}`);
+  return parsed.data;
+}
+
+function tapSettings(o: IngestFlags): TapSettings {
+  const maxFlows = o.maxFlows === undefined ? undefined : Number(o.maxFlows);
+  if (maxFlows !== undefined && !(Number.isInteger(maxFlows) && maxFlows >= 1 && maxFlows <= 100_000_000))
+    throw new UsageError(
+      `--max-flows: expected a whole number from 1 to 100000000, got ${JSON.stringify(o.maxFlows)}`,
+    );
+  return {
+    observer: o.observer,
+    maxFlows,
+    idleTimeoutMs: durationFlag('--idle-timeout', o.idleTimeout),
+    activeTimeoutMs: durationFlag('--active-timeout', o.activeTimeout),
+  };
+}
+
 export const ingestCommand: CliCommand = (parent, { logger, withConfig, run }) => {
   withConfig(parent.command('ingest'))
     .description('read files once into Elasticsearch (.gz included) and print a summary')
@@ -205,9 +249,23 @@ export const ingestCommand: CliCommand = (parent, { logger, withConfig, run }) =
       ),
     )
     .option('--json', 'print the summary as JSON')
+    .option(
+      '--observer <name>',
+      'pcap: the sensor the capture was taken on (observer.name; default: this host)',
+    )
+    .option('--max-flows <n>', `pcap: flows held at once (default ${METER_DEFAULTS.maxFlows})`)
+    .option('--idle-timeout <duration>', 'pcap: a flow idle this long is written out (default 60s)')
+    .option(
+      '--active-timeout <duration>',
+      'pcap: a flow is written out at this age and counted on (default 30m)',
+    )
     .action(
-      run((kind: string, paths: string[], o: ConfigFlags & { json?: boolean; timezone: string }) =>
-        runIngest(kind, paths, resolveConfig(o), logger, { json: Boolean(o.json), timezone: o.timezone }),
+      run((kind: string, paths: string[], o: ConfigFlags & IngestFlags) =>
+        runIngest(kind, paths, resolveConfig(o), logger, {
+          json: Boolean(o.json),
+          timezone: o.timezone,
+          tap: tapSettings(o),
+        }),
       ),
     );
 };

@@ -1,4 +1,7 @@
-/** Zeek's `conn_state` codes, worded as Zeek's documentation and Elastic's Zeek integration word them. */
+/**
+ * Zeek's `conn_state` codes, worded as Zeek's documentation and Elastic's Zeek integration word them: Zeek conn
+ * records carry them, and the packet tap's flows carry the same codes for the same TCP facts.
+ */
 export const CONN_STATE_MESSAGES: Record<string, string> = {
   S0: 'Connection attempt seen, no reply.',
   S1: 'Connection established, not terminated.',

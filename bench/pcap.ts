@@ -1,0 +1,148 @@
+/**
+ * Packet capture file -> flows, packets per second per core, side by side in one run: flowtrail's native meter
+ * (codecs/pcap: reading the capture, metering, flow records out to JavaScript), `softflowd -r` (exporting NetFlow v9
+ * to a UDP socket that drops it) and `argus -r` (writing its flow records to a file). The input is the lab's
+ * uplink.pcap repeated BENCH_COPIES times into one larger capture, each copy moved BENCH_GAP_S seconds later than the
+ * one before (longer than the idle timeouts, so each copy's flows end before the next starts, as they would on a
+ * wire). Per core means per CPU second of the process (user + system), so a loaded machine slows the wall clock,
+ * not the figure; medians over BENCH_ROUNDS rounds, with the load average printed.
+ *
+ *   npm run bench:pcap
+ *   BENCH_COPIES=100 BENCH_ROUNDS=7 npm run bench:pcap
+ */
+import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCaptureMeter, meterUnavailable } from '../codecs/pcap/meter.js';
+import { FIXTURES } from '../test/support/fixtures.js';
+
+const COPIES = Number(process.env.BENCH_COPIES ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const GAP_S = Number(process.env.BENCH_GAP_S ?? 3600);
+
+/** The lab capture's records repeated, each copy's times moved on; returns the file and its packet count. */
+function buildCapture(dir: string): { path: string; packets: number } {
+  const lab = readFileSync(join(FIXTURES, 'lab', 'uplink.pcap'));
+  if (lab.readUInt32LE(0) !== 0xa1b2c3d4)
+    throw new Error('uplink.pcap: expected a little-endian microsecond pcap');
+  const records: Array<{ at: number; length: number }> = [];
+  for (let at = 24; at + 16 <= lab.length; ) {
+    const length = 16 + lab.readUInt32LE(at + 8);
+    records.push({ at, length });
+    at += length;
+  }
+  const body = lab.subarray(24);
+  const out = Buffer.alloc(24 + body.length * COPIES);
+  lab.copy(out, 0, 0, 24);
+  for (let copy = 0; copy < COPIES; copy++) {
+    const base = 24 + copy * body.length;
+    body.copy(out, base);
+    for (const r of records) {
+      const at = base + (r.at - 24);
+      out.writeUInt32LE(out.readUInt32LE(at) + copy * GAP_S, at);
+    }
+  }
+  const path = join(dir, 'uplink-repeated.pcap');
+  writeFileSync(path, out);
+  return { path, packets: records.length * COPIES };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** CPU seconds (user + system) a command takes, from GNU time. */
+function cpuSeconds(command: string, args: string[]): number {
+  const run = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', command, ...args], { encoding: 'utf8' });
+  const line = /cpu ([\d.]+) ([\d.]+)/.exec(run.stderr);
+  if (run.status !== 0 || line === null) throw new Error(`${command} failed: ${run.stderr.slice(-500)}`);
+  return Number(line[1]) + Number(line[2]);
+}
+
+/** flowtrail's meter: the whole capture in (one buffer, as a file read hands it over), every flow out. */
+function flowtrailRound(capture: Buffer): { cpu: number; flows: number } {
+  const before = process.cpuUsage();
+  const meter = createCaptureMeter();
+  const chunk = 1 << 20;
+  let flows = 0;
+  for (let at = 0; at < capture.length; at += chunk) {
+    meter.push(capture.subarray(at, at + chunk));
+    flows += (meter.take()?.length ?? 0) / 176;
+  }
+  meter.end();
+  flows += (meter.take()?.length ?? 0) / 176;
+  const used = process.cpuUsage(before);
+  return { cpu: (used.user + used.system) / 1e6, flows };
+}
+
+async function main(): Promise<void> {
+  const unavailable = meterUnavailable();
+  if (unavailable !== undefined) throw new Error(`the native meter is not built: ${unavailable}`);
+  const dir = mkdtempSync(join(tmpdir(), 'flowtrail-bench-pcap-'));
+  const sink = createSocket('udp4');
+  await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', resolve));
+  const port = sink.address().port;
+  sink.on('message', () => {});
+  const loadBefore = loadavg();
+  try {
+    const { path, packets } = buildCapture(dir);
+    const capture = readFileSync(path);
+    console.log(
+      `input: uplink.pcap x${COPIES} = ${packets} packets, ${(capture.length / 1e6).toFixed(1)} MB; ${ROUNDS} rounds; load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}`,
+    );
+    const rates: Record<string, number[]> = { flowtrail: [], softflowd: [], argus: [] };
+    let flowtrailFlows = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const ours = flowtrailRound(capture);
+      flowtrailFlows = ours.flows;
+      rates.flowtrail.push(packets / ours.cpu);
+      rates.softflowd.push(
+        packets /
+          cpuSeconds('softflowd', [
+            '-r',
+            path,
+            '-n',
+            `127.0.0.1:${port}`,
+            '-v',
+            '9',
+            '-6',
+            '-d',
+            // A short control socket path: softflowd 1.1.0 hangs on long ones (see test/support/flow-references.ts).
+            '-c',
+            `/tmp/sb${port}`,
+            '-p',
+            join(dir, 'softflowd.pid'),
+          ]),
+      );
+      const archive = join(dir, 'flows.argus');
+      rates.argus.push(packets / cpuSeconds('argus', ['-r', path, '-w', archive]));
+      rmSync(archive, { force: true });
+    }
+    const medians = Object.fromEntries(Object.entries(rates).map(([name, r]) => [name, median(r)]));
+    const mpps = (rate: number) => `${(rate / 1e6).toFixed(2)} M packets/s per core`;
+    for (const [name, rate] of Object.entries(medians))
+      console.log(
+        `${name.padEnd(10)} ${mpps(rate)}  (rounds: ${rates[name].map((r) => (r / 1e6).toFixed(2)).join(' ')})`,
+      );
+    console.log(`flowtrail flows out per round: ${flowtrailFlows}`);
+    console.log(
+      `ratios: flowtrail/softflowd ${(medians.flowtrail / medians.softflowd).toFixed(2)}, flowtrail/argus ${(medians.flowtrail / medians.argus).toFixed(2)}`,
+    );
+    console.log(
+      `targets: >= 2M packets/s per core ${medians.flowtrail >= 2e6 ? 'met' : 'NOT met'}; >= softflowd ${medians.flowtrail >= medians.softflowd ? 'met' : 'NOT met'}`,
+    );
+    console.log(
+      `load average after: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
+  } finally {
+    sink.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
