@@ -119,6 +119,8 @@ async function compareOn(
   const calibrations = new Map<string, Calibration>();
   for (const kind of kinds) {
     const c = await calibrate(kind, settings);
+    // Nothing counted at 1,000 datagrams/s means the bench reads the wrong place, not a collector that keeps up.
+    if (c.perLoop <= 0) throw new Error(`${kind.name}: no flows counted for a loop of the plan; see its log`);
     calibrations.set(kind.name, c);
     log(
       `  ${kind.name}: ${fmt(c.firstLoop)} flows written for the first loop, ${fmt(c.perLoop)} per loop after`,

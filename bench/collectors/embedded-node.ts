@@ -8,9 +8,11 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stackDown, stackUp } from '../../src/stack/index.js';
+import { searchPattern } from '../../src/store/naming.js';
 import { type CollectorKind, drainAndStop, startFlowtrailCollect } from './collectors.js';
 
-const FLOWS = 'flowtrail.flows-*';
+/** The flow indices `collect` writes with the default namespace, as the store names them. */
+const FLOWS = searchPattern('flowtrail.flows', 'default');
 /** A refresh and count at most this often: the drain loop asks every 100 ms, and the node has work of its own. */
 const COUNT_EVERY_MS = 1_000;
 
