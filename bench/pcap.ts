@@ -17,6 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCaptureMeter, meterUnavailable } from '../codecs/pcap/meter.js';
 import { FIXTURES } from '../test/support/fixtures.js';
+import { softflowdReadArgs } from '../test/support/flow-references.js';
 
 const COPIES = Number(process.env.BENCH_COPIES ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -101,21 +102,10 @@ async function main(): Promise<void> {
       rates.flowtrail.push(packets / ours.cpu);
       rates.softflowd.push(
         packets /
-          cpuSeconds('softflowd', [
-            '-r',
-            path,
-            '-n',
-            `127.0.0.1:${port}`,
-            '-v',
-            '9',
-            '-6',
-            '-d',
-            // A short control socket path: softflowd 1.1.0 hangs on long ones (see test/support/flow-references.ts).
-            '-c',
-            `/tmp/sb${port}`,
-            '-p',
-            join(dir, 'softflowd.pid'),
-          ]),
+          cpuSeconds(
+            'softflowd',
+            softflowdReadArgs(path, port, `/tmp/sb${port}`, join(dir, 'softflowd.pid')),
+          ),
       );
       const archive = join(dir, 'flows.argus');
       rates.argus.push(packets / cpuSeconds('argus', ['-r', path, '-w', archive]));

@@ -72,6 +72,20 @@ export function argusFlows(pcap: string): BiFlow[] {
     }));
 }
 
+/**
+ * softflowd reading `pcap` and exporting NetFlow v9 (IPv6 too) to 127.0.0.1:`port`, in the foreground. softflowd
+ * 1.1.0 reading a file blocks in accept() on its control socket when that socket's path is longer than about a
+ * dozen characters (seen with 14 and more): `controlSocket` must be short, e.g. `/tmp/sf<port>`.
+ */
+export function softflowdReadArgs(
+  pcap: string,
+  port: number,
+  controlSocket: string,
+  pidFile: string,
+): string[] {
+  return ['-r', pcap, '-n', `127.0.0.1:${port}`, '-v', '9', '-6', '-d', '-c', controlSocket, '-p', pidFile];
+}
+
 function started(child: ChildProcess, output: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -106,20 +120,7 @@ async function softflowdRun(
   try {
     await started(collector, () => log);
     tool('softflowd', [
-      '-r',
-      pcap,
-      '-n',
-      `127.0.0.1:${port}`,
-      '-v',
-      '9',
-      '-6',
-      '-d',
-      // softflowd 1.1.0 reading a file blocks in accept() on its control socket when that socket's path is
-      // longer than about a dozen characters (seen with 14 and more): a short path per port avoids it.
-      '-c',
-      `/tmp/sf${port}`,
-      '-p',
-      join(dir, 'softflowd.pid'),
+      ...softflowdReadArgs(pcap, port, `/tmp/sf${port}`, join(dir, 'softflowd.pid')),
       ...timeouts.flatMap((t) => ['-t', t]),
     ]);
     await new Promise((r) => setTimeout(r, 500));
