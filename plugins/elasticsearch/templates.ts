@@ -189,9 +189,6 @@ export function buildTemplates(options: TemplateOptions, version: string): Templ
         settings: {
           'index.number_of_shards': 1,
           'index.auto_expand_replicas': '0-1',
-          // DEFLATE instead of LZ4 for stored fields (`_source`): a third less disk for a little more CPU at
-          // flush and merge, as Elastic's logs@settings does for every logs-*-* stream.
-          'index.codec': 'best_compression',
           'index.final_pipeline': INGEST_PIPELINE,
         },
       },
