@@ -1,6 +1,7 @@
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import type { KafkaConsumerMetrics } from '../../src/observability/kafka-metrics.js';
-import type { PipelineRecord, Source, SourceContext } from '../../src/pipeline/types.js';
+import type { Source, SourceContext } from '../../src/pipeline/types.js';
+import { batchHandler } from './batch.js';
 import { OffsetCommits } from './commits.js';
 import { partitionLags } from './lag.js';
 import { kafkaLogCreator } from './logger.js';
@@ -94,39 +95,15 @@ class KafkaRecordsInput {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          const { topic, partition } = batch;
-          const replayed = this.unsettled.has(`${topic}/${partition}`);
-          const records: PipelineRecord[] = [];
-          let last: string | undefined;
-          let bytes = 0;
-          for (const message of batch.messages) {
-            if (!isRunning() || isStale() || ctx.signal.aborted) break;
-            bytes += message.value?.length ?? 0;
-            try {
-              const record = recordOf(message.headers, message.value);
-              if (replayed) record.replayed = true;
-              records.push(record);
-            } catch (error) {
-              ctx.counters.recordsFailed();
-              ctx.deadLetter({
-                plugin: 'kafka-index',
-                reason: (error as Error).message,
-                origin: `${topic}/${partition}/${message.offset}`,
-                raw: message.value?.toString('utf8') ?? '',
-              });
-            }
-            resolveOffset(message.offset);
-            last = message.offset;
-          }
-          if (last === undefined) return;
-          const next = (BigInt(last) + 1n).toString();
-          options.metrics.fetched(topic, records.length, bytes);
-          ctx.counters.recordsIn(records.length);
-          commits.handedOver();
-          await ctx.emit(records, () => commits.commit({ topic, partition, offset: next }));
-          await heartbeat();
-        },
+        eachBatch: batchHandler(ctx, commits, {
+          plugin: 'kafka-index',
+          decode: (topic, partition, message) => {
+            const record = recordOf(message.headers, message.value);
+            if (this.unsettled.has(`${topic}/${partition}`)) record.replayed = true;
+            return record;
+          },
+          fetched: (topic, records, bytes) => options.metrics.fetched(topic, records, bytes),
+        }),
       });
       await stopped;
       await consumer.stop();

@@ -2,6 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Codec, StreamInfo, Unit, UnitDecoder } from '../../src/codec/types.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
+import { batchHandler } from './batch.js';
 import { OffsetCommits } from './commits.js';
 import { kafkaLogCreator } from './logger.js';
 
@@ -62,36 +63,14 @@ class KafkaInput {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          const { topic, partition } = batch;
-          const records = [];
-          let last: string | undefined;
-          for (const message of batch.messages) {
-            if (!isRunning() || isStale() || ctx.signal.aborted) break;
+        eachBatch: batchHandler(ctx, commits, {
+          plugin: 'kafka',
+          decode: (topic, partition, message) => {
             const offset = Number(message.offset);
             const unit: Unit = { text: message.value?.toString('utf8') ?? '', offset, number: offset };
-            try {
-              const record = this.decoderFor(topic, partition, unit.text).decode(unit);
-              if (record !== undefined) records.push(record);
-            } catch (error) {
-              ctx.counters.recordsFailed();
-              ctx.deadLetter({
-                plugin: 'kafka',
-                reason: (error as Error).message,
-                origin: `${topic}/${partition}/${message.offset}`,
-                raw: unit.text,
-              });
-            }
-            resolveOffset(message.offset);
-            last = message.offset;
-          }
-          if (last === undefined) return;
-          const next = (BigInt(last) + 1n).toString();
-          ctx.counters.recordsIn(records.length);
-          commits.handedOver();
-          await ctx.emit(records, () => commits.commit({ topic, partition, offset: next }));
-          await heartbeat();
-        },
+            return this.decoderFor(topic, partition, unit.text).decode(unit);
+          },
+        }),
       });
       await stopped;
       await consumer.stop();
