@@ -94,6 +94,11 @@ describe('configuration', () => {
     [{ outputs: { kafka: { batch: { linger: 'soon' } } } }, /outputs\.kafka\.batch\.linger: /],
     [{ outputs: { kafka: { replication_factor: 0 } } }, /outputs\.kafka\.replication_factor: /],
     [{ indexer: { group_id: '' } }, /indexer\.group_id: /],
+    [
+      { inputs: { netflow: { reuse_port: true, receiver: 'dgram' } } },
+      /inputs\.netflow\.reuse_port: reuse_port needs the native receiver/,
+    ],
+    [{ stack: { brokers: 7 } }, /stack\.brokers: /],
   ])('names the bad key: %j', (raw, message) => {
     expect(() => validateConfig(raw)).toThrow(ConfigError);
     expect(() => validateConfig(raw)).toThrow(message);

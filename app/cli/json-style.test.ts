@@ -64,11 +64,21 @@ describe('the JSON the CLI prints', () => {
         httpPorts: [9200],
         logFile: '/data/es.log',
       },
-      kafka: { bootstrap: '127.0.0.1:9092', pid: 2, logFile: '/data/kafka.log' },
+      kafka: {
+        bootstrap: '127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096',
+        pid: 2,
+        pids: [2, 3, 4],
+        brokers: 3,
+        logFile: '/data/kafka.log',
+      },
       startedAt: '2026-11-21T22:05:00.000Z',
     });
     expect(keys(view).filter((k) => !SNAKE.test(k))).toEqual([]);
-    expect(view).toMatchObject({ data_dir: '/data', elasticsearch: { http_ports: [9200] } });
+    expect(view).toMatchObject({
+      data_dir: '/data',
+      elasticsearch: { http_ports: [9200] },
+      kafka: { pids: [2, 3, 4], brokers: 3 },
+    });
   });
 
   it('detect --json and notifications: snake_case keys, ISO 8601 UTC times, severity and title', () => {

@@ -40,6 +40,7 @@ export async function resolveElasticsearch(
   };
   const url = env.FLOWTRAIL_ES_URL || es.url;
   if (url) return { connection: { url, ...common }, embedded: false };
+  if (es.urls) return { connection: { urls: es.urls, ...common }, embedded: false };
   if (es.cloud_id) return { connection: { cloudId: es.cloud_id, ...common }, embedded: false };
   const status = await stackStatus(dataDirOf(config));
   if (!status.state || status.elasticsearch === 'down') {
@@ -48,7 +49,8 @@ export async function resolveElasticsearch(
         'or start the embedded one with `flowtrail stack up` (or use `flowtrail up`)',
     );
   }
-  return { connection: { url: status.state.elasticsearch.url, ...common }, embedded: true };
+  const nodes = status.state.elasticsearch.httpPorts.map((port) => `http://127.0.0.1:${port}`);
+  return { connection: { url: status.state.elasticsearch.url, urls: nodes, ...common }, embedded: true };
 }
 
 /** Secret files that others can read are warned about through `logger` (the secret itself never is). */

@@ -127,6 +127,7 @@ export function createNetflowInput(
       host: netflow.host,
       port: netflow.port,
       recvBufferSize: netflow.receive_buffer_bytes,
+      reusePort: netflow.reuse_port,
       receiver: netflow.receiver,
       allowedExporters: netflow.allowed_exporters,
       templateTimeoutMs: netflow.template_timeout,

@@ -10,6 +10,7 @@ export function startConfiguredStack(config: FlowtrailConfig, logger: Logger): P
     engine: config.stack.engine,
     nodes: config.stack.nodes,
     kafka: config.stack.kafka,
+    brokers: config.stack.brokers,
     esHttpPort: config.stack.elasticsearch_port,
     kafkaPort: config.stack.kafka_port,
     logger,

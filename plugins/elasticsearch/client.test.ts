@@ -84,4 +84,46 @@ describe('elasticsearch request timeout', () => {
       server.close();
     }
   });
+
+  it('spreads requests over every node given and goes around one that is down', async () => {
+    const answered: string[] = [];
+    const node = (name: string) =>
+      new Promise<{ url: string; close: () => void }>((resolve) => {
+        const server = createServer((_req, res) => {
+          answered.push(name);
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ name }));
+        });
+        server.listen(0, '127.0.0.1', () =>
+          resolve({
+            url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+            close: () => server.close(),
+          }),
+        );
+      });
+    const [one, two] = await Promise.all([node('one'), node('two')]);
+    // A port nothing listens on: the node that is down.
+    const down = await node('down');
+    down.close();
+    const client = createClient({ urls: [down.url, one.url, two.url] });
+    try {
+      expect(client.target).toContain('and 2 more node(s)');
+      let failures = 0;
+      for (let i = 0; i < 20; i++) {
+        try {
+          await client.request({ method: 'GET', path: '/' });
+        } catch (err) {
+          expect(err).toMatchObject({ failure: 'unreachable', retryable: true });
+          failures++;
+        }
+      }
+      // The dead node fails the requests sent to it until the pool weighs it down; the others answer the rest.
+      expect(failures).toBeLessThan(5);
+      expect(new Set(answered)).toEqual(new Set(['one', 'two']));
+    } finally {
+      await client.close();
+      one.close();
+      two.close();
+    }
+  });
 });

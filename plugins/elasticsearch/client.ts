@@ -12,6 +12,8 @@ import { redactUrl } from '../../src/util/url.js';
 
 export interface ElasticsearchConnection {
   url?: string;
+  /** Every node of the cluster, `url` first when both are given: requests go around a node that fails. */
+  urls?: string[];
   /** Elastic Cloud's deployment id (`name:base64`); the URL is derived from it. */
   cloudId?: string;
   apiKey?: string;
@@ -180,8 +182,9 @@ export function createClient(
   connection: ElasticsearchConnection,
   options: { env?: NodeJS.ProcessEnv; warn?: (message: string) => void } = {},
 ): EsClient {
-  const url = connection.cloudId ? cloudIdUrl(connection.cloudId) : connection.url;
+  const url = connection.cloudId ? cloudIdUrl(connection.cloudId) : (connection.url ?? connection.urls?.[0]);
   if (!url) throw new ConfigError('elasticsearch.url: no URL (nor cloud_id) to connect to');
+  const urls = [...new Set([url, ...(connection.urls ?? [])])];
   const { auth, warnings } = credentialsOf(connection, options.env ?? process.env);
   for (const warning of warnings) options.warn?.(warning);
   // A CA given by its fingerprint alone is trusted by that fingerprint, checked on every new connection, in place
@@ -203,7 +206,9 @@ export function createClient(
   const requestTimeout = connection.requestTimeoutMs ?? 30_000;
   // The connection's own timeout bounds how long undici waits for headers and body; left at its 30 s default it
   // cut every longer request (a force-merge, a restore, a bulk on a busy node) whatever `request_timeout` said.
-  pool.addConnection({ ...pool.urlToHost(url), timeout: requestTimeout });
+  // A node that fails a request is weighted down and asked less until it answers again; the pipeline's retry of
+  // that request then goes to another node.
+  for (const each of urls) pool.addConnection({ ...pool.urlToHost(each), timeout: requestTimeout });
   const transport = new Transport({
     connectionPool: pool,
     maxRetries: 0,
@@ -211,5 +216,8 @@ export function createClient(
     compression: connection.compression === true,
     name: 'flowtrail',
   });
-  return new EsClient(transport, redactUrl(url));
+  return new EsClient(
+    transport,
+    urls.length > 1 ? `${redactUrl(url)} (and ${urls.length - 1} more node(s))` : redactUrl(url),
+  );
 }

@@ -35,12 +35,20 @@ export async function partitionLags(
   return lags;
 }
 
-/** A consumer group's lag over every partition of `topics`, for `stack status`. */
+export interface PartitionState extends PartitionLag {
+  /** Broker id of the partition's leader; -1 while it has none. */
+  leader: number;
+  replicas: number[];
+  /** The replicas in sync with the leader: fewer than `replicas` while a broker is down or catching up. */
+  isr: number[];
+}
+
+/** A consumer group's lag over every partition of `topics`, with each partition's leader and replicas. */
 export async function groupLag(
   brokers: string[],
   groupId: string,
   topics: string[],
-): Promise<PartitionLag[]> {
+): Promise<PartitionState[]> {
   const admin = new Kafka({
     brokers,
     clientId: 'flowtrail-status',
@@ -51,11 +59,17 @@ export async function groupLag(
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    return await partitionLags(
-      admin,
-      groupId,
-      new Map(topics.filter((t) => existing.has(t)).map((t) => [t, undefined])),
-    );
+    const present = topics.filter((t) => existing.has(t));
+    if (present.length === 0) return [];
+    const lags = await partitionLags(admin, groupId, new Map(present.map((t) => [t, undefined])));
+    const placement = new Map<string, { leader: number; replicas: number[]; isr: number[] }>();
+    for (const { name, partitions } of (await admin.fetchTopicMetadata({ topics: present })).topics)
+      for (const p of partitions)
+        placement.set(`${name}/${p.partitionId}`, { leader: p.leader, replicas: p.replicas, isr: p.isr });
+    return lags.map((lag) => ({
+      ...lag,
+      ...(placement.get(`${lag.topic}/${lag.partition}`) ?? { leader: -1, replicas: [], isr: [] }),
+    }));
   } finally {
     await admin.disconnect();
   }

@@ -57,9 +57,17 @@ export async function readNatively(
     if (waitingForJournal) drainTimer ??= setTimeout(drain, 0);
   });
   try {
-    receiver = new UdpReceiver(host, family, init.port, init.recvBufferSize ?? 0, NATIVE_RING_BYTES, () => {
-      drainTimer ??= setTimeout(drain, BATCH_DELAY_MS);
-    });
+    receiver = new UdpReceiver(
+      host,
+      family,
+      init.port,
+      init.recvBufferSize ?? 0,
+      NATIVE_RING_BYTES,
+      () => {
+        drainTimer ??= setTimeout(drain, BATCH_DELAY_MS);
+      },
+      init.reusePort === true,
+    );
   } catch (err) {
     bindFailed(post, err as NodeJS.ErrnoException);
     return undefined;

@@ -84,6 +84,49 @@ describe.runIf(process.platform === 'linux')('native UDP receiver', () => {
     expect(received.map((d) => d.address)).toEqual(['127.0.0.1']);
   });
 
+  it('shares a port with reusePort, each sender staying with one receiver', async () => {
+    if (!('UdpReceiver' in loaded)) throw new Error(loaded.unavailable);
+    const sources = [new Map<number, number>(), new Map<number, number>()];
+    const receivers: NativeReceiver[] = [];
+    const receiverOf = (i: number) => () => {
+      const taken = receivers[i]?.take(1 << 20, 1000);
+      if (taken)
+        readDatagramBatch(taken[0], (d) => sources[i].set(d.port, (sources[i].get(d.port) ?? 0) + 1));
+    };
+    receivers.push(new loaded.UdpReceiver('127.0.0.1', 4, 0, 0, 1, receiverOf(0), true));
+    const port = receivers[0].stats().localPort ?? 0;
+    receivers.push(new loaded.UdpReceiver('127.0.0.1', 4, port, 0, 1, receiverOf(1), true));
+    // Without reusePort the port stays taken.
+    expect(() => new loaded.UdpReceiver('127.0.0.1', 4, port, 0, 1, () => {})).toThrow(
+      expect.objectContaining({ code: 'EADDRINUSE' }),
+    );
+    const senders = await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        const sender = dgram.createSocket('udp4');
+        await new Promise<void>((resolve) => sender.bind(0, '127.0.0.1', resolve));
+        return sender;
+      }),
+    );
+    for (let round = 0; round < 5; round++)
+      for (const sender of senders)
+        await new Promise<void>((resolve, reject) =>
+          sender.send(Buffer.from('x'), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+        );
+    const deadline = Date.now() + 5_000;
+    const total = () => [...sources[0].values(), ...sources[1].values()].reduce((a, b) => a + b, 0);
+    while (total() < 80 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const senderPorts = senders.map((sender) => sender.address().port);
+    for (const sender of senders) sender.close();
+    for (const receiver of receivers) receiver.close();
+    expect(total()).toBe(80);
+    // Every sender's five datagrams went to one receiver; with 16 senders both receivers got some.
+    for (const senderPort of senderPorts) {
+      expect([sources[0].get(senderPort) ?? 0, sources[1].get(senderPort) ?? 0].sort()).toEqual([0, 5]);
+    }
+    expect(sources[0].size).toBeGreaterThan(0);
+    expect(sources[1].size).toBeGreaterThan(0);
+  });
+
   it('fails to bind with the system error code', () => {
     if (!('UdpReceiver' in loaded)) throw new Error(loaded.unavailable);
     const first = new loaded.UdpReceiver('127.0.0.1', 4, 0, 0, 1, () => {});

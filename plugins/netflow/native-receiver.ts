@@ -31,6 +31,7 @@ export type NativeReceiverConstructor = new (
   receiveBufferBytes: number,
   ringBytes: number,
   onReadable: () => void,
+  reusePort?: boolean,
 ) => NativeReceiver;
 
 /** The addon's constructor, or why it cannot be used here. */

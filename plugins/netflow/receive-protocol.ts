@@ -11,6 +11,8 @@ export interface ReceiveInit {
   host: string;
   port: number;
   recvBufferSize?: number;
+  /** SO_REUSEPORT: several collectors share the port, the kernel keeps each exporter on one of them. */
+  reusePort?: boolean;
   /** `auto`: the native receiver where it is built, else Node's dgram. */
   receiver: NetflowReceiverKind;
   /** CIDRs; empty accepts every exporter. */

@@ -25,11 +25,15 @@ async function startReading(
   intake: DatagramIntake,
   post: PostToSource,
 ): Promise<SocketReader | undefined> {
-  if (init.receiver === 'dgram') return readWithDgram(init, intake, post);
+  // Node 20's dgram cannot set SO_REUSEPORT: sharing the port needs the native receiver.
+  if (init.receiver === 'dgram' && !init.reusePort) return readWithDgram(init, intake, post);
   const native = loadNativeReceiver();
   if ('UdpReceiver' in native) return readNatively(native.UdpReceiver, init, intake, post);
-  if (init.receiver === 'native') {
-    post({ type: 'bind-failed', message: `netflow: native receiver unavailable: ${native.unavailable}` });
+  if (init.receiver === 'native' || init.reusePort) {
+    post({
+      type: 'bind-failed',
+      message: `netflow: native receiver unavailable${init.reusePort ? ' (reuse_port needs it)' : ''}: ${native.unavailable}`,
+    });
     return undefined;
   }
   post({ type: 'native-unavailable', reason: native.unavailable });

@@ -36,6 +36,7 @@ export interface NetflowSourceOptions {
    * a smaller grant is logged as a warning.
    */
   recvBufferSize?: number;
+  reusePort?: boolean;
   /**
    * What reads the socket. `native` (a recvmmsg thread, Linux, built by `npm ci`) keeps up with far higher rates
    * than Node's `dgram`; `auto`, the default, uses it where it is built and logs a warning when it falls back.
@@ -421,6 +422,7 @@ class UdpNetflowSource implements NetflowSource {
       host: options.host ?? '0.0.0.0',
       port: options.port ?? 2055,
       recvBufferSize: options.recvBufferSize,
+      reusePort: options.reusePort,
       receiver: options.receiver ?? 'auto',
       allowedExporters: options.allowedExporters ?? [],
       batchSize: options.batchSize ?? 256,

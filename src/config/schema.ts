@@ -50,6 +50,8 @@ const elasticsearch = z
   .object({
     /** Absent (and no cloud_id): flowtrail provisions and uses its embedded local node. */
     url: z.url().optional(),
+    /** Several nodes of one cluster, instead of `url`: requests are spread over them and go around one that fails. */
+    urls: z.array(z.url()).min(1).optional(),
     /** Elastic Cloud deployment id (`name:base64…`), instead of `url`. */
     cloud_id: z
       .string()
@@ -99,6 +101,10 @@ const elasticsearch = z
   .refine((v) => !(v.url && v.cloud_id), {
     message: 'set url or cloud_id, not both',
     path: ['cloud_id'],
+  })
+  .refine((v) => !(v.urls && (v.url || v.cloud_id)), {
+    message: 'set urls, url or cloud_id: one of them',
+    path: ['urls'],
   })
   .superRefine(checkCredentials);
 
@@ -157,6 +163,8 @@ const netflow = z
     port: port.default(2055),
     receive_buffer_bytes: byteSize.default(8 * 1024 * 1024),
     receiver: z.enum(['auto', 'native', 'dgram']).default('auto'),
+    /** SO_REUSEPORT: collectors on one machine share the port; the kernel keeps each exporter on one of them. */
+    reuse_port: z.boolean().default(false),
     allowed_exporters: z.array(cidr).default([]),
     template_timeout: duration.default(30 * 60_000),
     sampling_overrides: z.record(z.string(), z.number().int().positive()).default({}),
@@ -176,7 +184,12 @@ const netflow = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .refine((v) => !(v.reuse_port && v.receiver === 'dgram'), {
+    message:
+      "reuse_port needs the native receiver (receiver: auto or native): Node's dgram cannot set SO_REUSEPORT",
+    path: ['reuse_port'],
+  });
 
 const protocolName = z.enum(['tcp', 'udp', 'icmp', 'any']);
 
@@ -382,6 +395,8 @@ export const configSchema = z
         nodes: z.number().int().min(1).max(5).default(1),
         elasticsearch_port: port.default(9200),
         kafka: z.boolean().default(false),
+        /** Brokers of the embedded Kafka cluster; 3 gives replication factor 3 with 2 in sync for a write. */
+        brokers: z.number().int().min(1).max(5).default(1),
         kafka_port: port.default(9092),
       })
       .strict()

@@ -11,7 +11,14 @@ import {
   startMissingNodes,
   transportPortFor,
 } from './elasticsearch.js';
-import { controllerPortFor, kafkaAlive, kafkaReady, startKafka } from './kafka.js';
+import {
+  aliveBrokers,
+  brokerPorts,
+  controllerPortFor,
+  kafkaReady,
+  startKafka,
+  startMissingBrokers,
+} from './kafka.js';
 import { type StackPaths, stackPaths } from './paths.js';
 import { killGroup, stopGroup } from './process.js';
 import {
@@ -37,9 +44,11 @@ export interface StackOptions {
   /** Nodes of the ES cluster, a JVM each. Default 1. */
   nodes?: number;
   kafka?: boolean;
+  /** Brokers of the Kafka cluster, a JVM each, all of them KRaft controllers too. Default 1. */
+  brokers?: number;
   /** HTTP port of node-1; node-i uses esHttpPort+i-1 and transport port esHttpPort+100+i-1. Default 9200. */
   esHttpPort?: number;
-  /** Kafka client port; the KRaft controller uses kafkaPort+1. Default 9092. */
+  /** Broker 1's client port; its KRaft controller uses kafkaPort+1, broker i kafkaPort+2(i-1). Default 9092. */
   kafkaPort?: number;
   /** Heap of each ES node's JVM. Default 512. */
   esHeapMb?: number;
@@ -59,13 +68,16 @@ export async function stackUp(o: StackOptions): Promise<StackState> {
   await mkdir(paths.logsDir, { recursive: true });
   const previous = await readState(paths.stateFile);
 
+  const kafkaBefore = previous?.kafka ? aliveBrokers(previous.kafka) : [];
   const [es, kafka] = await Promise.allSettled([
     ensureElasticsearch(paths, o, previous?.elasticsearch),
     ensureKafka(paths, o, previous?.kafka),
   ]);
   if (es.status === 'rejected') {
-    if (kafka.status === 'fulfilled' && kafka.value && kafka.value !== previous?.kafka) {
-      await stopGroup(kafka.value.pid, STOP_GRACE_MS);
+    // Only what this call started is stopped again.
+    if (kafka.status === 'fulfilled' && kafka.value) {
+      const started = kafka.value.pids.map((_, i) => i + 1).filter((id) => !kafkaBefore.includes(id));
+      await stopBrokers(kafka.value, started);
     }
     throw es.reason;
   }
@@ -124,14 +136,16 @@ async function ensureKafka(
   running?: StoredKafka,
 ): Promise<StoredKafka | undefined> {
   const port = o.kafkaPort ?? 9092;
-  if (running && kafkaAlive(running)) {
-    if (o.kafka && running.launch.port !== port) {
+  const brokers = o.brokers ?? 1;
+  if (running && aliveBrokers(running).length > 0) {
+    if (o.kafka && (running.launch.port !== port || running.brokers !== brokers)) {
       throw new Error(
-        `the stack in ${paths.root} already runs Kafka at ${running.bootstrap}; ` +
+        `the stack in ${paths.root} already runs Kafka with ${running.brokers} broker(s) at ${running.bootstrap}; ` +
           'stop it (flowtrail stack down) before starting it with other options',
       );
     }
-    return running;
+    // Brokers stopped on their own (`stack broker stop`) or crashed rejoin on their ports and data.
+    return startMissingBrokers(paths, running, o.logger);
   }
   if (!o.kafka) return undefined;
   const launch = {
@@ -139,6 +153,7 @@ async function ensureKafka(
     port,
     controllerPort: controllerPortFor(port),
     heapMb: o.kafkaHeapMb ?? 512,
+    brokers,
   };
   return startKafka(paths, launch, o.logger);
 }
@@ -150,8 +165,8 @@ export async function stackDown(dataDir: string): Promise<{ stopped: string[] }>
   const stopped: string[] = [];
   if (state) {
     await Promise.all([
-      state.kafka && kafkaAlive(state.kafka)
-        ? stopGroup(state.kafka.pid, STOP_GRACE_MS).then(() => stopped.push('kafka'))
+      state.kafka && aliveBrokers(state.kafka).length > 0
+        ? stopBrokers(state.kafka, aliveBrokers(state.kafka)).then(() => stopped.push('kafka'))
         : undefined,
       stopNodes(state.elasticsearch, aliveNodes(state.elasticsearch)).then(
         (ids) => ids.length > 0 && stopped.push('elasticsearch'),
@@ -165,7 +180,12 @@ export async function stackDown(dataDir: string): Promise<{ stopped: string[] }>
 export async function stackStatus(dataDir: string): Promise<{
   state?: StackState;
   elasticsearch: 'up' | 'down' | 'unhealthy';
-  kafka: 'up' | 'down' | 'absent';
+  /** `degraded`: some brokers are down, the others answer. */
+  kafka: 'up' | 'degraded' | 'down' | 'absent';
+  /** Ids of the brokers whose JVM runs. */
+  kafkaBrokersUp?: number[];
+  /** The bootstrap list of those brokers only: a client given a dead seed broker may give up on it. */
+  kafkaBootstrapUp?: string;
 }> {
   const state = await readState(stackPaths(dataDir).stateFile);
   if (!state) return { elasticsearch: 'down', kafka: 'absent' };
@@ -173,9 +193,15 @@ export async function stackStatus(dataDir: string): Promise<{
   const alive = aliveNodes(es);
   const url = alive.length > 0 ? `http://127.0.0.1:${es.httpPorts[alive[0] - 1]}` : es.url;
   const elasticsearch = alive.length === 0 ? 'down' : (await esHealthy(url, es.nodes)) ? 'up' : 'unhealthy';
-  let kafka: 'up' | 'down' | 'absent' = 'absent';
-  if (state.kafka)
-    kafka = kafkaAlive(state.kafka) && (await kafkaReady(state.kafka.bootstrap)) ? 'up' : 'down';
+  let kafka: 'up' | 'degraded' | 'down' | 'absent' = 'absent';
+  if (state.kafka) {
+    const alive = aliveBrokers(state.kafka);
+    const launch = state.kafka.launch;
+    const bootstrapUp = alive.map((id) => `127.0.0.1:${brokerPorts(launch, id).port}`).join(',');
+    if (alive.length === 0 || !(await kafkaReady(bootstrapUp))) kafka = 'down';
+    else kafka = alive.length === state.kafka.brokers ? 'up' : 'degraded';
+    return { state, elasticsearch, kafka, kafkaBrokersUp: alive, kafkaBootstrapUp: bootstrapUp };
+  }
   return { state, elasticsearch, kafka };
 }
 
@@ -185,6 +211,12 @@ async function stopNodes(es: StoredEs, ids: number[], kill = false): Promise<num
   const pids = [...new Set(ids.map((id) => es.nodePids[id - 1]))];
   await Promise.all(pids.map((pid) => (kill ? killGroup(pid) : stopGroup(pid, STOP_GRACE_MS))));
   return ids;
+}
+
+async function stopBrokers(kafka: StoredKafka, ids: number[], kill = false): Promise<void> {
+  await Promise.all(
+    ids.map((id) => (kill ? killGroup(kafka.pids[id - 1]) : stopGroup(kafka.pids[id - 1], STOP_GRACE_MS))),
+  );
 }
 
 async function runningState(dataDir: string): Promise<{ paths: StackPaths; state: StoredState }> {
@@ -218,6 +250,29 @@ export async function startNode(dataDir: string, id: number, logger?: Logger): P
   const { paths, state } = await runningState(dataDir);
   checkNodeId(state.elasticsearch, id);
   state.elasticsearch = await startMissingNodes(paths, state.elasticsearch, logger);
+  await writeState(paths.stateFile, state);
+  return state;
+}
+
+function runningKafka(state: StoredState, id: number): StoredKafka {
+  const kafka = state.kafka;
+  if (!kafka) throw new Error('this stack runs no Kafka (stack up --kafka)');
+  if (!Number.isInteger(id) || id < 1 || id > kafka.brokers)
+    throw new Error(`broker ${id}: the Kafka cluster has broker(s) 1 to ${kafka.brokers}`);
+  return kafka;
+}
+
+/** Stops one Kafka broker: SIGTERM (a controlled shutdown that moves its leaderships), or with `kill` SIGKILL. */
+export async function stopBroker(dataDir: string, id: number, opts: { kill?: boolean } = {}): Promise<void> {
+  const { state } = await runningState(dataDir);
+  const kafka = runningKafka(state, id);
+  if (aliveBrokers(kafka).includes(id)) await stopBrokers(kafka, [id], opts.kill);
+}
+
+/** Starts stopped brokers again on their ports and data; resolves once each answers. */
+export async function startBroker(dataDir: string, id: number, logger?: Logger): Promise<StackState> {
+  const { paths, state } = await runningState(dataDir);
+  state.kafka = await startMissingBrokers(paths, runningKafka(state, id), logger);
   await writeState(paths.stateFile, state);
   return state;
 }

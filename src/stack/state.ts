@@ -12,7 +12,8 @@ export interface StackState {
     httpPorts: number[];
     logFile: string;
   };
-  kafka?: { bootstrap: string; pid: number; logFile: string };
+  /** `bootstrap` lists every broker; `pid` and `logFile` are broker 1's, `pids` one per broker. */
+  kafka?: { bootstrap: string; pid: number; pids: number[]; brokers: number; logFile: string };
   startedAt: string;
 }
 
@@ -30,6 +31,8 @@ const kafkaLaunch = z.object({
   port: z.number(),
   controllerPort: z.number(),
   heapMb: z.number(),
+  /** Absent in state files written before a cluster of brokers could be started. */
+  brokers: z.number().default(1),
 });
 
 const stateSchema = z.object({
@@ -49,7 +52,16 @@ const stateSchema = z.object({
     // The one-JVM launcher ran every node in the process `pid`.
     .transform((es) => ({ ...es, nodePids: es.nodePids ?? Array.from({ length: es.nodes }, () => es.pid) })),
   kafka: z
-    .object({ bootstrap: z.string(), pid: z.number(), logFile: z.string(), launch: kafkaLaunch })
+    .object({
+      bootstrap: z.string(),
+      /** Broker 1's JVM. */
+      pid: z.number(),
+      /** One JVM per broker, broker 1's first; absent in state files of a single broker. */
+      pids: z.array(z.number()).optional(),
+      logFile: z.string(),
+      launch: kafkaLaunch,
+    })
+    .transform((kafka) => ({ ...kafka, pids: kafka.pids ?? [kafka.pid], brokers: kafka.launch.brokers }))
     .optional(),
   startedAt: z.string(),
 });

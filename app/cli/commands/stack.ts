@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import type { Logger } from 'pino';
-import { groupLag, type PartitionLag } from '../../../plugins/kafka/lag.js';
+import { groupLag, type PartitionState } from '../../../plugins/kafka/lag.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { UsageError } from '../../../src/errors.js';
 import {
@@ -8,7 +8,9 @@ import {
   type StackState,
   stackDown,
   stackStatus,
+  startBroker,
   startNode,
+  stopBroker,
   stopNode,
 } from '../../../src/stack/index.js';
 import { dataDirOf } from '../../wiring/paths.js';
@@ -33,7 +35,15 @@ export function stackView(state: StackState): Record<string, unknown> {
       log_file: es.logFile,
     },
     ...(state.kafka
-      ? { kafka: { bootstrap: state.kafka.bootstrap, pid: state.kafka.pid, log_file: state.kafka.logFile } }
+      ? {
+          kafka: {
+            bootstrap: state.kafka.bootstrap,
+            pid: state.kafka.pid,
+            pids: state.kafka.pids,
+            brokers: state.kafka.brokers,
+            log_file: state.kafka.logFile,
+          },
+        }
       : {}),
     started_at: state.startedAt,
   };
@@ -44,7 +54,11 @@ async function runStackUp(config: FlowtrailConfig, logger: Logger, json: boolean
   printResult(json, stackView(state), () =>
     [
       `${config.stack.engine} ${state.elasticsearch.url} (${state.elasticsearch.nodes} node${state.elasticsearch.nodes > 1 ? 's' : ''}, pid ${state.elasticsearch.pid})`,
-      ...(state.kafka ? [`kafka ${state.kafka.bootstrap} (pid ${state.kafka.pid})`] : []),
+      ...(state.kafka
+        ? [
+            `kafka ${state.kafka.bootstrap} (${state.kafka.brokers} broker${state.kafka.brokers > 1 ? 's' : ''}, pid ${state.kafka.pids.join(', ')})`,
+          ]
+        : []),
       `logs in ${state.dataDir}`,
     ].join('\n'),
   );
@@ -63,28 +77,41 @@ async function runStackDown(config: FlowtrailConfig, json: boolean): Promise<num
  * The lag of the indexers' consumer group (`indexer.group_id`) over the Kafka output's topics on the embedded
  * broker; undefined when the topics are not there yet, or the broker does not answer.
  */
-async function indexerLag(config: FlowtrailConfig, bootstrap: string): Promise<PartitionLag[] | undefined> {
+async function indexerLag(config: FlowtrailConfig, bootstrap: string): Promise<PartitionState[] | undefined> {
   const topics = [...new Set(Object.values(config.outputs.kafka.topics))];
-  const lags = await groupLag([bootstrap], config.indexer.group_id, topics).catch(() => undefined);
+  const lags = await groupLag(bootstrap.split(','), config.indexer.group_id, topics).catch(() => undefined);
   return lags === undefined || lags.length === 0 ? undefined : lags;
 }
 
 async function runStackStatus(config: FlowtrailConfig, json: boolean): Promise<number> {
   const status = await stackStatus(dataDirOf(config));
   const bootstrap = status.state?.kafka?.bootstrap;
-  const lags = status.kafka === 'up' && bootstrap ? await indexerLag(config, bootstrap) : undefined;
+  const answering = status.kafka === 'up' || status.kafka === 'degraded';
+  const lags =
+    answering && status.kafkaBootstrapUp ? await indexerLag(config, status.kafkaBootstrapUp) : undefined;
   const lag = lags?.reduce((sum, p) => sum + p.lag, 0);
+  const underReplicated = lags?.filter((p) => p.isr.length < p.replicas.length).length ?? 0;
+  const brokersUp = status.kafkaBrokersUp ?? [];
   const value = {
     elasticsearch: { status: status.elasticsearch, url: status.state?.elasticsearch.url },
     kafka: {
       status: status.kafka,
       bootstrap,
+      ...(status.state?.kafka ? { brokers: status.state.kafka.brokers, brokers_up: brokersUp } : {}),
       ...(lags
         ? {
             indexers: {
               group: config.indexer.group_id,
               lag,
-              partitions: lags.map(({ topic, partition, lag }) => ({ topic, partition, lag })),
+              under_replicated: underReplicated,
+              partitions: lags.map(({ topic, partition, lag, leader, replicas, isr }) => ({
+                topic,
+                partition,
+                lag,
+                leader,
+                replicas,
+                isr,
+              })),
             },
           }
         : {}),
@@ -94,13 +121,43 @@ async function runStackStatus(config: FlowtrailConfig, json: boolean): Promise<n
   printResult(json, value, () =>
     [
       `elasticsearch: ${status.elasticsearch}${value.elasticsearch.url ? ` ${value.elasticsearch.url}` : ''}`,
-      `kafka: ${status.kafka}${bootstrap ? ` ${bootstrap}` : ''}`,
+      `kafka: ${status.kafka}${bootstrap ? ` ${bootstrap}` : ''}${
+        status.state?.kafka && status.state.kafka.brokers > 1
+          ? ` (brokers up: ${brokersUp.join(', ') || 'none'} of ${status.state.kafka.brokers})`
+          : ''
+      }`,
       ...(lags
-        ? [`indexers (group ${config.indexer.group_id}): lag ${lag} over ${lags.length} partitions`]
+        ? [
+            `indexers (group ${config.indexer.group_id}): lag ${lag} over ${lags.length} partitions` +
+              (underReplicated > 0 ? `, ${underReplicated} under-replicated` : ''),
+            ...lags.map(
+              (p) =>
+                `  ${p.topic}/${p.partition}: leader ${p.leader < 0 ? 'none' : p.leader}, in sync ${p.isr.join(',')} of ${p.replicas.join(',')}, lag ${p.lag}`,
+            ),
+          ]
         : []),
     ].join('\n'),
   );
   return status.elasticsearch === 'up' ? 0 : 1;
+}
+
+export type StackSizeFlags = { nodes?: number; kafka?: boolean; brokers?: number; engine?: StackEngine };
+
+/** `--nodes`, `--kafka`, `--brokers`, `--engine` over the config's `stack` section. */
+export function applyStackSize(config: FlowtrailConfig, o: StackSizeFlags): void {
+  if (o.engine) config.stack.engine = o.engine;
+  if (o.nodes !== undefined) {
+    if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 5)
+      throw new UsageError('--nodes: expected 1 to 5');
+    config.stack.nodes = o.nodes;
+  }
+  if (o.brokers !== undefined) {
+    if (!Number.isInteger(o.brokers) || o.brokers < 1 || o.brokers > 5)
+      throw new UsageError('--brokers: expected 1 to 5');
+    config.stack.brokers = o.brokers;
+    config.stack.kafka = true;
+  }
+  if (o.kafka) config.stack.kafka = true;
 }
 
 /** `--engine`: what the embedded node runs (overrides stack.engine). */
@@ -115,19 +172,16 @@ const stackUpCommand: CliCommand = (parent, { logger, withConfig, run }) => {
   withConfig(parent.command('up'))
     .description('start it (Maven resolves Elasticsearch from Maven Central on first use)')
     .option('--nodes <n>', 'number of Elasticsearch nodes', (v) => Number(v))
-    .option('--kafka', 'also start a single-node KRaft Kafka broker')
+    .option('--kafka', 'also start KRaft Kafka (one broker unless --brokers)')
+    .option('--brokers <n>', 'Kafka brokers (implies --kafka); 3: replication factor 3, 2 in sync', (v) =>
+      Number(v),
+    )
     .addOption(engineOption())
     .option('--json', 'print the stack state as JSON')
     .action(
-      run((o: ConfigFlags & JsonFlag & { nodes?: number; kafka?: boolean; engine?: StackEngine }) => {
+      run((o: ConfigFlags & JsonFlag & StackSizeFlags) => {
         const config = resolveConfig(o);
-        if (o.engine) config.stack.engine = o.engine;
-        if (o.nodes !== undefined) {
-          if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 5)
-            throw new UsageError('--nodes: expected 1 to 5');
-          config.stack.nodes = o.nodes;
-        }
-        if (o.kafka) config.stack.kafka = true;
+        applyStackSize(config, o);
         return runStackUp(config, logger, Boolean(o.json));
       }),
     );
@@ -146,6 +200,13 @@ const stackStatusCommand: CliCommand = (parent, { withConfig, run }) => {
     .option('--json', 'print the Elasticsearch/Kafka URLs as JSON')
     .action(run((o: ConfigFlags & JsonFlag) => runStackStatus(resolveConfig(o), Boolean(o.json))));
 };
+
+function brokerId(value: string): number {
+  const id = Number(value);
+  if (!Number.isInteger(id) || id < 1)
+    throw new UsageError(`broker: expected a broker number (1, 2, ...), not ${value}`);
+  return id;
+}
 
 function nodeId(value: string): number {
   const id = Number(value);
@@ -183,11 +244,48 @@ const stackNodeCommand: CliCommand = (parent, { logger, withConfig, run }) => {
     );
 };
 
-/** `flowtrail stack up|down|status|node`: a group whose subcommands register under it as commands do. */
+/** `stack broker stop|start <n>`: one broker of the embedded Kafka cluster, e.g. to see the others take over. */
+const stackBrokerCommand: CliCommand = (parent, { logger, withConfig, run }) => {
+  const broker = parent
+    .command('broker')
+    .description('stop or start one broker of the embedded Kafka cluster');
+  withConfig(broker.command('stop <n>'))
+    .description('stop broker n (the others keep running); --kill: SIGKILL, as a crash')
+    .option('--kill', 'SIGKILL instead of a controlled shutdown')
+    .action(
+      run(async (n: string, o: ConfigFlags & { kill?: boolean }) => {
+        await stopBroker(dataDirOf(resolveConfig(o)), brokerId(n), { kill: Boolean(o.kill) });
+        process.stdout.write(`broker-${n} stopped\n`);
+        return 0;
+      }),
+    );
+  withConfig(broker.command('start <n>'))
+    .description('start broker n again on its ports and data; waits until it answers')
+    .option('--json', 'print the stack state as JSON')
+    .action(
+      run(async (n: string, o: ConfigFlags & JsonFlag) => {
+        const state = await startBroker(dataDirOf(resolveConfig(o)), brokerId(n), logger);
+        printResult(
+          Boolean(o.json),
+          stackView(state),
+          () => `broker-${n} started (pid ${state.kafka?.pids[Number(n) - 1]})`,
+        );
+        return 0;
+      }),
+    );
+};
+
+/** `flowtrail stack up|down|status|node|broker`: a group whose subcommands register under it as commands do. */
 export const stackCommand: CliCommand = (parent, context) => {
   const stack = parent
     .command('stack')
     .description('the embedded Elasticsearch (and Kafka) that flowtrail provisions');
-  for (const register of [stackUpCommand, stackDownCommand, stackStatusCommand, stackNodeCommand])
+  for (const register of [
+    stackUpCommand,
+    stackDownCommand,
+    stackStatusCommand,
+    stackNodeCommand,
+    stackBrokerCommand,
+  ])
     register(stack, context);
 };

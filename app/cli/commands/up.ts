@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
-import type { StackEngine } from '../../../src/stack/index.js';
 import { stackStatus } from '../../../src/stack/index.js';
 import { checkListenAddresses } from '../../../src/util/listen-check.js';
 import { dataDirOf } from '../../wiring/paths.js';
@@ -10,7 +9,7 @@ import { type ConfigFlags, resolveConfig } from '../config.js';
 import { collectorAddresses, runCollect } from './collect.js';
 import { startConsole } from './serve.js';
 import { describeSetup, runSetup } from './setup.js';
-import { engineOption } from './stack.js';
+import { applyStackSize, engineOption, type StackSizeFlags } from './stack.js';
 
 /**
  * The quick start: the embedded Elasticsearch (unless a cluster is configured), its templates, then collection,
@@ -19,7 +18,8 @@ import { engineOption } from './stack.js';
 async function runUp(config: FlowtrailConfig, logger: Logger): Promise<number> {
   // Before the stack, setup and retention: a second `up` beside a running one stops here, saying why.
   await checkListenAddresses(collectorAddresses(config));
-  if (!process.env.FLOWTRAIL_ES_URL && !config.elasticsearch.url) {
+  const es = config.elasticsearch;
+  if (!process.env.FLOWTRAIL_ES_URL && !es.url && !es.urls && !es.cloud_id) {
     // Maven says itself when it has to download; a stack that already runs is only reused.
     const running = (await stackStatus(dataDirOf(config))).elasticsearch === 'up';
     if (!running) logger.info({ data_dir: dataDirOf(config) }, 'starting the embedded Elasticsearch');
@@ -47,14 +47,13 @@ export const upCommand: CliCommand = (parent, { logger, withConfig, run }) => {
     .option('--netflow <host:port>', 'NetFlow/IPFIX listen address')
     .option('--local <cidrs>', 'local networks, comma separated')
     .option('--nodes <n>', 'nodes of the embedded cluster', (v) => Number(v))
-    .option('--kafka', 'also start the embedded Kafka broker')
+    .option('--kafka', 'also start the embedded Kafka (one broker unless --brokers)')
+    .option('--brokers <n>', 'Kafka brokers of the embedded cluster (implies --kafka)', (v) => Number(v))
     .addOption(engineOption())
     .action(
-      run((o: ConfigFlags & { nodes?: number; kafka?: boolean; engine?: StackEngine }) => {
+      run((o: ConfigFlags & StackSizeFlags) => {
         const config = resolveConfig(o);
-        if (o.engine) config.stack.engine = o.engine;
-        if (o.nodes !== undefined) config.stack.nodes = o.nodes;
-        if (o.kafka) config.stack.kafka = true;
+        applyStackSize(config, o);
         return runUp(config, logger);
       }),
     );

@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,7 +221,8 @@ static receiver_t *unwrap(napi_env env, napi_callback_info info, size_t *argc, n
   return data;
 }
 
-static int bind_socket(receiver_t *r, const char *host, int family, uint32_t port, uint32_t buffer_bytes) {
+static int bind_socket(receiver_t *r, const char *host, int family, uint32_t port, uint32_t buffer_bytes,
+                       bool reuse_port) {
   struct sockaddr_storage address;
   socklen_t length;
   memset(&address, 0, sizeof address);
@@ -244,6 +246,16 @@ static int bind_socket(receiver_t *r, const char *host, int family, uint32_t por
     int off = 0;
     setsockopt(r->fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
   }
+  /* Collectors sharing a port: the kernel picks one socket per source address and port, so an exporter (and its
+     templates) stays with one collector while the group does not change. */
+  if (reuse_port) {
+    int on = 1;
+    if (setsockopt(r->fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) < 0) {
+      int code = errno;
+      close(r->fd);
+      return code;
+    }
+  }
   if (buffer_bytes > 0) {
     int size = (int)buffer_bytes;
     setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
@@ -261,10 +273,10 @@ static int bind_socket(receiver_t *r, const char *host, int family, uint32_t por
   return 0;
 }
 
-/* new UdpReceiver(host, family 4|6, port, receiveBufferBytes, ringBytes, onReadable) */
+/* new UdpReceiver(host, family 4|6, port, receiveBufferBytes, ringBytes, onReadable[, reusePort]) */
 static napi_value construct(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 7;
+  napi_value argv[7];
   napi_value self;
   napi_get_cb_info(env, info, &argc, argv, &self, NULL);
   if (argc < 6) {
@@ -280,6 +292,11 @@ static napi_value construct(napi_env env, napi_callback_info info) {
       napi_get_value_uint32(env, argv[3], &buffer_bytes) != napi_ok ||
       napi_get_value_uint32(env, argv[4], &ring_bytes) != napi_ok) {
     napi_throw_type_error(env, NULL, "UdpReceiver: bad arguments");
+    return NULL;
+  }
+  bool reuse_port = false;
+  if (argc > 6 && napi_get_value_bool(env, argv[6], &reuse_port) != napi_ok) {
+    napi_throw_type_error(env, NULL, "UdpReceiver: reusePort must be a boolean");
     return NULL;
   }
   receiver_t *r = calloc(1, sizeof *r);
@@ -300,7 +317,7 @@ static napi_value construct(napi_env env, napi_callback_info info) {
     r->messages[i].msg_hdr.msg_iovlen = 1;
     r->messages[i].msg_hdr.msg_name = &r->peers[i];
   }
-  int code = bind_socket(r, host, family == 6 ? 6 : 4, port, buffer_bytes);
+  int code = bind_socket(r, host, family == 6 ? 6 : 4, port, buffer_bytes, reuse_port);
   if (code == 0) {
     r->wake_fd = eventfd(0, EFD_CLOEXEC);
     if (r->wake_fd < 0) {
