@@ -59,7 +59,7 @@ describeNeeding(fixturesMissing())('exporters spread over collectors sharing a p
     });
     // The second collector: the same port, its own namespace and journal.
     const bRoot = mkdtempSync(join(tmpdir(), 'flowtrail-sharedport-b-'));
-    const bNamespace = `${a.namespace}b`;
+    const bNamespace = `b${a.namespace}`;
     const bConfig = join(bRoot, 'flowtrail.yml');
     writeFileSync(
       bConfig,

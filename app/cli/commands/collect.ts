@@ -108,7 +108,9 @@ export async function activityTask(
 export function collectorAddresses(config: FlowtrailConfig): ListenAddress[] {
   const { netflow } = config.inputs;
   return [
-    ...(netflow.enabled
+    // A port shared on purpose (reuse_port) is in use by the other collectors; the receiver's own bind still
+    // fails, naming the port, when a process that does not share it holds it.
+    ...(netflow.enabled && !netflow.reuse_port
       ? [{ protocol: 'udp' as const, host: netflow.host, port: netflow.port, key: 'inputs.netflow.port' }]
       : []),
     ...(config.metrics.enabled
