@@ -4,7 +4,8 @@
 # npm ci builds), and the reference tools and peers the tests compare flowtrail with: tshark (a second decoder),
 # softflowd, pmacct and fprobe (real NetFlow/IPFIX probes), curl, iperf3 and nmap (traffic in network
 # namespaces made with iproute2), tcpreplay, nfdump/nfcapd (the reference collector), Argus, snmpd (an agent the
-# SNMP poller asks) and Chromium (the browser the web console's tests drive).
+# SNMP poller asks), Chromium (the browser the web console's tests drive) and tmux (the terminal `watch`'s test
+# drives).
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -13,7 +14,7 @@ command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need+=(maven)
 for pair in gcc:gcc make:make python3:python3 tshark:tshark softflowd:softflowd pmacctd:pmacct fprobe:fprobe \
   nmap:nmap iperf3:iperf3 curl:curl ip:iproute2 tcpreplay:tcpreplay nfcapd:nfdump argus:argus-server snmpd:snmpd \
-  racluster:argus-client chromium:chromium; do
+  racluster:argus-client chromium:chromium tmux:tmux; do
   command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
 done
 if [ "${#need[@]}" -eq 0 ]; then

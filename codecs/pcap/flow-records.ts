@@ -59,8 +59,8 @@ export const CONN_STATES = [
   'OTH',
 ] as const;
 
-/** Why the meter wrote a flow out, in the order of `enum end_reason` in meter.h. */
-export const END_REASONS = ['idle', 'active', 'evicted', 'end', 'reused'] as const;
+/** Why the meter wrote a flow out, in the order of `enum end_reason` in meter.h; `open`: a snapshot's flow. */
+export const END_REASONS = ['idle', 'active', 'evicted', 'end', 'reused', 'open'] as const;
 
 /** `pcap.packet_sizes`'s members, in the order of meter.c's size_bin. */
 export const SIZE_BINS = TAP_PACKET_SIZE_BINS;

@@ -246,4 +246,38 @@ describe.skipIf(meterUnavailable() !== undefined)('the flow meter', () => {
     expect(flows).toHaveLength(0);
     expect(stats).toMatchObject({ frames: 2, notIp: 1, broken: 1, ipPackets: 0 });
   });
+
+  it('a snapshot gives the open flows, then only those that counted a packet since, without writing them out', () => {
+    const frames = [
+      seg(0, true, SYN),
+      seg(1, true, SYN, 0, [40001, 443]),
+      seg(2, false, SYN | ACK),
+      seg(3, true, ACK, 100),
+    ];
+    const file = pcapFile(frames);
+    const firstTwo = pcapFile(frames.slice(0, 2)).length;
+    const m = createCaptureMeter(METER_DEFAULTS);
+    expect(m.push(file.subarray(0, firstTwo))).toBe(true);
+    const all = m.snapshot(0);
+    expect(
+      readFlows(all.records ?? Buffer.alloc(0)).map((f) => [f.destinationPort, f.packets, f.endReason]),
+    ).toEqual([
+      [443, 1, 'open'],
+      [80, 1, 'open'],
+    ]);
+    expect(all).toMatchObject({ sequence: 2, clockMs: T0 + 1 });
+    expect(m.push(file.subarray(firstTwo))).toBe(true);
+    const since = m.snapshot(all.sequence);
+    expect(
+      readFlows(since.records ?? Buffer.alloc(0)).map((f) => [
+        f.destinationPort,
+        f.packets,
+        f.reversePackets,
+        f.state,
+      ]),
+    ).toEqual([[80, 2, 1, 'S1']]);
+    expect(m.snapshot(since.sequence).records).toBeUndefined();
+    expect(m.take()).toBeUndefined();
+    expect(m.stats()).toMatchObject({ active: 2, flows: 0, clockMs: T0 + 3 });
+  });
 });

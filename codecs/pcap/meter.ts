@@ -44,6 +44,17 @@ export interface MeterStats {
   errorOffset: number;
   /** 1 when memory for written-out flows ran out (flows were then lost). */
   outputFailed: number;
+  /** The newest packet's time (epoch ms), the capture's clock; -1e300 before the first packet. */
+  clockMs: number;
+}
+
+/** The flows still in the meter's table that counted a packet since an earlier snapshot. */
+export interface MeterSnapshot {
+  /** Their records (flow-records.ts reads them; end reason `open`), newest first; undefined when none. */
+  records?: Buffer;
+  /** IP packets counted so far: hand it to the next snapshot to get only the flows that changed since. */
+  sequence: number;
+  clockMs: number;
 }
 
 export interface CaptureMeter {
@@ -54,6 +65,8 @@ export interface CaptureMeter {
   /** The flow records written out since the last take (flow-records.ts reads them), or undefined. */
   take(): Buffer | undefined;
   stats(): MeterStats;
+  /** The open flows that counted a packet after `since` (a sequence an earlier snapshot returned; 0: all). */
+  snapshot(since: number): MeterSnapshot;
 }
 
 type Addon = {

@@ -15,6 +15,7 @@ import { parseRange, type TimeRange } from '../reports/time.js';
 import { trafficOverTime } from '../reports/traffic.js';
 import type { StoreClient } from '../store/client.js';
 import { VERSION } from '../util/package.js';
+import { type FlowStream, flowStream } from './flow-stream.js';
 import { liveStream } from './live.js';
 import { FileBody, type Route, type RouteParameter } from './server.js';
 
@@ -80,6 +81,8 @@ export function apiRoutes(
   client: StoreClient,
   config: FlowtrailConfig,
   settings: CorrelationSettings,
+  /** The collector's flows, where it runs in the same process (`up`): `/api/flows/stream` is offered then. */
+  flows?: FlowStream,
 ): Route[] {
   const routes: Route[] = [
     {
@@ -189,6 +192,17 @@ export function apiRoutes(
         };
       },
     },
+    ...(flows === undefined
+      ? []
+      : [
+          {
+            path: '/api/flows/stream',
+            description:
+              'server-sent events: the flow documents the collector writes, the newest kept first (watch --from)',
+            pattern: /^\/api\/flows\/stream$/,
+            stream: flowStream(flows),
+          },
+        ]),
     {
       path: '/api/live',
       description: 'server-sent events: flows and alerts as the store receives them, rates per transport',

@@ -9,6 +9,7 @@ import { UsageError } from '../../../src/errors.js';
 import { ActivitySummary } from '../../../src/observability/activity.js';
 import type { Metrics } from '../../../src/observability/metrics.js';
 import { startMetricsServer } from '../../../src/observability/server.js';
+import type { RecordTap } from '../../../src/pipeline/types.js';
 import { checkListenAddresses, type ListenAddress } from '../../../src/util/listen-check.js';
 import { archiveBeforeDelete } from '../../wiring/archive.js';
 import { createBackup } from '../../wiring/backup.js';
@@ -126,8 +127,15 @@ export function collectorAddresses(config: FlowtrailConfig): ListenAddress[] {
   ];
 }
 
-/** Runs the live inputs until SIGINT/SIGTERM, then writes (or spools) what is queued and exits. */
-export async function runCollect(config: FlowtrailConfig, logger: Logger): Promise<number> {
+/**
+ * Runs the live inputs until SIGINT/SIGTERM, then writes (or spools) what is queued and exits; `flows`, when given,
+ * sees every flow document (the API's `/api/flows/stream`).
+ */
+export async function runCollect(
+  config: FlowtrailConfig,
+  logger: Logger,
+  flows?: RecordTap,
+): Promise<number> {
   await checkListenAddresses(collectorAddresses(config));
   const localNetworks = localNetworksOf(config);
   const enrichers = createEnrichment(config, logger);
@@ -141,6 +149,7 @@ export async function runCollect(config: FlowtrailConfig, logger: Logger): Promi
   const kafka = config.outputs.kafka.enabled ? config.outputs.kafka : undefined;
   const es = kafka ? undefined : await connect(config, logger);
   const runtime = es ? createRuntime(config, es.client, logger) : createKafkaRuntime(config, logger);
+  if (flows !== undefined) runtime.pipeline.tap(flows);
   if (es && config.detections.in_collector)
     await detectInPipeline(runtime.pipeline, config, es.store, logger);
   if (kafka && config.detections.in_collector)

@@ -15,6 +15,7 @@ import { serveCommand } from './serve.js';
 import { setupCommand } from './setup.js';
 import { stackCommand } from './stack.js';
 import { upCommand } from './up.js';
+import { watchCommand } from './watch.js';
 
 /** Every command of the CLI, in the order `flowtrail --help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CliCommand[] = [
   reportCommand,
   detectCommand,
   serveCommand,
+  watchCommand,
   communityIdCommand,
   geoipCommand,
 ];

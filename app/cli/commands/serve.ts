@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { loadAssets } from '../../../src/api/assets.js';
 import { resolveToken } from '../../../src/api/auth.js';
+import type { FlowStream } from '../../../src/api/flow-stream.js';
 import { apiRoutes } from '../../../src/api/routes.js';
 import { startApiServer } from '../../../src/api/server.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
@@ -14,19 +15,21 @@ import { type ConfigFlags, resolveConfig } from '../config.js';
 
 /**
  * The API and the web console on `api.host`:`api.port`, over a connection of its own; says where the console is.
- * `portKey`: what set the port, as a taken port's message names it (`api.port`, or `--listen`).
+ * `portKey`: what set the port, as a taken port's message names it (`api.port`, or `--listen`); `flows`: the
+ * collector's flows when it runs beside (`up`), offered as `/api/flows/stream`.
  */
 export async function startConsole(
   config: FlowtrailConfig,
   logger: Logger,
   portKey = 'api.port',
+  flows?: FlowStream,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const { host, port } = config.api;
   const { token, warnings } = resolveToken(host, config.api);
   for (const warning of warnings) logger.warn(warning);
   await checkListenAddresses([{ protocol: 'tcp', host, port, key: portKey }]);
   const { store: client } = await connect(config);
-  const api = await startApiServer(apiRoutes(client, config, correlationSettings(config)), {
+  const api = await startApiServer(apiRoutes(client, config, correlationSettings(config), flows), {
     host,
     port,
     token,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { FlowStream } from '../../../src/api/flow-stream.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { stackStatus } from '../../../src/stack/index.js';
 import { checkListenAddresses } from '../../../src/util/listen-check.js';
@@ -31,9 +32,10 @@ async function runUp(config: FlowtrailConfig, logger: Logger): Promise<number> {
   }
   const report = await runSetup(config, logger);
   for (const line of describeSetup(report).split('\n')) logger.info(line);
-  const web = await startConsole(config, logger);
+  const flows = new FlowStream();
+  const web = await startConsole(config, logger, 'api.port', flows);
   try {
-    return await runCollect(config, logger);
+    return await runCollect(config, logger, flows);
   } finally {
     await web.close();
   }

@@ -38,6 +38,8 @@ typedef struct {
   uint16_t flags[2];
   double first_ms;
   double last_ms;
+  /* stats.ip_packets when this flow last counted one: what meter_snapshot asks of it. */
+  uint64_t counted_at;
   uint64_t packets[2];
   uint64_t bytes[2];
   uint8_t mac[2][6];
@@ -74,6 +76,8 @@ struct meter {
   size_t out_count;
   size_t out_capacity;
   int out_failed;
+  uint8_t *snapshot;
+  size_t snapshot_capacity;
   fragment_slot_t *fragment_slots;
   packet_t packet;
 };
@@ -120,6 +124,7 @@ void meter_destroy(meter_t *m) {
   free(m->buckets);
   free(m->fragment_slots);
   free(m->out);
+  free(m->snapshot);
   free(m);
 }
 
@@ -127,18 +132,7 @@ static void put_f64(uint8_t *r, int at, double v) { memcpy(r + at, &v, 8); }
 static void put_u16(uint8_t *r, int at, uint16_t v) { memcpy(r + at, &v, 2); }
 static void put_u32(uint8_t *r, int at, uint32_t v) { memcpy(r + at, &v, 4); }
 
-/* Writes the flow's record; the meter's output grows (doubling) when full. */
-static void emit(meter_t *m, const flow_t *f, enum end_reason reason) {
-  if (m->out_count == m->out_capacity) {
-    uint8_t *grown = realloc(m->out, RECORD_SIZE * m->out_capacity * 2);
-    if (grown == NULL) {
-      m->out_failed = 1;
-      return;
-    }
-    m->out = grown;
-    m->out_capacity *= 2;
-  }
-  uint8_t *r = m->out + RECORD_SIZE * m->out_count++;
+static void write_record(uint8_t *r, const flow_t *f, enum end_reason reason) {
   memset(r, 0, RECORD_SIZE);
   int o = f->orig_is_a ? 0 : 1;
   const uint8_t *orig = o == 0 ? f->key.a : f->key.b;
@@ -176,6 +170,20 @@ static void emit(meter_t *m, const flow_t *f, enum end_reason reason) {
   put_u32(r, R_FRAGMENTS, f->fragments);
   for (int i = 0; i < SIZE_BINS; i++) put_u32(r, R_SIZES + 4 * i, f->sizes[i]);
   r[R_INITIATOR] = f->initiator_known;
+}
+
+/* Writes the flow's record out; the meter's output grows (doubling) when full. */
+static void emit(meter_t *m, const flow_t *f, enum end_reason reason) {
+  if (m->out_count == m->out_capacity) {
+    uint8_t *grown = realloc(m->out, RECORD_SIZE * m->out_capacity * 2);
+    if (grown == NULL) {
+      m->out_failed = 1;
+      return;
+    }
+    m->out = grown;
+    m->out_capacity *= 2;
+  }
+  write_record(m->out + RECORD_SIZE * m->out_count++, f, reason);
   m->stats.flows++;
 }
 
@@ -386,6 +394,7 @@ void meter_frame(meter_t *m, uint32_t linktype, double ts_ms, const uint8_t *fra
     }
   }
   int side = (from_a == f->orig_is_a) ? 0 : 1;
+  f->counted_at = m->stats.ip_packets;
   count(f, p, side);
   conn_packet(&f->conn, p->protocol, side, p->tcp_flags, p->payload);
 }
@@ -404,3 +413,23 @@ void meter_take(meter_t *m) { m->out_count = 0; }
 int meter_output_failed(const meter_t *m) { return m->out_failed; }
 
 const meter_stats_t *meter_stats(const meter_t *m) { return &m->stats; }
+
+double meter_clock(const meter_t *m) { return m->clock_ms; }
+
+int meter_snapshot(meter_t *m, uint64_t since, const uint8_t **records, size_t *count, uint64_t *sequence) {
+  *records = m->snapshot;
+  *count = 0;
+  *sequence = m->stats.ip_packets;
+  size_t wanted = 0;
+  for (int32_t i = m->newest; i >= 0 && m->flows[i].counted_at > since; i = m->flows[i].older) wanted++;
+  if (wanted > m->snapshot_capacity) {
+    uint8_t *grown = realloc(m->snapshot, RECORD_SIZE * wanted);
+    if (grown == NULL) return -1;
+    m->snapshot = grown;
+    m->snapshot_capacity = wanted;
+  }
+  for (int32_t i = m->newest; *count < wanted; i = m->flows[i].older)
+    write_record(m->snapshot + RECORD_SIZE * (*count)++, &m->flows[i], END_OPEN);
+  *records = m->snapshot;
+  return 0;
+}

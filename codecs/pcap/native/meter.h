@@ -44,8 +44,9 @@
 #define SIZE_BINS 7
 #define R_INITIATOR 168
 
-/* Why a flow was written out: the order of END_REASONS in flow-records.ts. */
-enum end_reason { END_IDLE, END_ACTIVE, END_EVICTED, END_FINISHED, END_REUSED };
+/* Why a flow was written out: the order of END_REASONS in flow-records.ts. END_OPEN: a snapshot of a flow still
+ * in the table (meter_snapshot), not written out. */
+enum end_reason { END_IDLE, END_ACTIVE, END_EVICTED, END_FINISHED, END_REUSED, END_OPEN };
 
 /* Zeek's conn_state values: the order of CONN_STATES in flow-records.ts. */
 enum conn_state { CS_S0, CS_S1, CS_SF, CS_REJ, CS_S2, CS_S3, CS_RSTO, CS_RSTR, CS_RSTOS0, CS_RSTRH, CS_SH, CS_SHR, CS_OTH };
@@ -87,5 +88,16 @@ void meter_take(meter_t *m);
 int meter_output_failed(const meter_t *m);
 
 const meter_stats_t *meter_stats(const meter_t *m);
+
+/* The newest packet time seen (epoch ms); -1e300 before the first. */
+double meter_clock(const meter_t *m);
+
+/*
+ * Records (END_OPEN) of the flows in the table that counted an IP packet after the `since`-th one (0: every flow),
+ * newest first; *sequence is set to the IP packets counted so far, the next call's `since`. Costs the flows
+ * written, not the table: the table's list of last use is walked from its newest end. The records stay valid until
+ * the next call. -1 (and no records) when memory for them ran out.
+ */
+int meter_snapshot(meter_t *m, uint64_t since, const uint8_t **records, size_t *count, uint64_t *sequence);
 
 #endif
