@@ -76,6 +76,8 @@ struct meter {
   int out_failed;
   fragment_slot_t *fragment_slots;
   packet_t packet;
+  /* `packet` holds the last frame's IP packet (a frame without IP leaves it stale). */
+  int packet_is_ip;
 };
 
 static uint32_t hash_key(const flow_key_t *k) {
@@ -316,6 +318,7 @@ void meter_frame(meter_t *m, uint32_t linktype, double ts_ms, const uint8_t *fra
   m->stats.packets++;
   if (ts_ms > m->clock_ms) m->clock_ms = ts_ms;
   enum decode_result result = packet_decode(linktype, frame, captured, p);
+  m->packet_is_ip = result == PACKET_IP;
   if (result != PACKET_IP) {
     if (result == PACKET_NOT_IP)
       m->stats.not_ip++;
@@ -404,3 +407,5 @@ void meter_take(meter_t *m) { m->out_count = 0; }
 int meter_output_failed(const meter_t *m) { return m->out_failed; }
 
 const meter_stats_t *meter_stats(const meter_t *m) { return &m->stats; }
+
+const packet_t *meter_packet(const meter_t *m) { return m->packet_is_ip ? &m->packet : NULL; }

@@ -88,4 +88,10 @@ int meter_output_failed(const meter_t *m);
 
 const meter_stats_t *meter_stats(const meter_t *m);
 
+/*
+ * The IP packet of the frame metered last (a later fragment with the ports its first fragment had), or NULL when
+ * that frame carried none; valid until the next frame.
+ */
+const packet_t *meter_packet(const meter_t *m);
+
 #endif
