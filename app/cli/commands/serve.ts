@@ -9,6 +9,7 @@ import { correlationSettings } from '../../../src/correlate/correlator.js';
 import { UsageError } from '../../../src/errors.js';
 import { checkListenAddresses } from '../../../src/util/listen-check.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import { packetStoreReader } from '../../wiring/packet-store.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
 
@@ -26,7 +27,8 @@ export async function startConsole(
   for (const warning of warnings) logger.warn(warning);
   await checkListenAddresses([{ protocol: 'tcp', host, port, key: portKey }]);
   const { store: client } = await connect(config);
-  const api = await startApiServer(apiRoutes(client, config, correlationSettings(config)), {
+  const routes = apiRoutes(client, config, correlationSettings(config), packetStoreReader(config));
+  const api = await startApiServer(routes, {
     host,
     port,
     token,
