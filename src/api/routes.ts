@@ -3,7 +3,7 @@ import { type CorrelationSettings, findAlert } from '../correlate/correlator.js'
 import { investigate } from '../correlate/investigate.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { PacketStoreReader } from '../packets/extract.js';
-import { sessionPackets } from '../packets/request.js';
+import { packetReference, sessionPackets } from '../packets/request.js';
 import { PCAP_KINDS, type PcapKind } from '../packets/resolve.js';
 import { listAlerts, MAX_ALERTS } from '../reports/alerts.js';
 import { hostBilling } from '../reports/billing.js';
@@ -100,12 +100,15 @@ export function apiRoutes(
     {
       path: '/api/alerts/{id}/context',
       description:
-        'one alert, correlated now: its flows, both endpoints before and after, peers (correlate <id>)',
+        'one alert, correlated now: its flows, both endpoints before and after, peers, where its packets are (correlate <id>)',
       parameters: [{ name: 'id', in: 'path', description: 'document id of the alert' }],
       pattern: /^\/api\/alerts\/([^/]+)\/context$/,
       handler: async ([id]) => {
         const alert = await findAlert(client, settings.indices, id);
-        return alert ? investigate(client, alert, settings) : undefined;
+        if (alert === undefined) return undefined;
+        const view = await investigate(client, alert, settings);
+        const kept = packets === undefined ? undefined : await packetReference(client, settings, packets, id);
+        return kept === undefined ? view : { ...view, packets: kept };
       },
     },
     {

@@ -1,9 +1,11 @@
 /** `flowtrail pcap <id>` and `GET /api/pcap/<kind>/<id>`: the id resolved to a session, its packets out of the ring. */
 import type { CorrelationSettings } from '../correlate/correlator.js';
+import { UsageError } from '../errors.js';
 import type { StoreClient } from '../store/client.js';
 import { extractSession, type PacketStoreReader } from './extract.js';
+import { locateSession } from './locate.js';
 import { type PcapKind, resolveSession } from './resolve.js';
-import { describeEnds, selectorOf } from './session.js';
+import { describeEnds, type SessionSelector, selectorOf } from './session.js';
 
 export type SessionPackets =
   | {
@@ -65,4 +67,43 @@ export async function sessionPackets(
       ? `it holds packets from ${iso(extracted.oldestMs as number)}`
       : `it holds packets from ${iso(extracted.oldestMs as number)} to ${iso(extracted.newestMs)}`;
   return { found: false, message: `no packets for ${what} are in the packet store: ${held} (${session})` };
+}
+
+/** Where an alert's packets are, for its context: how many the store keeps and how to get them. */
+export interface PacketReference {
+  /** Packets of the session in sealed ring files (their indexes' count; the time range can widen it a little). */
+  packets: number;
+  files: number;
+  /** Ring files being written (or with a full index) that may hold more of them. */
+  unsealed_files: number;
+  command: string;
+  api: string;
+}
+
+/** The alert's packet reference; undefined when the store holds none of its session (or it names no session). */
+export async function packetReference(
+  client: StoreClient,
+  settings: CorrelationSettings,
+  reader: PacketStoreReader,
+  alertId: string,
+): Promise<PacketReference | undefined> {
+  let selector: SessionSelector;
+  try {
+    const resolved = await resolveSession(client, settings, 'alert', alertId);
+    if (resolved === undefined) return undefined;
+    selector = selectorOf(resolved.ends);
+  } catch (err) {
+    // An alert without two endpoints (of one IP version) has no session to keep packets of.
+    if (err instanceof UsageError) return undefined;
+    throw err;
+  }
+  const kept = locateSession(reader.dir, selector);
+  if (kept.packets === 0 && kept.unsealed === 0) return undefined;
+  return {
+    packets: kept.packets,
+    files: kept.files,
+    unsealed_files: kept.unsealed,
+    command: `flowtrail pcap ${alertId}`,
+    api: `/api/pcap/alert/${encodeURIComponent(alertId)}`,
+  };
 }

@@ -162,6 +162,22 @@ describeNeeding(firstMissing(fixturesMissing(), toolsMissing('tshark')))(
         writeFileSync(file, Buffer.from(await answer.arrayBuffer()));
         expect(packets(file)).toEqual(packets(uplink, sessionFilter(ssh.doc)));
 
+        // The alert's context says where its packets are.
+        const context = await (
+          await fetch(`${api.url}/api/alerts/${encodeURIComponent(ssh.id)}/context`)
+        ).json();
+        expect(context.packets).toEqual({
+          packets: packets(uplink, sessionFilter(ssh.doc)).length,
+          files: 1,
+          unsealed_files: 0,
+          command: `flowtrail pcap ${ssh.id}`,
+          api: `/api/pcap/alert/${encodeURIComponent(ssh.id)}`,
+        });
+        const staleContext = await (
+          await fetch(`${stale.url}/api/alerts/${encodeURIComponent(ssh.id)}/context`)
+        ).json();
+        expect(staleContext.packets).toBeUndefined();
+
         const cid = ssh.doc.network?.community_id as string;
         const byCommunityId = await fetch(`${api.url}/api/pcap/community-id/${encodeURIComponent(cid)}`);
         expect(byCommunityId.status).toBe(200);
