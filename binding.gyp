@@ -19,7 +19,9 @@
         "codecs/pcap/native/capture.c",
         "codecs/pcap/native/conn-state.c",
         "codecs/pcap/native/meter.c",
-        "codecs/pcap/native/packet.c"
+        "codecs/pcap/native/packet.c",
+        "codecs/pcap/native/recorder.c",
+        "codecs/pcap/native/select.c"
       ],
       "cflags": ["-O3", "-Wall", "-Wextra", "-std=gnu11"],
       "conditions": [["OS!='linux'", {"type": "none", "sources": []}]]

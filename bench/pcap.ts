@@ -5,7 +5,9 @@
  * uplink.pcap repeated BENCH_COPIES times into one larger capture, each copy moved BENCH_GAP_S seconds later than the
  * one before (longer than the idle timeouts, so each copy's flows end before the next starts, as they would on a
  * wire). Per core means per CPU second of the process (user + system), so a loaded machine slows the wall clock,
- * not the figure; medians over BENCH_ROUNDS rounds, with the load average printed.
+ * not the figure; medians over BENCH_ROUNDS rounds, with the load average printed. `flowtrail+store` is the same
+ * meter with the packet store on (every frame also written to a ring of 64 MB pcap files in the temporary
+ * directory, indexed, each file synced to disk when sealed): what keeping the packets costs.
  *
  *   npm run bench:pcap
  *   BENCH_COPIES=100 BENCH_ROUNDS=7 npm run bench:pcap
@@ -15,7 +17,13 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCaptureMeter, meterUnavailable } from '../codecs/pcap/meter.js';
+import {
+  createCaptureMeter,
+  createRecordingMeter,
+  METER_DEFAULTS,
+  meterUnavailable,
+} from '../codecs/pcap/meter.js';
+import { PacketStore } from '../src/packets/writer.js';
 import { FIXTURES } from '../test/support/fixtures.js';
 import { softflowdReadArgs } from '../test/support/flow-references.js';
 
@@ -79,6 +87,32 @@ function flowtrailRound(capture: Buffer): { cpu: number; flows: number } {
   return { cpu: (used.user + used.system) / 1e6, flows };
 }
 
+/** The same, with the packet store writing every frame to a ring in `ring` (emptied before and after). */
+function storeRound(capture: Buffer, ring: string): { cpu: number; flows: number; bytes: number } {
+  rmSync(ring, { recursive: true, force: true });
+  const before = process.cpuUsage();
+  const store = new PacketStore(
+    { dir: ring, maxBytes: 1 << 40, maxAgeMs: 86_400_000, fileBytes: 64 << 20, sessionsPerFile: 65_536 },
+    (fields, message) => console.warn(message, fields),
+  );
+  const meter = createRecordingMeter(METER_DEFAULTS, 65_536);
+  const writer = store.writer(meter);
+  const chunk = 1 << 20;
+  let flows = 0;
+  for (let at = 0; at < capture.length; at += chunk) {
+    meter.push(capture.subarray(at, at + chunk));
+    writer.afterPush();
+    flows += (meter.take()?.length ?? 0) / 176;
+  }
+  meter.end();
+  writer.close();
+  flows += (meter.take()?.length ?? 0) / 176;
+  const used = process.cpuUsage(before);
+  if (store.counters.writeErrors > 0) throw new Error(`the packet store failed to write: see the warning`);
+  rmSync(ring, { recursive: true, force: true });
+  return { cpu: (used.user + used.system) / 1e6, flows, bytes: store.counters.bytes };
+}
+
 async function main(): Promise<void> {
   const unavailable = meterUnavailable();
   if (unavailable !== undefined) throw new Error(`the native meter is not built: ${unavailable}`);
@@ -94,12 +128,23 @@ async function main(): Promise<void> {
     console.log(
       `input: uplink.pcap x${COPIES} = ${packets} packets, ${(capture.length / 1e6).toFixed(1)} MB; ${ROUNDS} rounds; load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')}`,
     );
-    const rates: Record<string, number[]> = { flowtrail: [], softflowd: [], argus: [] };
+    const rates: Record<string, number[]> = {
+      flowtrail: [],
+      'flowtrail+store': [],
+      softflowd: [],
+      argus: [],
+    };
     let flowtrailFlows = 0;
+    let storedBytes = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const ours = flowtrailRound(capture);
       flowtrailFlows = ours.flows;
       rates.flowtrail.push(packets / ours.cpu);
+      const stored = storeRound(capture, join(dir, 'ring'));
+      if (stored.flows !== ours.flows)
+        throw new Error(`with the store: ${stored.flows} flows, without: ${ours.flows}`);
+      storedBytes = stored.bytes;
+      rates['flowtrail+store'].push(packets / stored.cpu);
       rates.softflowd.push(
         packets /
           cpuSeconds(
@@ -115,9 +160,14 @@ async function main(): Promise<void> {
     const mpps = (rate: number) => `${(rate / 1e6).toFixed(2)} M packets/s per core`;
     for (const [name, rate] of Object.entries(medians))
       console.log(
-        `${name.padEnd(10)} ${mpps(rate)}  (rounds: ${rates[name].map((r) => (r / 1e6).toFixed(2)).join(' ')})`,
+        `${name.padEnd(16)} ${mpps(rate)}  (rounds: ${rates[name].map((r) => (r / 1e6).toFixed(2)).join(' ')})`,
       );
     console.log(`flowtrail flows out per round: ${flowtrailFlows}`);
+    console.log(
+      `packet store: ${(storedBytes / 1e6).toFixed(1)} MB of records per round; with it flowtrail meters at ${(
+        (100 * medians['flowtrail+store']) / medians.flowtrail
+      ).toFixed(0)}% of its rate without`,
+    );
     console.log(
       `ratios: flowtrail/softflowd ${(medians.flowtrail / medians.softflowd).toFixed(2)}, flowtrail/argus ${(medians.flowtrail / medians.argus).toFixed(2)}`,
     );

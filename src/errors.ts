@@ -36,3 +36,8 @@ export class RetryableError extends Error {
 export class UnavailableError extends Error {
   override readonly name = 'UnavailableError';
 }
+
+/** What was asked for is not there (the API answers 404 with the message, which says what and why). */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}

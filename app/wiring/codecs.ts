@@ -5,6 +5,7 @@ import { snortCodec } from '../../codecs/snort/codec.js';
 import { suricataCodec } from '../../codecs/suricata/codec.js';
 import { zeekCodec } from '../../codecs/zeek/codec.js';
 import type { Codec, CodecRegistry } from '../../src/codec/types.js';
+import type { PacketStore } from '../../src/packets/writer.js';
 
 /** Every log format flowtrail reads, by the name inputs and `flowtrail ingest` give it. */
 export const CODECS: CodecRegistry = new Map<string, Codec>(
@@ -22,6 +23,8 @@ export function codecNamed(name: string): Codec {
 export interface TapSettings extends Partial<MeterOptions> {
   /** `observer.name`; the host's name when not given. */
   observer?: string;
+  /** Where the frames are also kept (packet_store), when they are. */
+  packetStore?: PacketStore;
 }
 
 /** The packet tap's codec: captures metered into flows (not among CODECS: it is no log format an input tails). */
@@ -34,5 +37,6 @@ export function tapCodec(settings: TapSettings = {}): Codec {
       idleTimeoutMs: settings.idleTimeoutMs ?? METER_DEFAULTS.idleTimeoutMs,
       activeTimeoutMs: settings.activeTimeoutMs ?? METER_DEFAULTS.activeTimeoutMs,
     },
+    packetStore: settings.packetStore,
   });
 }

@@ -14,3 +14,8 @@ export function deadLetterDirOf(config: FlowtrailConfig): string {
 export function spoolDirOf(config: FlowtrailConfig): string {
   return join(dataDirOf(config), 'spool');
 }
+
+/** The packet tap's ring of pcap files (packet_store). */
+export function packetStoreDirOf(config: FlowtrailConfig): string {
+  return config.packet_store.path ?? join(dataDirOf(config), 'packets');
+}

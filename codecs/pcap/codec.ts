@@ -4,9 +4,16 @@
  */
 import type { ByteDecoder, ByteOutput, Codec, StreamInfo, UnitDecoder } from '../../src/codec/types.js';
 import { ParseError } from '../../src/errors.js';
+import type { PacketStore, PacketStoreWriter } from '../../src/packets/writer.js';
 import { toFlowRecord } from '../../src/schema/flow.js';
 import { readFlows, type TapIdentity, tapFlowFacts } from './flow-records.js';
-import { type CaptureMeter, createCaptureMeter, type MeterOptions, meterUnavailable } from './meter.js';
+import {
+  type CaptureMeter,
+  createCaptureMeter,
+  createRecordingMeter,
+  type MeterOptions,
+  meterUnavailable,
+} from './meter.js';
 
 const PCAP_MAGICS = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1]);
 const PCAPNG_MAGIC = 0x0a0d0d0a;
@@ -20,20 +27,31 @@ export function isCapture(head: Buffer): boolean {
 export interface PcapCodecOptions {
   tap: TapIdentity;
   meter: MeterOptions;
+  /** Where the frames are also kept (the packet store's ring), when they are. */
+  packetStore?: PacketStore;
 }
 
 class CaptureDecoder implements ByteDecoder {
   private readonly meter: CaptureMeter;
+  private readonly packets: PacketStoreWriter | undefined;
 
   constructor(
     private readonly stream: StreamInfo,
     private readonly options: PcapCodecOptions,
   ) {
-    this.meter = createCaptureMeter(options.meter);
+    const store = options.packetStore;
+    if (store === undefined) {
+      this.meter = createCaptureMeter(options.meter);
+    } else {
+      const meter = createRecordingMeter(options.meter, store.settings.sessionsPerFile);
+      this.meter = meter;
+      this.packets = store.writer(meter);
+    }
   }
 
   push(chunk: Buffer, out: ByteOutput): boolean {
     const readable = this.meter.push(chunk);
+    this.packets?.afterPush();
     this.drain(out);
     if (!readable) {
       const { error, errorOffset, frames } = this.meter.stats();
@@ -44,6 +62,7 @@ class CaptureDecoder implements ByteDecoder {
 
   end(out: ByteOutput): void {
     const complete = this.meter.end();
+    this.packets?.close();
     this.drain(out);
     const stats = this.meter.stats();
     if (!complete)
@@ -60,6 +79,12 @@ class CaptureDecoder implements ByteDecoder {
       skipped_records: stats.skippedRecords,
       flows: stats.flows,
       evicted: stats.evicted,
+      ...(this.options.packetStore === undefined
+        ? {}
+        : {
+            packet_store_packets: this.options.packetStore.counters.records,
+            packet_store_write_errors: this.options.packetStore.counters.writeErrors,
+          }),
     });
   }
 

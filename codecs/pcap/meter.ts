@@ -3,6 +3,8 @@
  * The capture reader and the meter are apart in C (capture.c calls meter_frame per frame), so another packet
  * source can feed the same meter.
  */
+import type { SelectRecords } from '../../src/packets/extract.js';
+import type { PacketRecorder } from '../../src/packets/writer.js';
 import { ICMP4_COUNTERPART, ICMP6_COUNTERPART } from '../../src/schema/community-id.js';
 import { loadNativeAddon } from '../../src/util/native-addon.js';
 
@@ -69,10 +71,18 @@ export interface CaptureMeter {
   snapshot(since: number): MeterSnapshot;
 }
 
+/** A meter whose frames also go to the packet store: as pcap records, with their file's session index. */
+export interface RecordingMeter extends CaptureMeter, PacketRecorder {}
+
 type Addon = {
   CaptureMeter: new (
-    options: MeterOptions & { icmp4Counterparts: Int32Array; icmp6Counterparts: Int32Array },
-  ) => CaptureMeter;
+    options: MeterOptions & {
+      icmp4Counterparts: Int32Array;
+      icmp6Counterparts: Int32Array;
+      recordSessions?: number;
+    },
+  ) => RecordingMeter;
+  selectRecords: SelectRecords;
 };
 
 let loaded: Addon | { unavailable: string } | undefined;
@@ -92,13 +102,31 @@ function pairs(map: ReadonlyMap<number, number>): Int32Array {
   return Int32Array.from([...map].flat());
 }
 
-/** A meter for one capture stream; throws when the addon is not built (see meterUnavailable). */
-export function createCaptureMeter(options: MeterOptions = METER_DEFAULTS): CaptureMeter {
+function loadedAddon(): Addon {
   const found = addon();
   if ('unavailable' in found) throw new Error(`the native flow meter is not available: ${found.unavailable}`);
-  return new found.CaptureMeter({
+  return found;
+}
+
+/** A meter for one capture stream; throws when the addon is not built (see meterUnavailable). */
+export function createCaptureMeter(options: MeterOptions = METER_DEFAULTS): CaptureMeter {
+  return new (loadedAddon().CaptureMeter)({
     ...options,
     icmp4Counterparts: pairs(ICMP4_COUNTERPART),
     icmp6Counterparts: pairs(ICMP6_COUNTERPART),
   });
 }
+
+/** A meter that also records its frames for the packet store, indexing up to `sessionsPerFile` sessions a file. */
+export function createRecordingMeter(options: MeterOptions, sessionsPerFile: number): RecordingMeter {
+  return new (loadedAddon().CaptureMeter)({
+    ...options,
+    icmp4Counterparts: pairs(ICMP4_COUNTERPART),
+    icmp6Counterparts: pairs(ICMP6_COUNTERPART),
+    recordSessions: sessionsPerFile,
+  });
+}
+
+/** The native reader of ring files (one session's records out of them); throws when the addon is not built. */
+export const selectRecords: SelectRecords = (records, linktype, selector) =>
+  loadedAddon().selectRecords(records, linktype, selector);

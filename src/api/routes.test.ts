@@ -29,6 +29,7 @@ describe('the API index', () => {
     expect(index).toMatchObject({ name: 'flowtrail', version: VERSION });
     expect(index.routes.map((r: { path: string }) => r.path)).toEqual([
       '/api/alerts/{id}/context',
+      '/api/pcap/{kind}/{id}',
       '/api/hosts/{ip}',
       '/api/flows',
       '/api/flows.csv',

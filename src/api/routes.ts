@@ -1,6 +1,10 @@
 import type { FlowtrailConfig } from '../config/schema.js';
 import { type CorrelationSettings, findAlert } from '../correlate/correlator.js';
 import { investigate } from '../correlate/investigate.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import type { PacketStoreReader } from '../packets/extract.js';
+import { packetReference, sessionPackets } from '../packets/request.js';
+import { PCAP_KINDS, type PcapKind } from '../packets/resolve.js';
 import { listAlerts, MAX_ALERTS } from '../reports/alerts.js';
 import { hostBilling } from '../reports/billing.js';
 import { hostLog } from '../reports/host.js';
@@ -76,24 +80,59 @@ function searchFilter(query: URLSearchParams): FlowFilter {
   );
 }
 
-/** The API's routes over one namespace; each returns what the CLI command of the same name prints with --json. */
+function pcapKind(kind: string): PcapKind {
+  const known = PCAP_KINDS.find((k) => k === kind);
+  if (known === undefined)
+    throw new UsageError(`kind: expected one of ${PCAP_KINDS.join(', ')}, got ${kind}`);
+  return known;
+}
+
+/**
+ * The API's routes over one namespace; each returns what the CLI command of the same name prints with --json.
+ * `packets`: the packet store's ring, read by /api/pcap.
+ */
 export function apiRoutes(
   client: StoreClient,
   config: FlowtrailConfig,
   settings: CorrelationSettings,
   /** The collector's flows, where it runs in the same process (`up`): `/api/flows/stream` is offered then. */
   flows?: FlowStream,
+  /** Where `GET /api/pcap/...` reads packets from; absent without a packet store. */
+  packets?: PacketStoreReader,
 ): Route[] {
   const routes: Route[] = [
     {
       path: '/api/alerts/{id}/context',
       description:
-        'one alert, correlated now: its flows, both endpoints before and after, peers (correlate <id>)',
+        'one alert, correlated now: its flows, both endpoints before and after, peers, where its packets are (correlate <id>)',
       parameters: [{ name: 'id', in: 'path', description: 'document id of the alert' }],
       pattern: /^\/api\/alerts\/([^/]+)\/context$/,
       handler: async ([id]) => {
         const alert = await findAlert(client, settings.indices, id);
-        return alert ? investigate(client, alert, settings) : undefined;
+        if (alert === undefined) return undefined;
+        const view = await investigate(client, alert, settings);
+        const kept = packets === undefined ? undefined : await packetReference(client, settings, packets, id);
+        return kept === undefined ? view : { ...view, packets: kept };
+      },
+    },
+    {
+      path: '/api/pcap/{kind}/{id}',
+      description:
+        "one session's packets out of the packet store, as a pcap file (pcap <id>); 404 says why when they are not there",
+      parameters: [
+        { name: 'kind', in: 'path', description: PCAP_KINDS.join(', ') },
+        { name: 'id', in: 'path', description: 'alert or flow document id, or Community ID' },
+      ],
+      pattern: /^\/api\/pcap\/([^/]+)\/([^/]+)$/,
+      handler: async ([kind, id]) => {
+        if (packets === undefined) throw new NotFoundError('this server reads no packet store');
+        const result = await sessionPackets(client, settings, packets, pcapKind(kind), id);
+        if (!result.found) throw new NotFoundError(result.message);
+        return new FileBody(
+          'application/vnd.tcpdump.pcap',
+          result.pcap,
+          `flowtrail-${kind}-${id.replace(/[^A-Za-z0-9._-]/g, '_')}.pcap`,
+        );
       },
     },
     {

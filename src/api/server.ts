@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { StoreError, UsageError } from '../errors.js';
+import { NotFoundError, StoreError, UsageError } from '../errors.js';
 import type { Asset } from './assets.js';
 import { authorized, isLoopback, namesThisMachine, sameOrigin, tokenMatches } from './auth.js';
 import { NO_STORE, REVALIDATE, SECURITY_HEADERS } from './headers.js';
@@ -12,11 +12,11 @@ import { issueSession, sessionCookie, sessionOf, validSession } from './session.
 /** A handler gets the path's parameters and the query string and returns the JSON body, or undefined for 404. */
 export type Handler = (params: string[], query: URLSearchParams) => Promise<unknown>;
 
-/** An answer that is not JSON (a CSV export), saved under `filename` by a browser. */
+/** An answer that is not JSON (a CSV export, a pcap), saved under `filename` by a browser. */
 export class FileBody {
   constructor(
     readonly type: string,
-    readonly text: string,
+    readonly text: string | Buffer,
     readonly filename: string,
   ) {}
 }
@@ -166,6 +166,7 @@ function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset | und
  */
 function failure(err: Error, path: string, logger: Logger): [number, unknown] {
   if (err instanceof UsageError) return [400, { error: err.message }];
+  if (err instanceof NotFoundError) return [404, { error: err.message }];
   const id = randomUUID();
   logger.error({ err, path, id }, 'api request failed');
   return err instanceof StoreError

@@ -425,6 +425,30 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * The packet tap's rolling store (daemonlogger's job): every frame metered, by `ingest pcap` or a live capture,
+     * also kept in a ring of pcap files, so that `flowtrail pcap` can write out an alert's session.
+     */
+    packet_store: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** The ring's directory; default: `packets` in the data directory. */
+        path: z.string().min(1).optional(),
+        /** The ring's files (and their indexes) beyond which the oldest are deleted. */
+        max_bytes: byteSize.default(10 * 1024 ** 3),
+        /** Files last written longer ago than this are deleted. */
+        max_age: duration.default(7 * 86_400_000),
+        /** A ring file is closed (and indexed) once it holds this many bytes. */
+        file_bytes: byteSize.default(64 * 1024 ** 2),
+        /** Sessions one file's index holds; a file with more is closed early. */
+        sessions_per_file: z.number().int().min(1).max(10_000_000).default(65_536),
+      })
+      .strict()
+      .refine((v) => v.file_bytes <= v.max_bytes, {
+        message: 'file_bytes cannot exceed max_bytes',
+        path: ['file_bytes'],
+      })
+      .prefault({}),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
       .strict()

@@ -7,8 +7,10 @@ import type { SessionMembers } from '../../../src/correlate/members.js';
 import type { CompromiseScope } from '../../../src/correlate/scope.js';
 import { evidenceLine } from '../../../src/detect/finding.js';
 import { UsageError } from '../../../src/errors.js';
+import { type PacketReference, packetReference } from '../../../src/packets/request.js';
 import { parseTime } from '../../../src/reports/time.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import { packetStoreReader } from '../../wiring/packet-store.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
 import { printResult } from '../output.js';
@@ -68,7 +70,15 @@ function scopeLines(scope: CompromiseScope): string[] {
   return lines;
 }
 
-function describe(view: Investigation): string {
+/** `correlate <id>`'s view: the investigation, and where the session's packets are when the packet store has them. */
+type AlertView = Investigation & { packets?: PacketReference };
+
+function packetLine(p: PacketReference): string {
+  const more = p.unsealed_files > 0 ? ` (and maybe more in ${p.unsealed_files} file(s) being written)` : '';
+  return `packets: ${p.packets} kept in the packet store${more}: ${p.command}`;
+}
+
+function describe(view: AlertView): string {
   const a = view.alert;
   const c = view.context;
   const ends = [endpoint(a.source), endpoint(a.destination)].filter(Boolean).join(' -> ');
@@ -89,6 +99,7 @@ function describe(view: Investigation): string {
     lines.push(
       `session: ${c.bytes} bytes, ${c.packets} packets, opened by ${c.first_talker ?? '-'}, last talker ${c.last_talker ?? '-'}`,
     );
+  if (view.packets !== undefined) lines.push(packetLine(view.packets));
   for (const side of ['source', 'destination'] as const) {
     const e = c[side];
     if (!e) continue;
@@ -141,7 +152,9 @@ async function runCorrelate(
         process.stderr.write(`flowtrail: no alert with id ${alertId} in ${settings.indices.alerts}\n`);
         return 1;
       }
-      const view = await investigate(client, alert, settings);
+      const investigation = await investigate(client, alert, settings);
+      const packets = await packetReference(client, settings, packetStoreReader(config), alertId);
+      const view: AlertView = packets === undefined ? investigation : { ...investigation, packets };
       printResult(Boolean(flags.json), view, () => describe(view));
       return 0;
     }

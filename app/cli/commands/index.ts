@@ -9,6 +9,7 @@ import { geoipCommand } from './geoip.js';
 import { hostCommand } from './host.js';
 import { indexCommand } from './indexer.js';
 import { ingestCommand } from './ingest.js';
+import { pcapCommand } from './pcap.js';
 import { reportCommand } from './report.js';
 import { searchCommand } from './search.js';
 import { serveCommand } from './serve.js';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly CliCommand[] = [
   backupCommand,
   archiveCommand,
   correlateCommand,
+  pcapCommand,
   hostCommand,
   searchCommand,
   reportCommand,

@@ -22,6 +22,7 @@ import { CODECS, codecNamed, type TapSettings, tapCodec } from '../../wiring/cod
 import { connect } from '../../wiring/elasticsearch.js';
 import { createEnrichment } from '../../wiring/enrichment.js';
 import { OldDataCounter } from '../../wiring/old-data.js';
+import { createPacketStore } from '../../wiring/packet-store.js';
 import { createRuntime } from '../../wiring/runtime.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
@@ -109,7 +110,8 @@ async function runIngest(
   const files = filesToIngest(paths, includeOf(kind, config));
   const sizes = files.map((file) => statSync(file).size);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  const codec = codecFor(kind, options.tap);
+  const packetStore = kind === 'pcap' ? createPacketStore(config, logger) : undefined;
+  const codec = codecFor(kind, { ...options.tap, packetStore });
   const degraded = codec?.degraded?.();
   if (degraded !== undefined && kind === 'pcap') throw new UsageError(degraded);
   if (degraded !== undefined) logger.warn({ codec: kind }, degraded);
@@ -188,14 +190,41 @@ async function runIngest(
     dead_lettered: await counterTotal(metrics.recordsDeadLettered),
     dead_letter_dir: deadLetter.directory,
     older_than_retention: old.summary(),
+    ...(packetStore === undefined
+      ? {}
+      : {
+          packet_store: {
+            dir: packetStore.settings.dir,
+            packets: packetStore.counters.records,
+            bytes: packetStore.counters.bytes,
+            files: packetStore.counters.files,
+            deleted_files: packetStore.counters.deletedFiles,
+            write_errors: packetStore.counters.writeErrors,
+            dropped_packets: packetStore.counters.droppedRecords,
+            other_linktype: packetStore.counters.otherLinktype,
+          },
+        }),
     seconds: (Date.now() - started) / 1000,
   };
+  const stored = summary.packet_store;
   printResult(options.json, summary, () =>
     [
       `${summary.files} file(s), ${summary.read} read, ${summary.written} written, ${summary.failed} failed in ${summary.seconds.toFixed(1)} s`,
       ...(summary.dead_lettered > 0
         ? [`${summary.dead_lettered} dead-lettered: see ${summary.dead_letter_dir}`]
         : []),
+      ...(stored === undefined
+        ? []
+        : [
+            `packet store ${stored.dir}: ${stored.packets} packet(s) kept in ${stored.files} new file(s)` +
+              (stored.deleted_files > 0 ? `, ${stored.deleted_files} old file(s) deleted` : '') +
+              (stored.write_errors > 0
+                ? `; ${stored.write_errors} write error(s), ${stored.dropped_packets} packet(s) not kept (see the log)`
+                : '') +
+              (stored.other_linktype > 0
+                ? `; ${stored.other_linktype} frame(s) of a second link type not kept`
+                : ''),
+          ]),
       ...summary.older_than_retention.map(
         (o) =>
           `${o.documents} ${o.kind} document(s) are older than their retention (${o.retention_days} d); ` +
@@ -213,6 +242,7 @@ interface IngestFlags {
   maxFlows?: string;
   idleTimeout?: string;
   activeTimeout?: string;
+  packetStore?: string;
 }
 
 function durationFlag(flag: string, text: string | undefined): number | undefined {
@@ -259,13 +289,22 @@ export const ingestCommand: CliCommand = (parent, { logger, withConfig, run }) =
       '--active-timeout <duration>',
       'pcap: a flow is written out at this age and counted on (default 30m)',
     )
+    .option(
+      '--packet-store <dir>',
+      'pcap: also keep the packets in the packet store ring at <dir> (enables packet_store there)',
+    )
     .action(
-      run((kind: string, paths: string[], o: ConfigFlags & IngestFlags) =>
-        runIngest(kind, paths, resolveConfig(o), logger, {
+      run((kind: string, paths: string[], o: ConfigFlags & IngestFlags) => {
+        const config = resolveConfig(o);
+        if (o.packetStore !== undefined) {
+          config.packet_store.enabled = true;
+          config.packet_store.path = o.packetStore;
+        }
+        return runIngest(kind, paths, config, logger, {
           json: Boolean(o.json),
           timezone: o.timezone,
           tap: tapSettings(o),
-        }),
-      ),
+        });
+      }),
     );
 };

@@ -10,6 +10,7 @@ import { correlationSettings } from '../../../src/correlate/correlator.js';
 import { UsageError } from '../../../src/errors.js';
 import { checkListenAddresses } from '../../../src/util/listen-check.js';
 import { connect } from '../../wiring/elasticsearch.js';
+import { packetStoreReader } from '../../wiring/packet-store.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
 
@@ -29,7 +30,8 @@ export async function startConsole(
   for (const warning of warnings) logger.warn(warning);
   await checkListenAddresses([{ protocol: 'tcp', host, port, key: portKey }]);
   const { store: client } = await connect(config);
-  const api = await startApiServer(apiRoutes(client, config, correlationSettings(config), flows), {
+  const routes = apiRoutes(client, config, correlationSettings(config), flows, packetStoreReader(config));
+  const api = await startApiServer(routes, {
     host,
     port,
     token,

@@ -137,7 +137,7 @@ static void pcap_record(capture_t *c, const uint8_t *p, long length, frame_fn fn
   double ts_ms = seconds * 1000.0 + (c->nanoseconds ? fraction / 1e6 : fraction / 1e3);
   c->last_ts_ms = ts_ms;
   c->frames++;
-  fn(context, c->linktype, ts_ms, p + 16, (uint32_t)(length - 16));
+  fn(context, c->linktype, ts_ms, p + 16, (uint32_t)(length - 16), u32(c, p + 12));
 }
 
 static uint64_t power(uint64_t base, unsigned exponent) {
@@ -173,13 +173,13 @@ static void interface_block(capture_t *c, const uint8_t *p, long length) {
 }
 
 static void pcapng_packet(capture_t *c, const interface_t *i, uint64_t ts, const uint8_t *frame, uint32_t captured,
-                          frame_fn fn, void *context) {
+                          uint32_t original, frame_fn fn, void *context) {
   uint64_t ups = i->units_per_second;
   double ts_ms = (double)(ts / ups) * 1000.0 + (double)(ts % ups) * 1000.0 / (double)ups +
                  (double)i->offset_seconds * 1000.0;
   c->last_ts_ms = ts_ms;
   c->frames++;
-  fn(context, i->linktype, ts_ms, frame, captured);
+  fn(context, i->linktype, ts_ms, frame, captured, original < captured ? captured : original);
 }
 
 static void pcapng_block(capture_t *c, const uint8_t *p, long length, frame_fn fn, void *context) {
@@ -201,7 +201,7 @@ static void pcapng_block(capture_t *c, const uint8_t *p, long length, frame_fn f
       return;
     }
     uint64_t ts = (uint64_t)u32(c, p + 12) << 32 | u32(c, p + 16);
-    pcapng_packet(c, &c->interfaces[id], ts, p + 28, captured, fn, context);
+    pcapng_packet(c, &c->interfaces[id], ts, p + 28, captured, u32(c, p + 24), fn, context);
   } else if (type == PCAPNG_SPB) {
     if (c->interface_count == 0 || length < 16) {
       c->skipped++;
@@ -213,7 +213,7 @@ static void pcapng_block(capture_t *c, const uint8_t *p, long length, frame_fn f
     if (c->interfaces[0].snaplen > 0 && captured > c->interfaces[0].snaplen) captured = c->interfaces[0].snaplen;
     /* A simple packet block has no time: it is counted at the time of the packet before it. */
     c->frames++;
-    fn(context, c->interfaces[0].linktype, c->last_ts_ms, p + 12, captured);
+    fn(context, c->interfaces[0].linktype, c->last_ts_ms, p + 12, captured, original);
   }
 }
 

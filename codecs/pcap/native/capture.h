@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef void (*frame_fn)(void *context, uint32_t linktype, double ts_ms, const uint8_t *frame, uint32_t captured);
+/* `original`: the frame's length on the wire, of which `captured` bytes were kept (a snap length cuts the rest). */
+typedef void (*frame_fn)(void *context, uint32_t linktype, double ts_ms, const uint8_t *frame, uint32_t captured,
+                         uint32_t original);
 
 typedef struct capture capture_t;
 

@@ -80,6 +80,8 @@ struct meter {
   size_t snapshot_capacity;
   fragment_slot_t *fragment_slots;
   packet_t packet;
+  /* `packet` holds the last frame's IP packet (a frame without IP leaves it stale). */
+  int packet_is_ip;
 };
 
 static uint32_t hash_key(const flow_key_t *k) {
@@ -324,6 +326,7 @@ void meter_frame(meter_t *m, uint32_t linktype, double ts_ms, const uint8_t *fra
   m->stats.packets++;
   if (ts_ms > m->clock_ms) m->clock_ms = ts_ms;
   enum decode_result result = packet_decode(linktype, frame, captured, p);
+  m->packet_is_ip = result == PACKET_IP;
   if (result != PACKET_IP) {
     if (result == PACKET_NOT_IP)
       m->stats.not_ip++;
@@ -433,3 +436,5 @@ int meter_snapshot(meter_t *m, uint64_t since, const uint8_t **records, size_t *
   *records = m->snapshot;
   return 0;
 }
+
+const packet_t *meter_packet(const meter_t *m) { return m->packet_is_ip ? &m->packet : NULL; }

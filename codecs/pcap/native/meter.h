@@ -99,5 +99,10 @@ double meter_clock(const meter_t *m);
  * the next call. -1 (and no records) when memory for them ran out.
  */
 int meter_snapshot(meter_t *m, uint64_t since, const uint8_t **records, size_t *count, uint64_t *sequence);
+/*
+ * The IP packet of the frame metered last (a later fragment with the ports its first fragment had), or NULL when
+ * that frame carried none; valid until the next frame.
+ */
+const packet_t *meter_packet(const meter_t *m);
 
 #endif
