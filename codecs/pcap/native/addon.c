@@ -1,5 +1,6 @@
 /*
- * The pcap_meter addon: `CaptureMeter` reads a capture file's bytes (capture.c) into a flow meter (meter.c).
+ * The pcap_meter addon: `CaptureMeter` reads a capture's bytes (capture.c: a file, or the pcap stream a live tap
+ * builds from its ring) into a flow meter (meter.c).
  * Flows leave in batches, as one buffer of fixed-size records (meter.h's layout) per take(), so crossing into
  * JavaScript costs one call per batch, not one per flow or packet.
  */
@@ -124,6 +125,20 @@ static napi_value end(napi_env env, napi_callback_info info) {
   return boolean(env, !cut);
 }
 
+/* tick(nowMs): the clock of a live capture; flows idle since are written out. */
+static napi_value tick(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  capture_meter_t *cm = self_of(env, info, &argc, argv);
+  double now_ms;
+  if (cm == NULL || argc < 1 || napi_get_value_double(env, argv[0], &now_ms) != napi_ok) {
+    napi_throw_type_error(env, NULL, "tick: a time in epoch milliseconds expected");
+    return NULL;
+  }
+  meter_advance(cm->meter, now_ms);
+  return NULL;
+}
+
 /* take(): the flow records written out since the last take, as one Buffer, or undefined when there are none. */
 static napi_value take(napi_env env, napi_callback_info info) {
   size_t argc = 0;
@@ -180,11 +195,12 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       {"push", NULL, push, NULL, NULL, NULL, napi_default, NULL},
       {"end", NULL, end, NULL, NULL, NULL, napi_default, NULL},
+      {"tick", NULL, tick, NULL, NULL, NULL, napi_default, NULL},
       {"take", NULL, take, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, stats, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value constructor;
-  napi_define_class(env, "CaptureMeter", NAPI_AUTO_LENGTH, construct, NULL, 4, methods, &constructor);
+  napi_define_class(env, "CaptureMeter", NAPI_AUTO_LENGTH, construct, NULL, 5, methods, &constructor);
   napi_set_named_property(env, exports, "CaptureMeter", constructor);
   return exports;
 }
