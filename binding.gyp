@@ -25,6 +25,13 @@
       ],
       "cflags": ["-O3", "-Wall", "-Wextra", "-std=gnu11"],
       "conditions": [["OS!='linux'", {"type": "none", "sources": []}]]
+    },
+    {
+      "target_name": "pcap_tap",
+      "sources": ["plugins/tap/native/addon.c", "plugins/tap/native/filter.c", "plugins/tap/native/ring.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11"],
+      "libraries": ["-ldl"],
+      "conditions": [["OS!='linux'", {"type": "none", "sources": [], "libraries": []}]]
     }
   ]
 }

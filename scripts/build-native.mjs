@@ -1,6 +1,6 @@
 /**
  * Builds the native addons (binding.gyp) with the node-gyp that npm ships, when npm installs this package: the UDP
- * receiver the NetFlow collector reads its socket with, the Zeek conn.log mapper, and the packet tap's flow meter. Node's own headers (OpenSSL's
+ * receiver the NetFlow collector reads its socket with, the Zeek conn.log mapper, the packet tap's flow meter and its live capture ring. Node's own headers (OpenSSL's
  * included) are used where the Node installation has them (distribution packages do), so no download from
  * nodejs.org is needed. Outside Linux, or without a C compiler, the build is skipped with a warning: the NetFlow
  * collector then reads its socket with Node's dgram, which loses datagrams at lower rates, and conn.log lines are
@@ -14,6 +14,7 @@ const ADDONS = {
   udp_receiver: "NetFlow is read with Node's dgram",
   zeek_conn: 'Zeek conn.log lines are mapped in TypeScript',
   pcap_meter: 'pcap files cannot be metered into flows (flowtrail ingest pcap)',
+  pcap_tap: 'interfaces cannot be captured live (inputs.pcap)',
 };
 
 if (process.platform !== 'linux') {

@@ -47,6 +47,39 @@ describe('configuration', () => {
     expect(config.inputs.netflow.journal.min_free_bytes).toBe(64 * 1024 * 1024);
   });
 
+  it('reads the live tap: interfaces, filter, ring size and timeouts, off by default', () => {
+    expect(validateConfig({}).inputs.pcap).toMatchObject({
+      enabled: false,
+      interfaces: [],
+      filter: '',
+      snaplen: 262_144,
+      promiscuous: true,
+      ring_bytes: 64 * 1024 ** 2,
+      max_flows: 262_144,
+      idle_timeout: 60_000,
+      active_timeout: 1_800_000,
+    });
+    const pcap = validateConfig({
+      inputs: {
+        pcap: {
+          enabled: true,
+          interfaces: ['eth1', 'bond0.100'],
+          filter: 'not port 22',
+          ring_bytes: '256mb',
+          idle_timeout: '15s',
+          observer: 'sensor-1',
+        },
+      },
+    }).inputs.pcap;
+    expect(pcap).toMatchObject({
+      interfaces: ['eth1', 'bond0.100'],
+      filter: 'not port 22',
+      ring_bytes: 256 * 1024 ** 2,
+      idle_timeout: 15_000,
+      observer: 'sensor-1',
+    });
+  });
+
   it.each([
     [{ inputs: { netflow: { port: 70000 } } }, /inputs\.netflow\.port: /],
     [{ local_networks: ['10.0.0.0/33'] }, /local_networks\.0: expected a CIDR/],
@@ -99,6 +132,13 @@ describe('configuration', () => {
       /inputs\.netflow\.reuse_port: reuse_port needs the native receiver/,
     ],
     [{ stack: { brokers: 7 } }, /stack\.brokers: /],
+    [{ inputs: { pcap: { enabled: true } } }, /inputs\.pcap\.interfaces: an enabled pcap input needs/],
+    [
+      { inputs: { pcap: { interfaces: ['a-very-long-interface'] } } },
+      /inputs\.pcap\.interfaces\.0: an interface/,
+    ],
+    [{ inputs: { pcap: { snaplen: 20 } } }, /inputs\.pcap\.snaplen: /],
+    [{ inputs: { pcap: { ring_bytes: '1mb' } } }, /inputs\.pcap\.ring_bytes: between 2 MiB and 4 GiB/],
   ])('names the bad key: %j', (raw, message) => {
     expect(() => validateConfig(raw)).toThrow(ConfigError);
     expect(() => validateConfig(raw)).toThrow(message);

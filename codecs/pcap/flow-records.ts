@@ -166,6 +166,8 @@ export interface TapIdentity {
   name: string;
   /** `observer.hostname`, when known. */
   hostname?: string;
+  /** `observer.ingress.interface`: the interface a live capture listens on (its ifIndex as the id). */
+  interface?: { id: string; name: string };
 }
 
 /**
@@ -226,6 +228,7 @@ export function tapFlowFacts(flow: MeteredFlow, tap: TapIdentity): FlowFacts {
       type: TAP_OBSERVER_TYPE,
       name: tap.name,
       ...(tap.hostname === undefined ? {} : { hostname: tap.hostname }),
+      ...(tap.interface === undefined ? {} : { ingress: { interface: tap.interface } }),
     },
     observerId: `${TAP_OBSERVER_TYPE}:${tap.name}`,
     extra: { zeek: connection(flow), [TAP_MODULE]: tapMembers(flow) },

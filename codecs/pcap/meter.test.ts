@@ -172,6 +172,23 @@ describe.skipIf(meterUnavailable() !== undefined)('the flow meter', () => {
     ]);
   });
 
+  it('a live clock (tick) ends idle flows when no packet follows, and only those', () => {
+    const m = createCaptureMeter({ ...METER_DEFAULTS, idleTimeoutMs: 5_000 });
+    const quiet = seg(0, true, ACK, 0, [40001, 80]);
+    const busy = seg(4_000, true, ACK, 0, [40002, 80]);
+    expect(m.push(pcapFile([quiet, busy]))).toBe(true);
+    m.tick(T0 + 4_999);
+    expect(m.take()).toBeUndefined();
+    m.tick(T0 + 5_000);
+    const ended = readFlows(m.take() ?? Buffer.alloc(0));
+    expect(ended.map((f) => [f.sourcePort, f.endReason])).toEqual([[40001, 'idle']]);
+    // A clock behind the packets' does not move the meter's back.
+    m.tick(T0);
+    m.tick(T0 + 8_999);
+    expect(m.take()).toBeUndefined();
+    expect(m.stats().active).toBe(1);
+  });
+
   it('an active timeout writes a long flow out in parts that add up to it', () => {
     const frames = Array.from({ length: 11 }, (_, i) => seg(i * 10_000, i % 2 === 0, ACK));
     const { flows } = meter(frames, { activeTimeoutMs: 30_000 });

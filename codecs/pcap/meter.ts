@@ -62,6 +62,8 @@ export interface MeterSnapshot {
 export interface CaptureMeter {
   /** Meters the frames these bytes complete; false once the capture's framing is lost (see stats().error). */
   push(chunk: Buffer): boolean;
+  /** A live capture's wall clock (epoch ms): flows idle since are written out even when no packet comes. */
+  tick(nowMs: number): void;
   /** Writes out every flow; false when the capture ended inside a record (it was cut short). */
   end(): boolean;
   /** The flow records written out since the last take (flow-records.ts reads them), or undefined. */

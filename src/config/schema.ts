@@ -191,6 +191,45 @@ const netflow = z
     path: ['reuse_port'],
   });
 
+/**
+ * Live capture metered into flows (`observer.type: tap`): an AF_PACKET ring per interface, a flow meter per
+ * interface. Capturing needs root or CAP_NET_RAW.
+ */
+const pcap = z
+  .object({
+    enabled: z.boolean().default(false),
+    interfaces: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[^\s/:]{1,15}$/,
+            'an interface name as `ip link` shows it (at most 15 characters, no / or :)',
+          ),
+      )
+      .default([]),
+    /** tcpdump's filter language (compiled by libpcap); empty: every packet. */
+    filter: z.string().max(8000).default(''),
+    /** Bytes of each packet kept; the meter needs the headers only, a packet store the rest. */
+    snaplen: z.number().int().min(64).max(262_144).default(262_144),
+    promiscuous: z.boolean().default(true),
+    /** Kernel ring per interface (in blocks of 1 MiB): what absorbs a burst while the meter is busy. */
+    ring_bytes: byteSize
+      .refine((v) => v >= 2 * 1024 ** 2 && v <= 4 * 1024 ** 3, 'between 2 MiB and 4 GiB')
+      .default(64 * 1024 ** 2),
+    /** `observer.name` of the tap's flows; this host's name when not set. */
+    observer: z.string().min(1).optional(),
+    /** Flows each interface's meter holds; when full, the one idle longest is written out early. */
+    max_flows: z.number().int().min(1).max(100_000_000).default(262_144),
+    idle_timeout: duration.default(60_000),
+    active_timeout: duration.default(30 * 60_000),
+  })
+  .strict()
+  .refine((v) => !v.enabled || v.interfaces.length > 0, {
+    message: 'an enabled pcap input needs at least one interface',
+    path: ['interfaces'],
+  });
+
 const protocolName = z.enum(['tcp', 'udp', 'icmp', 'any']);
 
 /** "Only these networks may reach this address on this port": a flow from anywhere else is a violation. */
@@ -374,6 +413,7 @@ export const configSchema = z
     inputs: z
       .object({
         netflow: netflow.prefault({}),
+        pcap: pcap.prefault({}),
         zeek: needsPaths(logInput(['*.log'])).prefault({}),
         suricata: needsPaths(logInput(['eve*.json', 'eve.json.*'])).prefault({}),
         snort: needsPaths(logInput(['alert*']).extend({ timezone: timezone.default('UTC') })).prefault({}),

@@ -5,6 +5,7 @@ import { enforceRetention } from '../../../plugins/elasticsearch/retention.js';
 import { localNetworksOf } from '../../../src/config/networks.js';
 import type { FlowtrailConfig } from '../../../src/config/schema.js';
 import { detectInPipeline } from '../../../src/detect/live.js';
+import { withEnrichment } from '../../../src/enrich/documents.js';
 import { UsageError } from '../../../src/errors.js';
 import { ActivitySummary } from '../../../src/observability/activity.js';
 import type { Metrics } from '../../../src/observability/metrics.js';
@@ -17,6 +18,7 @@ import { connect } from '../../wiring/elasticsearch.js';
 import { createEnrichment } from '../../wiring/enrichment.js';
 import { createLogInputs } from '../../wiring/log-inputs.js';
 import { createNetflowInput } from '../../wiring/netflow-input.js';
+import { createPcapInput, registerTapMetrics } from '../../wiring/pcap-input.js';
 import { createKafkaRuntime, createRuntime } from '../../wiring/runtime.js';
 import type { CliCommand } from '../command.js';
 import { type ConfigFlags, resolveConfig } from '../config.js';
@@ -140,10 +142,13 @@ export async function runCollect(
   const localNetworks = localNetworksOf(config);
   const enrichers = createEnrichment(config, logger);
   const logInputs = createLogInputs(config, localNetworks, logger, enrichers);
-  // The decode worker opens the databases itself: with no log input, these only checked the configuration.
-  if (logInputs.sources.length === 0) enrichers.close();
-  if (!config.inputs.netflow.enabled && logInputs.sources.length === 0)
+  const tapping = config.inputs.pcap.enabled;
+  // The decode worker opens the databases itself: with no log input or tap, these only checked the configuration.
+  if (logInputs.sources.length === 0 && !tapping) enrichers.close();
+  if (!config.inputs.netflow.enabled && logInputs.sources.length === 0 && !tapping)
     throw new UsageError('inputs: no input is enabled, nothing to collect');
+  // Before anything else is opened: a missing interface or capability is said at once.
+  const pcap = tapping ? createPcapInput(config, localNetworks) : undefined;
   // With the Kafka output the indexers write to Elasticsearch (and keep its retention and backups); the
   // collector then never needs to reach it.
   const kafka = config.outputs.kafka.enabled ? config.outputs.kafka : undefined;
@@ -157,6 +162,7 @@ export async function runCollect(
   const netflow = config.inputs.netflow.enabled
     ? createNetflowInput(config, localNetworks, logger, runtime.metrics)
     : undefined;
+  if (pcap) registerTapMetrics(runtime.metrics, pcap);
   const metricsServer = config.metrics.enabled
     ? await startMetricsServer(runtime.metrics, runtime.pipeline, config.metrics.host, config.metrics.port)
     : undefined;
@@ -171,7 +177,11 @@ export async function runCollect(
   const backup = es ? backupTask(config, es.client, logger) : undefined;
   let summary: NodeJS.Timeout | undefined;
   try {
-    const sources = netflow ? [netflow.source, ...logInputs.sources] : logInputs.sources;
+    const sources = [
+      ...(netflow ? [netflow.source] : []),
+      ...(pcap ? [withEnrichment(pcap, enrichers)] : []),
+      ...logInputs.sources,
+    ];
     const running = runtime.pipeline.run(sources);
     // "collecting" is said only once the socket is bound; a bind failure rejects `running` instead.
     const bound = netflow
@@ -183,6 +193,7 @@ export async function runCollect(
           netflow: bound
             ? `udp ${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`
             : undefined,
+          pcap: pcap ? config.inputs.pcap.interfaces : undefined,
           ...logInputs.describe,
           elasticsearch: es?.client.target,
           embedded: es?.resolved.embedded,
@@ -198,6 +209,7 @@ export async function runCollect(
   } finally {
     if (summary) clearInterval(summary);
     netflow?.close();
+    pcap?.close();
     if (retention) clearInterval(retention);
     if (backup) clearInterval(backup);
     process.removeListener('SIGINT', stop);

@@ -1,5 +1,6 @@
 /*
- * The pcap_meter addon: `CaptureMeter` reads a capture file's bytes (capture.c) into a flow meter (meter.c).
+ * The pcap_meter addon: `CaptureMeter` reads a capture's bytes (capture.c: a file, or the pcap stream a live tap
+ * builds from its ring) into a flow meter (meter.c).
  * Flows leave in batches, as one buffer of fixed-size records (meter.h's layout) per take(), so crossing into
  * JavaScript costs one call per batch, not one per flow or packet. With `recordSessions`, the same frames also go
  * to the packet store's recorder (recorder.c), whose records leave likewise once per push; `selectRecords` reads
@@ -138,6 +139,20 @@ static napi_value end(napi_env env, napi_callback_info info) {
   int cut = capture_end(cm->capture);
   meter_finish(cm->meter);
   return boolean(env, !cut);
+}
+
+/* tick(nowMs): the clock of a live capture; flows idle since are written out. */
+static napi_value tick(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  capture_meter_t *cm = self_of(env, info, &argc, argv);
+  double now_ms;
+  if (cm == NULL || argc < 1 || napi_get_value_double(env, argv[0], &now_ms) != napi_ok) {
+    napi_throw_type_error(env, NULL, "tick: a time in epoch milliseconds expected");
+    return NULL;
+  }
+  meter_advance(cm->meter, now_ms);
+  return NULL;
 }
 
 /* take(): the flow records written out since the last take, as one Buffer, or undefined when there are none. */
@@ -340,6 +355,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       {"push", NULL, push, NULL, NULL, NULL, napi_default, NULL},
       {"end", NULL, end, NULL, NULL, NULL, napi_default, NULL},
+      {"tick", NULL, tick, NULL, NULL, NULL, napi_default, NULL},
       {"take", NULL, take, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, stats, NULL, NULL, NULL, napi_default, NULL},
       {"snapshot", NULL, snapshot, NULL, NULL, NULL, napi_default, NULL},
@@ -348,7 +364,8 @@ NAPI_MODULE_INIT() {
       {"recording", NULL, recording, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value constructor, select;
-  napi_define_class(env, "CaptureMeter", NAPI_AUTO_LENGTH, construct, NULL, 8, methods, &constructor);
+  napi_define_class(env, "CaptureMeter", NAPI_AUTO_LENGTH, construct, NULL, sizeof methods / sizeof methods[0], methods,
+                    &constructor);
   napi_set_named_property(env, exports, "CaptureMeter", constructor);
   napi_create_function(env, "selectRecords", NAPI_AUTO_LENGTH, select_session, NULL, &select);
   napi_set_named_property(env, exports, "selectRecords", select);

@@ -402,6 +402,11 @@ void meter_frame(meter_t *m, uint32_t linktype, double ts_ms, const uint8_t *fra
   conn_packet(&f->conn, p->protocol, side, p->tcp_flags, p->payload);
 }
 
+void meter_advance(meter_t *m, double now_ms) {
+  if (now_ms > m->clock_ms) m->clock_ms = now_ms;
+  expire_idle(m);
+}
+
 void meter_finish(meter_t *m) {
   while (m->oldest >= 0) release(m, m->oldest, END_FINISHED);
 }

@@ -79,6 +79,12 @@ void meter_destroy(meter_t *m);
 /* Meters one captured frame (ts in epoch ms). */
 void meter_frame(meter_t *m, uint32_t linktype, double ts_ms, const uint8_t *frame, uint32_t captured);
 
+/*
+ * Moves the meter's clock to `now_ms` (epoch ms) when it is ahead and writes out the flows idle since: a live
+ * capture calls it with the wall clock, so flows leave on their idle timeout even when no packet follows.
+ */
+void meter_advance(meter_t *m, double now_ms);
+
 /* Writes out every flow (end of input). */
 void meter_finish(meter_t *m);
 
