@@ -4,7 +4,9 @@
 # npm ci builds), and the reference tools and peers the tests compare flowtrail with: tshark (a second decoder),
 # softflowd, pmacct and fprobe (real NetFlow/IPFIX probes), curl, iperf3 and nmap (traffic in network
 # namespaces made with iproute2), tcpreplay, nfdump/nfcapd (the reference collector), Argus, snmpd (an agent the
-# SNMP poller asks) and Chromium (the browser the web console's tests drive).
+# SNMP poller asks) and Chromium (the browser the web console's tests drive). Go (1.21 or later, which fetches the
+# toolchain a module asks for) is expected on the machine: the tests build GoFlow2 and Filebeat's NetFlow input from
+# their Go modules; Debian's golang-go is too old for them.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive

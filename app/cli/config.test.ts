@@ -27,6 +27,21 @@ describe('configuration', () => {
     expect(config.indexer.group_id).toBe('flowtrail-indexers');
   });
 
+  it('takes GoFlow2 flow messages as formats of Kafka topics', () => {
+    const config = validateConfig({
+      inputs: {
+        kafka: {
+          enabled: true,
+          topics: [
+            { topic: 'goflow2-flows', format: 'goflow2-protobuf' },
+            { topic: 'goflow2-json', format: 'goflow2-json' },
+          ],
+        },
+      },
+    });
+    expect(config.inputs.kafka.topics.map((t) => t.format)).toEqual(['goflow2-protobuf', 'goflow2-json']);
+  });
+
   it('parses durations and sizes', () => {
     const config = validateConfig({
       elasticsearch: { bulk: { flush_interval: '250ms', max_bytes: '512kb' }, retention: { flows: '7d' } },
@@ -94,6 +109,10 @@ describe('configuration', () => {
     [{ outputs: { kafka: { batch: { linger: 'soon' } } } }, /outputs\.kafka\.batch\.linger: /],
     [{ outputs: { kafka: { replication_factor: 0 } } }, /outputs\.kafka\.replication_factor: /],
     [{ indexer: { group_id: '' } }, /indexer\.group_id: /],
+    [
+      { inputs: { kafka: { topics: [{ topic: 'flows', format: 'goflow2' }] } } },
+      /inputs\.kafka\.topics\.0\.format: .*goflow2-json.*goflow2-protobuf/,
+    ],
   ])('names the bad key: %j', (raw, message) => {
     expect(() => validateConfig(raw)).toThrow(ConfigError);
     expect(() => validateConfig(raw)).toThrow(message);
