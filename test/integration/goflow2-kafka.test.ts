@@ -40,14 +40,15 @@ const FORMATS = [
  * How GoFlow2 v2.2.6 dates each export's flows against flowtrail's collector. `same`: to the millisecond.
  * `wrapped`: softflowd reading a capture sends sysUptime-relative times that wrapped the 32-bit uptime; flowtrail
  * takes their difference to the header's uptime as signed, GoFlow2 as unsigned, which puts those flows 2^32 ms
- * (49.7 days) late. `export`: IPFIX flowStartSysUpTime/flowEndSysUpTime, which GoFlow2 does not read, so it dates
- * those flows by their export (start = end = the header's export second).
+ * (49.7 days) late. `export`: times GoFlow2 does not read, so that it dates the flows by their export (start = end
+ * = the header's export second): softflowd's IPFIX flowStartSysUpTime/flowEndSysUpTime (22/23), and pmacct's
+ * NetFlow v9 flowStartMilliseconds/flowEndMilliseconds (152/153), which GoFlow2 reads in IPFIX only.
  */
 const TIMES: Record<string, 'same' | 'wrapped' | 'export'> = {
   'softflowd-v5': 'same',
   'softflowd-v9': 'wrapped',
   'softflowd-ipfix': 'export',
-  'pmacct-v9': 'same',
+  'pmacct-v9': 'export',
   'pmacct-ipfix': 'same',
 };
 const UPTIME_WRAP_MS = 2 ** 32;
