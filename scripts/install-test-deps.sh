@@ -5,7 +5,8 @@
 # softflowd, pmacct and fprobe (real NetFlow/IPFIX probes), curl, iperf3 and nmap (traffic in network
 # namespaces made with iproute2), tcpreplay, nfdump/nfcapd (the reference collector), Argus, snmpd (an agent the
 # SNMP poller asks), Chromium (the browser the web console's tests drive) and tmux (the terminal `watch`'s test
-# drives).
+# drives). Go (1.21 or later, which fetches the toolchain a module asks for) is expected on the machine: the tests
+# build GoFlow2 and Filebeat's NetFlow input from their Go modules; Debian's golang-go is too old for them.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive

@@ -27,6 +27,21 @@ describe('configuration', () => {
     expect(config.indexer.group_id).toBe('flowtrail-indexers');
   });
 
+  it('takes GoFlow2 flow messages as formats of Kafka topics', () => {
+    const config = validateConfig({
+      inputs: {
+        kafka: {
+          enabled: true,
+          topics: [
+            { topic: 'goflow2-flows', format: 'goflow2-protobuf' },
+            { topic: 'goflow2-json', format: 'goflow2-json' },
+          ],
+        },
+      },
+    });
+    expect(config.inputs.kafka.topics.map((t) => t.format)).toEqual(['goflow2-protobuf', 'goflow2-json']);
+  });
+
   it('parses durations and sizes', () => {
     const config = validateConfig({
       elasticsearch: { bulk: { flush_interval: '250ms', max_bytes: '512kb' }, retention: { flows: '7d' } },
@@ -139,6 +154,10 @@ describe('configuration', () => {
     ],
     [{ inputs: { pcap: { snaplen: 20 } } }, /inputs\.pcap\.snaplen: /],
     [{ inputs: { pcap: { ring_bytes: '1mb' } } }, /inputs\.pcap\.ring_bytes: between 2 MiB and 4 GiB/],
+    [
+      { inputs: { kafka: { topics: [{ topic: 'flows', format: 'goflow2' }] } } },
+      /inputs\.kafka\.topics\.0\.format: .*goflow2-json.*goflow2-protobuf/,
+    ],
   ])('names the bad key: %j', (raw, message) => {
     expect(() => validateConfig(raw)).toThrow(ConfigError);
     expect(() => validateConfig(raw)).toThrow(message);

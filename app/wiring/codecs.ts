@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
+import { goflow2JsonCodec, goflow2ProtobufCodec } from '../../codecs/goflow2/codec.js';
 import { pcapCodec } from '../../codecs/pcap/codec.js';
 import { METER_DEFAULTS, type MeterOptions } from '../../codecs/pcap/meter.js';
 import { snortCodec } from '../../codecs/snort/codec.js';
 import { suricataCodec } from '../../codecs/suricata/codec.js';
 import { zeekCodec } from '../../codecs/zeek/codec.js';
+import { type MessageCodec, textMessages } from '../../src/codec/messages.js';
 import type { Codec, CodecRegistry } from '../../src/codec/types.js';
 import type { PacketStore } from '../../src/packets/writer.js';
 
@@ -17,6 +19,16 @@ export function codecNamed(name: string): Codec {
   const codec = CODECS.get(name);
   if (codec === undefined) throw new Error(`no codec named ${name}`);
   return codec;
+}
+
+/** Formats only read a message at a time (from Kafka): GoFlow2's flow messages. */
+const MESSAGE_CODECS = new Map<string, MessageCodec>(
+  [goflow2JsonCodec, goflow2ProtobufCodec].map((codec) => [codec.name, codec]),
+);
+
+/** The format of a Kafka topic's messages, by the name `inputs.kafka.topics[].format` gives it. */
+export function messageCodecNamed(name: string): MessageCodec {
+  return MESSAGE_CODECS.get(name) ?? textMessages(codecNamed(name));
 }
 
 /** How `flowtrail ingest pcap` meters captures: the sensor's name and the meter's limits. */

@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createTailSource } from '../../plugins/files/tail.js';
 import { createKafkaSource } from '../../plugins/kafka/source.js';
+import type { MessageCodec } from '../../src/codec/messages.js';
 import type { Codec } from '../../src/codec/types.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { withEnrichment } from '../../src/enrich/documents.js';
 import type { Enrichers } from '../../src/enrich/enrichers.js';
 import type { Source } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
-import { codecNamed } from './codecs.js';
+import { codecNamed, messageCodecNamed } from './codecs.js';
 import { dataDirOf } from './paths.js';
 
 /** The inputs that tail log files, each named after its format. */
@@ -20,8 +21,9 @@ export function positionFileOf(config: FlowtrailConfig, input: string): string {
 }
 
 /** Says once per codec, as its first input starts, why it runs slower than it could. */
-function reportDegraded(codecs: Iterable<Codec>, logger: Logger): void {
-  for (const codec of new Set(codecs)) {
+function reportDegraded(codecs: Iterable<Codec | MessageCodec>, logger: Logger): void {
+  const named = new Map([...codecs].map((codec) => [codec.name, codec]));
+  for (const codec of named.values()) {
     const reason = codec.degraded?.();
     if (reason !== undefined) logger.warn({ codec: codec.name }, reason);
   }
@@ -36,7 +38,7 @@ export function createLogInputs(
 ): { sources: Source[]; describe: Record<string, unknown> } {
   const sources: Source[] = [];
   const describe: Record<string, unknown> = {};
-  const used: Codec[] = [];
+  const used: Array<Codec | MessageCodec> = [];
   for (const name of FILE_INPUTS) {
     const input = config.inputs[name];
     if (!input.enabled) continue;
@@ -58,7 +60,7 @@ export function createLogInputs(
   }
   const kafka = config.inputs.kafka;
   if (kafka.enabled) {
-    const topics = kafka.topics.map(({ topic, format }) => ({ topic, codec: codecNamed(format) }));
+    const topics = kafka.topics.map(({ topic, format }) => ({ topic, codec: messageCodecNamed(format) }));
     used.push(...topics.map((t) => t.codec));
     sources.push(
       createKafkaSource({

@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NATIVE_RING_BYTES } from '../../plugins/netflow/native-reader.js';
 import { FIXTURES } from '../../test/support/fixtures.js';
+import { buildGoflow2 } from '../../test/support/go-modules.js';
 import { pacedSender } from '../sender/build.js';
 import { buildPlan, encodePlan } from '../sender/plan.js';
 import { exportStreams } from '../sender/streams.js';
 import { type CollectorKind, filebeat, flowtrail, goflow2, nfcapd } from './collectors.js';
 import { type EmbeddedNode, embeddedNode } from './embedded-node.js';
-import { buildFilebeat, buildGoflow2 } from './peers.js';
+import { buildFilebeat } from './peers.js';
 import {
   type BenchSettings,
   burst,

@@ -7,6 +7,8 @@ export interface BatchReading {
   plugin: string;
   /** The message's record, or undefined for one that holds none; a throw dead-letters the message. */
   decode(topic: string, partition: number, message: KafkaMessage): PipelineRecord | undefined;
+  /** A message's value as a dead letter keeps it: text as it is (the default), binary formats as base64. */
+  raw?(topic: string, value: Buffer): string;
   /** Told what each batch handed over: its records and the bytes of the messages read. */
   fetched?(topic: string, records: number, bytes: number): void;
 }
@@ -33,7 +35,10 @@ export function batchHandler(ctx: SourceContext, commits: OffsetCommits, reading
           plugin: reading.plugin,
           reason: (error as Error).message,
           origin: `${topic}/${partition}/${message.offset}`,
-          raw: message.value?.toString('utf8') ?? '',
+          raw:
+            message.value === null
+              ? ''
+              : (reading.raw?.(topic, message.value) ?? message.value.toString('utf8')),
         });
       }
       resolveOffset(message.offset);

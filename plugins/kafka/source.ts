@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
-import type { Codec, StreamInfo, Unit, UnitDecoder } from '../../src/codec/types.js';
+import type { MessageCodec, MessageDecoder } from '../../src/codec/messages.js';
+import type { StreamInfo } from '../../src/codec/types.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { batchHandler } from './batch.js';
@@ -12,7 +13,7 @@ export interface KafkaInputOptions {
   groupId: string;
   fromBeginning: boolean;
   /** Each topic with the codec of its messages, one record per message. */
-  topics: Array<{ topic: string; codec: Codec }>;
+  topics: Array<{ topic: string; codec: MessageCodec }>;
   localNetworks: LocalNetworks;
   now?: () => number;
   /** How long a stopping consumer waits for its records to be written so it can commit them. */
@@ -20,15 +21,18 @@ export interface KafkaInputOptions {
 }
 
 /**
- * Consumes topics of log lines, one record per message, each topic in its codec (Zeek JSON, Suricata EVE…).
+ * Consumes topics of messages, one record per message, each topic in its codec (Zeek JSON, Suricata EVE, GoFlow2's
+ * JSON or protobuf flow messages…).
  * Offsets are committed by hand, only once the pipeline has
  * written (or dead-lettered) every record before them: after a crash the consumer group gets the uncommitted
  * messages again, and their documents get the same ids (topic/partition/offset, or the Zeek uid), so
  * at-least-once delivery ends as exactly-once in Elasticsearch.
  */
+const EMPTY = Buffer.alloc(0);
+
 class KafkaInput {
-  private readonly decoders = new Map<string, UnitDecoder>();
-  private readonly codecs: Map<string, Codec>;
+  private readonly decoders = new Map<string, MessageDecoder>();
+  private readonly codecs: Map<string, MessageCodec>;
   private readonly now: () => number;
 
   constructor(
@@ -65,11 +69,12 @@ class KafkaInput {
         eachBatchAutoResolve: false,
         eachBatch: batchHandler(ctx, commits, {
           plugin: 'kafka',
-          decode: (topic, partition, message) => {
-            const offset = Number(message.offset);
-            const unit: Unit = { text: message.value?.toString('utf8') ?? '', offset, number: offset };
-            return this.decoderFor(topic, partition, unit.text).decode(unit);
-          },
+          decode: (topic, partition, message) =>
+            this.decoderFor(topic, partition).decode(message.value ?? EMPTY, Number(message.offset)),
+          raw: (topic, value) =>
+            (this.codecs.get(topic) as MessageCodec).binary
+              ? value.toString('base64')
+              : value.toString('utf8'),
         }),
       });
       await stopped;
@@ -80,11 +85,8 @@ class KafkaInput {
     }
   }
 
-  /**
-   * One decoder per partition, opened with its first message: a partition is an ordered stream like a file, and
-   * its position the offset.
-   */
-  private decoderFor(topic: string, partition: number, first: string): UnitDecoder {
+  /** One decoder per partition: a partition is an ordered stream like a file, and its position the offset. */
+  private decoderFor(topic: string, partition: number): MessageDecoder {
     const key = `${topic}/${partition}`;
     let decoder = this.decoders.get(key);
     if (decoder !== undefined) return decoder;
@@ -100,7 +102,7 @@ class KafkaInput {
       localNetworks: this.options.localNetworks,
       now,
     };
-    decoder = (this.codecs.get(topic) as Codec).open(stream, first);
+    decoder = (this.codecs.get(topic) as MessageCodec).open(stream);
     this.decoders.set(key, decoder);
     return decoder;
   }

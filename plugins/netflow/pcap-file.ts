@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { formatIpv4, formatIpv6 } from './decode/format.js';
+import { formatIpv4, formatIpv6 } from '../../src/schema/address-text.js';
 
 /** One UDP datagram taken from a capture file. */
 export interface PcapDatagram {

@@ -332,8 +332,19 @@ const kafka = z
     group_id: z.string().min(1).default('flowtrail'),
     /** Where a consumer group without committed offsets starts. */
     from_beginning: z.boolean().default(true),
+    /**
+     * Each topic with the format of its messages: Zeek or Suricata EVE lines, or GoFlow2's flow messages
+     * (`goflow2-json`: goflow2 -format=json; `goflow2-protobuf`: goflow2 -format=bin).
+     */
     topics: z
-      .array(z.object({ topic: z.string().min(1), format: z.enum(['zeek', 'suricata']) }).strict())
+      .array(
+        z
+          .object({
+            topic: z.string().min(1),
+            format: z.enum(['zeek', 'suricata', 'goflow2-json', 'goflow2-protobuf']),
+          })
+          .strict(),
+      )
       .default([]),
   })
   .strict()

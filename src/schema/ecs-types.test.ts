@@ -39,9 +39,11 @@ describe('the field table against ECS', () => {
 
   it('has an extract for every field it maps (else run scripts/gen-ecs-types.ts)', () => {
     const listed = new Set([...Object.keys(extract.fields), ...extract.not_in_ecs]);
-    // flowtrail.* is flowtrail's own; zeek.*, suricata.*, netflow.* and pcap.* (the packet tap's) are the sources'
-    // namespaces.
-    const ours = Object.keys(all).filter((name) => !/^(flowtrail|zeek|suricata|netflow|pcap)\./.test(name));
+    // flowtrail.* is flowtrail's own; zeek.*, suricata.*, netflow.*, goflow2.* and pcap.* (the packet tap's) are
+    // the sources' namespaces.
+    const ours = Object.keys(all).filter(
+      (name) => !/^(flowtrail|zeek|suricata|netflow|goflow2|pcap)\./.test(name),
+    );
     expect(ours.filter((name) => !listed.has(name))).toEqual([]);
     expect([...listed].filter((name) => !(name in all))).toEqual([]);
   });

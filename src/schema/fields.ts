@@ -157,6 +157,39 @@ const NETFLOW_EXPORTER_FIELDS: Record<string, FieldSpec> = {
   'netflow.exporter.version': long,
 };
 
+/**
+ * What a GoFlow2 flow message carries beside the ECS fields (codecs/goflow2): the exporter's sequence and sampling,
+ * routing (AS numbers, prefixes, next hops, BGP) and IP header details, under GoFlow2's own names.
+ */
+const GOFLOW2_FIELDS: Record<string, FieldSpec> = {
+  'goflow2.type': keyword,
+  'goflow2.sequence_num': long,
+  'goflow2.sampling_rate': long,
+  'goflow2.time_received': date,
+  'goflow2.observation_domain_id': long,
+  'goflow2.observation_point_id': long,
+  'goflow2.etype': long,
+  'goflow2.src_as': long,
+  'goflow2.dst_as': long,
+  'goflow2.src_net': long,
+  'goflow2.dst_net': long,
+  'goflow2.next_hop': ip,
+  'goflow2.next_hop_as': long,
+  'goflow2.bgp_next_hop': ip,
+  'goflow2.bgp_communities': long,
+  'goflow2.as_path': long,
+  'goflow2.mpls_label': long,
+  'goflow2.src_vlan': long,
+  'goflow2.dst_vlan': long,
+  'goflow2.ip_tos': long,
+  'goflow2.ip_ttl': long,
+  'goflow2.ip_flags': long,
+  'goflow2.forwarding_status': long,
+  'goflow2.ipv6_flow_label': long,
+  'goflow2.fragment_id': long,
+  'goflow2.fragment_offset': long,
+};
+
 /** `pcap.packet_sizes`'s members: IP lengths <=64, 65-127, …, 1024-1518, larger (the meter's order). */
 export const TAP_PACKET_SIZE_BINS = [
   'le_64',
@@ -195,6 +228,7 @@ export const FLOW_FIELDS: Record<string, FieldSpec> = {
   'flowtrail.ingress_interface.speed_mbps': long,
   'flowtrail.egress_interface.speed_mbps': long,
   ...TAP_FIELDS,
+  ...GOFLOW2_FIELDS,
 };
 
 /** What one endpoint of an alert did in the window before or after it (`flowtrail correlate`). */

@@ -1,6 +1,6 @@
+import { formatHex, formatIpv4, formatIpv6, formatMac } from '../../../src/schema/address-text.js';
 import type { ElementInfo } from '../registry/index.js';
 import { lookupElement, REVERSE_PEN, V9_SCOPE_PEN } from '../registry/index.js';
-import { formatHex, formatIpv4, formatIpv6, formatMac } from './format.js';
 
 /** A decoded field: numbers (counters, ids, epoch ms for dateTime types), text (addresses, strings, hex), booleans. */
 export type FieldValue = number | string | boolean | undefined;
