@@ -209,18 +209,20 @@ describeNeeding(firstMissing(fixturesMissing(), toolsMissing('tmux')))(
       expect(text).toMatch(/ Rate *\n/);
       expect(rows(text)[0]).toMatch(/ 0b\/s *$/);
       keys('q');
+      // tmux 3.3 does not always know a dead pane's exit status (both status and signal come back empty): the pane
+      // dying on q is what is checked, and a status, when tmux has one, must be 0.
       const status = await (async () => {
         const until = Date.now() + 10_000;
         for (;;) {
-          const [dead, code] = tmux('list-panes', '-t', SESSION, '-F', '#{pane_dead} #{pane_dead_status}')
+          const [dead, code] = tmux('list-panes', '-t', SESSION, '-F', '#{pane_dead}:#{pane_dead_status}')
             .trim()
-            .split(' ');
-          if (dead === '1') return Number(code);
+            .split(':');
+          if (dead === '1') return code;
           if (Date.now() > until) throw new Error('watch did not quit on q');
           await sleep(200);
         }
       })();
-      expect(status).toBe(0);
+      expect(['', '0']).toContain(status);
     });
   },
 );
