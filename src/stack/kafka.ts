@@ -106,6 +106,18 @@ export async function kafkaReady(bootstrap: string): Promise<boolean> {
   }
 }
 
+function assertBrokerPortsFree(launch: KafkaLaunch, ids: number[]): Promise<void> {
+  return assertPortsFree(
+    ids.flatMap((id) => {
+      const { port, controllerPort } = brokerPorts(launch, id);
+      return [
+        { port, purpose: `Kafka broker ${id} client listener` },
+        { port: controllerPort, purpose: `Kafka broker ${id} KRaft controller` },
+      ];
+    }),
+  );
+}
+
 /** The brokers (1-based ids) whose JVM runs. */
 export function aliveBrokers(kafka: StoredKafka): number[] {
   return kafka.pids.flatMap((pid, i) => (isAlive(pid, brokerHome(kafka.launch, i + 1)) ? [i + 1] : []));
@@ -117,15 +129,7 @@ export async function startKafka(
   logger?: Logger,
 ): Promise<StoredKafka> {
   const ids = Array.from({ length: launch.brokers }, (_, i) => i + 1);
-  await assertPortsFree(
-    ids.flatMap((id) => {
-      const { port, controllerPort } = brokerPorts(launch, id);
-      return [
-        { port, purpose: `Kafka broker ${id} client listener` },
-        { port: controllerPort, purpose: `Kafka broker ${id} KRaft controller` },
-      ];
-    }),
-  );
+  await assertBrokerPortsFree(launch, ids);
   const classpath = await resolveClasspath(join(stackAssetsDir(), 'kafka-pom.xml'), paths.cacheDir, logger);
   await mkdir(paths.logsDir, { recursive: true });
   const clusterId = await clusterIdOf(launch, ids);
@@ -160,15 +164,7 @@ export async function startMissingBrokers(
   const missing = kafka.pids.map((_, i) => i + 1).filter((id) => !alive.has(id));
   if (missing.length === 0) return kafka;
   const { launch } = kafka;
-  await assertPortsFree(
-    missing.flatMap((id) => {
-      const { port, controllerPort } = brokerPorts(launch, id);
-      return [
-        { port, purpose: `Kafka broker ${id} client listener` },
-        { port: controllerPort, purpose: `Kafka broker ${id} KRaft controller` },
-      ];
-    }),
-  );
+  await assertBrokerPortsFree(launch, missing);
   const classpath = await resolveClasspath(join(stackAssetsDir(), 'kafka-pom.xml'), paths.cacheDir, logger);
   const clusterId = await clusterIdOf(launch, missing);
   const pids = [...kafka.pids];

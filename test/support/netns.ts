@@ -7,13 +7,13 @@ const run = promisify(execFile);
 /** Every namespace and host link made here starts with this; the creator's pid follows (base 36). */
 const PREFIX = 'ftnf';
 
-async function ip(...args: string[]): Promise<string> {
+export async function ip(...args: string[]): Promise<string> {
   return (await run('ip', args)).stdout;
 }
 
-/** The pid encoded in one of our names, NaN for names that are not ours. */
-function ownerOf(name: string): number {
-  const match = name.match(/^ftnf-?([0-9a-z]+)[-_]/);
+/** The pid encoded in a name `prefix` starts (then base 36 and `-` or `_`), NaN for names that are not ours. */
+function ownerOf(prefix: string, name: string): number {
+  const match = name.match(new RegExp(`^${prefix}-?([0-9a-z]+)[-_]`));
   return match ? Number.parseInt(match[1], 36) : Number.NaN;
 }
 
@@ -28,25 +28,29 @@ async function killInside(namespace: string): Promise<void> {
   }
 }
 
-async function deleteNamespace(namespace: string): Promise<void> {
+export async function deleteNamespace(namespace: string): Promise<void> {
   await killInside(namespace);
   await ip('netns', 'del', namespace).catch(() => undefined);
 }
 
 /**
- * Removes what aborted earlier runs left: namespaces and host links named with our prefix whose creating process
- * no longer exists (a concurrent run's are left alone).
+ * Removes what aborted earlier runs left: namespaces and host links named with `prefix` whose creating process no
+ * longer exists (a concurrent run's are left alone).
  */
-export async function removeNetnsLeftovers(): Promise<void> {
+export async function removeLeftovers(prefix: string): Promise<void> {
   for (const line of (await ip('netns', 'list')).split('\n')) {
     const name = line.split(' ')[0];
-    if (name.startsWith(`${PREFIX}-`) && !isAlive(ownerOf(name), 'node')) await deleteNamespace(name);
+    if (name.startsWith(`${prefix}-`) && !isAlive(ownerOf(prefix, name), 'node')) await deleteNamespace(name);
   }
   for (const line of (await ip('-o', 'link', 'show')).split('\n')) {
     const name = line.split(':')[1]?.trim().split('@')[0];
-    if (name?.startsWith(PREFIX) && !isAlive(ownerOf(name), 'node'))
+    if (name?.startsWith(prefix) && !isAlive(ownerOf(prefix, name), 'node'))
       await ip('link', 'del', name).catch(() => undefined);
   }
+}
+
+export function removeNetnsLeftovers(): Promise<void> {
+  return removeLeftovers(PREFIX);
 }
 
 export interface NetnsLab {

@@ -1,45 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { isAlive } from '../../src/stack/process.js';
+import { deleteNamespace, ip, removeLeftovers } from './netns.js';
 
 const run = promisify(execFile);
 
 /** Every namespace and host interface made here starts with this; the creator's pid follows (base 36). */
 const PREFIX = 'fttp';
-
-async function ip(...args: string[]): Promise<string> {
-  return (await run('ip', args)).stdout;
-}
-
-function ownerOf(name: string): number {
-  const match = name.match(/^fttp-?([0-9a-z]+)_/);
-  return match ? Number.parseInt(match[1], 36) : Number.NaN;
-}
-
-async function deleteNamespace(namespace: string): Promise<void> {
-  const pids = (await ip('netns', 'pids', namespace).catch(() => '')).split('\n').filter(Boolean).map(Number);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  await ip('netns', 'del', namespace).catch(() => undefined);
-}
-
-/** Removes the namespaces and interfaces of earlier runs whose process is gone (a concurrent run's stay). */
-async function removeLeftovers(): Promise<void> {
-  for (const line of (await ip('netns', 'list')).split('\n')) {
-    const name = line.split(' ')[0];
-    if (name.startsWith(`${PREFIX}-`) && !isAlive(ownerOf(name), 'node')) await deleteNamespace(name);
-  }
-  for (const line of (await ip('-o', 'link', 'show')).split('\n')) {
-    const name = line.split(':')[1]?.trim().split('@')[0];
-    if (name?.startsWith(PREFIX) && !isAlive(ownerOf(name), 'node'))
-      await ip('link', 'del', name).catch(() => undefined);
-  }
-}
 
 /**
  * A veth pair from this (the host's) namespace to a network namespace of its own: a live capture on the host end
@@ -59,7 +25,7 @@ export interface VethLink {
 }
 
 export async function createVethLink(): Promise<VethLink> {
-  await removeLeftovers();
+  await removeLeftovers(PREFIX);
   const id = `${process.pid.toString(36)}_${Math.floor(Math.random() * 1296).toString(36)}`;
   const namespace = `${PREFIX}-${id}`;
   const hostInterface = `${PREFIX}${id}`.slice(0, 15);
