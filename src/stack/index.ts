@@ -198,7 +198,7 @@ export async function stackStatus(dataDir: string): Promise<{
     const alive = aliveBrokers(state.kafka);
     const launch = state.kafka.launch;
     const bootstrapUp = alive.map((id) => `127.0.0.1:${brokerPorts(launch, id).port}`).join(',');
-    if (alive.length === 0 || !(await kafkaReady(bootstrapUp))) kafka = 'down';
+    if (alive.length === 0 || !(await kafkaReady(bootstrapUp, 2))) kafka = 'down';
     else kafka = alive.length === state.kafka.brokers ? 'up' : 'degraded';
     return { state, elasticsearch, kafka, kafkaBrokersUp: alive, kafkaBootstrapUp: bootstrapUp };
   }

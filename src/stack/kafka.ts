@@ -86,13 +86,17 @@ function bootstrapOf(launch: KafkaLaunch): string {
   ).join(',');
 }
 
-/** True when the broker answers a metadata request. */
-export async function kafkaReady(bootstrap: string): Promise<boolean> {
+/**
+ * True when a broker answers a metadata request. One quick try suits a loop that waits for a start; a status check
+ * asks with `retries`, since brokers that just lost a peer (leader elections, a loaded machine) can miss a 2 s
+ * connection timeout once while they are up.
+ */
+export async function kafkaReady(bootstrap: string, retries = 0): Promise<boolean> {
   const admin = new Kafka({
     brokers: bootstrap.split(','),
     clientId: 'flowtrail-stack',
-    connectionTimeout: 2_000,
-    retry: { retries: 0 },
+    connectionTimeout: retries === 0 ? 2_000 : 5_000,
+    retry: { retries },
     logLevel: logLevel.NOTHING,
   }).admin();
   try {
