@@ -74,10 +74,15 @@ export class KafkaSink implements Sink {
     });
   }
 
-  /** Creates the topics that are missing; a cluster that cannot be reached now is tried again at the first write. */
+  /**
+   * Creates the topics that are missing; a cluster that cannot be reached now is tried again at the first write.
+   * The producer connects in the background: its id from a fresh cluster's coordinator can take tens of seconds,
+   * which would otherwise be the first records' wait, while awaiting it here would hold the inputs back.
+   */
   async start(): Promise<void> {
     try {
       await this.ensureTopics();
+      this.connect().catch(() => undefined);
     } catch (err) {
       const failure = sendFailure(err);
       if (!(failure instanceof RetryableError)) throw failure;
@@ -86,6 +91,19 @@ export class KafkaSink implements Sink {
         'kafka is not reachable yet; its topics are checked later',
       );
     }
+  }
+
+  /** One connection attempt at a time; a failed one is forgotten so that the next write tries again. */
+  private connect(): Promise<void> {
+    const began = Date.now();
+    this.connected ??= this.producer.connect().then(
+      () => this.options.logger.info({ took_ms: Date.now() - began }, 'kafka producer connected'),
+      (err: unknown) => {
+        this.connected = undefined;
+        throw err;
+      },
+    );
+    return this.connected;
   }
 
   private topicsChecked = false;
@@ -142,11 +160,7 @@ export class KafkaSink implements Sink {
     if (byTopic.size === 0) return outcome;
     try {
       await this.ensureTopics();
-      this.connected ??= this.producer.connect().catch((err: unknown) => {
-        this.connected = undefined;
-        throw err;
-      });
-      await this.connected;
+      await this.connect();
       await this.producer.sendBatch({
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
         acks: -1,
@@ -161,6 +175,9 @@ export class KafkaSink implements Sink {
 
   async close(): Promise<void> {
     await this.sending;
-    if (this.connected) await this.producer.disconnect();
+    if (!this.connected) return;
+    // A connection still being made is waited for (kafkajs bounds its retries): disconnecting under it leaves it open.
+    await this.connected.catch(() => undefined);
+    await this.producer.disconnect();
   }
 }

@@ -158,6 +158,10 @@ describeNeeding(firstMissing(fixturesMissing(), toolsMissing('cc', 'java')))(
       const startCollecting = async (config: string) => {
         const started = await startCollector(config);
         children.push(started.child);
+        // The producer connects at start, not at the first record: a fresh cluster's producer id must not delay it.
+        await waitFor("the collector's Kafka producer", () =>
+          /kafka producer connected/.test(started.output()),
+        );
         return started.child;
       };
       let collectorA = await startCollecting(a.config);
