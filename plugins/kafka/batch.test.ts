@@ -42,6 +42,7 @@ describe("a Kafka consumer's batch", () => {
     } as unknown as Consumer;
     const handle = batchHandler(ctx, new OffsetCommits(consumer, pino({ level: 'silent' })), {
       plugin: 'kafka',
+      heartbeatMs: 1000,
       decode: (_topic, _partition, m) => {
         if (m.value?.[0] !== 0x7b) throw new ParseError('not a flow');
         return { dataset: 'test', id: m.offset, doc: {} };
@@ -67,5 +68,40 @@ describe("a Kafka consumer's batch", () => {
       },
     ]);
     expect(committed).toEqual([{ topic: 'flows', partition: 1, offset: '13' }]);
+  });
+
+  it('keeps heartbeating while the pipeline holds the batch back, and stops once it is taken', async () => {
+    const ctx = recordingContext();
+    let release: () => void = () => undefined;
+    ctx.emit = (batch) => {
+      ctx.records.push(...batch);
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    };
+    const consumer = { commitOffsets: async () => undefined } as unknown as Consumer;
+    const handle = batchHandler(ctx, new OffsetCommits(consumer, pino({ level: 'silent' })), {
+      plugin: 'kafka',
+      heartbeatMs: 10,
+      decode: (_topic, _partition, m) => ({ dataset: 'test', id: m.offset, doc: {} }),
+    });
+    let heartbeats = 0;
+    const handling = handle({
+      ...payload([message(1, Buffer.from('{}'))]),
+      heartbeat: async () => {
+        heartbeats++;
+        // A heartbeat refused during a rebalance must not end the batch.
+        if (heartbeats === 2) throw new Error('The group is rebalancing');
+      },
+    } as EachBatchPayload);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    const whileHeld = heartbeats;
+    expect(whileHeld).toBeGreaterThanOrEqual(5);
+    release();
+    await handling;
+    const afterwards = heartbeats;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(heartbeats).toBe(afterwards);
+    expect(ctx.records.map((r) => r.id)).toEqual(['1']);
   });
 });

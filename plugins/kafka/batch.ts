@@ -11,6 +11,29 @@ export interface BatchReading {
   raw?(topic: string, value: Buffer): string;
   /** Told what each batch handed over: its records and the bytes of the messages read. */
   fetched?(topic: string, records: number, bytes: number): void;
+  /** How often to heartbeat while the pipeline holds a batch back (the consumer's heartbeat interval). */
+  heartbeatMs: number;
+}
+
+/**
+ * Heartbeats until `work` settles. kafkajs only heartbeats between batches: a batch the pipeline holds back
+ * (Elasticsearch slow or away) longer than the session timeout would otherwise get the member evicted, and the
+ * rebalance hands its partitions to others that may be held back the same way.
+ */
+async function heartbeatingWhile<T>(
+  work: Promise<T>,
+  heartbeat: () => Promise<void>,
+  everyMs: number,
+): Promise<T> {
+  const timer = setInterval(() => {
+    // A failed heartbeat (a rebalance under way) is kafkajs's to act on at the next batch.
+    heartbeat().catch(() => undefined);
+  }, everyMs);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /**
@@ -49,7 +72,11 @@ export function batchHandler(ctx: SourceContext, commits: OffsetCommits, reading
     reading.fetched?.(topic, records.length, bytes);
     ctx.counters.recordsIn(records.length);
     commits.handedOver();
-    await ctx.emit(records, () => commits.commit({ topic, partition, offset: next }));
+    await heartbeatingWhile(
+      ctx.emit(records, () => commits.commit({ topic, partition, offset: next })),
+      heartbeat,
+      reading.heartbeatMs,
+    );
     await heartbeat();
   };
 }

@@ -53,11 +53,12 @@ class KafkaRecordsInput {
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(ctx.logger),
     });
+    // kafkajs's defaults keep this ratio (30 s and 3 s): ten heartbeats fit in a session timeout.
+    const heartbeatMs = Math.max(100, Math.floor(options.sessionTimeoutMs / 10));
     const consumer = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
-      // kafkajs's defaults keep this ratio (30 s and 3 s): ten heartbeats fit in a session timeout.
-      heartbeatInterval: Math.max(100, Math.floor(options.sessionTimeoutMs / 10)),
+      heartbeatInterval: heartbeatMs,
     });
     const stopped = new Promise<void>((resolve, reject) => {
       if (ctx.signal.aborted) resolve();
@@ -97,6 +98,7 @@ class KafkaRecordsInput {
         eachBatchAutoResolve: false,
         eachBatch: batchHandler(ctx, commits, {
           plugin: 'kafka-index',
+          heartbeatMs,
           decode: (topic, partition, message) => {
             const record = recordOf(message.headers, message.value);
             if (this.unsettled.has(`${topic}/${partition}`)) record.replayed = true;

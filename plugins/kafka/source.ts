@@ -7,6 +7,9 @@ import { batchHandler } from './batch.js';
 import { OffsetCommits } from './commits.js';
 import { kafkaLogCreator } from './logger.js';
 
+/** kafkajs's default, written out because a batch held back by the pipeline heartbeats at the same pace. */
+const HEARTBEAT_MS = 3_000;
+
 export interface KafkaInputOptions {
   brokers: string[];
   clientId: string;
@@ -51,7 +54,7 @@ class KafkaInput {
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(ctx.logger),
     });
-    const consumer = kafka.consumer({ groupId: options.groupId });
+    const consumer = kafka.consumer({ groupId: options.groupId, heartbeatInterval: HEARTBEAT_MS });
     const stopped = new Promise<void>((resolve, reject) => {
       if (ctx.signal.aborted) resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -69,6 +72,7 @@ class KafkaInput {
         eachBatchAutoResolve: false,
         eachBatch: batchHandler(ctx, commits, {
           plugin: 'kafka',
+          heartbeatMs: HEARTBEAT_MS,
           decode: (topic, partition, message) =>
             this.decoderFor(topic, partition).decode(message.value ?? EMPTY, Number(message.offset)),
           raw: (topic, value) =>
