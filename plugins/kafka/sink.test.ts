@@ -1,10 +1,20 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { RetryableError, StoreError } from '../../src/errors.js';
-import { sendFailure } from './sink.js';
+import { producerStateLost, sendFailure } from './sink.js';
 
-const { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } =
-  kafkajs;
+const {
+  KafkaJSConnectionError,
+  KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+} = kafkajs;
+
+/** A broker's error answer as kafkajs raises it. */
+function protocolError(type: string, message: string) {
+  return new KafkaJSProtocolError(Object.assign(new Error(message), { type, retriable: false }));
+}
 
 describe('Kafka send failures', () => {
   it('retries outages: lost connections, retriable broker errors, kafkajs giving up its own retries', () => {
@@ -27,5 +37,22 @@ describe('Kafka send failures', () => {
     const failure = sendFailure(new KafkaJSNonRetriableError(denied));
     expect(failure).toBeInstanceOf(StoreError);
     expect(failure.message).toMatch(/Topic authorization failed/);
+  });
+
+  it('tells a producer id the brokers lost from other refusals, also when kafkajs wraps it', () => {
+    const outOfOrder = protocolError(
+      'OUT_OF_ORDER_SEQUENCE_NUMBER',
+      'The broker received an out of order sequence number',
+    );
+    expect(producerStateLost(outOfOrder)).toBe(true);
+    expect(producerStateLost(new KafkaJSNonRetriableError(outOfOrder))).toBe(true);
+    const unknownId = protocolError(
+      'UNKNOWN_PRODUCER_ID',
+      'This exception is raised by the broker if it could not locate the producer metadata',
+    );
+    expect(producerStateLost(unknownId)).toBe(true);
+    const denied = protocolError('TOPIC_AUTHORIZATION_FAILED', 'Not authorized to access topics');
+    expect(producerStateLost(new KafkaJSNonRetriableError(denied))).toBe(false);
+    expect(producerStateLost(new KafkaJSConnectionError('Connection error'))).toBe(false);
   });
 });

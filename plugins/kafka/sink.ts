@@ -50,10 +50,36 @@ export function sendFailure(err: unknown): Error {
  * ids, which the indexers store as no-ops. Sends run one at a time, so messages of one key reach their partition
  * in the order the collector produced them.
  */
+/**
+ * Broker answers that mean the producer's id or sequence numbers are no longer what the partition leader has
+ * (a leader that died with the last batch unacknowledged, or one restarted without that producer's state). kafkajs
+ * calls them final, but a new producer id cures them: the batch is sent again under it, and a record Kafka
+ * already had arrives twice with the same document id, which the indexers store once.
+ */
+const PRODUCER_STATE_LOST = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+]);
+/** The same answers by their text: kafkajs wraps a final error in one that keeps its message but not its type. */
+const PRODUCER_STATE_LOST_TEXT = [
+  'The broker received an out of order sequence number',
+  'This exception is raised by the broker if it could not locate the producer metadata',
+  'Producer attempted an operation with an old epoch',
+];
+
+export function producerStateLost(err: unknown): boolean {
+  const { type, message, cause } = err as { type?: string; message?: string; cause?: unknown };
+  if (type !== undefined && PRODUCER_STATE_LOST.has(type)) return true;
+  if (typeof message === 'string' && PRODUCER_STATE_LOST_TEXT.some((text) => message.startsWith(text)))
+    return true;
+  return cause !== undefined && cause !== err && producerStateLost(cause);
+}
+
 export class KafkaSink implements Sink {
   readonly name = 'kafka';
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected: Promise<void> | undefined;
   private sending: Promise<unknown> = Promise.resolve();
 
@@ -64,7 +90,11 @@ export class KafkaSink implements Sink {
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(options.logger),
     });
-    this.producer = this.kafka.producer({
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       // The idempotent producer keeps sequence numbers per partition; one request in flight keeps them in order.
       maxInFlightRequests: 1,
@@ -74,10 +104,22 @@ export class KafkaSink implements Sink {
     });
   }
 
+  /** Drops a producer whose id the brokers no longer accept; the next send connects a new one. */
+  private async replaceProducer(err: Error): Promise<void> {
+    this.options.logger.warn(
+      { err: err.message },
+      'kafka producer state lost; sending again with a new producer id',
+    );
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.connected = undefined;
+    await old.disconnect().catch(() => undefined);
+  }
+
   /**
    * Creates the topics that are missing; a cluster that cannot be reached now is tried again at the first write.
-   * The producer connects in the background: its id from a fresh cluster's coordinator can take tens of seconds,
-   * which would otherwise be the first records' wait, while awaiting it here would hold the inputs back.
+   * The producer connects in the background: getting its id from a fresh cluster's coordinator (still loading, it
+   * answers "retry") would otherwise be the first records' wait, while awaiting it here would hold the inputs back.
    */
   async start(): Promise<void> {
     try {
@@ -168,6 +210,10 @@ export class KafkaSink implements Sink {
         compression: COMPRESSION[this.options.compression],
       });
     } catch (err) {
+      if (producerStateLost(err)) {
+        await this.replaceProducer(err as Error);
+        throw new RetryableError(`kafka: ${(err as Error).message}`);
+      }
       throw sendFailure(err);
     }
     return outcome;
