@@ -1,9 +1,18 @@
-import { CompressionTypes, Kafka, logLevel, type Message, Partitioners, type Producer } from 'kafkajs';
+import {
+  CompressionTypes,
+  Kafka,
+  logLevel,
+  type Message,
+  Partitioners,
+  type PartitionMetadata,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import { RetryableError, StoreError } from '../../src/errors.js';
 import type { OutgoingRecord, Sink, SinkOutcome } from '../../src/pipeline/types.js';
 import { kafkaLogCreator } from './logger.js';
 import { type KindTopics, kindOf, messageOf } from './messages.js';
+import { byPartition } from './partitions.js';
 
 export type KafkaCompression = 'none' | 'gzip';
 
@@ -44,13 +53,6 @@ export function sendFailure(err: unknown): Error {
 }
 
 /**
- * Writes each batch with one idempotent `sendBatch`, acknowledged by all in-sync replicas (acks=all). `write`
- * resolves only once Kafka acknowledged the batch, and the pipeline releases a source's position (NetFlow journal
- * segment, file offset) only after that: a collector that dies in between sends the records again, with the same
- * ids, which the indexers store as no-ops. Sends run one at a time, so messages of one key reach their partition
- * in the order the collector produced them.
- */
-/**
  * Broker answers that mean the producer's id or sequence numbers are no longer what the partition leader has
  * (a leader that died with the last batch unacknowledged, or one restarted without that producer's state). kafkajs
  * calls them final, but a new producer id cures them: the batch is sent again under it, and a record Kafka
@@ -76,6 +78,13 @@ export function producerStateLost(err: unknown): boolean {
   return cause !== undefined && cause !== err && producerStateLost(cause);
 }
 
+/**
+ * Writes each batch as idempotent sends, one per partition (see byPartition), acknowledged by all in-sync replicas
+ * (acks=all). `write` resolves only once Kafka acknowledged every one of them, and the pipeline releases a source's
+ * position (NetFlow journal segment, file offset) only after that: a collector that dies in between sends the
+ * records again, with the same ids, which the indexers store as no-ops. Batches are sent one at a time, so
+ * messages of one key reach their partition in the order the collector produced them.
+ */
 export class KafkaSink implements Sink {
   readonly name = 'kafka';
   private readonly kafka: Kafka;
@@ -149,6 +158,8 @@ export class KafkaSink implements Sink {
   }
 
   private topicsChecked = false;
+  /** The output topics' partitions, read once their topics exist: each send goes to one of them. */
+  private readonly partitions = new Map<string, PartitionMetadata[]>();
 
   private async ensureTopics(): Promise<void> {
     if (this.topicsChecked) return;
@@ -169,6 +180,10 @@ export class KafkaSink implements Sink {
         });
         this.options.logger.info({ topics: missing, partitions }, 'kafka topics created');
       }
+      const metadata = await admin.fetchTopicMetadata({
+        topics: [...new Set(Object.values(this.options.topics))],
+      });
+      for (const topic of metadata.topics) this.partitions.set(topic.name, topic.partitions);
       this.topicsChecked = true;
     } finally {
       await admin.disconnect();
@@ -203,12 +218,21 @@ export class KafkaSink implements Sink {
     try {
       await this.ensureTopics();
       await this.connect();
-      await this.producer.sendBatch({
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        acks: -1,
-        timeout: this.options.ackTimeoutMs,
-        compression: COMPRESSION[this.options.compression],
-      });
+      const producer = this.producer;
+      const sends = await Promise.allSettled(
+        byPartition(byTopic, (topic) => this.partitions.get(topic)).map(({ topic, messages }) =>
+          producer.send({
+            topic,
+            messages,
+            acks: -1,
+            timeout: this.options.ackTimeoutMs,
+            compression: COMPRESSION[this.options.compression],
+          }),
+        ),
+      );
+      // Every send has ended before the batch counts as failed, so that a retry never overlaps one of them.
+      const failed = sends.find((send) => send.status === 'rejected');
+      if (failed) throw failed.reason;
     } catch (err) {
       if (producerStateLost(err)) {
         await this.replaceProducer(err as Error);
