@@ -133,7 +133,11 @@ describeNeeding(missing)('flowtrail collect capturing a veth live (inputs.pcap)'
   itNeeding(trafficMissing)(
     'Elasticsearch ends with tshark’s conversations of the veth, packets and frame bytes per direction, while the capture runs',
     async () => {
+      const started = Date.now();
+      const phases: string[] = [];
+      const phase = (name: string) => phases.push(`${name} ${((Date.now() - started) / 1000).toFixed(1)}s`);
       await startCollector();
+      phase('collector');
       const pcap = join(root, 'tshark.pcap');
       const tshark = onHost('tshark', ['-n', '-q', '-s', '128', '-i', link.hostInterface, '-w', pcap]);
       await said(tshark, /Capturing on/);
@@ -149,23 +153,27 @@ describeNeeding(missing)('flowtrail collect capturing a veth live (inputs.pcap)'
         said(servers[1], /ready/),
         said(iperf, /Server listening/),
       ]);
+      phase('servers');
 
       for (let i = 0; i < 5; i++)
         await link.exec('curl', ['-sf', '-o', '/dev/null', `http://${link.hostIp}:8080/${i}`], 20_000);
       await link.exec('iperf3', ['-c', link.hostIp, '-t', '2', '-b', '100M'], 30_000);
       expect(await ended(iperf, 15_000)).toBe(0);
+      phase('curl+iperf3');
       await link.exec(
         'nmap',
         ['-n', '-Pn', '-sS', '--max-retries', '0', '-p', '20-25,80,443,8080', link.hostIp],
         60_000,
       );
       await link.exec(process.execPath, ['-e', UDP_SENDER, link.hostIp, String(DISCARD_PORT)], 20_000);
+      phase('nmap+udp');
       // The last frames (a FIN's ACK) are on the wire well within a second.
       await sleep(1000);
       tshark.kill('SIGINT');
       await ended(tshark, 20_000);
       for (const server of servers) server.kill('SIGTERM');
       await Promise.all(servers.map((server) => ended(server, 10_000)));
+      phase('tshark stopped');
 
       const expected = {
         tcp: tsharkConversationRows(pcap, 'tcp'),
@@ -193,6 +201,7 @@ describeNeeding(missing)('flowtrail collect capturing a veth live (inputs.pcap)'
         metrics = await scrape();
         docs = await search({ term: { 'observer.type': 'tap' } });
       } while (!settled() && Date.now() < deadline);
+      phase('flows in Elasticsearch');
       expect(collector?.exitCode).toBeNull();
       expect(seen(docs)).toEqual(expected);
       expect(docs[0]).toMatchObject({
@@ -211,7 +220,7 @@ describeNeeding(missing)('flowtrail collect capturing a veth live (inputs.pcap)'
 
       const packets = docs.reduce((n, d) => n + (d.source.packets ?? 0) + (d.destination.packets ?? 0), 0);
       console.log(
-        `pcap-live tshark: ${expected.tcp.length} TCP and ${expected.udp.length} UDP conversations, ${docs.length} flows, ${packets} IP packets, agreeing`,
+        `pcap-live tshark: ${expected.tcp.length} TCP and ${expected.udp.length} UDP conversations, ${docs.length} flows, ${packets} IP packets, agreeing; ${phases.join(', ')}`,
       );
       expect(metric(metrics, 'flowtrail_pcap_kernel_drops_total', link.hostInterface)).toBe(0);
       expect(metric(metrics, 'flowtrail_pcap_metered_ip_packets_total', link.hostInterface)).toBe(packets);
@@ -237,9 +246,17 @@ describeNeeding(missing)('flowtrail collect capturing a veth live (inputs.pcap)'
     const earlier = metric(before, 'flowtrail_pcap_flows_total', link.hostInterface);
     const churn = link.spawn(process.execPath, ['-e', CHURN_SENDER, link.hostIp, String(CHURN_PORT)]);
     const churned = { term: { 'destination.port': CHURN_PORT } };
-    // Long enough for the first flows to end (idle timeout) and be written out, not all to reach Elasticsearch.
-    await sleep((IDLE_TIMEOUT_S + 2) * 1000);
-    const metrics = await scrape();
+    // Until the first churned flows ended (idle timeout) and were written out while more are held, not all of them
+    // in Elasticsearch yet: a starved sender (a loaded machine) takes longer to get there than a fixed wait.
+    let metrics = await scrape();
+    const enough = () =>
+      metric(metrics, 'flowtrail_pcap_flows_total', link.hostInterface) - earlier > 50 &&
+      metric(metrics, 'flowtrail_pcap_active_flows', link.hostInterface) > 50;
+    const until = Date.now() + 30_000;
+    while (!enough() && Date.now() < until) {
+      await sleep(200);
+      metrics = await scrape();
+    }
     killed.kill('SIGKILL');
     await ended(killed, 10_000);
     collector = undefined;
