@@ -230,7 +230,7 @@ describeNeeding(missing)('flowtrail collect capturing a veth live (inputs.pcap)'
       expect(metric(metrics, 'flowtrail_pcap_flows_total', link.hostInterface)).toBe(docs.length);
       expect(metric(metrics, 'flowtrail_pcap_active_flows', link.hostInterface)).toBe(0);
     },
-    90_000,
+    120_000,
   );
 
   it('SIGKILL loses at most the flows the meter held: every flow written out before is written after a restart', async () => {
