@@ -23,12 +23,14 @@
         "codecs/pcap/native/recorder.c",
         "codecs/pcap/native/select.c"
       ],
+      "include_dirs": ["src/native"],
       "cflags": ["-O3", "-Wall", "-Wextra", "-std=gnu11"],
       "conditions": [["OS!='linux'", {"type": "none", "sources": []}]]
     },
     {
       "target_name": "pcap_tap",
       "sources": ["plugins/tap/native/addon.c", "plugins/tap/native/filter.c", "plugins/tap/native/ring.c"],
+      "include_dirs": ["src/native"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11"],
       "libraries": ["-ldl"],
       "conditions": [["OS!='linux'", {"type": "none", "sources": [], "libraries": []}]]

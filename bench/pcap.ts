@@ -7,10 +7,13 @@
  * wire). Per core means per CPU second of the process (user + system), so a loaded machine slows the wall clock,
  * not the figure; medians over BENCH_ROUNDS rounds, with the load average printed. `flowtrail+store` is the same
  * meter with the packet store on (every frame also written to a ring of 64 MB pcap files in the temporary
- * directory, indexed, each file synced to disk when sealed): what keeping the packets costs.
+ * directory, indexed, each file synced to disk when sealed): what keeping the packets costs. Then the live half
+ * (pcap-live.ts, as root): the zero-loss rate of flowtrail's tap and of softflowd capturing one veth that tcpreplay
+ * drives, step by step up a ladder of packet rates.
  *
  *   npm run bench:pcap
  *   BENCH_COPIES=100 BENCH_ROUNDS=7 npm run bench:pcap
+ *   BENCH_PARTS=live BENCH_LIVE_PPS=25000,50000,top BENCH_LIVE_PACKETS=100000 BENCH_LIVE_MAX_FLOWS=4096 npm run bench:pcap
  */
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -26,7 +29,10 @@ import {
 import { PacketStore } from '../src/packets/writer.js';
 import { FIXTURES } from '../test/support/fixtures.js';
 import { softflowdReadArgs } from '../test/support/flow-references.js';
+import { liveBench, liveBenchMissing } from './pcap-live.js';
 
+/** `file`, `live` or both (the default). */
+const PARTS = (process.env.BENCH_PARTS ?? 'file,live').split(',');
 const COPIES = Number(process.env.BENCH_COPIES ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const GAP_S = Number(process.env.BENCH_GAP_S ?? 3600);
@@ -113,7 +119,7 @@ function storeRound(capture: Buffer, ring: string): { cpu: number; flows: number
   return { cpu: (used.user + used.system) / 1e6, flows, bytes: store.counters.bytes };
 }
 
-async function main(): Promise<void> {
+async function fileBench(): Promise<void> {
   const unavailable = meterUnavailable();
   if (unavailable !== undefined) throw new Error(`the native meter is not built: ${unavailable}`);
   const dir = mkdtempSync(join(tmpdir(), 'flowtrail-bench-pcap-'));
@@ -185,4 +191,19 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+/** The live half's ladder: packets per second, `top` for tcpreplay's top speed. */
+function ladder(text: string): Array<number | 'top'> {
+  return text.split(',').map((step) => (step === 'top' ? 'top' : Number(step)));
+}
+
+if (PARTS.includes('file')) await fileBench();
+if (PARTS.includes('live')) {
+  const missing = liveBenchMissing();
+  if (missing !== undefined) console.log(`live half skipped: it ${missing}`);
+  else
+    await liveBench({
+      ladder: ladder(process.env.BENCH_LIVE_PPS ?? '25000,50000,100000,200000,400000,top'),
+      packetsPerStep: Number(process.env.BENCH_LIVE_PACKETS ?? 400_000),
+      maxFlows: Number(process.env.BENCH_LIVE_MAX_FLOWS ?? 16_384),
+    });
+}

@@ -3,18 +3,13 @@ import { join } from 'node:path';
 import { Counter, Gauge } from 'prom-client';
 import { createLiveFlowMeter } from '../../codecs/pcap/live.js';
 import { meterUnavailable } from '../../codecs/pcap/meter.js';
-import { RingOpenError, ringUnavailable } from '../../plugins/tap/ring.js';
+import { RingOpenError, ringGeometry, ringUnavailable } from '../../plugins/tap/ring.js';
 import { createTapSource, type TapSource, type TapStats } from '../../plugins/tap/source.js';
 import type { FlowtrailConfig } from '../../src/config/schema.js';
 import { UsageError } from '../../src/errors.js';
 import type { Metrics } from '../../src/observability/metrics.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { dataDirOf } from './paths.js';
-
-/** The ring is made of blocks this large; `inputs.pcap.ring_bytes` says how many. */
-const RING_BLOCK_BYTES = 1024 ** 2;
-/** A block that is not full is handed over after this long: the latency a quiet link's packets see at most. */
-const RING_BLOCK_TIMEOUT_MS = 64;
 
 /** Where the tap's flows wait until they are written. */
 export function tapJournalDirOf(config: FlowtrailConfig): string {
@@ -50,9 +45,7 @@ export function createPcapInput(config: FlowtrailConfig, localNetworks: LocalNet
         filter: settings.filter,
         snaplen: settings.snaplen,
         promiscuous: settings.promiscuous,
-        blockBytes: RING_BLOCK_BYTES,
-        blocks: Math.max(2, Math.floor(settings.ring_bytes / RING_BLOCK_BYTES)),
-        blockTimeoutMs: RING_BLOCK_TIMEOUT_MS,
+        ...ringGeometry(settings.ring_bytes),
       },
       meterFor: (name, ifindex) =>
         createLiveFlowMeter(meter, { ...tap, interface: { id: String(ifindex), name } }, localNetworks),
@@ -60,11 +53,16 @@ export function createPcapInput(config: FlowtrailConfig, localNetworks: LocalNet
     });
   } catch (err) {
     if (!(err instanceof RingOpenError)) throw err;
-    const fix = err.permission
-      ? ' (run as root, or give node the capability: sudo setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(command -v node)")")'
-      : '';
-    throw new UsageError(`inputs.pcap: cannot capture on ${err.interfaceName}: ${err.message}${fix}`);
+    throw new UsageError(`inputs.pcap: ${captureRefusal(err)}`);
   }
+}
+
+/** Why an interface cannot be captured, and, when the capability is missing, how to give it. */
+export function captureRefusal(err: RingOpenError): string {
+  const fix = err.permission
+    ? ' (run as root, or give node the capability: sudo setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(command -v node)")")'
+    : '';
+  return `cannot capture on ${err.interfaceName}: ${err.message}${fix}`;
 }
 
 type InterfaceCounter = (s: TapStats['interfaces'][number]) => number;

@@ -46,6 +46,20 @@ export interface PacketRing {
   close(): void;
 }
 
+/** Rings are made of blocks this large. */
+export const RING_BLOCK_BYTES = 1024 ** 2;
+/** A block that is not full is handed over after this long: the latency a quiet link's packets see at most. */
+export const RING_BLOCK_TIMEOUT_MS = 64;
+
+/** The blocks of a ring of about `bytes` (2 at least) and their timeout. */
+export function ringGeometry(bytes: number): Pick<RingOptions, 'blockBytes' | 'blocks' | 'blockTimeoutMs'> {
+  return {
+    blockBytes: RING_BLOCK_BYTES,
+    blocks: Math.max(2, Math.floor(bytes / RING_BLOCK_BYTES)),
+    blockTimeoutMs: RING_BLOCK_TIMEOUT_MS,
+  };
+}
+
 type Addon = { PacketRing: new (options: RingOptions) => PacketRing };
 
 /** Why a ring could not be opened, with the interface it is about. */

@@ -8,14 +8,11 @@
 import type { Logger } from 'pino';
 import type { PipelineRecord, Source, SourceContext } from '../../src/pipeline/types.js';
 import { FlowJournal } from './journal.js';
+import { readRingIntoMeter, type StreamMeter } from './reader.js';
 import { openRing, type PacketRing, type RingOptions, type RingStats } from './ring.js';
 
 /** What the tap needs of a flow meter. */
-export interface PacketMeter {
-  /** Meters the frames these bytes of a pcap stream complete; false once its framing is lost. */
-  push(chunk: Buffer): boolean;
-  /** The wall clock (epoch ms): flows idle since are written out. */
-  tick(nowMs: number): void;
+export interface PacketMeter extends StreamMeter {
   /** The flow documents written out since the last take. */
   take(): PipelineRecord[];
   /** Writes out every flow. */
@@ -65,8 +62,6 @@ export interface TapSource extends Source {
   close(): void;
 }
 
-/** How long a read waits for frames before the meter's clock is moved on by the wall clock instead. */
-const READ_TIMEOUT_MS = 100;
 /** Packets are counted into `flowtrail_records_in_total` and socket errors looked at this often. */
 const COUNT_INTERVAL_MS = 1000;
 
@@ -82,10 +77,7 @@ class InterfaceCapture {
     private readonly ring: PacketRing,
     private readonly meter: PacketMeter,
     private readonly journal: FlowJournal,
-    /**
-     * Frames of a block the kernel has not handed over yet are up to a block timeout old: the wall clock is moved
-     * back by twice that, so that no flow is ended by the clock while its packet waits in the ring.
-     */
+    /** How far the wall clock is held back (reader.ts): twice the ring's block timeout. */
     private readonly clockLagMs: number,
   ) {
     this.lastRing = ring.stats();
@@ -106,19 +98,18 @@ class InterfaceCapture {
     this.lastCount = Date.now();
     let broken: Error | undefined;
     try {
-      while (!ctx.signal.aborted && !this.closed) {
-        const chunk = await this.ring.read(READ_TIMEOUT_MS);
-        // Only when the ring is drained does the wall clock say more than the packets' times.
-        if (chunk === undefined) this.meter.tick(Date.now() - this.clockLagMs);
-        else if (!this.meter.push(chunk)) {
-          broken = new Error(
-            `inputs.pcap: ${this.name}: capture stream unreadable: ${this.meter.stats().error}`,
-          );
-          break;
-        }
-        await this.handOver(ctx);
-        if (Date.now() - this.lastCount >= COUNT_INTERVAL_MS) this.count(ctx);
-      }
+      const intact = await readRingIntoMeter(this.ring, this.meter, {
+        clockLagMs: this.clockLagMs,
+        stopped: () => ctx.signal.aborted || this.closed,
+        afterRead: async () => {
+          await this.handOver(ctx);
+          if (Date.now() - this.lastCount >= COUNT_INTERVAL_MS) this.count(ctx);
+        },
+      });
+      if (!intact)
+        broken = new Error(
+          `inputs.pcap: ${this.name}: capture stream unreadable: ${this.meter.stats().error}`,
+        );
       this.close();
       this.meter.end();
       await this.handOver(ctx);

@@ -196,3 +196,63 @@ export function tsharkSize(bytes: number): string {
   if (bytes < 10_000_000_000) return `${Math.floor(bytes / 1_000_000)} MB`;
   return `${Math.floor(bytes / 1_000_000_000)} GB`;
 }
+
+const pair = (a: string, b: string) => [a, b].sort().join(' <-> ');
+
+/**
+ * tshark's conversation table as rows to compare: `a <-> b: a frames bytes | b frames bytes`, endpoints in sorted
+ * order (tshark's own order is by first frame).
+ */
+export function tsharkConversationRows(pcap: string, table: 'tcp' | 'udp'): string[] {
+  return tsharkConversations(pcap, table)
+    .map(
+      (c) =>
+        `${pair(c.a, c.b)}: ${[
+          `${c.a} ${c.fromA.frames} ${c.fromA.bytes}`,
+          `${c.b} ${c.fromB.frames} ${c.fromB.bytes}`,
+        ]
+          .sort()
+          .join(' | ')}`,
+    )
+    .sort();
+}
+
+/** The members of a flow document the conversation rows read. */
+export interface FlowSides {
+  network: { transport?: string };
+  source: { ip: string; port?: number; packets?: number; bytes?: number };
+  destination: { ip: string; port?: number; packets?: number; bytes?: number };
+}
+
+/**
+ * Flow documents of one transport as tshark's conversation rows read (tsharkConversationRows): a conversation's
+ * flows summed (an idle timeout splits one into several), bytes as frame bytes: IP bytes plus `frameHeader` per
+ * packet (14 on Ethernet), in tshark's size format.
+ */
+export function flowConversationRows(docs: FlowSides[], transport: string, frameHeader: number): string[] {
+  const conversations = new Map<string, Map<string, [number, number]>>();
+  for (const d of docs) {
+    if (d.network.transport !== transport) continue;
+    const source = endpoint(d.source.ip, d.source.port);
+    const destination = endpoint(d.destination.ip, d.destination.port);
+    const key = pair(source, destination);
+    const sides = conversations.get(key) ?? new Map<string, [number, number]>();
+    for (const [end, packets, bytes] of [
+      [source, d.source.packets ?? 0, d.source.bytes ?? 0],
+      [destination, d.destination.packets ?? 0, d.destination.bytes ?? 0],
+    ] as const) {
+      const sum = sides.get(end) ?? [0, 0];
+      sides.set(end, [sum[0] + packets, sum[1] + bytes]);
+    }
+    conversations.set(key, sides);
+  }
+  return [...conversations]
+    .map(
+      ([key, sides]) =>
+        `${key}: ${[...sides]
+          .map(([end, [packets, bytes]]) => `${end} ${packets} ${tsharkSize(bytes + frameHeader * packets)}`)
+          .sort()
+          .join(' | ')}`,
+    )
+    .sort();
+}

@@ -1,15 +1,20 @@
 import { readFileSync, statSync } from 'node:fs';
 import { METER_DEFAULTS, meterUnavailable } from '../../../codecs/pcap/meter.js';
+import { RingOpenError, ringGeometry, ringUnavailable } from '../../../plugins/tap/ring.js';
 import { UsageError } from '../../../src/errors.js';
 import { CollectorFeed } from '../../watch/collector-feed.js';
 import { fileFeed } from '../../watch/file-feed.js';
 import { FilterError, type FlowFilter, parseFilter } from '../../watch/filter.js';
+import { interfaceFeed } from '../../watch/interface-feed.js';
 import { runWatch, type WatchFeed } from '../../watch/run.js';
+import { captureRefusal } from '../../wiring/pcap-input.js';
 import type { CliCommand } from '../command.js';
 
 interface WatchFlags {
   file?: string;
   from?: string;
+  interface?: string;
+  bpf?: string;
   tokenFile?: string;
   speed?: string;
   realtime?: boolean;
@@ -70,10 +75,43 @@ function collectorFeed(o: WatchFlags, from: string): WatchFeed {
   return new CollectorFeed({ url: url.origin, token: apiToken(o) });
 }
 
+/** Only the headers are metered: this much of each frame is copied out of the ring. */
+const LIVE_SNAPLEN = 256;
+/** The kernel's ring for `watch --interface`: a second of a busy gigabit link's headers. */
+const LIVE_RING_BYTES = 16 * 1024 ** 2;
+
+function liveFeed(o: WatchFlags, name: string): WatchFeed {
+  const why = ringUnavailable() ?? meterUnavailable();
+  if (why !== undefined) throw new UsageError(`watch --interface needs the native capture and meter: ${why}`);
+  const maxFlows = positive(o.maxFlows, '--max-flows') ?? METER_DEFAULTS.maxFlows;
+  try {
+    return interfaceFeed(
+      {
+        interface: name,
+        filter: o.bpf ?? '',
+        snaplen: LIVE_SNAPLEN,
+        promiscuous: true,
+        ...ringGeometry(LIVE_RING_BYTES),
+      },
+      { ...METER_DEFAULTS, maxFlows },
+    );
+  } catch (err) {
+    if (!(err instanceof RingOpenError)) throw err;
+    throw new UsageError(`--interface: ${captureRefusal(err)}`);
+  }
+}
+
 function feedOf(o: WatchFlags): WatchFeed {
-  if (o.file !== undefined && o.from === undefined) return captureFeed(o, o.file);
-  if (o.from !== undefined && o.file === undefined) return collectorFeed(o, o.from);
-  throw new UsageError('watch: say what to watch: --file <capture> or --from <collector URL>');
+  const sources = [o.file, o.from, o.interface].filter((s) => s !== undefined).length;
+  if (sources !== 1)
+    throw new UsageError(
+      'watch: say what to watch, one of: --file <capture>, --interface <name>, --from <collector URL>',
+    );
+  if (o.bpf !== undefined && o.interface === undefined)
+    throw new UsageError('--bpf filters a live capture: it goes with --interface');
+  if (o.file !== undefined) return captureFeed(o, o.file);
+  if (o.interface !== undefined) return liveFeed(o, o.interface);
+  return collectorFeed(o, o.from as string);
 }
 
 function filterOf(text: string | undefined): FlowFilter {
@@ -105,6 +143,11 @@ export const watchCommand: CliCommand = (parent, { run }) => {
       '--file <capture>',
       'replay a pcap/pcapng capture (.gz too) through the flow meter at its recorded pace',
     )
+    .option(
+      '--interface <name>',
+      'capture this interface live (needs root or CAP_NET_RAW); nothing is written anywhere',
+    )
+    .option('--bpf <filter>', 'with --interface: capture only what this tcpdump filter passes')
     .option(
       '--from <url>',
       "follow a running collector's flows: the API of `flowtrail up` (http://host:port)",

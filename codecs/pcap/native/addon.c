@@ -12,6 +12,7 @@
 
 #include "capture.h"
 #include "meter.h"
+#include "napi-helpers.h"
 #include "packet-store.h"
 
 typedef struct {
@@ -37,15 +38,6 @@ static void finalize(napi_env env, void *data, void *hint) {
   meter_destroy(cm->meter);
   recorder_destroy(cm->recorder);
   free(cm);
-}
-
-static double number_property(napi_env env, napi_value object, const char *name, double fallback) {
-  napi_value value;
-  double number;
-  if (napi_get_named_property(env, object, name, &value) != napi_ok ||
-      napi_get_value_double(env, value, &number) != napi_ok)
-    return fallback;
-  return number;
 }
 
 /* `name`: an Int32Array of [type, counterpart] pairs. */
@@ -104,11 +96,7 @@ static napi_value construct(napi_env env, napi_callback_info info) {
 }
 
 static capture_meter_t *self_of(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
-  napi_value self;
-  napi_get_cb_info(env, info, argc, argv, &self, NULL);
-  capture_meter_t *cm = NULL;
-  if (napi_unwrap(env, self, (void **)&cm) != napi_ok) return NULL;
-  return cm;
+  return unwrapped_this(env, info, argc, argv, NULL);
 }
 
 static napi_value boolean(napi_env env, int value) {
@@ -172,12 +160,6 @@ static napi_value take(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static void set_number(napi_env env, napi_value object, const char *name, double value) {
-  napi_value v;
-  napi_create_double(env, value, &v);
-  napi_set_named_property(env, object, name, v);
-}
-
 /*
  * The meter's open flows that counted a packet since `since_value` (a sequence an earlier snapshot returned; 0:
  * all): { records: Buffer | undefined, sequence, clockMs }. Apart from the class, so any packet source's class can
@@ -210,12 +192,6 @@ static napi_value snapshot(napi_env env, napi_callback_info info) {
   capture_meter_t *cm = self_of(env, info, &argc, argv);
   if (cm == NULL) return NULL;
   return snapshot_of(env, cm->meter, argc < 1 ? NULL : argv[0]);
-}
-
-static void set_string(napi_env env, napi_value object, const char *name, const char *value) {
-  napi_value v;
-  napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &v);
-  napi_set_named_property(env, object, name, v);
 }
 
 static napi_value stats(napi_env env, napi_callback_info info) {
@@ -353,15 +329,15 @@ static napi_value select_session(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
-      {"push", NULL, push, NULL, NULL, NULL, napi_default, NULL},
-      {"end", NULL, end, NULL, NULL, NULL, napi_default, NULL},
-      {"tick", NULL, tick, NULL, NULL, NULL, napi_default, NULL},
-      {"take", NULL, take, NULL, NULL, NULL, napi_default, NULL},
-      {"stats", NULL, stats, NULL, NULL, NULL, napi_default, NULL},
-      {"snapshot", NULL, snapshot, NULL, NULL, NULL, napi_default, NULL},
-      {"records", NULL, records, NULL, NULL, NULL, napi_default, NULL},
-      {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
-      {"recording", NULL, recording, NULL, NULL, NULL, napi_default, NULL},
+      NAPI_METHOD("push", push),
+      NAPI_METHOD("end", end),
+      NAPI_METHOD("tick", tick),
+      NAPI_METHOD("take", take),
+      NAPI_METHOD("stats", stats),
+      NAPI_METHOD("snapshot", snapshot),
+      NAPI_METHOD("records", records),
+      NAPI_METHOD("seal", seal),
+      NAPI_METHOD("recording", recording),
   };
   napi_value constructor, select;
   napi_define_class(env, "CaptureMeter", NAPI_AUTO_LENGTH, construct, NULL, sizeof methods / sizeof methods[0], methods,

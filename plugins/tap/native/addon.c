@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "napi-helpers.h"
 #include "ring.h"
 
 #define MAX_READ_BYTES (4u << 20)
@@ -39,38 +40,6 @@ static void finalize(napi_env env, void *data, void *hint) {
   if (h->reading) return;
   release(h);
   free(h);
-}
-
-/* 0: read; -1: absent or not a string; -2: longer than `size` - 1 bytes. */
-static int string_property(napi_env env, napi_value object, const char *name, char *out, size_t size) {
-  napi_value value;
-  size_t length;
-  napi_valuetype type;
-  out[0] = '\0';
-  if (napi_get_named_property(env, object, name, &value) != napi_ok || napi_typeof(env, value, &type) != napi_ok ||
-      type != napi_string)
-    return -1;
-  if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) return -1;
-  if (length >= size) return -2;
-  return napi_get_value_string_utf8(env, value, out, size, &length) == napi_ok ? 0 : -1;
-}
-
-static double number_property(napi_env env, napi_value object, const char *name, double fallback) {
-  napi_value value;
-  double number;
-  if (napi_get_named_property(env, object, name, &value) != napi_ok ||
-      napi_get_value_double(env, value, &number) != napi_ok)
-    return fallback;
-  return number;
-}
-
-static int boolean_property(napi_env env, napi_value object, const char *name, int fallback) {
-  napi_value value;
-  bool flag;
-  if (napi_get_named_property(env, object, name, &value) != napi_ok ||
-      napi_get_value_bool(env, value, &flag) != napi_ok)
-    return fallback;
-  return flag;
 }
 
 static const char *ERROR_CODES[] = {"", "ERR_CAPTURE_PERMISSION", "ERR_CAPTURE_NO_INTERFACE", "ERR_CAPTURE"};
@@ -125,10 +94,7 @@ static napi_value construct(napi_env env, napi_callback_info info) {
 }
 
 static handle_t *self_of(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv, napi_value *self) {
-  napi_get_cb_info(env, info, argc, argv, self, NULL);
-  handle_t *h = NULL;
-  if (napi_unwrap(env, *self, (void **)&h) != napi_ok) return NULL;
-  return h;
+  return unwrapped_this(env, info, argc, argv, self);
 }
 
 static void execute(napi_env env, void *data) {
@@ -182,12 +148,6 @@ static napi_value read_ring(napi_env env, napi_callback_info info) {
   return promise;
 }
 
-static void set_number(napi_env env, napi_value object, const char *name, double value) {
-  napi_value v;
-  napi_create_double(env, value, &v);
-  napi_set_named_property(env, object, name, v);
-}
-
 static napi_value stats(napi_env env, napi_callback_info info) {
   size_t argc = 0;
   napi_value self, result;
@@ -203,9 +163,7 @@ static napi_value stats(napi_env env, napi_callback_info info) {
   set_number(env, result, "bytes", (double)s.bytes);
   set_number(env, result, "unbuffered", (double)s.unbuffered);
   set_number(env, result, "socketErrors", (double)s.socket_errors);
-  napi_value last_error;
-  napi_create_string_utf8(env, s.last_error == 0 ? "" : strerror(s.last_error), NAPI_AUTO_LENGTH, &last_error);
-  napi_set_named_property(env, result, "lastError", last_error);
+  set_string(env, result, "lastError", s.last_error == 0 ? "" : strerror(s.last_error));
   return result;
 }
 
@@ -240,14 +198,15 @@ static napi_value close_ring(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
-      {"read", NULL, read_ring, NULL, NULL, NULL, napi_default, NULL},
-      {"stats", NULL, stats, NULL, NULL, NULL, napi_default, NULL},
-      {"linktype", NULL, linktype, NULL, NULL, NULL, napi_default, NULL},
-      {"ifindex", NULL, ifindex, NULL, NULL, NULL, napi_default, NULL},
-      {"close", NULL, close_ring, NULL, NULL, NULL, napi_default, NULL},
+      NAPI_METHOD("read", read_ring),
+      NAPI_METHOD("stats", stats),
+      NAPI_METHOD("linktype", linktype),
+      NAPI_METHOD("ifindex", ifindex),
+      NAPI_METHOD("close", close_ring),
   };
   napi_value constructor;
-  napi_define_class(env, "PacketRing", NAPI_AUTO_LENGTH, construct, NULL, 5, methods, &constructor);
+  napi_define_class(env, "PacketRing", NAPI_AUTO_LENGTH, construct, NULL, sizeof methods / sizeof methods[0], methods,
+                    &constructor);
   napi_set_named_property(env, exports, "PacketRing", constructor);
   return exports;
 }
