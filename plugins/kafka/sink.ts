@@ -1,8 +1,8 @@
-import { CompressionTypes, Kafka, logLevel, type Message, Partitioners, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { RetryableError, StoreError } from '../../src/errors.js';
 import type { OutgoingRecord, Sink, SinkOutcome } from '../../src/pipeline/types.js';
-import { kafkaLogCreator } from './logger.js';
+import { kafkaClient } from './client.js';
 import { type KindTopics, kindOf, messageOf } from './messages.js';
 
 export type KafkaCompression = 'none' | 'gzip';
@@ -58,12 +58,7 @@ export class KafkaSink implements Sink {
   private sending: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: KafkaOutputOptions) {
-    this.kafka = new Kafka({
-      clientId: options.clientId,
-      brokers: options.brokers,
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(options.logger),
-    });
+    this.kafka = kafkaClient(options, options.logger);
     this.producer = this.kafka.producer({
       idempotent: true,
       // The idempotent producer keeps sequence numbers per partition; one request in flight keeps them in order.
