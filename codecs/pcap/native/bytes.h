@@ -15,9 +15,9 @@ static inline void put_u32(uint8_t *at, uint32_t v) { memcpy(at, &v, 4); }
 static inline void put_f64(uint8_t *at, double v) { memcpy(at, &v, 8); }
 
 /*
- * Makes `*data`, of `*capacity` bytes, hold at least `need` bytes. The capacity doubles (from `initial`, not 0, when there
- * is none yet) so that a stream of appends reallocates only a logarithmic number of times. Returns -1, leaving the
- * buffer as it was, when memory runs out.
+ * Makes `*data`, of `*capacity` bytes, hold at least `need` bytes. The capacity doubles (from `initial`, not 0, when
+ * there is none yet) so that a stream of appends reallocates only a logarithmic number of times. Returns -1, leaving
+ * the buffer as it was, when memory runs out.
  */
 static inline int reserve_bytes(uint8_t **data, size_t *capacity, size_t need, size_t initial) {
   if (need <= *capacity) return 0;
