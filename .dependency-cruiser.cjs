@@ -6,57 +6,50 @@
  */
 const TESTS = '\\.test\\.ts$';
 
+/** A forbidden import: a module matching `from` importing one matching `to`. Every break of the layers is an error. */
+function forbid(name, comment, from, to) {
+  return { name, comment, severity: 'error', from, to };
+}
+
 module.exports = {
   forbidden: [
-    {
-      name: 'core-imports-outer-layer',
-      comment: 'src/ is the core: it never imports a plugin, a codec or the composition root (app/).',
-      severity: 'error',
-      from: { path: '^src/' },
-      to: { path: '^(plugins|codecs|app|bench|scripts)/' },
-    },
-    {
-      name: 'plugin-imports-plugin',
-      comment: 'A plugin never talks to another plugin: what two plugins share belongs in src/.',
-      severity: 'error',
-      from: { path: '^plugins/([^/]+)/' },
-      to: { path: '^plugins/', pathNot: '^plugins/$1/' },
-    },
-    {
-      name: 'plugin-imports-codec',
-      comment: 'Sources are given their codecs by the composition root (app/wiring/codecs.ts).',
-      severity: 'error',
-      from: { path: '^plugins/' },
-      to: { path: '^codecs/' },
-    },
-    {
-      name: 'codec-imports-plugin-or-codec',
-      comment: 'A codec is bytes or lines in, records out: it knows no source, sink or other codec.',
-      severity: 'error',
-      from: { path: '^codecs/([^/]+)/' },
-      to: { path: '^(plugins|codecs)/', pathNot: '^codecs/$1/' },
-    },
-    {
-      name: 'layer-imports-composition-root',
-      comment: 'Only the composition root (app/) knows the whole house; nothing below imports it.',
-      severity: 'error',
-      from: { path: '^(src|plugins|codecs)/' },
-      to: { path: '^app/' },
-    },
-    {
-      name: 'code-imports-test-support',
-      comment: 'Test support is for tests and benchmarks only; it is not built into dist/.',
-      severity: 'error',
-      from: { path: '^(src|plugins|codecs|app)/', pathNot: TESTS },
-      to: { path: '^test/' },
-    },
-    {
-      name: 'no-circular',
-      comment: 'An import cycle hides which module depends on which.',
-      severity: 'error',
-      from: {},
-      to: { circular: true },
-    },
+    forbid(
+      'core-imports-outer-layer',
+      'src/ is the core: it never imports a plugin, a codec or the composition root (app/).',
+      { path: '^src/' },
+      { path: '^(plugins|codecs|app|bench|scripts)/' },
+    ),
+    forbid(
+      'plugin-imports-plugin',
+      'A plugin never talks to another plugin: what two plugins share belongs in src/.',
+      { path: '^plugins/([^/]+)/' },
+      { path: '^plugins/', pathNot: '^plugins/$1/' },
+    ),
+    forbid(
+      'plugin-imports-codec',
+      'Sources are given their codecs by the composition root (app/wiring/codecs.ts).',
+      { path: '^plugins/' },
+      { path: '^codecs/' },
+    ),
+    forbid(
+      'codec-imports-plugin-or-codec',
+      'A codec is bytes or lines in, records out: it knows no source, sink or other codec.',
+      { path: '^codecs/([^/]+)/' },
+      { path: '^(plugins|codecs)/', pathNot: '^codecs/$1/' },
+    ),
+    forbid(
+      'layer-imports-composition-root',
+      'Only the composition root (app/) knows the whole house; nothing below imports it.',
+      { path: '^(src|plugins|codecs)/' },
+      { path: '^app/' },
+    ),
+    forbid(
+      'code-imports-test-support',
+      'Test support is for tests and benchmarks only; it is not built into dist/.',
+      { path: '^(src|plugins|codecs|app)/', pathNot: TESTS },
+      { path: '^test/' },
+    ),
+    forbid('no-circular', 'An import cycle hides which module depends on which.', {}, { circular: true }),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

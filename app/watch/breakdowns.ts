@@ -31,6 +31,16 @@ function add(totals: Totals, flow: FlowEntry): void {
   totals.byteRate += flow.byteRate;
 }
 
+/** The row of `key`, made by `make` and kept the first time the key is seen. */
+function rowOf<K, R>(rows: Map<K, R>, key: K, make: () => R): R {
+  let row = rows.get(key);
+  if (row === undefined) {
+    row = make();
+    rows.set(key, row);
+  }
+  return row;
+}
+
 function grouped(
   flows: Iterable<FlowEntry>,
   labelOf: (flow: FlowEntry) => string | undefined,
@@ -38,13 +48,11 @@ function grouped(
   const groups = new Map<string, LabeledTotals>();
   for (const flow of flows) {
     const label = labelOf(flow);
-    if (label === undefined) continue;
-    let group = groups.get(label);
-    if (group === undefined) {
-      group = { label, ...empty() };
-      groups.set(label, group);
-    }
-    add(group, flow);
+    if (label !== undefined)
+      add(
+        rowOf(groups, label, () => ({ label, ...empty() })),
+        flow,
+      );
   }
   return [...groups.values()];
 }
@@ -97,15 +105,39 @@ export function bySize(flows: Iterable<FlowEntry>): SizeRow[] {
   }));
 }
 
-export interface StationRow {
-  mac: string;
-  packetsIn: number;
+/** What one end of conversations (a station, a host) sent (out) and was sent (in). */
+export interface EndTraffic {
   packetsOut: number;
-  bytesIn: number;
   bytesOut: number;
+  packetsIn: number;
+  bytesIn: number;
   packets: number;
   bytes: number;
+  /** Per second over the last update, of its conversations in both directions. */
   byteRate: number;
+}
+
+function noTraffic(): EndTraffic {
+  return { packetsOut: 0, bytesOut: 0, packetsIn: 0, bytesIn: 0, packets: 0, bytes: 0, byteRate: 0 };
+}
+
+/** Counts the flow into one of its ends: the source sent the flow's forward packets, the destination its reverse ones. */
+function addEnd(end: EndTraffic, flow: FlowEntry, isSource: boolean): void {
+  const packetsOut = isSource ? flow.packets : flow.reversePackets;
+  const bytesOut = isSource ? flow.bytes : flow.reverseBytes;
+  const packetsIn = isSource ? flow.reversePackets : flow.packets;
+  const bytesIn = isSource ? flow.reverseBytes : flow.bytes;
+  end.packetsOut += packetsOut;
+  end.bytesOut += bytesOut;
+  end.packetsIn += packetsIn;
+  end.bytesIn += bytesIn;
+  end.packets += packetsOut + packetsIn;
+  end.bytes += bytesOut + bytesIn;
+  end.byteRate += flow.byteRate;
+}
+
+export interface StationRow extends EndTraffic {
+  mac: string;
   /** The addresses seen behind this MAC, in the order first seen. */
   addresses: string[];
 }
@@ -113,48 +145,15 @@ export interface StationRow {
 /** Per MAC: what it sent (out) and was sent (in); a router's MAC stands for every address behind it. */
 export function byStation(flows: Iterable<FlowEntry>): StationRow[] {
   const stations = new Map<string, StationRow>();
-  const station = (mac: string, address: string) => {
-    let row = stations.get(mac);
-    if (row === undefined) {
-      row = {
-        mac,
-        packetsIn: 0,
-        packetsOut: 0,
-        bytesIn: 0,
-        bytesOut: 0,
-        packets: 0,
-        bytes: 0,
-        byteRate: 0,
-        addresses: [],
-      };
-      stations.set(mac, row);
-    }
+  const addStation = (flow: FlowEntry, mac: string | undefined, address: string, isSource: boolean) => {
+    if (mac === undefined) return;
+    const row = rowOf(stations, mac, () => ({ mac, ...noTraffic(), addresses: [] }));
     if (!row.addresses.includes(address) && row.addresses.length < 8) row.addresses.push(address);
-    return row;
+    addEnd(row, flow, isSource);
   };
   for (const flow of flows) {
-    const sides: Array<[string | undefined, string, number, number, number, number]> = [
-      [flow.sourceMac, flow.sourceIp, flow.packets, flow.bytes, flow.reversePackets, flow.reverseBytes],
-      [
-        flow.destinationMac,
-        flow.destinationIp,
-        flow.reversePackets,
-        flow.reverseBytes,
-        flow.packets,
-        flow.bytes,
-      ],
-    ];
-    for (const [mac, address, packetsOut, bytesOut, packetsIn, bytesIn] of sides) {
-      if (mac === undefined) continue;
-      const row = station(mac, address);
-      row.packetsOut += packetsOut;
-      row.bytesOut += bytesOut;
-      row.packetsIn += packetsIn;
-      row.bytesIn += bytesIn;
-      row.packets += packetsOut + packetsIn;
-      row.bytes += bytesOut + bytesIn;
-      row.byteRate += flow.byteRate;
-    }
+    addStation(flow, flow.sourceMac, flow.sourceIp, true);
+    addStation(flow, flow.destinationMac, flow.destinationIp, false);
   }
   return [...stations.values()];
 }
@@ -162,7 +161,7 @@ export function byStation(flows: Iterable<FlowEntry>): StationRow[] {
 /** Connections that were never answered or were refused: a scan's mark. */
 const FAILED_STATES = new Set(['S0', 'REJ', 'RSTOS0', 'RSTRH', 'SH', 'SHR']);
 
-export interface HostRow {
+export interface HostRow extends EndTraffic {
   ip: string;
   /** Conversations this address opened (was the source of). */
   flows: number;
@@ -172,13 +171,6 @@ export interface HostRow {
   ports: number;
   /** Of the conversations it opened, those unanswered or refused (S0, REJ…). */
   failed: number;
-  packetsOut: number;
-  bytesOut: number;
-  packetsIn: number;
-  bytesIn: number;
-  packets: number;
-  bytes: number;
-  byteRate: number;
 }
 
 interface HostWork extends HostRow {
@@ -189,29 +181,17 @@ interface HostWork extends HostRow {
 /** Per address, on either side of a conversation. */
 export function byHost(flows: Iterable<FlowEntry>): HostRow[] {
   const hosts = new Map<string, HostWork>();
-  const host = (ip: string) => {
-    let row = hosts.get(ip);
-    if (row === undefined) {
-      row = {
-        ip,
-        flows: 0,
-        peers: 0,
-        ports: 0,
-        failed: 0,
-        packetsOut: 0,
-        bytesOut: 0,
-        packetsIn: 0,
-        bytesIn: 0,
-        packets: 0,
-        bytes: 0,
-        byteRate: 0,
-        peerSet: new Set(),
-        portSet: new Set(),
-      };
-      hosts.set(ip, row);
-    }
-    return row;
-  };
+  const host = (ip: string) =>
+    rowOf(hosts, ip, () => ({
+      ip,
+      flows: 0,
+      peers: 0,
+      ports: 0,
+      failed: 0,
+      ...noTraffic(),
+      peerSet: new Set<string>(),
+      portSet: new Set<number>(),
+    }));
   for (const flow of flows) {
     const source = host(flow.sourceIp);
     source.flows++;
@@ -219,20 +199,8 @@ export function byHost(flows: Iterable<FlowEntry>): HostRow[] {
     if (SERVICE_PORTS.has(flow.protocol) && flow.destinationPort !== undefined)
       source.portSet.add(flow.destinationPort);
     if (flow.state !== undefined && FAILED_STATES.has(flow.state)) source.failed++;
-    const destination = host(flow.destinationIp);
-    const sides: Array<[HostWork, number, number, number, number]> = [
-      [source, flow.packets, flow.bytes, flow.reversePackets, flow.reverseBytes],
-      [destination, flow.reversePackets, flow.reverseBytes, flow.packets, flow.bytes],
-    ];
-    for (const [row, packetsOut, bytesOut, packetsIn, bytesIn] of sides) {
-      row.packetsOut += packetsOut;
-      row.bytesOut += bytesOut;
-      row.packetsIn += packetsIn;
-      row.bytesIn += bytesIn;
-      row.packets += packetsOut + packetsIn;
-      row.bytes += bytesOut + bytesIn;
-      row.byteRate += flow.byteRate;
-    }
+    addEnd(source, flow, true);
+    addEnd(host(flow.destinationIp), flow, false);
   }
   return [...hosts.values()].map(({ peerSet, portSet, ...row }) => ({
     ...row,

@@ -67,7 +67,7 @@ export function captureRefusal(err: RingOpenError): string {
 
 type InterfaceCounter = (s: TapStats['interfaces'][number]) => number;
 
-const COUNTERS: Array<[string, string, InterfaceCounter]> = [
+const INTERFACE_COUNTERS: Array<[string, string, InterfaceCounter]> = [
   [
     'kernel_packets',
     'Packets the capture socket took from the interface (those the kernel dropped included), per interface',
@@ -108,11 +108,20 @@ const COUNTERS: Array<[string, string, InterfaceCounter]> = [
   ],
 ];
 
+const TAP_COUNTERS: Array<[string, string, (s: TapStats) => number]> = [
+  [
+    'journal_failures',
+    'Batches of flows that could not be kept in the journal (disk full or failing)',
+    (s) => s.journalFailures,
+  ],
+  ['replayed_flows', 'Flows a previous run left in the journal that this run wrote', (s) => s.replayedFlows],
+];
+
 /** The tap's counters on /metrics, read from it on every scrape. */
 export function registerTapMetrics(metrics: Metrics, source: TapSource): void {
   const registers = [metrics.registry];
   const read = (): TapStats => source.stats();
-  for (const [name, help, value] of COUNTERS) {
+  for (const [name, help, value] of INTERFACE_COUNTERS) {
     new Counter({
       name: `flowtrail_pcap_${name}_total`,
       help,
@@ -134,22 +143,15 @@ export function registerTapMetrics(metrics: Metrics, source: TapSource): void {
       for (const s of read().interfaces) this.set({ interface: s.interface }, s.meter.active);
     },
   });
-  new Counter({
-    name: 'flowtrail_pcap_journal_failures_total',
-    help: 'Batches of flows that could not be kept in the journal (disk full or failing)',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(read().journalFailures);
-    },
-  });
-  new Counter({
-    name: 'flowtrail_pcap_replayed_flows_total',
-    help: 'Flows a previous run left in the journal that this run wrote',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(read().replayedFlows);
-    },
-  });
+  for (const [name, help, value] of TAP_COUNTERS) {
+    new Counter({
+      name: `flowtrail_pcap_${name}_total`,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(value(read()));
+      },
+    });
+  }
 }

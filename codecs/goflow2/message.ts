@@ -8,55 +8,60 @@
 export const FLOW_TYPES = ['FLOWUNKNOWN', 'SFLOW_5', 'NETFLOW_V5', 'NETFLOW_V9', 'IPFIX'] as const;
 
 export class GoflowMessage {
+  // Declared without a value: clear() gives each field its first one, so "absent" is spelled once per field.
   /** Index into FLOW_TYPES. */
-  type = 0;
+  declare type: number;
   /** Nanoseconds since the epoch; 0 when the message has none. */
-  timeReceivedNs = 0;
-  sequenceNum = 0;
-  samplingRate = 0;
+  declare timeReceivedNs: number;
+  declare sequenceNum: number;
+  declare samplingRate: number;
   /** The exporter (NetFlow/IPFIX: the datagram's source address; sFlow: the agent address); '' when none. */
-  samplerAddress = '';
-  timeFlowStartNs = 0;
-  timeFlowEndNs = 0;
-  bytes = 0;
-  packets = 0;
-  srcAddr = '';
-  dstAddr = '';
-  etype = 0;
-  proto = 0;
-  srcPort = 0;
-  dstPort = 0;
-  inIf = 0;
-  outIf = 0;
+  declare samplerAddress: string;
+  declare timeFlowStartNs: number;
+  declare timeFlowEndNs: number;
+  declare bytes: number;
+  declare packets: number;
+  declare srcAddr: string;
+  declare dstAddr: string;
+  declare etype: number;
+  declare proto: number;
+  declare srcPort: number;
+  declare dstPort: number;
+  declare inIf: number;
+  declare outIf: number;
   /** `aa:bb:cc:dd:ee:ff`, as the NetFlow decoder writes MAC addresses; '' for none (GoFlow2's 0). */
-  srcMac = '';
-  dstMac = '';
-  srcVlan = 0;
-  dstVlan = 0;
-  vlanId = 0;
-  ipTos = 0;
-  forwardingStatus = 0;
-  ipTtl = 0;
-  ipFlags = 0;
-  tcpFlags = 0;
-  icmpType = 0;
-  icmpCode = 0;
-  ipv6FlowLabel = 0;
-  fragmentId = 0;
-  fragmentOffset = 0;
-  srcAs = 0;
-  dstAs = 0;
-  nextHop = '';
-  nextHopAs = 0;
+  declare srcMac: string;
+  declare dstMac: string;
+  declare srcVlan: number;
+  declare dstVlan: number;
+  declare vlanId: number;
+  declare ipTos: number;
+  declare forwardingStatus: number;
+  declare ipTtl: number;
+  declare ipFlags: number;
+  declare tcpFlags: number;
+  declare icmpType: number;
+  declare icmpCode: number;
+  declare ipv6FlowLabel: number;
+  declare fragmentId: number;
+  declare fragmentOffset: number;
+  declare srcAs: number;
+  declare dstAs: number;
+  declare nextHop: string;
+  declare nextHopAs: number;
   /** Prefix lengths of the source and destination networks. */
-  srcNet = 0;
-  dstNet = 0;
-  bgpNextHop = '';
-  bgpCommunities: number[] = [];
-  asPath: number[] = [];
-  mplsLabel: number[] = [];
-  observationDomainId = 0;
-  observationPointId = 0;
+  declare srcNet: number;
+  declare dstNet: number;
+  declare bgpNextHop: string;
+  readonly bgpCommunities: number[] = [];
+  readonly asPath: number[] = [];
+  readonly mplsLabel: number[] = [];
+  declare observationDomainId: number;
+  declare observationPointId: number;
+
+  constructor() {
+    this.clear();
+  }
 
   clear(): void {
     this.type = 0;

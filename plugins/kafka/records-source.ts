@@ -1,10 +1,10 @@
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import type { KafkaConsumerMetrics } from '../../src/observability/kafka-metrics.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import { batchHandler } from './batch.js';
+import { kafkaClient, untilStopped } from './client.js';
 import { OffsetCommits } from './commits.js';
 import { partitionLags } from './lag.js';
-import { kafkaLogCreator } from './logger.js';
 import { recordOf } from './messages.js';
 
 export interface KafkaRecordsOptions {
@@ -47,12 +47,7 @@ class KafkaRecordsInput {
 
   async run(): Promise<void> {
     const { ctx, options } = this;
-    const kafka = new Kafka({
-      clientId: options.clientId,
-      brokers: options.brokers,
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(ctx.logger),
-    });
+    const kafka = kafkaClient(options, ctx.logger);
     // kafkajs's defaults keep this ratio (30 s and 3 s): ten heartbeats fit in a session timeout.
     const heartbeatMs = Math.max(100, Math.floor(options.sessionTimeoutMs / 10));
     const consumer = kafka.consumer({
@@ -60,14 +55,7 @@ class KafkaRecordsInput {
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: heartbeatMs,
     });
-    const stopped = new Promise<void>((resolve, reject) => {
-      if (ctx.signal.aborted) resolve();
-      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-      // kafkajs restarts the consumer after retriable failures; any other one ends the indexer.
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (!payload.restart) reject(payload.error);
-      });
-    });
+    const stopped = untilStopped(consumer, ctx.signal);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assignment = new Map(Object.entries(payload.memberAssignment));
       this.unsettled.clear();

@@ -1,7 +1,6 @@
 import {
   CompressionTypes,
-  Kafka,
-  logLevel,
+  type Kafka,
   type Message,
   Partitioners,
   type PartitionMetadata,
@@ -10,7 +9,7 @@ import {
 import type { Logger } from 'pino';
 import { RetryableError, StoreError } from '../../src/errors.js';
 import type { OutgoingRecord, Sink, SinkOutcome } from '../../src/pipeline/types.js';
-import { kafkaLogCreator } from './logger.js';
+import { kafkaClient } from './client.js';
 import { type KindTopics, kindOf, messageOf } from './messages.js';
 import { byPartition } from './partitions.js';
 
@@ -93,12 +92,7 @@ export class KafkaSink implements Sink {
   private sending: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: KafkaOutputOptions) {
-    this.kafka = new Kafka({
-      clientId: options.clientId,
-      brokers: options.brokers,
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(options.logger),
-    });
+    this.kafka = kafkaClient(options, options.logger);
     this.producer = this.newProducer();
   }
 

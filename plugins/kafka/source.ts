@@ -1,11 +1,10 @@
-import { Kafka, logLevel } from 'kafkajs';
 import type { MessageCodec, MessageDecoder } from '../../src/codec/messages.js';
 import type { StreamInfo } from '../../src/codec/types.js';
 import type { Source, SourceContext } from '../../src/pipeline/types.js';
 import type { LocalNetworks } from '../../src/schema/locality.js';
 import { batchHandler } from './batch.js';
+import { kafkaClient, untilStopped } from './client.js';
 import { OffsetCommits } from './commits.js';
-import { kafkaLogCreator } from './logger.js';
 
 /** kafkajs's default, written out because a batch held back by the pipeline heartbeats at the same pace. */
 const HEARTBEAT_MS = 3_000;
@@ -48,21 +47,11 @@ class KafkaInput {
 
   async run(): Promise<void> {
     const { ctx, options } = this;
-    const kafka = new Kafka({
-      clientId: options.clientId,
-      brokers: options.brokers,
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(ctx.logger),
+    const consumer = kafkaClient(options, ctx.logger).consumer({
+      groupId: options.groupId,
+      heartbeatInterval: HEARTBEAT_MS,
     });
-    const consumer = kafka.consumer({ groupId: options.groupId, heartbeatInterval: HEARTBEAT_MS });
-    const stopped = new Promise<void>((resolve, reject) => {
-      if (ctx.signal.aborted) resolve();
-      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-      // kafkajs restarts the consumer after retriable failures; any other one ends the input.
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (!payload.restart) reject(payload.error);
-      });
-    });
+    const stopped = untilStopped(consumer, ctx.signal);
     const commits = new OffsetCommits(consumer, ctx.logger);
     await consumer.connect();
     try {

@@ -88,36 +88,29 @@ async function alertSession(
   if (source === undefined || destination === undefined)
     throw new UsageError(`alert ${id} names no two endpoints, so no one session's packets belong to it`);
   const time = Date.parse(alert['@timestamp']);
+  const ends = (fromMs: number, toMs: number): SessionEnds => ({
+    transport: alert.network?.transport,
+    sourceIp: source,
+    sourcePort: alert.source?.port,
+    destinationIp: destination,
+    destinationPort: alert.destination?.port,
+    fromMs,
+    toMs,
+  });
   for (const plan of matchPlans(alert, settings)) {
     const flows = await flowsOf(client, settings.indices.flows, plan.query);
     if (flows.length === 0) continue;
     const range = rangeOf(flows, settings.toleranceMs);
     return {
       kind: 'alert',
-      ends: {
-        transport: alert.network?.transport,
-        sourceIp: source,
-        sourcePort: alert.source?.port,
-        destinationIp: destination,
-        destinationPort: alert.destination?.port,
-        fromMs: Math.min(range.fromMs, time),
-        toMs: Math.max(range.toMs, time),
-      },
+      ends: ends(Math.min(range.fromMs, time), Math.max(range.toMs, time)),
       found: `alert ${id} (its flows matched by ${plan.strategy})`,
     };
   }
   // No flow is stored for it: the packets around the alert's own time are the best there is.
   return {
     kind: 'alert',
-    ends: {
-      transport: alert.network?.transport,
-      sourceIp: source,
-      sourcePort: alert.source?.port,
-      destinationIp: destination,
-      destinationPort: alert.destination?.port,
-      fromMs: time - settings.toleranceMs,
-      toMs: time + settings.toleranceMs,
-    },
+    ends: ends(time - settings.toleranceMs, time + settings.toleranceMs),
     found: `alert ${id} (no flow of it is stored: the packets within ${settings.toleranceMs} ms of it)`,
   };
 }

@@ -4,9 +4,12 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jdkTool, run } from './exec.js';
 
+/** The launchers' common part (stack/java/FlowtrailNode.java), compiled with each of them. */
+const SHARED_SOURCE = 'FlowtrailNode';
+
 /**
- * Compiles stack/java/<launcherClass>.java against the engine's classpath and returns the directory holding the
- * class. Compiled once per (source, classpath) pair so a warm start skips javac.
+ * Compiles stack/java/<launcherClass>.java, with the part all launchers share, against the engine's classpath and
+ * returns the directory holding the classes. Compiled once per (sources, classpath) pair so a warm start skips javac.
  */
 export async function compileEsLauncher(
   assetsDir: string,
@@ -14,17 +17,15 @@ export async function compileEsLauncher(
   classpath: string,
   launcherClass: string,
 ): Promise<string> {
-  const source = join(assetsDir, 'java', `${launcherClass}.java`);
-  const digest = createHash('sha256')
-    .update(await readFile(source))
-    .update(classpath)
-    .digest('hex')
-    .slice(0, 16);
+  const sources = [launcherClass, SHARED_SOURCE].map((name) => join(assetsDir, 'java', `${name}.java`));
+  const hash = createHash('sha256');
+  for (const source of sources) hash.update(await readFile(source));
+  const digest = hash.update(classpath).digest('hex').slice(0, 16);
   const classesDir = join(cacheDir, `launcher-${digest}`);
   if (existsSync(join(classesDir, `${launcherClass}.class`))) return classesDir;
 
   await mkdir(classesDir, { recursive: true });
-  const result = await run(jdkTool('javac'), ['-nowarn', '-d', classesDir, '-cp', classpath, source]);
-  if (result.code !== 0) throw new Error(`javac failed for ${source}:\n${result.output.trim()}`);
+  const result = await run(jdkTool('javac'), ['-nowarn', '-d', classesDir, '-cp', classpath, ...sources]);
+  if (result.code !== 0) throw new Error(`javac failed for ${sources[0]}:\n${result.output.trim()}`);
   return classesDir;
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
+
 #define MAX_INTERFACES 64
 #define MAX_UNIT (64u << 20)
 /* libpcap refuses frames longer than this when the file's snap length is no larger. */
@@ -228,14 +230,7 @@ static void unit(capture_t *c, const uint8_t *p, long length, frame_fn fn, void 
 }
 
 static int append(capture_t *c, const uint8_t *data, size_t length) {
-  if (c->carry_length + length > c->carry_capacity) {
-    size_t capacity = c->carry_capacity == 0 ? 65536 : c->carry_capacity;
-    while (capacity < c->carry_length + length) capacity *= 2;
-    uint8_t *grown = realloc(c->carry, capacity);
-    if (grown == NULL) return -1;
-    c->carry = grown;
-    c->carry_capacity = capacity;
-  }
+  if (reserve_bytes(&c->carry, &c->carry_capacity, c->carry_length + length, 65536) < 0) return -1;
   memcpy(c->carry + c->carry_length, data, length);
   c->carry_length += length;
   return 0;

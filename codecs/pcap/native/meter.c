@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "conn-state.h"
+#include "hash-table.h"
 
 typedef struct {
   uint8_t a[16];
@@ -20,6 +22,8 @@ typedef struct {
   uint8_t protocol;
   uint8_t family;
 } flow_key_t;
+
+_Static_assert(sizeof(flow_key_t) == HASHED_KEY_SIZE, "hash_key hashes the whole key");
 
 typedef struct {
   flow_key_t key;
@@ -49,6 +53,7 @@ typedef struct {
 } flow_t;
 
 #define FRAGMENT_SLOTS 4096
+#define INITIAL_OUT_RECORDS 1024
 
 typedef struct {
   uint8_t source[16];
@@ -74,6 +79,7 @@ struct meter {
   meter_stats_t stats;
   uint8_t *out;
   size_t out_count;
+  /* Bytes, as is snapshot_capacity. */
   size_t out_capacity;
   int out_failed;
   uint8_t *snapshot;
@@ -84,31 +90,18 @@ struct meter {
   int packet_is_ip;
 };
 
-static uint32_t hash_key(const flow_key_t *k) {
-  uint64_t words[5];
-  memcpy(words, k, sizeof(words));
-  uint64_t h = 0x9e3779b97f4a7c15ULL;
-  for (int i = 0; i < 5; i++) {
-    h ^= words[i];
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 32;
-  }
-  return (uint32_t)h;
-}
-
 meter_t *meter_create(const meter_config_t *config) {
   meter_t *m = calloc(1, sizeof(meter_t));
   if (m == NULL) return NULL;
   m->config = *config;
-  uint32_t buckets = 1024;
-  while (buckets < config->max_flows * 2u && buckets < (1u << 30)) buckets <<= 1;
+  uint32_t buckets = bucket_count(config->max_flows);
   m->bucket_mask = buckets - 1;
   /* calloc'd pages are not touched until used: a large max_flows costs memory only as flows fill it. */
   m->flows = calloc(config->max_flows, sizeof(flow_t));
   m->buckets = malloc(sizeof(int32_t) * buckets);
   m->fragment_slots = calloc(FRAGMENT_SLOTS, sizeof(fragment_slot_t));
-  m->out_capacity = 1024;
-  m->out = malloc(RECORD_SIZE * m->out_capacity);
+  m->out_capacity = RECORD_SIZE * INITIAL_OUT_RECORDS;
+  m->out = malloc(m->out_capacity);
   if (m->flows == NULL || m->buckets == NULL || m->fragment_slots == NULL || m->out == NULL) {
     meter_destroy(m);
     return NULL;
@@ -130,34 +123,30 @@ void meter_destroy(meter_t *m) {
   free(m);
 }
 
-static void put_f64(uint8_t *r, int at, double v) { memcpy(r + at, &v, 8); }
-static void put_u16(uint8_t *r, int at, uint16_t v) { memcpy(r + at, &v, 2); }
-static void put_u32(uint8_t *r, int at, uint32_t v) { memcpy(r + at, &v, 4); }
-
 static void write_record(uint8_t *r, const flow_t *f, enum end_reason reason) {
   memset(r, 0, RECORD_SIZE);
   int o = f->orig_is_a ? 0 : 1;
   const uint8_t *orig = o == 0 ? f->key.a : f->key.b;
   const uint8_t *resp = o == 0 ? f->key.b : f->key.a;
-  put_f64(r, R_FIRST, f->first_ms);
-  put_f64(r, R_LAST, f->last_ms);
-  put_f64(r, R_ORIG_PACKETS, (double)f->packets[0]);
-  put_f64(r, R_RESP_PACKETS, (double)f->packets[1]);
-  put_f64(r, R_ORIG_BYTES, (double)f->bytes[0]);
-  put_f64(r, R_RESP_BYTES, (double)f->bytes[1]);
+  put_f64(r + R_FIRST, f->first_ms);
+  put_f64(r + R_LAST, f->last_ms);
+  put_f64(r + R_ORIG_PACKETS, (double)f->packets[0]);
+  put_f64(r + R_RESP_PACKETS, (double)f->packets[1]);
+  put_f64(r + R_ORIG_BYTES, (double)f->bytes[0]);
+  put_f64(r + R_RESP_BYTES, (double)f->bytes[1]);
   memcpy(r + R_ORIG_ADDRESS, orig, 16);
   memcpy(r + R_RESP_ADDRESS, resp, 16);
   if (f->key.protocol == 1 || f->key.protocol == 58) {
-    put_u16(r, R_ORIG_PORT, f->icmp_type);
-    put_u16(r, R_RESP_PORT, f->icmp_code);
+    put_u16(r + R_ORIG_PORT, f->icmp_type);
+    put_u16(r + R_RESP_PORT, f->icmp_code);
   } else {
-    put_u16(r, R_ORIG_PORT, o == 0 ? f->key.port_a : f->key.port_b);
-    put_u16(r, R_RESP_PORT, o == 0 ? f->key.port_b : f->key.port_a);
+    put_u16(r + R_ORIG_PORT, o == 0 ? f->key.port_a : f->key.port_b);
+    put_u16(r + R_RESP_PORT, o == 0 ? f->key.port_b : f->key.port_a);
   }
-  put_u16(r, R_ORIG_FLAGS, f->flags[0]);
-  put_u16(r, R_RESP_FLAGS, f->flags[1]);
-  put_u16(r, R_VLAN, f->key.vlan);
-  put_u16(r, R_INNER_VLAN, f->inner_vlan);
+  put_u16(r + R_ORIG_FLAGS, f->flags[0]);
+  put_u16(r + R_RESP_FLAGS, f->flags[1]);
+  put_u16(r + R_VLAN, f->key.vlan);
+  put_u16(r + R_INNER_VLAN, f->inner_vlan);
   r[R_FAMILY] = f->key.family;
   r[R_PROTOCOL] = f->key.protocol;
   r[R_STATE] = (uint8_t)conn_state_of(&f->conn, f->key.protocol);
@@ -169,21 +158,17 @@ static void write_record(uint8_t *r, const flow_t *f, enum end_reason reason) {
   r[R_RESP_TTL] = f->ttl[1];
   r[R_HISTORY_LENGTH] = f->conn.history_length;
   memcpy(r + R_HISTORY, f->conn.history, f->conn.history_length);
-  put_u32(r, R_FRAGMENTS, f->fragments);
-  for (int i = 0; i < SIZE_BINS; i++) put_u32(r, R_SIZES + 4 * i, f->sizes[i]);
+  put_u32(r + R_FRAGMENTS, f->fragments);
+  for (int i = 0; i < SIZE_BINS; i++) put_u32(r + R_SIZES + 4 * i, f->sizes[i]);
   r[R_INITIATOR] = f->initiator_known;
 }
 
 /* Writes the flow's record out; the meter's output grows (doubling) when full. */
 static void emit(meter_t *m, const flow_t *f, enum end_reason reason) {
-  if (m->out_count == m->out_capacity) {
-    uint8_t *grown = realloc(m->out, RECORD_SIZE * m->out_capacity * 2);
-    if (grown == NULL) {
-      m->out_failed = 1;
-      return;
-    }
-    m->out = grown;
-    m->out_capacity *= 2;
+  size_t need = RECORD_SIZE * (m->out_count + 1);
+  if (reserve_bytes(&m->out, &m->out_capacity, need, RECORD_SIZE * INITIAL_OUT_RECORDS) < 0) {
+    m->out_failed = 1;
+    return;
   }
   write_record(m->out + RECORD_SIZE * m->out_count++, f, reason);
   m->stats.flows++;
@@ -430,12 +415,7 @@ int meter_snapshot(meter_t *m, uint64_t since, const uint8_t **records, size_t *
   *sequence = m->stats.ip_packets;
   size_t wanted = 0;
   for (int32_t i = m->newest; i >= 0 && m->flows[i].counted_at > since; i = m->flows[i].older) wanted++;
-  if (wanted > m->snapshot_capacity) {
-    uint8_t *grown = realloc(m->snapshot, RECORD_SIZE * wanted);
-    if (grown == NULL) return -1;
-    m->snapshot = grown;
-    m->snapshot_capacity = wanted;
-  }
+  if (reserve_bytes(&m->snapshot, &m->snapshot_capacity, RECORD_SIZE * wanted, RECORD_SIZE * wanted) < 0) return -1;
   for (int32_t i = m->newest; *count < wanted; i = m->flows[i].older)
     write_record(m->snapshot + RECORD_SIZE * (*count)++, &m->flows[i], END_OPEN);
   *records = m->snapshot;

@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
+#include "hash-table.h"
 #include "packet-store.h"
+
+#define INITIAL_OUT_BYTES (1 << 16)
 
 typedef struct {
   uint8_t a[16];
@@ -17,6 +21,8 @@ typedef struct {
   uint8_t family;
   uint16_t unused;
 } session_key_t;
+
+_Static_assert(sizeof(session_key_t) == HASHED_KEY_SIZE, "hash_key hashes the whole key");
 
 typedef struct {
   session_key_t key;
@@ -51,13 +57,12 @@ static void start_file(recorder_t *r) {
 recorder_t *recorder_create(uint32_t capacity) {
   recorder_t *r = calloc(1, sizeof(recorder_t));
   if (r == NULL) return NULL;
-  uint32_t slots = 1024;
-  while (slots < capacity * 2u && slots < (1u << 30)) slots <<= 1;
+  uint32_t slots = bucket_count(capacity);
   r->capacity = capacity;
   r->mask = slots - 1;
   r->slots = malloc(sizeof(int32_t) * slots);
   r->sessions = malloc(sizeof(session_t) * (capacity > 0 ? capacity : 1));
-  r->out_capacity = 1 << 16;
+  r->out_capacity = INITIAL_OUT_BYTES;
   r->out = malloc(r->out_capacity);
   if (r->slots == NULL || r->sessions == NULL || r->out == NULL) {
     recorder_destroy(r);
@@ -74,22 +79,6 @@ void recorder_destroy(recorder_t *r) {
   free(r->sessions);
   free(r->out);
   free(r);
-}
-
-static void put_u16(uint8_t *at, uint16_t v) { memcpy(at, &v, 2); }
-static void put_u32(uint8_t *at, uint32_t v) { memcpy(at, &v, 4); }
-static void put_f64(uint8_t *at, double v) { memcpy(at, &v, 8); }
-
-static uint32_t hash_key(const session_key_t *k) {
-  uint64_t words[5];
-  memcpy(words, k, sizeof(words));
-  uint64_t h = 0x9e3779b97f4a7c15ULL;
-  for (int i = 0; i < 5; i++) {
-    h ^= words[i];
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 32;
-  }
-  return (uint32_t)h;
 }
 
 static void index_packet(recorder_t *r, const packet_t *p, double ts_ms, uint64_t offset) {
@@ -141,16 +130,9 @@ void recorder_frame(recorder_t *r, uint32_t linktype, double ts_ms, const uint8_
     return;
   }
   size_t need = r->out_length + PCAP_RECORD_HEADER + captured;
-  if (need > r->out_capacity) {
-    size_t capacity = r->out_capacity;
-    while (capacity < need) capacity *= 2;
-    uint8_t *grown = realloc(r->out, capacity);
-    if (grown == NULL) {
-      r->stats.out_of_memory++;
-      return;
-    }
-    r->out = grown;
-    r->out_capacity = capacity;
+  if (reserve_bytes(&r->out, &r->out_capacity, need, INITIAL_OUT_BYTES) < 0) {
+    r->stats.out_of_memory++;
+    return;
   }
   double seconds = floor(ts_ms / 1000.0);
   double micros = llround((ts_ms - seconds * 1000.0) * 1000.0);
