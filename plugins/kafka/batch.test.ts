@@ -104,4 +104,29 @@ describe("a Kafka consumer's batch", () => {
     expect(heartbeats).toBe(afterwards);
     expect(ctx.records.map((r) => r.id)).toEqual(['1']);
   });
+
+  it('stops heartbeating when the input stops, though the pipeline never takes the batch', async () => {
+    const stopping = new AbortController();
+    const ctx = recordingContext(stopping.signal);
+    ctx.emit = () => new Promise<void>(() => undefined);
+    const consumer = { commitOffsets: async () => undefined } as unknown as Consumer;
+    const handle = batchHandler(ctx, new OffsetCommits(consumer, pino({ level: 'silent' })), {
+      plugin: 'kafka',
+      heartbeatMs: 10,
+      decode: (_topic, _partition, m) => ({ dataset: 'test', id: m.offset, doc: {} }),
+    });
+    let heartbeats = 0;
+    void handle({
+      ...payload([message(1, Buffer.from('{}'))]),
+      heartbeat: async () => {
+        heartbeats++;
+      },
+    } as EachBatchPayload);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(heartbeats).toBeGreaterThan(0);
+    stopping.abort();
+    const atStop = heartbeats;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(heartbeats).toBe(atStop);
+  });
 });

@@ -24,15 +24,21 @@ async function heartbeatingWhile<T>(
   work: Promise<T>,
   heartbeat: () => Promise<void>,
   everyMs: number,
+  signal: AbortSignal,
 ): Promise<T> {
   const timer = setInterval(() => {
     // A failed heartbeat (a rebalance under way) is kafkajs's to act on at the next batch.
     heartbeat().catch(() => undefined);
   }, everyMs);
+  // A stopping pipeline may never take the batch: the heartbeats end with the input, and never keep a process up.
+  timer.unref();
+  const stop = () => clearInterval(timer);
+  signal.addEventListener('abort', stop, { once: true });
   try {
     return await work;
   } finally {
-    clearInterval(timer);
+    stop();
+    signal.removeEventListener('abort', stop);
   }
 }
 
@@ -76,6 +82,7 @@ export function batchHandler(ctx: SourceContext, commits: OffsetCommits, reading
       ctx.emit(records, () => commits.commit({ topic, partition, offset: next })),
       heartbeat,
       reading.heartbeatMs,
+      ctx.signal,
     );
     await heartbeat();
   };
