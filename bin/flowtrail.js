@@ -6,9 +6,21 @@
 // 190 MB with them. Every thread gets the ceiling; bench:netflow runs its collector with the same flags.
 import { main } from '../dist/app/cli/main.js';
 
+/**
+ * A command that has returned has written and committed what it had; a handle a library left open (a client's
+ * timer or socket) must not keep a stopped daemon up until a supervisor kills it. Unref'd, this fires only then.
+ */
+const LINGER_MS = 10_000;
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;
+    setTimeout(() => {
+      console.error(
+        `flowtrail: still open ${LINGER_MS / 1000} s after the command ended (${process.getActiveResourcesInfo().join(', ')}); exiting`,
+      );
+      process.exit(code);
+    }, LINGER_MS).unref();
   },
   (err) => {
     console.error(err instanceof Error ? err.message : err);
