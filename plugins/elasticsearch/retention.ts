@@ -1,7 +1,7 @@
 import { DATA_STREAMS, type RetentionKind } from '../../src/schema/fields.js';
 import { dailyIndexDay } from '../../src/store/naming.js';
 import type { ClusterCapabilities } from './capabilities.js';
-import type { EsClient } from './client.js';
+import { type EsClient, EsError } from './client.js';
 import { INDEX_PATTERN } from './privileges.js';
 
 const DAY_MS = 86_400_000;
@@ -124,12 +124,20 @@ export async function enforceRetention(
     const expired = new Set(deleted);
     await beforeDelete(ages.filter((age) => expired.has(age.index)));
   }
-  for (let i = 0; i < deleted.length; i += 50) {
-    const names = deleted
-      .slice(i, i + 50)
-      .map(encodeURIComponent)
-      .join(',');
-    await client.request({ method: 'DELETE', path: `/${names}` });
-  }
+  for (let i = 0; i < deleted.length; i += 50) await deleteIndices(client, deleted.slice(i, i + 50));
   return { deleted, rolledOver };
+}
+
+/**
+ * Every indexer runs the retention pass, so another may delete the same indices at the same moment: the server then
+ * refuses the whole list for the one it no longer finds, and each is deleted alone, a missing one being done.
+ */
+async function deleteIndices(client: EsClient, names: string[]): Promise<void> {
+  try {
+    await client.request({ method: 'DELETE', path: `/${names.map(encodeURIComponent).join(',')}` });
+  } catch (err) {
+    if (!(err instanceof EsError) || err.status !== 404) throw err;
+    for (const name of names)
+      await client.request({ method: 'DELETE', path: `/${encodeURIComponent(name)}`, ignore: [404] });
+  }
 }

@@ -85,6 +85,26 @@ describe('retention counts from when data is stored', () => {
     expect(await countDocs(client, pattern)).toBe(cluster.indexMode === 'data_stream' ? 1 : 0);
   });
 
+  it('two passes at once (every indexer runs one) both succeed, and what expired is gone', async (ctx) => {
+    if (cluster.retentionMode !== 'flowtrail') ctx.skip();
+    const config = testConfig();
+    const namespace = config.elasticsearch.namespace;
+    const pattern = searchPattern('flowtrail.flows', namespace);
+    const now = Date.now();
+    await write(config, [now - 2 * DAY, now - 3 * DAY, now - 4 * DAY], 'two-passes');
+    if (cluster.indexMode === 'data_stream')
+      await client.indices.rollover({ alias: dataStreamName('flowtrail.flows', namespace) });
+    await write(config, [now], 'two-passes-late');
+    const later = now + 32 * DAY;
+    const runs = await Promise.all([
+      enforceRetention(client, cluster, retentionMs, later),
+      enforceRetention(client, cluster, retentionMs, later),
+    ]);
+    for (const run of runs)
+      expect(run.deleted.filter((index) => index.includes(`-${namespace}`)).length).toBeGreaterThan(0);
+    expect(await countDocs(client, pattern)).toBe(cluster.indexMode === 'data_stream' ? 1 : 0);
+  });
+
   it('flowtrail ingest says how much of what it wrote is older than the retention, and until when it is kept', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowtrail-old-import-'));
     const eve = join(dir, 'eve.json');
