@@ -27,6 +27,16 @@ function payload(messages: KafkaMessage[]): EachBatchPayload {
   } as unknown as EachBatchPayload;
 }
 
+/** A batch handler heartbeating every 10 ms while `ctx` holds its batch. */
+function heartbeatingHandler(ctx: ReturnType<typeof recordingContext>) {
+  const consumer = { commitOffsets: async () => undefined } as unknown as Consumer;
+  return batchHandler(ctx, new OffsetCommits(consumer, pino({ level: 'silent' })), {
+    plugin: 'kafka',
+    heartbeatMs: 10,
+    decode: (_topic, _partition, m) => ({ dataset: 'test', id: m.offset, doc: {} }),
+  });
+}
+
 describe("a Kafka consumer's batch", () => {
   it('dead-letters a message it cannot decode (binary ones as base64), hands over the rest and commits past all', async () => {
     const ctx = recordingContext();
@@ -79,12 +89,7 @@ describe("a Kafka consumer's batch", () => {
         release = resolve;
       });
     };
-    const consumer = { commitOffsets: async () => undefined } as unknown as Consumer;
-    const handle = batchHandler(ctx, new OffsetCommits(consumer, pino({ level: 'silent' })), {
-      plugin: 'kafka',
-      heartbeatMs: 10,
-      decode: (_topic, _partition, m) => ({ dataset: 'test', id: m.offset, doc: {} }),
-    });
+    const handle = heartbeatingHandler(ctx);
     let heartbeats = 0;
     const handling = handle({
       ...payload([message(1, Buffer.from('{}'))]),
@@ -109,12 +114,7 @@ describe("a Kafka consumer's batch", () => {
     const stopping = new AbortController();
     const ctx = recordingContext(stopping.signal);
     ctx.emit = () => new Promise<void>(() => undefined);
-    const consumer = { commitOffsets: async () => undefined } as unknown as Consumer;
-    const handle = batchHandler(ctx, new OffsetCommits(consumer, pino({ level: 'silent' })), {
-      plugin: 'kafka',
-      heartbeatMs: 10,
-      decode: (_topic, _partition, m) => ({ dataset: 'test', id: m.offset, doc: {} }),
-    });
+    const handle = heartbeatingHandler(ctx);
     let heartbeats = 0;
     void handle({
       ...payload([message(1, Buffer.from('{}'))]),
