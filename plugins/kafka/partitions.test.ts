@@ -28,6 +28,7 @@ describe('one send per partition', () => {
         ['alerts', alerts],
       ]),
       (topic) => metadata.get(topic),
+      Partitioners.DefaultPartitioner(),
     );
     const reference = Partitioners.DefaultPartitioner();
     const sent = batches.flatMap((b) => b.messages.map((m) => ({ batch: b, m })));
@@ -51,8 +52,9 @@ describe('one send per partition', () => {
   });
 
   it('refuses a topic whose partitions it does not know', () => {
-    expect(() => byPartition(new Map([['flows', [{ key: 'k', value: 'v' }]]]), () => undefined)).toThrow(
-      /no partitions known for topic flows/,
-    );
+    const partitioner = Partitioners.DefaultPartitioner();
+    expect(() =>
+      byPartition(new Map([['flows', [{ key: 'k', value: 'v' }]]]), () => undefined, partitioner),
+    ).toThrow(/no partitions known for topic flows/);
   });
 });

@@ -1,4 +1,4 @@
-import { type Message, Partitioners, type PartitionMetadata } from 'kafkajs';
+import type { ICustomPartitioner, Message, PartitionMetadata } from 'kafkajs';
 
 export interface PartitionBatch {
   topic: string;
@@ -17,7 +17,7 @@ export interface PartitionBatch {
 export function byPartition(
   byTopic: ReadonlyMap<string, readonly Message[]>,
   partitionsOf: (topic: string) => PartitionMetadata[] | undefined,
-  partitioner = Partitioners.DefaultPartitioner(),
+  partitioner: ReturnType<ICustomPartitioner>,
 ): PartitionBatch[] {
   const batches = new Map<string, PartitionBatch>();
   for (const [topic, messages] of byTopic) {

@@ -140,20 +140,24 @@ export class KafkaSink implements Sink {
 
   /** One connection attempt at a time; a failed one is forgotten so that the next write tries again. */
   private connect(): Promise<void> {
-    const began = Date.now();
-    this.connected ??= this.producer.connect().then(
-      () => this.options.logger.info({ took_ms: Date.now() - began }, 'kafka producer connected'),
-      (err: unknown) => {
-        this.connected = undefined;
-        throw err;
-      },
-    );
+    if (this.connected === undefined) {
+      const began = Date.now();
+      this.connected = this.producer.connect().then(
+        () => this.options.logger.info({ took_ms: Date.now() - began }, 'kafka producer connected'),
+        (err: unknown) => {
+          this.connected = undefined;
+          throw err;
+        },
+      );
+    }
     return this.connected;
   }
 
   private topicsChecked = false;
   /** The output topics' partitions, read once their topics exist: each send goes to one of them. */
   private readonly partitions = new Map<string, PartitionMetadata[]>();
+  /** The producer's own (murmur2 of the key, as the Java client), kept across batches like the producer keeps it. */
+  private readonly partitioner = Partitioners.DefaultPartitioner();
 
   private async ensureTopics(): Promise<void> {
     if (this.topicsChecked) return;
@@ -214,14 +218,15 @@ export class KafkaSink implements Sink {
       await this.connect();
       const producer = this.producer;
       const sends = await Promise.allSettled(
-        byPartition(byTopic, (topic) => this.partitions.get(topic)).map(({ topic, messages }) =>
-          producer.send({
-            topic,
-            messages,
-            acks: -1,
-            timeout: this.options.ackTimeoutMs,
-            compression: COMPRESSION[this.options.compression],
-          }),
+        byPartition(byTopic, (topic) => this.partitions.get(topic), this.partitioner).map(
+          ({ topic, messages }) =>
+            producer.send({
+              topic,
+              messages,
+              acks: -1,
+              timeout: this.options.ackTimeoutMs,
+              compression: COMPRESSION[this.options.compression],
+            }),
         ),
       );
       // Every send has ended before the batch counts as failed, so that a retry never overlaps one of them.

@@ -209,9 +209,9 @@ describeNeeding(firstMissing(fixturesMissing(), toolsMissing('cc', 'java')))(
       };
 
       /**
-       * The count of every shard, read after every copy was refreshed: a count answered while a copy is
-       * unavailable (a node away, or one stalled in GC on this loaded machine) leaves that shard out, and one read
-       * from a copy whose refresh failed misses its newest documents; neither must read as a loss.
+       * The count of every shard, after a refresh no copy failed: a count answered while a copy is unavailable (a
+       * node away, or one stalled in GC on this loaded machine) leaves that shard out, and one read from a copy
+       * whose refresh failed misses its newest documents; neither must read as a loss.
        */
       const count = async (): Promise<number> => {
         const deadline = Date.now() + 120_000;
